@@ -1,0 +1,1 @@
+//! Keystead benchmarks live in `benches/`.

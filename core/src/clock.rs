@@ -1,0 +1,67 @@
+//! Time, injectable so tests can fast-forward rotation periods and deletion windows.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the Unix epoch, the unit every stored date uses.
+pub type Millis = i64;
+
+/// One day in milliseconds.
+pub const DAY_MS: Millis = 24 * 60 * 60 * 1000;
+
+/// A source of the current time.
+pub trait Clock: Send + Sync {
+    /// Now, in milliseconds since the Unix epoch.
+    fn now_ms(&self) -> Millis;
+}
+
+/// The system's wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> Millis {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+/// A clock that only moves when told to (for tests and simulations).
+#[derive(Debug)]
+pub struct ManualClock {
+    now: AtomicI64,
+}
+
+impl ManualClock {
+    /// A clock standing at `start_ms`.
+    pub fn new(start_ms: Millis) -> Self {
+        Self { now: AtomicI64::new(start_ms) }
+    }
+
+    /// A clock standing at the current wall-clock time.
+    pub fn starting_now() -> Self {
+        Self::new(SystemClock.now_ms())
+    }
+
+    /// Moves the clock forward by `ms` milliseconds.
+    pub fn advance_ms(&self, ms: Millis) {
+        self.now.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Moves the clock forward by whole days.
+    pub fn advance_days(&self, days: i64) {
+        self.advance_ms(days * DAY_MS);
+    }
+
+    /// Sets the clock to `ms`.
+    pub fn set_ms(&self, ms: Millis) {
+        self.now.store(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> Millis {
+        self.now.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,411 @@
+//! The symmetric operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey(WithoutPlaintext),
+//! GenerateRandom.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::crypto::ciphertext::{self, MAX_BLOB_LEN};
+use crate::crypto::context::{canonical_context, EncryptionContext};
+use crate::crypto::primitives::{random_secret, random_bytes};
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::record::KeyRecord;
+use crate::keys::spec::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
+use crate::keystead::Keystead;
+use crate::secret::SecretBytes;
+use crate::store::Txn;
+
+/// Largest plaintext `Encrypt` takes.
+pub const MAX_PLAINTEXT_LEN: usize = 4096;
+/// Largest data key and random byte string.
+pub const MAX_DATA_KEY_LEN: usize = 1024;
+
+/// Inputs of `Encrypt`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EncryptRequest<'a> {
+    /// Any of the four identifier forms.
+    pub key_id: &'a str,
+    /// 1–4096 bytes.
+    pub plaintext: &'a [u8],
+    /// Bound to the ciphertext; must be given again to decrypt.
+    pub encryption_context: Option<&'a EncryptionContext>,
+    /// Default `SYMMETRIC_DEFAULT`.
+    pub encryption_algorithm: Option<EncryptionAlgorithm>,
+}
+
+/// What `Encrypt` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EncryptResponse {
+    /// The self-describing ciphertext blob.
+    #[serde(with = "base64_bytes")]
+    pub ciphertext_blob: Vec<u8>,
+    /// The key ARN.
+    pub key_id: String,
+    /// The algorithm used.
+    pub encryption_algorithm: EncryptionAlgorithm,
+}
+
+/// Inputs of `Decrypt`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DecryptRequest<'a> {
+    /// The blob from Encrypt, GenerateDataKey or ReEncrypt.
+    pub ciphertext_blob: &'a [u8],
+    /// The encryption context given at encryption.
+    pub encryption_context: Option<&'a EncryptionContext>,
+    /// Optional; when given it must name the key that encrypted the blob.
+    pub key_id: Option<&'a str>,
+    /// Default `SYMMETRIC_DEFAULT`.
+    pub encryption_algorithm: Option<EncryptionAlgorithm>,
+}
+
+/// What `Decrypt` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecryptResponse {
+    /// The key ARN.
+    pub key_id: String,
+    /// The plaintext (zeroized on drop).
+    pub plaintext: SecretBytes,
+    /// The algorithm used.
+    pub encryption_algorithm: EncryptionAlgorithm,
+    /// The material that decrypted it.
+    pub key_material_id: String,
+}
+
+/// Inputs of `ReEncrypt`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReEncryptRequest<'a> {
+    /// The blob to re-encrypt.
+    pub ciphertext_blob: &'a [u8],
+    /// The context it was encrypted with.
+    pub source_encryption_context: Option<&'a EncryptionContext>,
+    /// Optional; when given it must name the key that encrypted the blob.
+    pub source_key_id: Option<&'a str>,
+    /// The key to encrypt under (any identifier form).
+    pub destination_key_id: &'a str,
+    /// The context to bind to the new blob.
+    pub destination_encryption_context: Option<&'a EncryptionContext>,
+    /// Default `SYMMETRIC_DEFAULT`.
+    pub source_encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// Default `SYMMETRIC_DEFAULT`.
+    pub destination_encryption_algorithm: Option<EncryptionAlgorithm>,
+}
+
+/// What `ReEncrypt` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReEncryptResponse {
+    /// The new blob.
+    #[serde(with = "base64_bytes")]
+    pub ciphertext_blob: Vec<u8>,
+    /// ARN of the key that had encrypted the old blob.
+    pub source_key_id: String,
+    /// ARN of the key that encrypted the new blob.
+    pub key_id: String,
+    /// Algorithm of the old blob.
+    pub source_encryption_algorithm: EncryptionAlgorithm,
+    /// Algorithm of the new blob.
+    pub destination_encryption_algorithm: EncryptionAlgorithm,
+    /// Material that decrypted the old blob.
+    pub source_key_material_id: String,
+    /// Material that encrypted the new blob.
+    pub destination_key_material_id: String,
+}
+
+/// Inputs of `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`: exactly one of
+/// `key_spec` and `number_of_bytes`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenerateDataKeyRequest<'a> {
+    /// Any of the four identifier forms.
+    pub key_id: &'a str,
+    /// Bound to the encrypted copy.
+    pub encryption_context: Option<&'a EncryptionContext>,
+    /// `AES_128` (16 bytes) or `AES_256` (32 bytes).
+    pub key_spec: Option<DataKeySpec>,
+    /// 1–1024.
+    pub number_of_bytes: Option<u32>,
+}
+
+/// What `GenerateDataKey` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateDataKeyResponse {
+    /// The data key encrypted under the KMS key.
+    pub ciphertext_blob: Vec<u8>,
+    /// The data key (zeroized on drop).
+    pub plaintext: SecretBytes,
+    /// The key ARN.
+    pub key_id: String,
+    /// The material that encrypted it.
+    pub key_material_id: String,
+}
+
+/// What `GenerateDataKeyWithoutPlaintext` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyWithoutPlaintextResponse {
+    /// The data key encrypted under the KMS key.
+    #[serde(with = "base64_bytes")]
+    pub ciphertext_blob: Vec<u8>,
+    /// The key ARN.
+    pub key_id: String,
+    /// The material that encrypted it.
+    pub key_material_id: String,
+}
+
+/// Serde helper: bytes as standard base64 (AWS JSON blobs).
+pub mod base64_bytes {
+    use base64::Engine as _;
+    use serde::Serializer;
+
+    /// Serializes bytes as base64 text.
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+}
+
+fn empty_context() -> &'static EncryptionContext {
+    static EMPTY: std::sync::OnceLock<EncryptionContext> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(EncryptionContext::new)
+}
+
+/// Fails unless `algorithm` suits a symmetric key.
+fn check_symmetric_algorithm(algorithm: Option<EncryptionAlgorithm>) -> Result<EncryptionAlgorithm> {
+    match algorithm.unwrap_or(EncryptionAlgorithm::SymmetricDefault) {
+        EncryptionAlgorithm::SymmetricDefault => Ok(EncryptionAlgorithm::SymmetricDefault),
+        other => Err(Error::new(
+            ErrorKind::InvalidKeyUsage,
+            format!("EncryptionAlgorithm {other} is not valid for a symmetric encryption key"),
+        )),
+    }
+}
+
+impl Keystead {
+    /// The key-state rule of every cryptographic operation (AWS's key-state table): only an
+    /// Enabled key may be used.
+    pub(crate) fn require_usable(&self, key: &KeyRecord) -> Result<()> {
+        let arn = || self.arn(&key.key_id);
+        match key.state {
+            KeyState::Enabled => Ok(()),
+            KeyState::Disabled => Err(Error::new(ErrorKind::Disabled, format!("{} is disabled.", arn()))),
+            KeyState::PendingDeletion | KeyState::PendingReplicaDeletion => {
+                Err(Error::invalid_state(format!("{} is pending deletion.", arn())))
+            }
+            KeyState::PendingImport => Err(Error::invalid_state(format!("{} is pending import.", arn()))),
+            KeyState::Unavailable => Err(Error::invalid_state(format!("{} is unavailable.", arn()))),
+            KeyState::Creating => Err(Error::invalid_state(format!("{} is creating.", arn()))),
+            KeyState::Updating => Err(Error::invalid_state(format!("{} is updating.", arn()))),
+        }
+    }
+
+    /// Fails unless `key` is a symmetric encryption key.
+    fn require_symmetric_encryption(&self, key: &KeyRecord, operation: &str) -> Result<()> {
+        if key.key_usage != KeyUsage::EncryptDecrypt || key.key_spec != KeySpec::SymmetricDefault {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyUsage,
+                format!(
+                    "{} key usage is {} and key spec is {}, which is not valid for {operation}",
+                    self.arn(&key.key_id),
+                    key.key_usage,
+                    key.key_spec
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Resolves the encryption key of an Encrypt-like operation and returns it with its current
+    /// material, after the state and usage checks.
+    fn encryption_key(
+        &self,
+        txn: &mut dyn Txn,
+        key_id: &str,
+        operation: &str,
+    ) -> Result<(KeyRecord, Arc<SecretBytes>, String)> {
+        let key = self.resolve(txn, key_id)?;
+        self.require_usable(&key)?;
+        self.require_symmetric_encryption(&key, operation)?;
+        let material = self.material(txn, &key.key_id, key.current_version)?;
+        let material_id = txn
+            .material(&key.key_id, key.current_version)?
+            .map(|m| m.material_id)
+            .ok_or_else(|| Error::internal("current key material is missing"))?;
+        Ok((key, material, material_id))
+    }
+
+    fn seal_under(&self, key: &KeyRecord, material: &[u8], context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let key_uuid = Uuid::try_parse(&key.key_id).map_err(|_| Error::internal("stored key id is not a UUID"))?;
+        let blob = ciphertext::seal(key_uuid, key.current_version, material, context, plaintext)?;
+        debug_assert!(blob.len() <= MAX_BLOB_LEN);
+        Ok(blob)
+    }
+
+    /// `Encrypt`: encrypts up to 4096 bytes under a symmetric key.
+    ///
+    /// # Errors
+    /// `ValidationException` for an empty or too long plaintext; `NotFoundException`;
+    /// `DisabledException` / `KMSInvalidStateException` by key state;
+    /// `InvalidKeyUsageException` for a key or algorithm that cannot encrypt.
+    pub fn encrypt(&self, request: EncryptRequest<'_>) -> Result<EncryptResponse> {
+        self.maybe_sweep()?;
+        if request.plaintext.is_empty() || request.plaintext.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::validation(format!(
+                "Plaintext must be 1 to {MAX_PLAINTEXT_LEN} bytes long; got {}",
+                request.plaintext.len()
+            )));
+        }
+        let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
+        self.ensure_managed_key(request.key_id)?;
+        let (key, material, _) = self.read(|txn| self.encryption_key(txn, request.key_id, "Encrypt"))?;
+        let algorithm = check_symmetric_algorithm(request.encryption_algorithm)?;
+        let ciphertext_blob = self.seal_under(&key, material.expose(), &context, request.plaintext)?;
+        Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm: algorithm })
+    }
+
+    /// Decrypts a blob inside `txn`: returns the key, the plaintext and the material id.
+    fn open_blob(
+        &self,
+        txn: &mut dyn Txn,
+        blob: &[u8],
+        context: &[u8],
+        expected_key: Option<&str>,
+    ) -> Result<(KeyRecord, SecretBytes, String)> {
+        let header = ciphertext::parse_header(blob)?;
+        let blob_key_id = header.key_id.hyphenated().to_string();
+        if let Some(expected) = expected_key {
+            let named = self.resolve(txn, expected)?;
+            if named.key_id != blob_key_id {
+                return Err(Error::new(
+                    ErrorKind::IncorrectKey,
+                    "The key ID in the request does not identify a CMK that can perform this operation.",
+                ));
+            }
+        }
+        // A blob naming a key this store does not hold is indistinguishable from a damaged blob.
+        let key = match self.load(txn, &blob_key_id) {
+            Ok(key) => key,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(Error::invalid_ciphertext()),
+            Err(e) => return Err(e),
+        };
+        self.require_usable(&key)?;
+        self.require_symmetric_encryption(&key, "Decrypt")?;
+        if header.key_version == 0 || header.key_version > key.current_version {
+            return Err(Error::invalid_ciphertext());
+        }
+        let material = self.material(txn, &key.key_id, header.key_version)?;
+        let plaintext = ciphertext::open(&header, material.expose(), context, blob)?;
+        let material_id = txn
+            .material(&key.key_id, header.key_version)?
+            .map(|m| m.material_id)
+            .ok_or_else(Error::invalid_ciphertext)?;
+        Ok((key, plaintext, material_id))
+    }
+
+    fn check_blob_len(blob: &[u8]) -> Result<()> {
+        if blob.is_empty() || blob.len() > MAX_BLOB_LEN {
+            return Err(Error::validation(format!(
+                "CiphertextBlob must be 1 to {MAX_BLOB_LEN} bytes long; got {}",
+                blob.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// `Decrypt`: no key id needed (the blob names its key). A wrong blob or encryption
+    /// context is `InvalidCiphertextException`; a `key_id` that is not the encrypting key is
+    /// `IncorrectKeyException`.
+    pub fn decrypt(&self, request: DecryptRequest<'_>) -> Result<DecryptResponse> {
+        self.maybe_sweep()?;
+        Self::check_blob_len(request.ciphertext_blob)?;
+        let algorithm = check_symmetric_algorithm(request.encryption_algorithm)?;
+        let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
+        if let Some(key_id) = request.key_id {
+            self.ensure_managed_key(key_id)?;
+        }
+        let (key, plaintext, key_material_id) =
+            self.read(|txn| self.open_blob(txn, request.ciphertext_blob, &context, request.key_id))?;
+        Ok(DecryptResponse { key_id: self.arn(&key.key_id), plaintext, encryption_algorithm: algorithm, key_material_id })
+    }
+
+    /// `ReEncrypt`: decrypts and encrypts again under another key (or the same key's newest
+    /// material, or another context) without the plaintext leaving the core.
+    pub fn re_encrypt(&self, request: ReEncryptRequest<'_>) -> Result<ReEncryptResponse> {
+        self.maybe_sweep()?;
+        Self::check_blob_len(request.ciphertext_blob)?;
+        let source_algorithm = check_symmetric_algorithm(request.source_encryption_algorithm)?;
+        let destination_algorithm = check_symmetric_algorithm(request.destination_encryption_algorithm)?;
+        let source_context = canonical_context(request.source_encryption_context.unwrap_or(empty_context()))?;
+        let destination_context =
+            canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
+        if let Some(source) = request.source_key_id {
+            self.ensure_managed_key(source)?;
+        }
+        self.ensure_managed_key(request.destination_key_id)?;
+        let (source, plaintext, source_material_id, destination, material, destination_material_id) =
+            self.read(|txn| {
+                let (destination, material, destination_material_id) =
+                    self.encryption_key(txn, request.destination_key_id, "ReEncrypt")?;
+                let (source, plaintext, source_material_id) =
+                    self.open_blob(txn, request.ciphertext_blob, &source_context, request.source_key_id)?;
+                Ok((source, plaintext, source_material_id, destination, material, destination_material_id))
+            })?;
+        let ciphertext_blob = self.seal_under(&destination, material.expose(), &destination_context, plaintext.expose())?;
+        Ok(ReEncryptResponse {
+            ciphertext_blob,
+            source_key_id: self.arn(&source.key_id),
+            key_id: self.arn(&destination.key_id),
+            source_encryption_algorithm: source_algorithm,
+            destination_encryption_algorithm: destination_algorithm,
+            source_key_material_id: source_material_id,
+            destination_key_material_id: destination_material_id,
+        })
+    }
+
+    /// `GenerateDataKey`: a random data key and its copy encrypted under a symmetric key.
+    pub fn generate_data_key(&self, request: GenerateDataKeyRequest<'_>) -> Result<GenerateDataKeyResponse> {
+        let (plaintext, ciphertext_blob, key_id, key_material_id) = self.data_key(request, "GenerateDataKey")?;
+        Ok(GenerateDataKeyResponse { ciphertext_blob, plaintext, key_id, key_material_id })
+    }
+
+    /// `GenerateDataKeyWithoutPlaintext`: only the encrypted copy of a new data key.
+    pub fn generate_data_key_without_plaintext(
+        &self,
+        request: GenerateDataKeyRequest<'_>,
+    ) -> Result<GenerateDataKeyWithoutPlaintextResponse> {
+        let (_plaintext, ciphertext_blob, key_id, key_material_id) =
+            self.data_key(request, "GenerateDataKeyWithoutPlaintext")?;
+        Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id, key_material_id })
+    }
+
+    fn data_key(
+        &self,
+        request: GenerateDataKeyRequest<'_>,
+        operation: &str,
+    ) -> Result<(SecretBytes, Vec<u8>, String, String)> {
+        self.maybe_sweep()?;
+        let len = match (request.key_spec, request.number_of_bytes) {
+            (Some(spec), None) => spec.len(),
+            (None, Some(n)) if (1..=MAX_DATA_KEY_LEN as u32).contains(&n) => n as usize,
+            (None, Some(n)) => {
+                return Err(Error::validation(format!("NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {n}")))
+            }
+            _ => return Err(Error::validation("Specify exactly one of KeySpec and NumberOfBytes")),
+        };
+        let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
+        self.ensure_managed_key(request.key_id)?;
+        let (key, material, material_id) = self.read(|txn| self.encryption_key(txn, request.key_id, operation))?;
+        let plaintext = random_secret(len)?;
+        let ciphertext_blob = self.seal_under(&key, material.expose(), &context, plaintext.expose())?;
+        Ok((plaintext, ciphertext_blob, self.arn(&key.key_id), material_id))
+    }
+
+    /// `GenerateRandom`: 1–1024 random bytes.
+    pub fn generate_random(&self, number_of_bytes: u32) -> Result<SecretBytes> {
+        if !(1..=MAX_DATA_KEY_LEN as u32).contains(&number_of_bytes) {
+            return Err(Error::validation(format!(
+                "NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {number_of_bytes}"
+            )));
+        }
+        Ok(SecretBytes::new(random_bytes(number_of_bytes as usize)?))
+    }
+}

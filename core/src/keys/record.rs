@@ -1,0 +1,108 @@
+//! What the store keeps about a key: its non-secret record, its sealed materials, its aliases.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::keys::spec::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, RotationType};
+
+/// Automatic rotation settings of a key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationSchedule {
+    /// Days between automatic rotations (90–2560).
+    pub period_days: u32,
+    /// When the next automatic rotation is due.
+    pub next_rotation_ms: Millis,
+}
+
+/// The non-secret record of one key. Stored as one document; its secret materials are stored
+/// apart, sealed under the root key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// The key id (a lowercase UUID).
+    pub key_id: String,
+    /// Creation time.
+    pub created_ms: Millis,
+    /// Free text, 0–8192 characters.
+    pub description: String,
+    /// The key spec.
+    pub key_spec: KeySpec,
+    /// The key usage.
+    pub key_usage: KeyUsage,
+    /// Where the material came from.
+    pub origin: Origin,
+    /// Customer or service managed.
+    pub key_manager: KeyManager,
+    /// The current state.
+    pub state: KeyState,
+    /// When a key pending deletion is destroyed.
+    pub deletion_ms: Option<Millis>,
+    /// The waiting period chosen when deletion was scheduled.
+    pub pending_window_days: Option<u32>,
+    /// Automatic rotation, when enabled.
+    pub rotation: Option<RotationSchedule>,
+    /// Number of `RotateKeyOnDemand` calls that succeeded (at most 25).
+    pub on_demand_rotations: u32,
+    /// The material new encryptions use; 0 while the key has none (`PendingImport`).
+    pub current_version: u32,
+    /// Tags, ordered by tag key.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl KeyRecord {
+    /// The next instant at which the store must act on this key by itself: destroy it at the
+    /// end of its deletion window, or rotate it. The storage layer indexes this value so a sweep
+    /// finds due keys without reading every record.
+    pub fn next_event_ms(&self) -> Option<Millis> {
+        match self.state {
+            KeyState::PendingDeletion => self.deletion_ms,
+            KeyState::Enabled => self.rotation.as_ref().map(|r| r.next_rotation_ms),
+            // A disabled key is not rotated; re-enabling it makes an overdue rotation due again.
+            _ => None,
+        }
+    }
+}
+
+/// One key material (version) of a key. The material itself is sealed under the root key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MaterialRecord {
+    /// The key this material belongs to.
+    pub key_id: String,
+    /// Material number, from 1, in creation order.
+    pub version: u32,
+    /// AWS's `KeyMaterialId`: 64 lowercase hex characters.
+    pub material_id: String,
+    /// When this material was created (the rotation date for rotations).
+    pub created_ms: Millis,
+    /// How it came to be: `None` for the first material.
+    pub rotation_type: Option<RotationType>,
+    /// The material sealed under the root key (see `store::rootkey`).
+    pub sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for MaterialRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MaterialRecord")
+            .field("key_id", &self.key_id)
+            .field("version", &self.version)
+            .field("material_id", &self.material_id)
+            .field("created_ms", &self.created_ms)
+            .field("rotation_type", &self.rotation_type)
+            .field("sealed", &format_args!("[{} bytes]", self.sealed.len()))
+            .finish()
+    }
+}
+
+/// An alias and its target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasRecord {
+    /// The full name, starting with `alias/`.
+    pub name: String,
+    /// The key id it points to.
+    pub target_key_id: String,
+    /// When the alias was created.
+    pub created_ms: Millis,
+    /// When it was last re-pointed.
+    pub updated_ms: Millis,
+}

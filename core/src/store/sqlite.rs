@@ -1,0 +1,423 @@
+//! The embedded default backend: one SQLite database in WAL mode.
+//!
+//! - `journal_mode=WAL` lets readers run while one writer commits, across threads and
+//!   processes on one host; `synchronous=FULL` makes every acknowledged commit durable.
+//! - Writes take the write lock at `BEGIN IMMEDIATE`, so two writers never deadlock on a lock
+//!   upgrade; a writer waits up to the busy timeout, then gets `DependencyTimeoutException`.
+//! - `secure_delete=ON` overwrites deleted records; [`Storage::purge_deleted`] then checkpoints
+//!   and truncates the WAL so that a destroyed key leaves no trace in any file.
+//! - Connections are pooled: each transaction takes one connection for its duration.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use crate::clock::Millis;
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::record::{AliasRecord, KeyRecord, MaterialRecord};
+use crate::store::{Storage, Txn, TxnBody};
+
+/// The schema version this build writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 1;
+/// How long a transaction waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections kept open for reuse.
+const POOL_SIZE: usize = 8;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys (
+    key_id        TEXT PRIMARY KEY,
+    next_event_ms INTEGER,
+    doc           TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_by_next_event ON keys(next_event_ms) WHERE next_event_ms IS NOT NULL;
+CREATE TABLE IF NOT EXISTS materials (
+    key_id        TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    material_id   TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    rotation_type TEXT,
+    sealed        BLOB NOT NULL,
+    PRIMARY KEY (key_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aliases (
+    name          TEXT PRIMARY KEY,
+    target_key_id TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_by_target ON aliases(target_key_id, name);
+";
+
+/// A SQLite-backed store.
+pub struct SqliteStorage {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+}
+
+fn sql_error(err: rusqlite::Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::new(
+            ErrorKind::DependencyTimeout,
+            "The key store is busy (another process holds its write lock); retry",
+        ),
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            Error::new(ErrorKind::CorruptStore, format!("The key store database is damaged: {err}"))
+        }
+        _ => Error::internal(format!("key store I/O failed: {err}")),
+    }
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::new(ErrorKind::CorruptStore, format!("A stored {what} record cannot be read"))
+}
+
+impl SqliteStorage {
+    /// Opens the database at `path` (creating the file when `create` is true) and makes sure
+    /// its schema exists. Opening an existing store writes nothing.
+    pub fn open(path: &Path, create: bool) -> Result<Self> {
+        let storage = Self { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
+        let mut conn = storage.connect(create)?;
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::new(
+                ErrorKind::CorruptStore,
+                format!("The store has schema version {version}; this build reads up to {SCHEMA_VERSION}"),
+            ));
+        }
+        if version < SCHEMA_VERSION {
+            if !create {
+                return Err(Error::not_found("No Keystead store exists at this path"));
+            }
+            let txn =
+                conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
+            txn.execute_batch(SCHEMA).map_err(sql_error)?;
+            txn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql_error)?;
+            txn.commit().map_err(sql_error)?;
+        }
+        storage.give_back(conn);
+        Ok(storage)
+    }
+
+    fn connect(&self, create: bool) -> Result<Connection> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(sql_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+        // journal_mode is persistent: it writes only when the file is not in WAL mode yet.
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).map_err(sql_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+                .map_err(sql_error)?;
+        }
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;")
+            .map_err(sql_error)?;
+        Ok(conn)
+    }
+
+    fn take(&self) -> Result<Connection> {
+        let pooled = self.pool.lock().map_err(|_| Error::internal("connection pool poisoned"))?.pop();
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => self.connect(false),
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut pool) = self.pool.lock() {
+            if pool.len() < POOL_SIZE {
+                pool.push(conn);
+            }
+        }
+    }
+
+    fn run(&self, behavior: TransactionBehavior, writable: bool, body: &mut TxnBody<'_>) -> Result<()> {
+        let mut conn = self.take()?;
+        let outcome = (|| {
+            let txn = conn.transaction_with_behavior(behavior).map_err(sql_error)?;
+            body(&mut SqliteTxn { txn: &txn, writable })?;
+            txn.commit().map_err(sql_error)
+        })();
+        // A connection whose transaction failed is rolled back by the drop of `txn`; it is fine
+        // to reuse.
+        self.give_back(conn);
+        outcome
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn read(&self, body: &mut TxnBody<'_>) -> Result<()> {
+        self.run(TransactionBehavior::Deferred, false, body)
+    }
+
+    fn write(&self, body: &mut TxnBody<'_>) -> Result<()> {
+        self.run(TransactionBehavior::Immediate, true, body)
+    }
+
+    fn purge_deleted(&self) -> Result<()> {
+        let conn = self.take()?;
+        // TRUNCATE waits for readers, copies every frame into the database (whose deleted
+        // cells secure_delete has zeroed) and empties the WAL file.
+        let outcome = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(sql_error);
+        self.give_back(conn);
+        outcome
+    }
+}
+
+struct SqliteTxn<'a> {
+    txn: &'a rusqlite::Transaction<'a>,
+    writable: bool,
+}
+
+impl SqliteTxn<'_> {
+    fn check_writable(&self) -> Result<()> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(Error::internal("write attempted in a read transaction"))
+        }
+    }
+}
+
+fn material_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(MaterialRecord, Option<String>)> {
+    Ok((
+        MaterialRecord {
+            key_id: row.get(0)?,
+            version: row.get(1)?,
+            material_id: row.get(2)?,
+            created_ms: row.get(3)?,
+            rotation_type: None,
+            sealed: row.get(5)?,
+        },
+        row.get(4)?,
+    ))
+}
+
+fn finish_material((mut record, rotation_type): (MaterialRecord, Option<String>)) -> Result<MaterialRecord> {
+    record.rotation_type = match rotation_type {
+        Some(text) => Some(text.parse().map_err(|_| corrupt("key material"))?),
+        None => None,
+    };
+    Ok(record)
+}
+
+fn alias_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AliasRecord> {
+    Ok(AliasRecord {
+        name: row.get(0)?,
+        target_key_id: row.get(1)?,
+        created_ms: row.get(2)?,
+        updated_ms: row.get(3)?,
+    })
+}
+
+const MATERIAL_COLUMNS: &str = "key_id, version, material_id, created_ms, rotation_type, sealed";
+
+impl Txn for SqliteTxn<'_> {
+    fn setting(&mut self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.txn
+            .prepare_cached("SELECT value FROM settings WHERE name = ?1")
+            .and_then(|mut stmt| stmt.query_row([name], |row| row.get(0)).optional())
+            .map_err(sql_error)
+    }
+
+    fn put_setting(&mut self, name: &str, value: &[u8]) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)")
+            .and_then(|mut stmt| stmt.execute(params![name, value]))
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn key(&mut self, key_id: &str) -> Result<Option<KeyRecord>> {
+        let doc: Option<String> = self
+            .txn
+            .prepare_cached("SELECT doc FROM keys WHERE key_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([key_id], |row| row.get(0)).optional())
+            .map_err(sql_error)?;
+        doc.map(|doc| serde_json::from_str(&doc).map_err(|_| corrupt("key"))).transpose()
+    }
+
+    fn put_key(&mut self, key: &KeyRecord) -> Result<()> {
+        self.check_writable()?;
+        let doc = serde_json::to_string(key).map_err(|e| Error::internal(e.to_string()))?;
+        self.txn
+            .prepare_cached("INSERT OR REPLACE INTO keys (key_id, next_event_ms, doc) VALUES (?1, ?2, ?3)")
+            .and_then(|mut stmt| stmt.execute(params![key.key_id, key.next_event_ms(), doc]))
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn delete_key(&mut self, key_id: &str) -> Result<()> {
+        self.check_writable()?;
+        for sql in [
+            "DELETE FROM materials WHERE key_id = ?1",
+            "DELETE FROM aliases WHERE target_key_id = ?1",
+            "DELETE FROM keys WHERE key_id = ?1",
+        ] {
+            self.txn
+                .prepare_cached(sql)
+                .and_then(|mut stmt| stmt.execute([key_id]))
+                .map_err(sql_error)?;
+        }
+        Ok(())
+    }
+
+    fn list_key_ids(&mut self, after: Option<&str>, limit: usize) -> Result<Vec<String>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT key_id FROM keys WHERE key_id > ?1 ORDER BY key_id LIMIT ?2")
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map(params![after.unwrap_or(""), limit], |row| row.get(0))
+            .map_err(sql_error)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql_error)
+    }
+
+    fn count_keys(&mut self) -> Result<u64> {
+        let count: i64 = self
+            .txn
+            .prepare_cached("SELECT COUNT(*) FROM keys")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+            .map_err(sql_error)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    fn keys_due(&mut self, now: Millis) -> Result<Vec<String>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached("SELECT key_id FROM keys WHERE next_event_ms <= ?1 ORDER BY next_event_ms")
+            .map_err(sql_error)?;
+        let rows = stmt.query_map([now], |row| row.get(0)).map_err(sql_error)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql_error)
+    }
+
+    fn next_event_ms(&mut self) -> Result<Option<Millis>> {
+        self.txn
+            .prepare_cached("SELECT MIN(next_event_ms) FROM keys")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+            .map_err(sql_error)
+    }
+
+    fn material(&mut self, key_id: &str, version: u32) -> Result<Option<MaterialRecord>> {
+        let row = self
+            .txn
+            .prepare_cached(&format!(
+                "SELECT {MATERIAL_COLUMNS} FROM materials WHERE key_id = ?1 AND version = ?2"
+            ))
+            .and_then(|mut stmt| stmt.query_row(params![key_id, version], material_from_row).optional())
+            .map_err(sql_error)?;
+        row.map(finish_material).transpose()
+    }
+
+    fn materials(&mut self, key_id: &str) -> Result<Vec<MaterialRecord>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(&format!(
+                "SELECT {MATERIAL_COLUMNS} FROM materials WHERE key_id = ?1 ORDER BY version"
+            ))
+            .map_err(sql_error)?;
+        let rows = stmt.query_map([key_id], material_from_row).map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error).and_then(finish_material)).collect()
+    }
+
+    fn all_materials(&mut self) -> Result<Vec<MaterialRecord>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(&format!("SELECT {MATERIAL_COLUMNS} FROM materials ORDER BY key_id, version"))
+            .map_err(sql_error)?;
+        let rows = stmt.query_map([], material_from_row).map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error).and_then(finish_material)).collect()
+    }
+
+    fn put_material(&mut self, m: &MaterialRecord) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached(&format!(
+                "INSERT OR REPLACE INTO materials ({MATERIAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ))
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    m.key_id,
+                    m.version,
+                    m.material_id,
+                    m.created_ms,
+                    m.rotation_type.map(|r| r.as_str()),
+                    m.sealed
+                ])
+            })
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>> {
+        self.txn
+            .prepare_cached("SELECT name, target_key_id, created_ms, updated_ms FROM aliases WHERE name = ?1")
+            .and_then(|mut stmt| stmt.query_row([name], alias_from_row).optional())
+            .map_err(sql_error)
+    }
+
+    fn put_alias(&mut self, a: &AliasRecord) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO aliases (name, target_key_id, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![a.name, a.target_key_id, a.created_ms, a.updated_ms]))
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn delete_alias(&mut self, name: &str) -> Result<bool> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("DELETE FROM aliases WHERE name = ?1")
+            .and_then(|mut stmt| stmt.execute([name]))
+            .map(|n| n > 0)
+            .map_err(sql_error)
+    }
+
+    fn list_aliases(
+        &mut self,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AliasRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT name, target_key_id, created_ms, updated_ms FROM aliases
+                 WHERE (?1 IS NULL OR target_key_id = ?1) AND name > ?2 ORDER BY name LIMIT ?3",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt
+            .query_map(params![key_id, after.unwrap_or(""), limit], alias_from_row)
+            .map_err(sql_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql_error)
+    }
+
+    fn count_aliases(&mut self, key_id: &str) -> Result<u64> {
+        let count: i64 = self
+            .txn
+            .prepare_cached("SELECT COUNT(*) FROM aliases WHERE target_key_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([key_id], |row| row.get(0)))
+            .map_err(sql_error)?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
