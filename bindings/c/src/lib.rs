@@ -1,0 +1,1 @@
+//! Keystead C ABI (being built).

@@ -1,0 +1,1 @@
+//! Keystead for Node.js (being built).

@@ -1,0 +1,1 @@
+//! Keystead for Python (being built).
