@@ -1,1 +1,1088 @@
-fn main() {}
+//! `keystead`: the AWS KMS command line (`aws kms ...`) over a local Keystead store.
+//!
+//! Commands, arguments, JSON output and error lines mirror aws-cli v2: blobs are base64 text,
+//! `fileb://PATH` or `-` (stdin); service errors print
+//! `An error occurred (<Exception>) when calling the <Operation> operation: <message>` and exit
+//! 254; usage errors exit 252.
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use base64::Engine as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use keystead_core::{
+    CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm,
+    EncryptionContext, Error, GenerateDataKeyRequest, IncludeKeyMaterial, KeySpec, KeyUsage,
+    Keystead, Origin, Page, ReEncryptRequest, RootKeySource, SecretBytes, Tag, DATABASE_FILE_NAME,
+};
+use serde::ser::SerializeMap as _;
+use serde::{Serialize, Serializer};
+
+/// Exit status of a service error (aws-cli's code).
+const EXIT_SERVICE_ERROR: u8 = 254;
+/// Exit status of a usage or parameter error (aws-cli's code).
+const EXIT_USAGE: u8 = 252;
+/// Exit status of any other failure (aws-cli's general error code).
+const EXIT_OTHER: u8 = 255;
+
+/// Default store folder when neither `--store` nor `KEYSTEAD_STORE` is given.
+const DEFAULT_STORE: &str = "keystead-store";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "keystead",
+    version,
+    about = "AWS KMS on your machine: the `aws kms` commands over a local Keystead store"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct GlobalArgs {
+    /// Store folder [default: $KEYSTEAD_STORE or ./keystead-store]
+    #[arg(long, global = true, value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Root key: a passphrase read from this environment variable
+    #[arg(
+        long,
+        global = true,
+        value_name = "VAR",
+        conflicts_with = "root_key_env"
+    )]
+    passphrase_env: Option<String>,
+    /// Root key: base64 of 32 bytes read from this environment variable
+    #[arg(long, global = true, value_name = "VAR")]
+    root_key_env: Option<String>,
+    /// Region of a new store [default: us-east-1]
+    #[arg(long, global = true)]
+    region: Option<String>,
+    /// Account id of a new store [default: 111122223333]
+    #[arg(long, global = true)]
+    account_id: Option<String>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Json)]
+    output: OutputFormat,
+    /// Print only this field of the response (`Field`, `Field.Sub`, `List[0].Field`)
+    #[arg(long, global = true, value_name = "FIELD")]
+    query: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Json,
+    Text,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create (or open) the store and print its identity
+    Init,
+    /// Create a KMS key
+    CreateKey {
+        #[arg(long)]
+        description: Option<String>,
+        /// TagKey=k,TagValue=v (repeatable) or a JSON list of tags
+        #[arg(long, num_args = 1.., action = clap::ArgAction::Append)]
+        tags: Vec<String>,
+        #[arg(long)]
+        key_spec: Option<String>,
+        #[arg(long)]
+        key_usage: Option<String>,
+        #[arg(long)]
+        origin: Option<String>,
+        #[arg(long)]
+        multi_region: bool,
+    },
+    /// Describe a key
+    DescribeKey {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// List keys
+    ListKeys(ListArgs),
+    /// Replace a key's description
+    UpdateKeyDescription {
+        #[arg(long)]
+        key_id: String,
+        #[arg(long)]
+        description: String,
+    },
+    /// Add or overwrite tags
+    TagResource {
+        #[arg(long)]
+        key_id: String,
+        #[arg(long, required = true, num_args = 1.., action = clap::ArgAction::Append)]
+        tags: Vec<String>,
+    },
+    /// Remove tags
+    UntagResource {
+        #[arg(long)]
+        key_id: String,
+        /// Tag keys (space separated, or a JSON list)
+        #[arg(long, required = true, num_args = 1.., action = clap::ArgAction::Append)]
+        tag_keys: Vec<String>,
+    },
+    /// List a key's tags
+    ListResourceTags {
+        #[arg(long)]
+        key_id: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Create an alias
+    CreateAlias {
+        #[arg(long)]
+        alias_name: String,
+        #[arg(long)]
+        target_key_id: String,
+    },
+    /// Point an alias at another key
+    UpdateAlias {
+        #[arg(long)]
+        alias_name: String,
+        #[arg(long)]
+        target_key_id: String,
+    },
+    /// Delete an alias
+    DeleteAlias {
+        #[arg(long)]
+        alias_name: String,
+    },
+    /// List aliases (of one key with --key-id)
+    ListAliases {
+        #[arg(long)]
+        key_id: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Enable a key
+    EnableKey {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Disable a key
+    DisableKey {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Schedule a key's deletion
+    ScheduleKeyDeletion {
+        #[arg(long)]
+        key_id: String,
+        #[arg(long)]
+        pending_window_in_days: Option<u32>,
+    },
+    /// Cancel a scheduled deletion (the key becomes Disabled)
+    CancelKeyDeletion {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Turn on automatic rotation
+    EnableKeyRotation {
+        #[arg(long)]
+        key_id: String,
+        #[arg(long)]
+        rotation_period_in_days: Option<u32>,
+    },
+    /// Turn off automatic rotation
+    DisableKeyRotation {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Show the rotation status
+    GetKeyRotationStatus {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Rotate a key now
+    RotateKeyOnDemand {
+        #[arg(long)]
+        key_id: String,
+    },
+    /// List a key's rotations
+    ListKeyRotations {
+        #[arg(long)]
+        key_id: String,
+        /// ALL_KEY_MATERIAL or ROTATIONS_ONLY
+        #[arg(long)]
+        include_key_material: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Encrypt up to 4096 bytes
+    Encrypt {
+        #[arg(long)]
+        key_id: String,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        plaintext: String,
+        /// k=v,k2=v2 or a JSON object
+        #[arg(long)]
+        encryption_context: Option<String>,
+        #[arg(long)]
+        encryption_algorithm: Option<String>,
+    },
+    /// Decrypt a ciphertext blob
+    Decrypt {
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        ciphertext_blob: String,
+        #[arg(long)]
+        encryption_context: Option<String>,
+        #[arg(long)]
+        key_id: Option<String>,
+        #[arg(long)]
+        encryption_algorithm: Option<String>,
+    },
+    /// Decrypt and encrypt again under another key or context
+    ReEncrypt {
+        #[arg(long)]
+        ciphertext_blob: String,
+        #[arg(long)]
+        source_encryption_context: Option<String>,
+        #[arg(long)]
+        source_key_id: Option<String>,
+        #[arg(long)]
+        destination_key_id: String,
+        #[arg(long)]
+        destination_encryption_context: Option<String>,
+        #[arg(long)]
+        source_encryption_algorithm: Option<String>,
+        #[arg(long)]
+        destination_encryption_algorithm: Option<String>,
+    },
+    /// Generate a data key (plaintext and encrypted copy)
+    GenerateDataKey(DataKeyArgs),
+    /// Generate a data key (encrypted copy only)
+    GenerateDataKeyWithoutPlaintext(DataKeyArgs),
+    /// Random bytes
+    GenerateRandom {
+        #[arg(long)]
+        number_of_bytes: u32,
+    },
+    /// Re-seal every key material under a new root key (default: a new key file)
+    RotateRootKey {
+        /// New root key: a passphrase read from this environment variable
+        #[arg(long, value_name = "VAR", conflicts_with = "new_root_key_env")]
+        new_passphrase_env: Option<String>,
+        /// New root key: base64 of 32 bytes read from this environment variable
+        #[arg(long, value_name = "VAR")]
+        new_root_key_env: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    #[arg(long)]
+    limit: Option<u32>,
+    #[arg(long)]
+    marker: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct DataKeyArgs {
+    #[arg(long)]
+    key_id: String,
+    #[arg(long)]
+    encryption_context: Option<String>,
+    /// AES_256 or AES_128
+    #[arg(long)]
+    key_spec: Option<String>,
+    #[arg(long)]
+    number_of_bytes: Option<u32>,
+}
+
+impl Command {
+    /// The AWS operation name used in error lines.
+    fn operation(&self) -> &'static str {
+        match self {
+            Self::Init => "Init",
+            Self::CreateKey { .. } => "CreateKey",
+            Self::DescribeKey { .. } => "DescribeKey",
+            Self::ListKeys(_) => "ListKeys",
+            Self::UpdateKeyDescription { .. } => "UpdateKeyDescription",
+            Self::TagResource { .. } => "TagResource",
+            Self::UntagResource { .. } => "UntagResource",
+            Self::ListResourceTags { .. } => "ListResourceTags",
+            Self::CreateAlias { .. } => "CreateAlias",
+            Self::UpdateAlias { .. } => "UpdateAlias",
+            Self::DeleteAlias { .. } => "DeleteAlias",
+            Self::ListAliases { .. } => "ListAliases",
+            Self::EnableKey { .. } => "EnableKey",
+            Self::DisableKey { .. } => "DisableKey",
+            Self::ScheduleKeyDeletion { .. } => "ScheduleKeyDeletion",
+            Self::CancelKeyDeletion { .. } => "CancelKeyDeletion",
+            Self::EnableKeyRotation { .. } => "EnableKeyRotation",
+            Self::DisableKeyRotation { .. } => "DisableKeyRotation",
+            Self::GetKeyRotationStatus { .. } => "GetKeyRotationStatus",
+            Self::RotateKeyOnDemand { .. } => "RotateKeyOnDemand",
+            Self::ListKeyRotations { .. } => "ListKeyRotations",
+            Self::Encrypt { .. } => "Encrypt",
+            Self::Decrypt { .. } => "Decrypt",
+            Self::ReEncrypt { .. } => "ReEncrypt",
+            Self::GenerateDataKey(_) => "GenerateDataKey",
+            Self::GenerateDataKeyWithoutPlaintext(_) => "GenerateDataKeyWithoutPlaintext",
+            Self::GenerateRandom { .. } => "GenerateRandom",
+            Self::RotateRootKey { .. } => "RotateRootKey",
+        }
+    }
+}
+
+/// Why a command failed.
+enum Failure {
+    /// A Keystead (service) error.
+    Service(Error),
+    /// A bad parameter value, found before calling the service.
+    Usage(String),
+    /// Anything else (missing store, I/O).
+    Other(String),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::Service(error)
+    }
+}
+
+type CliResult<T> = Result<T, Failure>;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let operation = cli.command.operation();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Service(error)) => {
+            eprintln!(
+                "\nAn error occurred ({}) when calling the {operation} operation: {}",
+                error.kind().exception_name(),
+                error.message()
+            );
+            ExitCode::from(EXIT_SERVICE_ERROR)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("\n{message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("\n{message}");
+            ExitCode::from(EXIT_OTHER)
+        }
+    }
+}
+
+/// The store folder: `--store`, else `$KEYSTEAD_STORE`, else `./keystead-store`.
+fn store_dir(global: &GlobalArgs) -> PathBuf {
+    if let Some(dir) = &global.store {
+        return dir.clone();
+    }
+    match std::env::var_os("KEYSTEAD_STORE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(DEFAULT_STORE),
+    }
+}
+
+/// Reads a passphrase from an environment variable.
+fn passphrase_from_env(var: &str) -> CliResult<SecretBytes> {
+    match std::env::var_os(var) {
+        Some(value) if !value.is_empty() => Ok(SecretBytes::new(value.into_encoded_bytes())),
+        _ => Err(Failure::Usage(format!(
+            "The environment variable {var} (named by a passphrase option) is not set or empty"
+        ))),
+    }
+}
+
+/// The root key source named by `--passphrase-env` / `--root-key-env` (default: the key file).
+fn root_key_source(
+    passphrase_env: Option<&str>,
+    root_key_env: Option<&str>,
+) -> CliResult<RootKeySource> {
+    if let Some(var) = passphrase_env {
+        return Ok(RootKeySource::Passphrase(passphrase_from_env(var)?));
+    }
+    if let Some(var) = root_key_env {
+        return Ok(RootKeySource::EnvVar(var.to_owned()));
+    }
+    Ok(RootKeySource::KeyFile(None))
+}
+
+/// Opens the store; unless `create`, the store must already exist.
+fn open_store(global: &GlobalArgs, create: bool) -> CliResult<(Keystead, PathBuf)> {
+    let dir = store_dir(global);
+    if !create && !dir.join(DATABASE_FILE_NAME).exists() {
+        return Err(Failure::Other(format!(
+            "No Keystead store at {}: create one with `keystead init --store {}` (or set KEYSTEAD_STORE)",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    let mut builder = Keystead::builder().root_key(root_key_source(
+        global.passphrase_env.as_deref(),
+        global.root_key_env.as_deref(),
+    )?);
+    if let Some(region) = &global.region {
+        builder = builder.region(region.clone());
+    }
+    if let Some(account_id) = &global.account_id {
+        builder = builder.account_id(account_id.clone());
+    }
+    let store = builder.open(&dir)?;
+    Ok((store, dir))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Reads a blob parameter like aws-cli v2: `fileb://PATH` (raw bytes), `file://PATH` (base64
+/// text in a file), `-` (raw bytes from stdin) or base64 text.
+fn read_blob(name: &str, value: &str) -> CliResult<Vec<u8>> {
+    if let Some(path) = value.strip_prefix("fileb://") {
+        return std::fs::read(path).map_err(|e| {
+            Failure::Usage(format!(
+                "Error parsing parameter '{name}': Unable to load paramfile {value}: {e}"
+            ))
+        });
+    }
+    if value == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
+            Failure::Usage(format!(
+                "Error parsing parameter '{name}': cannot read stdin: {e}"
+            ))
+        })?;
+        return Ok(bytes);
+    }
+    let text = match value.strip_prefix("file://") {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!(
+                "Error parsing parameter '{name}': Unable to load paramfile {value}: {e}"
+            ))
+        })?,
+        None => value.to_owned(),
+    };
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| Failure::Usage(format!("Invalid base64: \"{}\"", truncate(&compact, 64))))
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}...", text.chars().take(max).collect::<String>())
+    }
+}
+
+/// Parses `k=v,k2=v2` or a JSON object of strings.
+fn parse_context(name: &str, value: Option<&str>) -> CliResult<Option<EncryptionContext>> {
+    let Some(value) = value else { return Ok(None) };
+    let bad = |why: &str| Failure::Usage(format!("Error parsing parameter '{name}': {why}"));
+    let trimmed = value.trim();
+    if trimmed.starts_with('{') {
+        let map: BTreeMap<String, String> =
+            serde_json::from_str(trimmed).map_err(|e| bad(&format!("Invalid JSON: {e}")))?;
+        return Ok(Some(map.into_iter().collect()));
+    }
+    let mut context = EncryptionContext::new();
+    if trimmed.is_empty() {
+        return Ok(Some(context));
+    }
+    for pair in trimmed.split(',') {
+        let (key, val) = pair
+            .split_once('=')
+            .ok_or_else(|| bad(&format!("Expected: '=', received: '{pair}'")))?;
+        context.insert(key.trim().to_owned(), val.trim().to_owned());
+    }
+    Ok(Some(context))
+}
+
+/// Parses `--tags` values: `TagKey=k,TagValue=v` shorthand or JSON (a list of tags or one tag).
+fn parse_tags(values: &[String]) -> CliResult<Vec<Tag>> {
+    let bad = |why: String| Failure::Usage(format!("Error parsing parameter '--tags': {why}"));
+    let mut tags = Vec::new();
+    for value in values {
+        let trimmed = value.trim();
+        if trimmed.starts_with('[') {
+            let list: Vec<Tag> =
+                serde_json::from_str(trimmed).map_err(|e| bad(format!("Invalid JSON: {e}")))?;
+            tags.extend(list);
+        } else if trimmed.starts_with('{') {
+            let tag: Tag =
+                serde_json::from_str(trimmed).map_err(|e| bad(format!("Invalid JSON: {e}")))?;
+            tags.push(tag);
+        } else {
+            let mut key = None;
+            let mut val = None;
+            for pair in trimmed.split(',') {
+                match pair.split_once('=') {
+                    Some(("TagKey", k)) => key = Some(k.to_owned()),
+                    Some(("TagValue", v)) => val = Some(v.to_owned()),
+                    _ => {
+                        return Err(bad(format!(
+                            "expected TagKey=KEY,TagValue=VALUE, received: '{pair}'"
+                        )))
+                    }
+                }
+            }
+            let key = key.ok_or_else(|| bad(format!("missing TagKey in '{trimmed}'")))?;
+            tags.push(Tag::new(key, val.unwrap_or_default()));
+        }
+    }
+    Ok(tags)
+}
+
+/// Parses `--tag-keys`: plain words or a JSON list.
+fn parse_tag_keys(values: &[String]) -> CliResult<Vec<String>> {
+    let mut keys = Vec::new();
+    for value in values {
+        if value.trim().starts_with('[') {
+            let list: Vec<String> = serde_json::from_str(value.trim()).map_err(|e| {
+                Failure::Usage(format!(
+                    "Error parsing parameter '--tag-keys': Invalid JSON: {e}"
+                ))
+            })?;
+            keys.extend(list);
+        } else {
+            keys.push(value.clone());
+        }
+    }
+    Ok(keys)
+}
+
+/// Parses an optional AWS enum value (an unknown value is the service's ValidationException).
+fn parse_enum<T: std::str::FromStr<Err = Error>>(value: Option<&str>) -> CliResult<Option<T>> {
+    Ok(value.map(str::parse).transpose()?)
+}
+
+/// A page of a list operation, shaped like AWS: `{"<Items>": [...], "NextMarker"?, "Truncated"}`.
+struct PageOut<'a, T> {
+    items_name: &'static str,
+    page: &'a Page<T>,
+}
+
+impl<T: Serialize> Serialize for PageOut<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.items_name, &self.page.items)?;
+        if let Some(marker) = &self.page.next_marker {
+            map.serialize_entry("NextMarker", marker)?;
+        }
+        map.serialize_entry("Truncated", &self.page.truncated())?;
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyMetadataOut<T> {
+    key_metadata: T,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyIdOut {
+    key_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DecryptOut {
+    key_id: String,
+    plaintext: String,
+    encryption_algorithm: EncryptionAlgorithm,
+    key_material_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DataKeyOut {
+    ciphertext_blob: String,
+    plaintext: String,
+    key_id: String,
+    key_material_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RandomOut {
+    plaintext: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InitOut {
+    store: String,
+    region: String,
+    account_id: String,
+}
+
+fn run(cli: &Cli) -> CliResult<()> {
+    let global = &cli.global;
+    let out = Printer {
+        format: global.output,
+        query: global.query.as_deref(),
+    };
+    if let Command::Init = cli.command {
+        let (store, dir) = open_store(global, true)?;
+        let shown = std::fs::canonicalize(&dir).unwrap_or(dir);
+        let identity = store.identity();
+        return out.print(&InitOut {
+            store: shown.display().to_string(),
+            region: identity.region.clone(),
+            account_id: identity.account_id.clone(),
+        });
+    }
+    let (store, dir) = open_store(global, false)?;
+    match &cli.command {
+        Command::Init => Ok(()),
+        Command::CreateKey {
+            description,
+            tags,
+            key_spec,
+            key_usage,
+            origin,
+            multi_region,
+        } => {
+            let request = CreateKeyRequest {
+                key_spec: parse_enum::<KeySpec>(key_spec.as_deref())?,
+                key_usage: parse_enum::<KeyUsage>(key_usage.as_deref())?,
+                description: description.clone(),
+                origin: parse_enum::<Origin>(origin.as_deref())?,
+                tags: parse_tags(tags)?,
+                multi_region: *multi_region,
+            };
+            out.print(&KeyMetadataOut {
+                key_metadata: store.create_key(request)?,
+            })
+        }
+        Command::DescribeKey { key_id } => out.print(&KeyMetadataOut {
+            key_metadata: store.describe_key(key_id)?,
+        }),
+        Command::ListKeys(list) => {
+            let page = store.list_keys(list.limit, list.marker.as_deref())?;
+            out.print(&PageOut {
+                items_name: "Keys",
+                page: &page,
+            })
+        }
+        Command::UpdateKeyDescription {
+            key_id,
+            description,
+        } => {
+            store.update_key_description(key_id, description)?;
+            Ok(())
+        }
+        Command::TagResource { key_id, tags } => {
+            store.tag_resource(key_id, &parse_tags(tags)?)?;
+            Ok(())
+        }
+        Command::UntagResource { key_id, tag_keys } => {
+            store.untag_resource(key_id, &parse_tag_keys(tag_keys)?)?;
+            Ok(())
+        }
+        Command::ListResourceTags { key_id, list } => {
+            let page = store.list_resource_tags(key_id, list.limit, list.marker.as_deref())?;
+            out.print(&PageOut {
+                items_name: "Tags",
+                page: &page,
+            })
+        }
+        Command::CreateAlias {
+            alias_name,
+            target_key_id,
+        } => {
+            store.create_alias(alias_name, target_key_id)?;
+            Ok(())
+        }
+        Command::UpdateAlias {
+            alias_name,
+            target_key_id,
+        } => {
+            store.update_alias(alias_name, target_key_id)?;
+            Ok(())
+        }
+        Command::DeleteAlias { alias_name } => {
+            store.delete_alias(alias_name)?;
+            Ok(())
+        }
+        Command::ListAliases { key_id, list } => {
+            let page = store.list_aliases(key_id.as_deref(), list.limit, list.marker.as_deref())?;
+            out.print(&PageOut {
+                items_name: "Aliases",
+                page: &page,
+            })
+        }
+        Command::EnableKey { key_id } => {
+            store.enable_key(key_id)?;
+            Ok(())
+        }
+        Command::DisableKey { key_id } => {
+            store.disable_key(key_id)?;
+            Ok(())
+        }
+        Command::ScheduleKeyDeletion {
+            key_id,
+            pending_window_in_days,
+        } => out.print(&store.schedule_key_deletion(key_id, *pending_window_in_days)?),
+        Command::CancelKeyDeletion { key_id } => out.print(&KeyIdOut {
+            key_id: store.cancel_key_deletion(key_id)?,
+        }),
+        Command::EnableKeyRotation {
+            key_id,
+            rotation_period_in_days,
+        } => {
+            store.enable_key_rotation(key_id, *rotation_period_in_days)?;
+            Ok(())
+        }
+        Command::DisableKeyRotation { key_id } => {
+            store.disable_key_rotation(key_id)?;
+            Ok(())
+        }
+        Command::GetKeyRotationStatus { key_id } => {
+            out.print(&store.get_key_rotation_status(key_id)?)
+        }
+        Command::RotateKeyOnDemand { key_id } => out.print(&KeyIdOut {
+            key_id: store.rotate_key_on_demand(key_id)?,
+        }),
+        Command::ListKeyRotations {
+            key_id,
+            include_key_material,
+            list,
+        } => {
+            let include = parse_enum::<IncludeKeyMaterial>(include_key_material.as_deref())?;
+            let page =
+                store.list_key_rotations(key_id, include, list.limit, list.marker.as_deref())?;
+            out.print(&PageOut {
+                items_name: "Rotations",
+                page: &page,
+            })
+        }
+        Command::Encrypt {
+            key_id,
+            plaintext,
+            encryption_context,
+            encryption_algorithm,
+        } => {
+            let plaintext = SecretBytes::new(read_blob("--plaintext", plaintext)?);
+            let context = parse_context("--encryption-context", encryption_context.as_deref())?;
+            let response = store.encrypt(EncryptRequest {
+                key_id,
+                plaintext: plaintext.expose(),
+                encryption_context: context.as_ref(),
+                encryption_algorithm: parse_enum(encryption_algorithm.as_deref())?,
+            })?;
+            out.print(&response)
+        }
+        Command::Decrypt {
+            ciphertext_blob,
+            encryption_context,
+            key_id,
+            encryption_algorithm,
+        } => {
+            let blob = read_blob("--ciphertext-blob", ciphertext_blob)?;
+            let context = parse_context("--encryption-context", encryption_context.as_deref())?;
+            let response = store.decrypt(DecryptRequest {
+                ciphertext_blob: &blob,
+                encryption_context: context.as_ref(),
+                key_id: key_id.as_deref(),
+                encryption_algorithm: parse_enum(encryption_algorithm.as_deref())?,
+            })?;
+            out.print(&DecryptOut {
+                plaintext: b64(response.plaintext.expose()),
+                key_id: response.key_id,
+                encryption_algorithm: response.encryption_algorithm,
+                key_material_id: response.key_material_id,
+            })
+        }
+        Command::ReEncrypt {
+            ciphertext_blob,
+            source_encryption_context,
+            source_key_id,
+            destination_key_id,
+            destination_encryption_context,
+            source_encryption_algorithm,
+            destination_encryption_algorithm,
+        } => {
+            let blob = read_blob("--ciphertext-blob", ciphertext_blob)?;
+            let source = parse_context(
+                "--source-encryption-context",
+                source_encryption_context.as_deref(),
+            )?;
+            let destination = parse_context(
+                "--destination-encryption-context",
+                destination_encryption_context.as_deref(),
+            )?;
+            let response = store.re_encrypt(ReEncryptRequest {
+                ciphertext_blob: &blob,
+                source_encryption_context: source.as_ref(),
+                source_key_id: source_key_id.as_deref(),
+                destination_key_id,
+                destination_encryption_context: destination.as_ref(),
+                source_encryption_algorithm: parse_enum(source_encryption_algorithm.as_deref())?,
+                destination_encryption_algorithm: parse_enum(
+                    destination_encryption_algorithm.as_deref(),
+                )?,
+            })?;
+            out.print(&response)
+        }
+        Command::GenerateDataKey(args) => {
+            let context =
+                parse_context("--encryption-context", args.encryption_context.as_deref())?;
+            let response = store.generate_data_key(data_key_request(args, context.as_ref())?)?;
+            out.print(&DataKeyOut {
+                ciphertext_blob: b64(&response.ciphertext_blob),
+                plaintext: b64(response.plaintext.expose()),
+                key_id: response.key_id,
+                key_material_id: response.key_material_id,
+            })
+        }
+        Command::GenerateDataKeyWithoutPlaintext(args) => {
+            let context =
+                parse_context("--encryption-context", args.encryption_context.as_deref())?;
+            out.print(
+                &store.generate_data_key_without_plaintext(data_key_request(
+                    args,
+                    context.as_ref(),
+                )?)?,
+            )
+        }
+        Command::GenerateRandom { number_of_bytes } => {
+            let bytes = store.generate_random(*number_of_bytes)?;
+            out.print(&RandomOut {
+                plaintext: b64(bytes.expose()),
+            })
+        }
+        Command::RotateRootKey {
+            new_passphrase_env,
+            new_root_key_env,
+        } => {
+            let source = match root_key_source(
+                new_passphrase_env.as_deref(),
+                new_root_key_env.as_deref(),
+            )? {
+                RootKeySource::KeyFile(_) => {
+                    RootKeySource::KeyFile(Some(dir.join(keystead_core::KEY_FILE_NAME)))
+                }
+                other => other,
+            };
+            store.rotate_root_key(source)?;
+            Ok(())
+        }
+    }
+}
+
+fn data_key_request<'a>(
+    args: &'a DataKeyArgs,
+    context: Option<&'a EncryptionContext>,
+) -> CliResult<GenerateDataKeyRequest<'a>> {
+    Ok(GenerateDataKeyRequest {
+        key_id: &args.key_id,
+        encryption_context: context,
+        key_spec: parse_enum::<DataKeySpec>(args.key_spec.as_deref())?,
+        number_of_bytes: args.number_of_bytes,
+    })
+}
+
+/// Prints responses in the chosen format, optionally narrowed by `--query`.
+struct Printer<'a> {
+    format: OutputFormat,
+    query: Option<&'a str>,
+}
+
+impl Printer<'_> {
+    fn print<T: Serialize>(&self, response: &T) -> CliResult<()> {
+        let text = match (self.format, self.query) {
+            (OutputFormat::Json, None) => to_json(response)?,
+            (format, query) => {
+                let mut value =
+                    serde_json::to_value(response).map_err(|e| Failure::Other(e.to_string()))?;
+                if let Some(query) = query {
+                    value = select(&value, query)?;
+                }
+                match format {
+                    OutputFormat::Json => to_json(&value)?,
+                    OutputFormat::Text => to_text(&value),
+                }
+            }
+        };
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not an error worth reporting.
+        let _ = writeln!(stdout, "{text}");
+        let _ = stdout.flush();
+        Ok(())
+    }
+}
+
+/// JSON with aws-cli's 4-space indentation.
+fn to_json<T: Serialize>(value: &T) -> CliResult<String> {
+    let mut buffer = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    String::from_utf8(buffer).map_err(|e| Failure::Other(e.to_string()))
+}
+
+/// Follows a `--query` path: `Field`, `Field.Sub`, `List[0]`, `List[0].Field`. A missing field
+/// is `null` (aws-cli prints `null` / `None`).
+fn select(value: &serde_json::Value, query: &str) -> CliResult<serde_json::Value> {
+    let bad = || {
+        Failure::Usage(format!(
+            "Bad value for --query {query}: expected Field, Field.Sub or Field[N]"
+        ))
+    };
+    let mut current = value.clone();
+    for segment in query.split('.') {
+        let (name, indexes) = match segment.find('[') {
+            Some(at) => (&segment[..at], &segment[at..]),
+            None => (segment, ""),
+        };
+        if !name.is_empty() {
+            current = current
+                .get(name)
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+        }
+        let mut rest = indexes;
+        while !rest.is_empty() {
+            let inner = rest.strip_prefix('[').ok_or_else(bad)?;
+            let end = inner.find(']').ok_or_else(bad)?;
+            let index: usize = inner[..end].parse().map_err(|_| bad())?;
+            current = current
+                .get(index)
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            rest = &inner[end + 1..];
+        }
+        if name.is_empty() && indexes.is_empty() {
+            return Err(bad());
+        }
+    }
+    Ok(current)
+}
+
+/// aws-cli-like text output: scalars raw; an object's scalar fields on one tab-separated line,
+/// then each nested object or list item on its own line, prefixed by the upper-cased field name.
+fn to_text(value: &serde_json::Value) -> String {
+    let mut lines = Vec::new();
+    text_lines(None, value, &mut lines);
+    lines.join("\n")
+}
+
+fn scalar_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => Some("None".to_owned()),
+        serde_json::Value::Bool(b) => Some(if *b {
+            "True".to_owned()
+        } else {
+            "False".to_owned()
+        }),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn text_lines(label: Option<&str>, value: &serde_json::Value, lines: &mut Vec<String>) {
+    let prefixed = |fields: Vec<String>| match label {
+        Some(label) => std::iter::once(label.to_uppercase())
+            .chain(fields)
+            .collect::<Vec<_>>()
+            .join("\t"),
+        None => fields.join("\t"),
+    };
+    match value {
+        serde_json::Value::Object(map) => {
+            let scalars: Vec<String> = map.values().filter_map(scalar_text).collect();
+            if !scalars.is_empty() {
+                lines.push(prefixed(scalars));
+            }
+            for (key, nested) in map {
+                match nested {
+                    serde_json::Value::Object(_) => text_lines(Some(key), nested, lines),
+                    serde_json::Value::Array(items) => {
+                        let all_scalar: Option<Vec<String>> =
+                            items.iter().map(scalar_text).collect();
+                        match all_scalar {
+                            Some(words) if !words.is_empty() => lines.push(
+                                std::iter::once(key.to_uppercase())
+                                    .chain(words)
+                                    .collect::<Vec<_>>()
+                                    .join("\t"),
+                            ),
+                            _ => items
+                                .iter()
+                                .for_each(|item| text_lines(Some(key), item, lines)),
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            let all_scalar: Option<Vec<String>> = items.iter().map(scalar_text).collect();
+            match all_scalar {
+                Some(words) => lines.push(prefixed(words)),
+                None => items.iter().for_each(|item| text_lines(label, item, lines)),
+            }
+        }
+        scalar => {
+            if let Some(text) = scalar_text(scalar) {
+                lines.push(prefixed(vec![text]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_shorthand_and_json() {
+        let short = parse_context("x", Some("a=1,b=2")).ok().flatten();
+        let json = parse_context("x", Some(r#"{"a":"1","b":"2"}"#))
+            .ok()
+            .flatten();
+        assert!(short.is_some());
+        assert_eq!(short, json);
+    }
+
+    #[test]
+    fn query_paths() {
+        let value = serde_json::json!({"A": {"B": [1, {"C": "x"}]}});
+        assert_eq!(
+            select(&value, "A.B[1].C").ok(),
+            Some(serde_json::json!("x"))
+        );
+        assert_eq!(
+            select(&value, "Missing").ok(),
+            Some(serde_json::Value::Null)
+        );
+        assert!(select(&value, "A..B").is_err());
+    }
+
+    #[test]
+    fn tags_shorthand() {
+        let tags = parse_tags(&["TagKey=team,TagValue=pay".to_owned()]).ok();
+        assert_eq!(tags, Some(vec![Tag::new("team", "pay")]));
+    }
+}
