@@ -99,15 +99,18 @@ impl KeysteadBuilder {
             set_owner_only(dir).map_err(io)?;
         }
         let db_path = dir.join(DATABASE_FILE_NAME);
-        let existing = db_path.exists() && SqliteStorage::open(&db_path, false).is_ok();
-        if existing {
-            let storage = SqliteStorage::open(&db_path, false)?;
-            self.finish_existing(Box::new(storage), Some(dir.to_owned()))
-        } else {
-            let (root, kdf) = root_key_for_new_store(&self.root_key, dir)?;
-            let storage = SqliteStorage::open(&db_path, true)?;
-            self.finish_new(Box::new(storage), Some(dir.to_owned()), root, kdf)
+        if db_path.exists() {
+            match SqliteStorage::open(&db_path, false) {
+                Ok(storage) => return self.finish_existing(Box::new(storage), Some(dir.to_owned())),
+                // The file exists but its schema was never written: a creation that crashed
+                // before its first commit. Finish creating it.
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
+        let (root, kdf) = root_key_for_new_store(&self.root_key, dir)?;
+        let storage = SqliteStorage::open(&db_path, true)?;
+        self.finish_new(Box::new(storage), Some(dir.to_owned()), root, kdf)
     }
 
     /// Opens a store held only in memory (for tests and ephemeral use). Key files are not
