@@ -534,3 +534,115 @@ impl MaterialCache {
         entries.order.retain(|(id, _)| id != key_id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{CreateKeyRequest, DataKeySpec, EncryptRequest, GenerateDataKeyRequest, ManualClock};
+
+    /// Every file of the store folder except the root key file, as (name, bytes).
+    fn store_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name() != crate::KEY_FILE_NAME)
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+            .collect()
+    }
+
+    fn hits(files: &[(String, Vec<u8>)], needle: &[u8]) -> Vec<String> {
+        files
+            .iter()
+            .filter(|(_, bytes)| bytes.windows(needle.len()).any(|w| w == needle))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    fn all_materials(store: &Keystead) -> Vec<(MaterialRecord, Vec<u8>)> {
+        store
+            .read(|txn| {
+                let records = txn.all_materials()?;
+                let root = store.inner.root.read().unwrap();
+                records
+                    .into_iter()
+                    .map(|r| {
+                        let secret = root.open_material(&r.key_id, r.version, &r.sealed)?.expose().to_vec();
+                        Ok((r, secret))
+                    })
+                    .collect()
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn no_key_material_plaintext_or_root_key_is_in_any_store_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Keystead::open(dir.path()).unwrap();
+        let mut secrets: Vec<Vec<u8>> = Vec::new();
+        for i in 0..10u8 {
+            let key_id = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+            store.rotate_key_on_demand(&key_id).unwrap();
+            let plaintext = [b'P', i, 0x5a, 0xa5, 0x3c, 0xc3, 0x0f, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
+            store.encrypt(EncryptRequest { key_id: &key_id, plaintext: &plaintext, ..Default::default() }).unwrap();
+            secrets.push(plaintext.to_vec());
+            let data_key = store
+                .generate_data_key(GenerateDataKeyRequest { key_id: &key_id, key_spec: Some(DataKeySpec::Aes256), ..Default::default() })
+                .unwrap();
+            secrets.push(data_key.plaintext.expose().to_vec());
+        }
+        let materials = all_materials(&store);
+        assert_eq!(materials.len(), 20);
+        secrets.extend(materials.iter().map(|(_, m)| m.clone()));
+        secrets.extend(materials.iter().map(|(_, m)| m[..16].to_vec()));
+        let root = store.root_key_bytes_for_tests();
+        secrets.push(root.clone());
+        secrets.push(root[..16].to_vec());
+        // Look while the store is open (WAL present) and after it is closed (checkpointed).
+        let open_files = store_files(dir.path());
+        assert!(open_files.iter().any(|(n, _)| n == "keystead.db"));
+        drop(store);
+        let closed_files = store_files(dir.path());
+        for files in [&open_files, &closed_files] {
+            for secret in &secrets {
+                assert!(hits(files, secret).is_empty(), "a secret is stored in the clear");
+            }
+        }
+        // The scan itself can find things: the key ids are stored in the clear.
+        let any_key_id = materials[0].0.key_id.as_bytes();
+        assert!(!hits(&closed_files, any_key_id).is_empty());
+    }
+
+    #[test]
+    fn a_destroyed_key_leaves_no_trace_in_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::starting_now());
+        let store = Keystead::builder().clock(clock.clone()).open(dir.path()).unwrap();
+        let keep = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+        let doomed = store
+            .create_key(CreateKeyRequest { description: Some("doomed-key-description-marker".into()), ..Default::default() })
+            .unwrap()
+            .key_id;
+        store.rotate_key_on_demand(&doomed).unwrap();
+        let sealed: Vec<Vec<u8>> = all_materials(&store)
+            .into_iter()
+            .filter(|(r, _)| r.key_id == doomed)
+            .map(|(r, _)| r.sealed)
+            .collect();
+        assert_eq!(sealed.len(), 2);
+        let before = store_files(dir.path());
+        assert!(!hits(&before, b"doomed-key-description-marker").is_empty(), "the marker is findable before");
+        store.schedule_key_deletion(&doomed, Some(7)).unwrap();
+        clock.advance_days(8);
+        store.sweep().unwrap();
+        assert!(store.describe_key(&keep).is_ok());
+        let files = store_files(dir.path());
+        for record in &sealed {
+            assert!(hits(&files, &record[13..45]).is_empty(), "sealed material of a destroyed key remains");
+        }
+        assert!(hits(&files, b"doomed-key-description-marker").is_empty(), "the key record remains");
+        assert!(hits(&files, doomed.as_bytes()).is_empty(), "the key id remains");
+    }
+}
