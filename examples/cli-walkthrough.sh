@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A walk-through of the `keystead` command line: the `aws kms` commands against a local store.
+#
+# Usage: bash examples/cli-walkthrough.sh [path/to/keystead]   (`make demo` runs it)
+set -euo pipefail
+
+KEYSTEAD=${1:-target/release/keystead}
+if [[ ! -x "$KEYSTEAD" ]]; then
+    echo "keystead binary not found at $KEYSTEAD (build it with: cargo build --release -p keystead-cli)" >&2
+    exit 1
+fi
+KEYSTEAD=$(cd "$(dirname "$KEYSTEAD")" && pwd)/$(basename "$KEYSTEAD")
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keystead-demo.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export KEYSTEAD_STORE="$WORK/store"
+
+ks() { "$KEYSTEAD" "$@"; }
+heading() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ keystead %s\n' "$*"; ks "$@"; }
+
+# Runs a command that must fail with the given AWS exception; shows the error line.
+expect_failure() {
+    local exception=$1
+    shift
+    printf '$ keystead %s\n' "$*"
+    local status=0 stderr
+    stderr=$(ks "$@" 2>&1 >/dev/null) || status=$?
+    printf '%s\n' "${stderr#$'\n'}"
+    if [[ $status -ne 254 || $stderr != *"($exception)"* ]]; then
+        echo "expected $exception (exit 254), got exit $status" >&2
+        exit 1
+    fi
+    echo "(failed as expected with $exception, exit status $status)"
+}
+
+heading "1. Create a store (KEYSTEAD_STORE=$KEYSTEAD_STORE)"
+show init --region eu-west-1 --account-id 123456789012
+
+heading "2. Create a key with a description and tags"
+KEY_ID=$(ks create-key --description "Customer records" \
+    --tags TagKey=team,TagValue=payments TagKey=env,TagValue=demo \
+    --output text --query KeyMetadata.KeyId)
+echo "KeyId: $KEY_ID"
+show describe-key --key-id "$KEY_ID"
+show list-resource-tags --key-id "$KEY_ID"
+
+heading "3. Give it an alias"
+show create-alias --alias-name alias/orders --target-key-id "$KEY_ID"
+show describe-key --key-id alias/orders --query KeyMetadata.Description
+
+heading "4. Encrypt a customer record, bound to an encryption context"
+RECORD='{"customer":"Ada Lovelace","card":"4111 1111 1111 1111"}'
+printf '%s' "$RECORD" >"$WORK/record.json"
+echo "Record: $RECORD"
+CONTEXT="customer=ada,purpose=billing"
+CIPHERTEXT=$(ks encrypt --key-id alias/orders --plaintext "fileb://$WORK/record.json" \
+    --encryption-context "$CONTEXT" --output text --query CiphertextBlob)
+echo "CiphertextBlob: ${CIPHERTEXT:0:60}..."
+
+heading "5. Decrypt it back"
+DECRYPTED=$(ks decrypt --ciphertext-blob "$CIPHERTEXT" --encryption-context "$CONTEXT" \
+    --output text --query Plaintext | base64 --decode)
+echo "Decrypted: $DECRYPTED"
+if [[ "$DECRYPTED" == "$RECORD" ]]; then
+    echo "The decrypted record matches the original."
+else
+    echo "MISMATCH" >&2
+    exit 1
+fi
+
+heading "6. Decrypt with the wrong encryption context fails"
+expect_failure InvalidCiphertextException \
+    decrypt --ciphertext-blob "$CIPHERTEXT" --encryption-context customer=mallory,purpose=billing
+
+heading "7. Envelope encryption: generate a data key"
+ks generate-data-key --key-id alias/orders --key-spec AES_256 --encryption-context "$CONTEXT" >"$WORK/datakey.json"
+DATA_KEY_BYTES=$(sed -n 's/.*"Plaintext": "\([^"]*\)".*/\1/p' "$WORK/datakey.json" | base64 --decode | wc -c)
+echo "Got a ${DATA_KEY_BYTES// /}-byte plaintext data key (use it locally, then forget it) and its encrypted copy:"
+grep -E '"(CiphertextBlob|KeyId|KeyMaterialId)"' "$WORK/datakey.json" | cut -c1-100
+echo "Without plaintext (store the encrypted copy, decrypt it later):"
+ks generate-data-key-without-plaintext --key-id alias/orders --number-of-bytes 32 --query KeyId
+
+heading "8. Key rotation: enable, rotate on demand, list rotations"
+show enable-key-rotation --key-id "$KEY_ID" --rotation-period-in-days 180
+show get-key-rotation-status --key-id "$KEY_ID"
+show rotate-key-on-demand --key-id "$KEY_ID"
+show list-key-rotations --key-id "$KEY_ID"
+echo "The old ciphertext still decrypts after rotation:"
+ks decrypt --ciphertext-blob "$CIPHERTEXT" --encryption-context "$CONTEXT" --query KeyMaterialId
+
+heading "9. Re-encrypt under a second key and a new context"
+ARCHIVE_ID=$(ks create-key --description "Archive" --output text --query KeyMetadata.KeyId)
+REENCRYPTED=$(ks re-encrypt --ciphertext-blob "$CIPHERTEXT" --source-encryption-context "$CONTEXT" \
+    --destination-key-id "$ARCHIVE_ID" --destination-encryption-context customer=ada,purpose=archive \
+    --output text --query CiphertextBlob)
+echo "Re-encrypted under $ARCHIVE_ID"
+ks decrypt --ciphertext-blob "$REENCRYPTED" --encryption-context customer=ada,purpose=archive \
+    --output text --query Plaintext | base64 --decode
+echo
+
+heading "10. A disabled key cannot be used"
+show disable-key --key-id "$KEY_ID"
+expect_failure DisabledException \
+    encrypt --key-id "$KEY_ID" --plaintext "$(printf 'hello' | base64)"
+show enable-key --key-id "$KEY_ID"
+ks describe-key --key-id "$KEY_ID" --output text --query KeyMetadata.KeyState
+
+heading "11. Schedule the archive key's deletion, then cancel it"
+show schedule-key-deletion --key-id "$ARCHIVE_ID" --pending-window-in-days 7
+show cancel-key-deletion --key-id "$ARCHIVE_ID"
+echo "State after cancelling: $(ks describe-key --key-id "$ARCHIVE_ID" --output text --query KeyMetadata.KeyState)"
+
+heading "12. List keys and aliases"
+show list-keys
+show list-aliases
+
+heading "Done"
+echo "All steps behaved as expected."
