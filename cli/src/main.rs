@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use keystead_core::{
-    CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm,
-    EncryptionContext, Error, GenerateDataKeyRequest, IncludeKeyMaterial, KeySpec, KeyUsage,
-    Keystead, Origin, Page, ReEncryptRequest, RootKeySource, SecretBytes, Tag, DATABASE_FILE_NAME,
+    CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm, EncryptionContext, Error,
+    GenerateDataKeyRequest, IncludeKeyMaterial, KeySpec, KeyUsage, Keystead, Origin, Page, ReEncryptRequest,
+    RootKeySource, SecretBytes, Tag, DATABASE_FILE_NAME,
 };
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
@@ -49,12 +49,7 @@ struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     store: Option<PathBuf>,
     /// Root key: a passphrase read from this environment variable
-    #[arg(
-        long,
-        global = true,
-        value_name = "VAR",
-        conflicts_with = "root_key_env"
-    )]
+    #[arg(long, global = true, value_name = "VAR", conflicts_with = "root_key_env")]
     passphrase_env: Option<String>,
     /// Root key: base64 of 32 bytes read from this environment variable
     #[arg(long, global = true, value_name = "VAR")]
@@ -357,11 +352,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if error.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
         }
     };
     let operation = cli.command.operation();
@@ -408,10 +399,7 @@ fn passphrase_from_env(var: &str) -> CliResult<SecretBytes> {
 }
 
 /// The root key source named by `--passphrase-env` / `--root-key-env` (default: the key file).
-fn root_key_source(
-    passphrase_env: Option<&str>,
-    root_key_env: Option<&str>,
-) -> CliResult<RootKeySource> {
+fn root_key_source(passphrase_env: Option<&str>, root_key_env: Option<&str>) -> CliResult<RootKeySource> {
     if let Some(var) = passphrase_env {
         return Ok(RootKeySource::Passphrase(passphrase_from_env(var)?));
     }
@@ -431,10 +419,8 @@ fn open_store(global: &GlobalArgs, create: bool) -> CliResult<(Keystead, PathBuf
             dir.display()
         )));
     }
-    let mut builder = Keystead::builder().root_key(root_key_source(
-        global.passphrase_env.as_deref(),
-        global.root_key_env.as_deref(),
-    )?);
+    let mut builder = Keystead::builder()
+        .root_key(root_key_source(global.passphrase_env.as_deref(), global.root_key_env.as_deref())?);
     if let Some(region) = &global.region {
         builder = builder.region(region.clone());
     }
@@ -454,25 +440,19 @@ fn b64(bytes: &[u8]) -> String {
 fn read_blob(name: &str, value: &str) -> CliResult<Vec<u8>> {
     if let Some(path) = value.strip_prefix("fileb://") {
         return std::fs::read(path).map_err(|e| {
-            Failure::Usage(format!(
-                "Error parsing parameter '{name}': Unable to load paramfile {value}: {e}"
-            ))
+            Failure::Usage(format!("Error parsing parameter '{name}': Unable to load paramfile {value}: {e}"))
         });
     }
     if value == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-            Failure::Usage(format!(
-                "Error parsing parameter '{name}': cannot read stdin: {e}"
-            ))
-        })?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Usage(format!("Error parsing parameter '{name}': cannot read stdin: {e}")))?;
         return Ok(bytes);
     }
     let text = match value.strip_prefix("file://") {
         Some(path) => std::fs::read_to_string(path).map_err(|e| {
-            Failure::Usage(format!(
-                "Error parsing parameter '{name}': Unable to load paramfile {value}: {e}"
-            ))
+            Failure::Usage(format!("Error parsing parameter '{name}': Unable to load paramfile {value}: {e}"))
         })?,
         None => value.to_owned(),
     };
@@ -505,9 +485,7 @@ fn parse_context(name: &str, value: Option<&str>) -> CliResult<Option<Encryption
         return Ok(Some(context));
     }
     for pair in trimmed.split(',') {
-        let (key, val) = pair
-            .split_once('=')
-            .ok_or_else(|| bad(&format!("Expected: '=', received: '{pair}'")))?;
+        let (key, val) = pair.split_once('=').ok_or_else(|| bad(&format!("Expected: '=', received: '{pair}'")))?;
         context.insert(key.trim().to_owned(), val.trim().to_owned());
     }
     Ok(Some(context))
@@ -520,12 +498,10 @@ fn parse_tags(values: &[String]) -> CliResult<Vec<Tag>> {
     for value in values {
         let trimmed = value.trim();
         if trimmed.starts_with('[') {
-            let list: Vec<Tag> =
-                serde_json::from_str(trimmed).map_err(|e| bad(format!("Invalid JSON: {e}")))?;
+            let list: Vec<Tag> = serde_json::from_str(trimmed).map_err(|e| bad(format!("Invalid JSON: {e}")))?;
             tags.extend(list);
         } else if trimmed.starts_with('{') {
-            let tag: Tag =
-                serde_json::from_str(trimmed).map_err(|e| bad(format!("Invalid JSON: {e}")))?;
+            let tag: Tag = serde_json::from_str(trimmed).map_err(|e| bad(format!("Invalid JSON: {e}")))?;
             tags.push(tag);
         } else {
             let mut key = None;
@@ -534,11 +510,7 @@ fn parse_tags(values: &[String]) -> CliResult<Vec<Tag>> {
                 match pair.split_once('=') {
                     Some(("TagKey", k)) => key = Some(k.to_owned()),
                     Some(("TagValue", v)) => val = Some(v.to_owned()),
-                    _ => {
-                        return Err(bad(format!(
-                            "expected TagKey=KEY,TagValue=VALUE, received: '{pair}'"
-                        )))
-                    }
+                    _ => return Err(bad(format!("expected TagKey=KEY,TagValue=VALUE, received: '{pair}'"))),
                 }
             }
             let key = key.ok_or_else(|| bad(format!("missing TagKey in '{trimmed}'")))?;
@@ -553,11 +525,8 @@ fn parse_tag_keys(values: &[String]) -> CliResult<Vec<String>> {
     let mut keys = Vec::new();
     for value in values {
         if value.trim().starts_with('[') {
-            let list: Vec<String> = serde_json::from_str(value.trim()).map_err(|e| {
-                Failure::Usage(format!(
-                    "Error parsing parameter '--tag-keys': Invalid JSON: {e}"
-                ))
-            })?;
+            let list: Vec<String> = serde_json::from_str(value.trim())
+                .map_err(|e| Failure::Usage(format!("Error parsing parameter '--tag-keys': Invalid JSON: {e}")))?;
             keys.extend(list);
         } else {
             keys.push(value.clone());
@@ -635,10 +604,7 @@ struct InitOut {
 
 fn run(cli: &Cli) -> CliResult<()> {
     let global = &cli.global;
-    let out = Printer {
-        format: global.output,
-        query: global.query.as_deref(),
-    };
+    let out = Printer { format: global.output, query: global.query.as_deref() };
     if let Command::Init = cli.command {
         let (store, dir) = open_store(global, true)?;
         let shown = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -652,14 +618,7 @@ fn run(cli: &Cli) -> CliResult<()> {
     let (store, dir) = open_store(global, false)?;
     match &cli.command {
         Command::Init => Ok(()),
-        Command::CreateKey {
-            description,
-            tags,
-            key_spec,
-            key_usage,
-            origin,
-            multi_region,
-        } => {
+        Command::CreateKey { description, tags, key_spec, key_usage, origin, multi_region } => {
             let request = CreateKeyRequest {
                 key_spec: parse_enum::<KeySpec>(key_spec.as_deref())?,
                 key_usage: parse_enum::<KeyUsage>(key_usage.as_deref())?,
@@ -668,24 +627,14 @@ fn run(cli: &Cli) -> CliResult<()> {
                 tags: parse_tags(tags)?,
                 multi_region: *multi_region,
             };
-            out.print(&KeyMetadataOut {
-                key_metadata: store.create_key(request)?,
-            })
+            out.print(&KeyMetadataOut { key_metadata: store.create_key(request)? })
         }
-        Command::DescribeKey { key_id } => out.print(&KeyMetadataOut {
-            key_metadata: store.describe_key(key_id)?,
-        }),
+        Command::DescribeKey { key_id } => out.print(&KeyMetadataOut { key_metadata: store.describe_key(key_id)? }),
         Command::ListKeys(list) => {
             let page = store.list_keys(list.limit, list.marker.as_deref())?;
-            out.print(&PageOut {
-                items_name: "Keys",
-                page: &page,
-            })
+            out.print(&PageOut { items_name: "Keys", page: &page })
         }
-        Command::UpdateKeyDescription {
-            key_id,
-            description,
-        } => {
+        Command::UpdateKeyDescription { key_id, description } => {
             store.update_key_description(key_id, description)?;
             Ok(())
         }
@@ -699,22 +648,13 @@ fn run(cli: &Cli) -> CliResult<()> {
         }
         Command::ListResourceTags { key_id, list } => {
             let page = store.list_resource_tags(key_id, list.limit, list.marker.as_deref())?;
-            out.print(&PageOut {
-                items_name: "Tags",
-                page: &page,
-            })
+            out.print(&PageOut { items_name: "Tags", page: &page })
         }
-        Command::CreateAlias {
-            alias_name,
-            target_key_id,
-        } => {
+        Command::CreateAlias { alias_name, target_key_id } => {
             store.create_alias(alias_name, target_key_id)?;
             Ok(())
         }
-        Command::UpdateAlias {
-            alias_name,
-            target_key_id,
-        } => {
+        Command::UpdateAlias { alias_name, target_key_id } => {
             store.update_alias(alias_name, target_key_id)?;
             Ok(())
         }
@@ -724,10 +664,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         }
         Command::ListAliases { key_id, list } => {
             let page = store.list_aliases(key_id.as_deref(), list.limit, list.marker.as_deref())?;
-            out.print(&PageOut {
-                items_name: "Aliases",
-                page: &page,
-            })
+            out.print(&PageOut { items_name: "Aliases", page: &page })
         }
         Command::EnableKey { key_id } => {
             store.enable_key(key_id)?;
@@ -737,17 +674,11 @@ fn run(cli: &Cli) -> CliResult<()> {
             store.disable_key(key_id)?;
             Ok(())
         }
-        Command::ScheduleKeyDeletion {
-            key_id,
-            pending_window_in_days,
-        } => out.print(&store.schedule_key_deletion(key_id, *pending_window_in_days)?),
-        Command::CancelKeyDeletion { key_id } => out.print(&KeyIdOut {
-            key_id: store.cancel_key_deletion(key_id)?,
-        }),
-        Command::EnableKeyRotation {
-            key_id,
-            rotation_period_in_days,
-        } => {
+        Command::ScheduleKeyDeletion { key_id, pending_window_in_days } => {
+            out.print(&store.schedule_key_deletion(key_id, *pending_window_in_days)?)
+        }
+        Command::CancelKeyDeletion { key_id } => out.print(&KeyIdOut { key_id: store.cancel_key_deletion(key_id)? }),
+        Command::EnableKeyRotation { key_id, rotation_period_in_days } => {
             store.enable_key_rotation(key_id, *rotation_period_in_days)?;
             Ok(())
         }
@@ -755,31 +686,14 @@ fn run(cli: &Cli) -> CliResult<()> {
             store.disable_key_rotation(key_id)?;
             Ok(())
         }
-        Command::GetKeyRotationStatus { key_id } => {
-            out.print(&store.get_key_rotation_status(key_id)?)
-        }
-        Command::RotateKeyOnDemand { key_id } => out.print(&KeyIdOut {
-            key_id: store.rotate_key_on_demand(key_id)?,
-        }),
-        Command::ListKeyRotations {
-            key_id,
-            include_key_material,
-            list,
-        } => {
+        Command::GetKeyRotationStatus { key_id } => out.print(&store.get_key_rotation_status(key_id)?),
+        Command::RotateKeyOnDemand { key_id } => out.print(&KeyIdOut { key_id: store.rotate_key_on_demand(key_id)? }),
+        Command::ListKeyRotations { key_id, include_key_material, list } => {
             let include = parse_enum::<IncludeKeyMaterial>(include_key_material.as_deref())?;
-            let page =
-                store.list_key_rotations(key_id, include, list.limit, list.marker.as_deref())?;
-            out.print(&PageOut {
-                items_name: "Rotations",
-                page: &page,
-            })
+            let page = store.list_key_rotations(key_id, include, list.limit, list.marker.as_deref())?;
+            out.print(&PageOut { items_name: "Rotations", page: &page })
         }
-        Command::Encrypt {
-            key_id,
-            plaintext,
-            encryption_context,
-            encryption_algorithm,
-        } => {
+        Command::Encrypt { key_id, plaintext, encryption_context, encryption_algorithm } => {
             let plaintext = SecretBytes::new(read_blob("--plaintext", plaintext)?);
             let context = parse_context("--encryption-context", encryption_context.as_deref())?;
             let response = store.encrypt(EncryptRequest {
@@ -790,12 +704,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             })?;
             out.print(&response)
         }
-        Command::Decrypt {
-            ciphertext_blob,
-            encryption_context,
-            key_id,
-            encryption_algorithm,
-        } => {
+        Command::Decrypt { ciphertext_blob, encryption_context, key_id, encryption_algorithm } => {
             let blob = read_blob("--ciphertext-blob", ciphertext_blob)?;
             let context = parse_context("--encryption-context", encryption_context.as_deref())?;
             let response = store.decrypt(DecryptRequest {
@@ -821,14 +730,9 @@ fn run(cli: &Cli) -> CliResult<()> {
             destination_encryption_algorithm,
         } => {
             let blob = read_blob("--ciphertext-blob", ciphertext_blob)?;
-            let source = parse_context(
-                "--source-encryption-context",
-                source_encryption_context.as_deref(),
-            )?;
-            let destination = parse_context(
-                "--destination-encryption-context",
-                destination_encryption_context.as_deref(),
-            )?;
+            let source = parse_context("--source-encryption-context", source_encryption_context.as_deref())?;
+            let destination =
+                parse_context("--destination-encryption-context", destination_encryption_context.as_deref())?;
             let response = store.re_encrypt(ReEncryptRequest {
                 ciphertext_blob: &blob,
                 source_encryption_context: source.as_ref(),
@@ -836,15 +740,12 @@ fn run(cli: &Cli) -> CliResult<()> {
                 destination_key_id,
                 destination_encryption_context: destination.as_ref(),
                 source_encryption_algorithm: parse_enum(source_encryption_algorithm.as_deref())?,
-                destination_encryption_algorithm: parse_enum(
-                    destination_encryption_algorithm.as_deref(),
-                )?,
+                destination_encryption_algorithm: parse_enum(destination_encryption_algorithm.as_deref())?,
             })?;
             out.print(&response)
         }
         Command::GenerateDataKey(args) => {
-            let context =
-                parse_context("--encryption-context", args.encryption_context.as_deref())?;
+            let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
             let response = store.generate_data_key(data_key_request(args, context.as_ref())?)?;
             out.print(&DataKeyOut {
                 ciphertext_blob: b64(&response.ciphertext_blob),
@@ -854,32 +755,16 @@ fn run(cli: &Cli) -> CliResult<()> {
             })
         }
         Command::GenerateDataKeyWithoutPlaintext(args) => {
-            let context =
-                parse_context("--encryption-context", args.encryption_context.as_deref())?;
-            out.print(
-                &store.generate_data_key_without_plaintext(data_key_request(
-                    args,
-                    context.as_ref(),
-                )?)?,
-            )
+            let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
+            out.print(&store.generate_data_key_without_plaintext(data_key_request(args, context.as_ref())?)?)
         }
         Command::GenerateRandom { number_of_bytes } => {
             let bytes = store.generate_random(*number_of_bytes)?;
-            out.print(&RandomOut {
-                plaintext: b64(bytes.expose()),
-            })
+            out.print(&RandomOut { plaintext: b64(bytes.expose()) })
         }
-        Command::RotateRootKey {
-            new_passphrase_env,
-            new_root_key_env,
-        } => {
-            let source = match root_key_source(
-                new_passphrase_env.as_deref(),
-                new_root_key_env.as_deref(),
-            )? {
-                RootKeySource::KeyFile(_) => {
-                    RootKeySource::KeyFile(Some(dir.join(keystead_core::KEY_FILE_NAME)))
-                }
+        Command::RotateRootKey { new_passphrase_env, new_root_key_env } => {
+            let source = match root_key_source(new_passphrase_env.as_deref(), new_root_key_env.as_deref())? {
+                RootKeySource::KeyFile(_) => RootKeySource::KeyFile(Some(dir.join(keystead_core::KEY_FILE_NAME))),
                 other => other,
             };
             store.rotate_root_key(source)?;
@@ -911,8 +796,7 @@ impl Printer<'_> {
         let text = match (self.format, self.query) {
             (OutputFormat::Json, None) => to_json(response)?,
             (format, query) => {
-                let mut value =
-                    serde_json::to_value(response).map_err(|e| Failure::Other(e.to_string()))?;
+                let mut value = serde_json::to_value(response).map_err(|e| Failure::Other(e.to_string()))?;
                 if let Some(query) = query {
                     value = select(&value, query)?;
                 }
@@ -935,20 +819,14 @@ fn to_json<T: Serialize>(value: &T) -> CliResult<String> {
     let mut buffer = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
-    value
-        .serialize(&mut serializer)
-        .map_err(|e| Failure::Other(e.to_string()))?;
+    value.serialize(&mut serializer).map_err(|e| Failure::Other(e.to_string()))?;
     String::from_utf8(buffer).map_err(|e| Failure::Other(e.to_string()))
 }
 
 /// Follows a `--query` path: `Field`, `Field.Sub`, `List[0]`, `List[0].Field`. A missing field
 /// is `null` (aws-cli prints `null` / `None`).
 fn select(value: &serde_json::Value, query: &str) -> CliResult<serde_json::Value> {
-    let bad = || {
-        Failure::Usage(format!(
-            "Bad value for --query {query}: expected Field, Field.Sub or Field[N]"
-        ))
-    };
+    let bad = || Failure::Usage(format!("Bad value for --query {query}: expected Field, Field.Sub or Field[N]"));
     let mut current = value.clone();
     for segment in query.split('.') {
         let (name, indexes) = match segment.find('[') {
@@ -956,20 +834,14 @@ fn select(value: &serde_json::Value, query: &str) -> CliResult<serde_json::Value
             None => (segment, ""),
         };
         if !name.is_empty() {
-            current = current
-                .get(name)
-                .cloned()
-                .unwrap_or(serde_json::Value::Null);
+            current = current.get(name).cloned().unwrap_or(serde_json::Value::Null);
         }
         let mut rest = indexes;
         while !rest.is_empty() {
             let inner = rest.strip_prefix('[').ok_or_else(bad)?;
             let end = inner.find(']').ok_or_else(bad)?;
             let index: usize = inner[..end].parse().map_err(|_| bad())?;
-            current = current
-                .get(index)
-                .cloned()
-                .unwrap_or(serde_json::Value::Null);
+            current = current.get(index).cloned().unwrap_or(serde_json::Value::Null);
             rest = &inner[end + 1..];
         }
         if name.is_empty() && indexes.is_empty() {
@@ -990,11 +862,7 @@ fn to_text(value: &serde_json::Value) -> String {
 fn scalar_text(value: &serde_json::Value) -> Option<String> {
     match value {
         serde_json::Value::Null => Some("None".to_owned()),
-        serde_json::Value::Bool(b) => Some(if *b {
-            "True".to_owned()
-        } else {
-            "False".to_owned()
-        }),
+        serde_json::Value::Bool(b) => Some(if *b { "True".to_owned() } else { "False".to_owned() }),
         serde_json::Value::Number(n) => Some(n.to_string()),
         serde_json::Value::String(s) => Some(s.clone()),
         _ => None,
@@ -1003,10 +871,7 @@ fn scalar_text(value: &serde_json::Value) -> Option<String> {
 
 fn text_lines(label: Option<&str>, value: &serde_json::Value, lines: &mut Vec<String>) {
     let prefixed = |fields: Vec<String>| match label {
-        Some(label) => std::iter::once(label.to_uppercase())
-            .chain(fields)
-            .collect::<Vec<_>>()
-            .join("\t"),
+        Some(label) => std::iter::once(label.to_uppercase()).chain(fields).collect::<Vec<_>>().join("\t"),
         None => fields.join("\t"),
     };
     match value {
@@ -1019,18 +884,11 @@ fn text_lines(label: Option<&str>, value: &serde_json::Value, lines: &mut Vec<St
                 match nested {
                     serde_json::Value::Object(_) => text_lines(Some(key), nested, lines),
                     serde_json::Value::Array(items) => {
-                        let all_scalar: Option<Vec<String>> =
-                            items.iter().map(scalar_text).collect();
+                        let all_scalar: Option<Vec<String>> = items.iter().map(scalar_text).collect();
                         match all_scalar {
-                            Some(words) if !words.is_empty() => lines.push(
-                                std::iter::once(key.to_uppercase())
-                                    .chain(words)
-                                    .collect::<Vec<_>>()
-                                    .join("\t"),
-                            ),
-                            _ => items
-                                .iter()
-                                .for_each(|item| text_lines(Some(key), item, lines)),
+                            Some(words) if !words.is_empty() => lines
+                                .push(std::iter::once(key.to_uppercase()).chain(words).collect::<Vec<_>>().join("\t")),
+                            _ => items.iter().for_each(|item| text_lines(Some(key), item, lines)),
                         }
                     }
                     _ => {}
@@ -1059,9 +917,7 @@ mod tests {
     #[test]
     fn context_shorthand_and_json() {
         let short = parse_context("x", Some("a=1,b=2")).ok().flatten();
-        let json = parse_context("x", Some(r#"{"a":"1","b":"2"}"#))
-            .ok()
-            .flatten();
+        let json = parse_context("x", Some(r#"{"a":"1","b":"2"}"#)).ok().flatten();
         assert!(short.is_some());
         assert_eq!(short, json);
     }
@@ -1069,14 +925,8 @@ mod tests {
     #[test]
     fn query_paths() {
         let value = serde_json::json!({"A": {"B": [1, {"C": "x"}]}});
-        assert_eq!(
-            select(&value, "A.B[1].C").ok(),
-            Some(serde_json::json!("x"))
-        );
-        assert_eq!(
-            select(&value, "Missing").ok(),
-            Some(serde_json::Value::Null)
-        );
+        assert_eq!(select(&value, "A.B[1].C").ok(), Some(serde_json::json!("x")));
+        assert_eq!(select(&value, "Missing").ok(), Some(serde_json::Value::Null));
         assert!(select(&value, "A..B").is_err());
     }
 

@@ -15,9 +15,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn unb64(text: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text.trim())
-        .expect("valid base64")
+    base64::engine::general_purpose::STANDARD.decode(text.trim()).expect("valid base64")
 }
 
 /// A fresh store in a temporary folder.
@@ -32,12 +30,7 @@ impl Store {
     fn new() -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("store");
-        let store = Self {
-            _tmp: tmp,
-            dir,
-            env: Vec::new(),
-            root_args: Vec::new(),
-        };
+        let store = Self { _tmp: tmp, dir, env: Vec::new(), root_args: Vec::new() };
         store.ok(&["init"]);
         store
     }
@@ -45,21 +38,12 @@ impl Store {
     fn uninitialized() -> Self {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("store");
-        Self {
-            _tmp: tmp,
-            dir,
-            env: Vec::new(),
-            root_args: Vec::new(),
-        }
+        Self { _tmp: tmp, dir, env: Vec::new(), root_args: Vec::new() }
     }
 
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(BIN);
-        command
-            .arg("--store")
-            .arg(&self.dir)
-            .args(&self.root_args)
-            .args(args);
+        command.arg("--store").arg(&self.dir).args(&self.root_args).args(args);
         command.env_remove("KEYSTEAD_STORE");
         for (k, v) in &self.env {
             command.env(k, v);
@@ -68,10 +52,7 @@ impl Store {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.command(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run keystead")
+        self.command(args).stdin(Stdio::null()).output().expect("run keystead")
     }
 
     fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
@@ -82,12 +63,7 @@ impl Store {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn keystead");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input)
-            .expect("write stdin");
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
         child.wait_with_output().expect("wait keystead")
     }
 
@@ -106,8 +82,7 @@ impl Store {
     /// Runs a command that must succeed and print JSON.
     fn json(&self, args: &[&str]) -> Value {
         let stdout = self.ok(args);
-        serde_json::from_str(&stdout)
-            .unwrap_or_else(|e| panic!("keystead {args:?}: not JSON ({e}): {stdout}"))
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("keystead {args:?}: not JSON ({e}): {stdout}"))
     }
 
     /// Runs a command that must print nothing and succeed.
@@ -119,25 +94,12 @@ impl Store {
     /// Runs a command that must fail with a service error; returns the exception name line.
     fn service_error(&self, args: &[&str], exception: &str, operation: &str) -> String {
         let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(254),
-            "keystead {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_eq!(output.status.code(), Some(254), "keystead {args:?}: {}", String::from_utf8_lossy(&output.stderr));
         assert!(output.stdout.is_empty());
         let stderr = String::from_utf8(output.stderr).expect("utf-8 stderr");
-        let line = stderr
-            .lines()
-            .find(|l| !l.is_empty())
-            .expect("an error line")
-            .to_owned();
-        let prefix =
-            format!("An error occurred ({exception}) when calling the {operation} operation: ");
-        assert!(
-            line.starts_with(&prefix),
-            "expected {prefix:?}, got {line:?}"
-        );
+        let line = stderr.lines().find(|l| !l.is_empty()).expect("an error line").to_owned();
+        let prefix = format!("An error occurred ({exception}) when calling the {operation} operation: ");
+        assert!(line.starts_with(&prefix), "expected {prefix:?}, got {line:?}");
         assert!(line.len() > prefix.len(), "empty message");
         line
     }
@@ -146,10 +108,7 @@ impl Store {
         let mut args = vec!["create-key"];
         args.extend_from_slice(extra);
         let v = self.json(&args);
-        v["KeyMetadata"]["KeyId"]
-            .as_str()
-            .expect("KeyId")
-            .to_owned()
+        v["KeyMetadata"]["KeyId"].as_str().expect("KeyId").to_owned()
     }
 }
 
@@ -160,23 +119,14 @@ fn path_str(path: &Path) -> &str {
 #[test]
 fn init_prints_identity_and_honours_region_and_account() {
     let store = Store::uninitialized();
-    let v = store.json(&[
-        "init",
-        "--region",
-        "eu-west-2",
-        "--account-id",
-        "123456789012",
-    ]);
+    let v = store.json(&["init", "--region", "eu-west-2", "--account-id", "123456789012"]);
     assert_eq!(v["Region"], "eu-west-2");
     assert_eq!(v["AccountId"], "123456789012");
     assert!(v["Store"].as_str().expect("Store").ends_with("store"));
     assert!(store.dir.join("keystead.db").exists());
     let key = store.json(&["create-key"]);
     let arn = key["KeyMetadata"]["Arn"].as_str().expect("Arn");
-    assert!(
-        arn.starts_with("arn:aws:kms:eu-west-2:123456789012:key/"),
-        "{arn}"
-    );
+    assert!(arn.starts_with("arn:aws:kms:eu-west-2:123456789012:key/"), "{arn}");
     assert_eq!(key["KeyMetadata"]["AWSAccountId"], "123456789012");
     // init again reopens and reports the stored identity
     let again = store.json(&["init"]);
@@ -187,17 +137,10 @@ fn init_prints_identity_and_honours_region_and_account() {
 fn store_from_environment_variable() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("envstore");
-    let output = Command::new(BIN)
-        .arg("init")
-        .env("KEYSTEAD_STORE", &dir)
-        .output()
-        .expect("run");
+    let output = Command::new(BIN).arg("init").env("KEYSTEAD_STORE", &dir).output().expect("run");
     assert!(output.status.success());
     let v: Value = serde_json::from_slice(&output.stdout).expect("json");
-    assert_eq!(
-        v["Store"].as_str().map(|s| s.ends_with("envstore")),
-        Some(true)
-    );
+    assert_eq!(v["Store"].as_str().map(|s| s.ends_with("envstore")), Some(true));
     assert!(dir.join("keystead.db").exists());
 }
 
@@ -234,13 +177,7 @@ fn create_describe_and_update_key() {
     assert_eq!(described["KeyMetadata"]["KeyId"], key_id);
     assert_eq!(described["KeyMetadata"]["Arn"], meta["Arn"]);
 
-    store.silent(&[
-        "update-key-description",
-        "--key-id",
-        key_id,
-        "--description",
-        "invoices",
-    ]);
+    store.silent(&["update-key-description", "--key-id", key_id, "--description", "invoices"]);
     let described = store.json(&["describe-key", "--key-id", key_id]);
     assert_eq!(described["KeyMetadata"]["Description"], "invoices");
 
@@ -248,9 +185,7 @@ fn create_describe_and_update_key() {
     assert_eq!(tags["Truncated"], false);
     let tags = tags["Tags"].as_array().expect("Tags");
     assert_eq!(tags.len(), 2);
-    assert!(tags
-        .iter()
-        .any(|t| t["TagKey"] == "team" && t["TagValue"] == "payments"));
+    assert!(tags.iter().any(|t| t["TagKey"] == "team" && t["TagValue"] == "payments"));
 }
 
 #[test]
@@ -269,20 +204,10 @@ fn create_key_with_spec_and_json_tags() {
     let key_id = v["KeyMetadata"]["KeyId"].as_str().expect("KeyId");
     let tags = store.json(&["list-resource-tags", "--key-id", key_id]);
     assert_eq!(tags["Tags"].as_array().map(Vec::len), Some(2));
-    store.service_error(
-        &["create-key", "--key-spec", "NOPE"],
-        "ValidationException",
-        "CreateKey",
-    );
+    store.service_error(&["create-key", "--key-spec", "NOPE"], "ValidationException", "CreateKey");
     // Asymmetric and HMAC keys are not in this version of the core yet.
     store.service_error(
-        &[
-            "create-key",
-            "--key-spec",
-            "HMAC_256",
-            "--key-usage",
-            "GENERATE_VERIFY_MAC",
-        ],
+        &["create-key", "--key-spec", "HMAC_256", "--key-usage", "GENERATE_VERIFY_MAC"],
         "UnsupportedOperationException",
         "CreateKey",
     );
@@ -294,34 +219,13 @@ fn create_key_with_spec_and_json_tags() {
 fn tag_untag_and_paginate_tags() {
     let store = Store::new();
     let key = store.create_key(&[]);
-    store.silent(&[
-        "tag-resource",
-        "--key-id",
-        &key,
-        "--tags",
-        "TagKey=a,TagValue=1",
-        "TagKey=b,TagValue=2",
-    ]);
-    store.silent(&[
-        "tag-resource",
-        "--key-id",
-        &key,
-        "--tags",
-        r#"{"TagKey":"c","TagValue":"3"}"#,
-    ]);
+    store.silent(&["tag-resource", "--key-id", &key, "--tags", "TagKey=a,TagValue=1", "TagKey=b,TagValue=2"]);
+    store.silent(&["tag-resource", "--key-id", &key, "--tags", r#"{"TagKey":"c","TagValue":"3"}"#]);
     let page = store.json(&["list-resource-tags", "--key-id", &key, "--limit", "2"]);
     assert_eq!(page["Tags"].as_array().map(Vec::len), Some(2));
     assert_eq!(page["Truncated"], true);
     let marker = page["NextMarker"].as_str().expect("NextMarker");
-    let rest = store.json(&[
-        "list-resource-tags",
-        "--key-id",
-        &key,
-        "--limit",
-        "2",
-        "--marker",
-        marker,
-    ]);
+    let rest = store.json(&["list-resource-tags", "--key-id", &key, "--limit", "2", "--marker", marker]);
     assert_eq!(rest["Tags"].as_array().map(Vec::len), Some(1));
     assert_eq!(rest["Truncated"], false);
     assert!(rest.get("NextMarker").is_none());
@@ -347,8 +251,7 @@ fn list_keys_paginates() {
     for id in &ids {
         assert!(keys
             .iter()
-            .any(|k| k["KeyId"] == id.as_str()
-                && k["KeyArn"].as_str().is_some_and(|a| a.ends_with(id))));
+            .any(|k| k["KeyId"] == id.as_str() && k["KeyArn"].as_str().is_some_and(|a| a.ends_with(id))));
     }
     let first = store.json(&["list-keys", "--limit", "2"]);
     assert_eq!(first["Keys"].as_array().map(Vec::len), Some(2));
@@ -356,11 +259,7 @@ fn list_keys_paginates() {
     let marker = first["NextMarker"].as_str().expect("NextMarker");
     let second = store.json(&["list-keys", "--limit", "2", "--marker", marker]);
     assert_eq!(second["Keys"].as_array().map(Vec::len), Some(1));
-    store.service_error(
-        &["list-keys", "--marker", "garbage"],
-        "InvalidMarkerException",
-        "ListKeys",
-    );
+    store.service_error(&["list-keys", "--marker", "garbage"], "InvalidMarkerException", "ListKeys");
 }
 
 #[test]
@@ -368,35 +267,18 @@ fn aliases_create_update_list_delete() {
     let store = Store::new();
     let a = store.create_key(&[]);
     let b = store.create_key(&[]);
-    store.silent(&[
-        "create-alias",
-        "--alias-name",
-        "alias/orders",
-        "--target-key-id",
-        &a,
-    ]);
+    store.silent(&["create-alias", "--alias-name", "alias/orders", "--target-key-id", &a]);
     let described = store.json(&["describe-key", "--key-id", "alias/orders"]);
     assert_eq!(described["KeyMetadata"]["KeyId"], a.as_str());
 
     let list = store.json(&["list-aliases"]);
     let aliases = list["Aliases"].as_array().expect("Aliases");
-    let entry = aliases
-        .iter()
-        .find(|e| e["AliasName"] == "alias/orders")
-        .expect("alias listed");
+    let entry = aliases.iter().find(|e| e["AliasName"] == "alias/orders").expect("alias listed");
     assert_eq!(entry["TargetKeyId"], a.as_str());
-    assert!(entry["AliasArn"]
-        .as_str()
-        .is_some_and(|s| s.ends_with(":alias/orders")));
+    assert!(entry["AliasArn"].as_str().is_some_and(|s| s.ends_with(":alias/orders")));
     assert_eq!(list["Truncated"], false);
 
-    store.silent(&[
-        "update-alias",
-        "--alias-name",
-        "alias/orders",
-        "--target-key-id",
-        &b,
-    ]);
+    store.silent(&["update-alias", "--alias-name", "alias/orders", "--target-key-id", &b]);
     let of_b = store.json(&["list-aliases", "--key-id", &b]);
     let of_b = of_b["Aliases"].as_array().expect("Aliases");
     assert_eq!(of_b.len(), 1);
@@ -405,27 +287,13 @@ fn aliases_create_update_list_delete() {
     assert_eq!(of_a["Aliases"].as_array().map(Vec::len), Some(0));
 
     store.service_error(
-        &[
-            "create-alias",
-            "--alias-name",
-            "alias/orders",
-            "--target-key-id",
-            &a,
-        ],
+        &["create-alias", "--alias-name", "alias/orders", "--target-key-id", &a],
         "AlreadyExistsException",
         "CreateAlias",
     );
     store.silent(&["delete-alias", "--alias-name", "alias/orders"]);
-    store.service_error(
-        &["describe-key", "--key-id", "alias/orders"],
-        "NotFoundException",
-        "DescribeKey",
-    );
-    store.service_error(
-        &["delete-alias", "--alias-name", "alias/orders"],
-        "NotFoundException",
-        "DeleteAlias",
-    );
+    store.service_error(&["describe-key", "--key-id", "alias/orders"], "NotFoundException", "DescribeKey");
+    store.service_error(&["delete-alias", "--alias-name", "alias/orders"], "NotFoundException", "DeleteAlias");
 }
 
 #[test]
@@ -436,11 +304,7 @@ fn enable_disable_key() {
     let d = store.json(&["describe-key", "--key-id", &key]);
     assert_eq!(d["KeyMetadata"]["KeyState"], "Disabled");
     assert_eq!(d["KeyMetadata"]["Enabled"], false);
-    store.service_error(
-        &["encrypt", "--key-id", &key, "--plaintext", &b64(b"x")],
-        "DisabledException",
-        "Encrypt",
-    );
+    store.service_error(&["encrypt", "--key-id", &key, "--plaintext", &b64(b"x")], "DisabledException", "Encrypt");
     store.silent(&["enable-key", "--key-id", &key]);
     let d = store.json(&["describe-key", "--key-id", &key]);
     assert_eq!(d["KeyMetadata"]["KeyState"], "Enabled");
@@ -450,13 +314,7 @@ fn enable_disable_key() {
 fn schedule_and_cancel_deletion() {
     let store = Store::new();
     let key = store.create_key(&[]);
-    let v = store.json(&[
-        "schedule-key-deletion",
-        "--key-id",
-        &key,
-        "--pending-window-in-days",
-        "7",
-    ]);
+    let v = store.json(&["schedule-key-deletion", "--key-id", &key, "--pending-window-in-days", "7"]);
     assert_eq!(v["KeyState"], "PendingDeletion");
     assert_eq!(v["PendingWindowInDays"], 7);
     assert!(v["DeletionDate"].is_number());
@@ -473,13 +331,7 @@ fn schedule_and_cancel_deletion() {
     let d = store.json(&["describe-key", "--key-id", &key]);
     assert_eq!(d["KeyMetadata"]["KeyState"], "Disabled");
     store.service_error(
-        &[
-            "schedule-key-deletion",
-            "--key-id",
-            &key,
-            "--pending-window-in-days",
-            "3",
-        ],
+        &["schedule-key-deletion", "--key-id", &key, "--pending-window-in-days", "3"],
         "ValidationException",
         "ScheduleKeyDeletion",
     );
@@ -492,13 +344,7 @@ fn rotation_commands() {
     let status = store.json(&["get-key-rotation-status", "--key-id", &key]);
     assert_eq!(status["KeyRotationEnabled"], false);
 
-    store.silent(&[
-        "enable-key-rotation",
-        "--key-id",
-        &key,
-        "--rotation-period-in-days",
-        "180",
-    ]);
+    store.silent(&["enable-key-rotation", "--key-id", &key, "--rotation-period-in-days", "180"]);
     let status = store.json(&["get-key-rotation-status", "--key-id", &key]);
     assert_eq!(status["KeyRotationEnabled"], true);
     assert_eq!(status["RotationPeriodInDays"], 180);
@@ -508,23 +354,14 @@ fn rotation_commands() {
     let v = store.json(&["rotate-key-on-demand", "--key-id", &key]);
     assert!(v["KeyId"].as_str().is_some_and(|s| s.ends_with(&key)));
     let after = store.json(&["describe-key", "--key-id", &key]);
-    assert_ne!(
-        before["KeyMetadata"]["CurrentKeyMaterialId"],
-        after["KeyMetadata"]["CurrentKeyMaterialId"]
-    );
+    assert_ne!(before["KeyMetadata"]["CurrentKeyMaterialId"], after["KeyMetadata"]["CurrentKeyMaterialId"]);
 
     let rotations = store.json(&["list-key-rotations", "--key-id", &key]);
     let list = rotations["Rotations"].as_array().expect("Rotations");
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["RotationType"], "ON_DEMAND");
     assert_eq!(rotations["Truncated"], false);
-    let all = store.json(&[
-        "list-key-rotations",
-        "--key-id",
-        &key,
-        "--include-key-material",
-        "ALL_KEY_MATERIAL",
-    ]);
+    let all = store.json(&["list-key-rotations", "--key-id", &key, "--include-key-material", "ALL_KEY_MATERIAL"]);
     assert_eq!(all["Rotations"].as_array().map(Vec::len), Some(2));
     let limited = store.json(&[
         "list-key-rotations",
@@ -542,24 +379,12 @@ fn rotation_commands() {
     let status = store.json(&["get-key-rotation-status", "--key-id", &key]);
     assert_eq!(status["KeyRotationEnabled"], false);
     store.service_error(
-        &[
-            "enable-key-rotation",
-            "--key-id",
-            &key,
-            "--rotation-period-in-days",
-            "10",
-        ],
+        &["enable-key-rotation", "--key-id", &key, "--rotation-period-in-days", "10"],
         "ValidationException",
         "EnableKeyRotation",
     );
     store.service_error(
-        &[
-            "list-key-rotations",
-            "--key-id",
-            &key,
-            "--include-key-material",
-            "SOME",
-        ],
+        &["list-key-rotations", "--key-id", &key, "--include-key-material", "SOME"],
         "ValidationException",
         "ListKeyRotations",
     );
@@ -580,9 +405,7 @@ fn encrypt_decrypt_round_trip_base64_with_context() {
         "order=42,customer=ada",
     ]);
     assert_eq!(enc["EncryptionAlgorithm"], "SYMMETRIC_DEFAULT");
-    assert!(enc["KeyId"]
-        .as_str()
-        .is_some_and(|s| s.starts_with("arn:aws:kms:") && s.ends_with(&key)));
+    assert!(enc["KeyId"].as_str().is_some_and(|s| s.starts_with("arn:aws:kms:") && s.ends_with(&key)));
     let blob = enc["CiphertextBlob"].as_str().expect("CiphertextBlob");
     assert!(!unb64(blob).is_empty());
 
@@ -600,21 +423,11 @@ fn encrypt_decrypt_round_trip_base64_with_context() {
     assert!(dec["KeyMaterialId"].as_str().is_some_and(|s| !s.is_empty()));
 
     store.service_error(
-        &[
-            "decrypt",
-            "--ciphertext-blob",
-            blob,
-            "--encryption-context",
-            "order=43,customer=ada",
-        ],
+        &["decrypt", "--ciphertext-blob", blob, "--encryption-context", "order=43,customer=ada"],
         "InvalidCiphertextException",
         "Decrypt",
     );
-    store.service_error(
-        &["decrypt", "--ciphertext-blob", blob],
-        "InvalidCiphertextException",
-        "Decrypt",
-    );
+    store.service_error(&["decrypt", "--ciphertext-blob", blob], "InvalidCiphertextException", "Decrypt");
     // Decrypt with the right --key-id passes; with another key it is IncorrectKeyException.
     let other = store.create_key(&[]);
     store.json(&[
@@ -627,15 +440,7 @@ fn encrypt_decrypt_round_trip_base64_with_context() {
         &key,
     ]);
     store.service_error(
-        &[
-            "decrypt",
-            "--ciphertext-blob",
-            blob,
-            "--encryption-context",
-            "order=42,customer=ada",
-            "--key-id",
-            &other,
-        ],
+        &["decrypt", "--ciphertext-blob", blob, "--encryption-context", "order=42,customer=ada", "--key-id", &other],
         "IncorrectKeyException",
         "Decrypt",
     );
@@ -677,31 +482,17 @@ fn encrypt_decrypt_round_trip_via_fileb_and_stdin() {
     assert_eq!(unb64(&plain), secret);
 
     // `-` reads raw bytes from stdin.
-    let out = store.run_stdin(
-        &["encrypt", "--key-id", &key, "--plaintext", "-"],
-        b"from stdin",
-    );
+    let out = store.run_stdin(&["encrypt", "--key-id", &key, "--plaintext", "-"], b"from stdin");
     assert!(out.status.success());
     let enc: Value = serde_json::from_slice(&out.stdout).expect("json");
-    let out = store.run_stdin(
-        &["decrypt", "--ciphertext-blob", "-"],
-        &unb64(enc["CiphertextBlob"].as_str().expect("blob")),
-    );
+    let out =
+        store.run_stdin(&["decrypt", "--ciphertext-blob", "-"], &unb64(enc["CiphertextBlob"].as_str().expect("blob")));
     assert!(out.status.success());
     let dec: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(
-        unb64(dec["Plaintext"].as_str().expect("Plaintext")),
-        b"from stdin"
-    );
+    assert_eq!(unb64(dec["Plaintext"].as_str().expect("Plaintext")), b"from stdin");
 
     // A missing file is a parameter error.
-    let out = store.run(&[
-        "encrypt",
-        "--key-id",
-        &key,
-        "--plaintext",
-        "fileb:///no/such/file",
-    ]);
+    let out = store.run(&["encrypt", "--key-id", &key, "--plaintext", "fileb:///no/such/file"]);
     assert_eq!(out.status.code(), Some(252));
 }
 
@@ -739,26 +530,11 @@ fn re_encrypt_between_keys_and_contexts() {
     assert_eq!(re["SourceEncryptionAlgorithm"], "SYMMETRIC_DEFAULT");
     assert_eq!(re["DestinationEncryptionAlgorithm"], "SYMMETRIC_DEFAULT");
     let new_blob = re["CiphertextBlob"].as_str().expect("CiphertextBlob");
-    let dec = store.json(&[
-        "decrypt",
-        "--ciphertext-blob",
-        new_blob,
-        "--encryption-context",
-        "v=2",
-    ]);
-    assert_eq!(
-        unb64(dec["Plaintext"].as_str().expect("Plaintext")),
-        b"moving"
-    );
+    let dec = store.json(&["decrypt", "--ciphertext-blob", new_blob, "--encryption-context", "v=2"]);
+    assert_eq!(unb64(dec["Plaintext"].as_str().expect("Plaintext")), b"moving");
     assert!(dec["KeyId"].as_str().is_some_and(|s| s.ends_with(&b)));
     store.service_error(
-        &[
-            "re-encrypt",
-            "--ciphertext-blob",
-            new_blob,
-            "--destination-key-id",
-            &a,
-        ],
+        &["re-encrypt", "--ciphertext-blob", new_blob, "--destination-key-id", &a],
         "InvalidCiphertextException",
         "ReEncrypt",
     );
@@ -768,15 +544,8 @@ fn re_encrypt_between_keys_and_contexts() {
 fn data_keys_and_random() {
     let store = Store::new();
     let key = store.create_key(&[]);
-    let dk = store.json(&[
-        "generate-data-key",
-        "--key-id",
-        &key,
-        "--key-spec",
-        "AES_256",
-        "--encryption-context",
-        "p=q",
-    ]);
+    let dk =
+        store.json(&["generate-data-key", "--key-id", &key, "--key-spec", "AES_256", "--encryption-context", "p=q"]);
     let plaintext = unb64(dk["Plaintext"].as_str().expect("Plaintext"));
     assert_eq!(plaintext.len(), 32);
     assert!(dk["KeyId"].as_str().is_some_and(|s| s.ends_with(&key)));
@@ -788,84 +557,37 @@ fn data_keys_and_random() {
         "--encryption-context",
         "p=q",
     ]);
-    assert_eq!(
-        unb64(dec["Plaintext"].as_str().expect("Plaintext")),
-        plaintext
-    );
+    assert_eq!(unb64(dec["Plaintext"].as_str().expect("Plaintext")), plaintext);
 
-    let dk = store.json(&[
-        "generate-data-key",
-        "--key-id",
-        &key,
-        "--number-of-bytes",
-        "24",
-    ]);
-    assert_eq!(
-        unb64(dk["Plaintext"].as_str().expect("Plaintext")).len(),
-        24
-    );
+    let dk = store.json(&["generate-data-key", "--key-id", &key, "--number-of-bytes", "24"]);
+    assert_eq!(unb64(dk["Plaintext"].as_str().expect("Plaintext")).len(), 24);
 
-    let wp = store.json(&[
-        "generate-data-key-without-plaintext",
-        "--key-id",
-        &key,
-        "--key-spec",
-        "AES_128",
-    ]);
+    let wp = store.json(&["generate-data-key-without-plaintext", "--key-id", &key, "--key-spec", "AES_128"]);
     assert!(wp.get("Plaintext").is_none());
-    let dec = store.json(&[
-        "decrypt",
-        "--ciphertext-blob",
-        wp["CiphertextBlob"].as_str().expect("CiphertextBlob"),
-    ]);
-    assert_eq!(
-        unb64(dec["Plaintext"].as_str().expect("Plaintext")).len(),
-        16
-    );
+    let dec = store.json(&["decrypt", "--ciphertext-blob", wp["CiphertextBlob"].as_str().expect("CiphertextBlob")]);
+    assert_eq!(unb64(dec["Plaintext"].as_str().expect("Plaintext")).len(), 16);
 
     store.service_error(
-        &[
-            "generate-data-key",
-            "--key-id",
-            &key,
-            "--key-spec",
-            "AES_256",
-            "--number-of-bytes",
-            "32",
-        ],
+        &["generate-data-key", "--key-id", &key, "--key-spec", "AES_256", "--number-of-bytes", "32"],
         "ValidationException",
         "GenerateDataKey",
     );
     store.service_error(
-        &[
-            "generate-data-key",
-            "--key-id",
-            &key,
-            "--key-spec",
-            "AES_512",
-        ],
+        &["generate-data-key", "--key-id", &key, "--key-spec", "AES_512"],
         "ValidationException",
         "GenerateDataKey",
     );
 
     let r = store.json(&["generate-random", "--number-of-bytes", "48"]);
     assert_eq!(unb64(r["Plaintext"].as_str().expect("Plaintext")).len(), 48);
-    store.service_error(
-        &["generate-random", "--number-of-bytes", "0"],
-        "ValidationException",
-        "GenerateRandom",
-    );
+    store.service_error(&["generate-random", "--number-of-bytes", "0"], "ValidationException", "GenerateRandom");
 }
 
 #[test]
 fn not_found_is_a_service_error_254() {
     let store = Store::new();
     let line = store.service_error(
-        &[
-            "describe-key",
-            "--key-id",
-            "1234abcd-12ab-34cd-56ef-1234567890ab",
-        ],
+        &["describe-key", "--key-id", "1234abcd-12ab-34cd-56ef-1234567890ab"],
         "NotFoundException",
         "DescribeKey",
     );
@@ -886,33 +608,12 @@ fn usage_errors_exit_252() {
         vec!["list-keys", "--limit", "many"],
         vec!["list-keys", "--output", "yaml"],
         vec!["encrypt", "--key-id", "k", "--plaintext", "%%% not base64"],
-        vec![
-            "encrypt",
-            "--key-id",
-            "k",
-            "--plaintext",
-            "aGk=",
-            "--encryption-context",
-            "novalue",
-        ],
-        vec![
-            "encrypt",
-            "--key-id",
-            "k",
-            "--plaintext",
-            "aGk=",
-            "--encryption-context",
-            "{bad json",
-        ],
+        vec!["encrypt", "--key-id", "k", "--plaintext", "aGk=", "--encryption-context", "novalue"],
+        vec!["encrypt", "--key-id", "k", "--plaintext", "aGk=", "--encryption-context", "{bad json"],
         vec!["create-key", "--tags", "Key=a,Value=b"],
     ] {
         let out = store.run(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(252),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(252), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
@@ -927,49 +628,19 @@ fn usage_errors_exit_252() {
 #[test]
 fn query_and_text_output() {
     let store = Store::new();
-    let key = store.ok(&[
-        "create-key",
-        "--description",
-        "q",
-        "--output",
-        "text",
-        "--query",
-        "KeyMetadata.KeyId",
-    ]);
+    let key = store.ok(&["create-key", "--description", "q", "--output", "text", "--query", "KeyMetadata.KeyId"]);
     let key = key.trim_end_matches('\n');
     assert!(!key.contains('"'));
     assert_eq!(key.len(), 36, "{key}");
 
     // --query with JSON output prints the JSON value (quoted string).
-    let quoted = store.ok(&[
-        "describe-key",
-        "--key-id",
-        key,
-        "--query",
-        "KeyMetadata.KeyState",
-    ]);
+    let quoted = store.ok(&["describe-key", "--key-id", key, "--query", "KeyMetadata.KeyState"]);
     assert_eq!(quoted.trim(), "\"Enabled\"");
     // Numbers and booleans in text.
-    let enabled = store.ok(&[
-        "describe-key",
-        "--key-id",
-        key,
-        "--query",
-        "KeyMetadata.Enabled",
-        "--output",
-        "text",
-    ]);
+    let enabled = store.ok(&["describe-key", "--key-id", key, "--query", "KeyMetadata.Enabled", "--output", "text"]);
     assert_eq!(enabled.trim(), "True");
     // A missing field.
-    let none = store.ok(&[
-        "describe-key",
-        "--key-id",
-        key,
-        "--query",
-        "Nope",
-        "--output",
-        "text",
-    ]);
+    let none = store.ok(&["describe-key", "--key-id", key, "--query", "Nope", "--output", "text"]);
     assert_eq!(none.trim(), "None");
     // A list element.
     let first = store.ok(&["list-keys", "--query", "Keys[0].KeyId", "--output", "text"]);
@@ -992,27 +663,11 @@ fn query_and_text_output() {
         "--query",
         "CiphertextBlob",
     ]);
-    let plain = store.ok(&[
-        "decrypt",
-        "--ciphertext-blob",
-        blob.trim(),
-        "--output",
-        "text",
-        "--query",
-        "Plaintext",
-    ]);
+    let plain = store.ok(&["decrypt", "--ciphertext-blob", blob.trim(), "--output", "text", "--query", "Plaintext"]);
     assert_eq!(unb64(&plain), b"hi");
     // Global options may also come before the subcommand.
     let out = Command::new(BIN)
-        .args([
-            "--output",
-            "text",
-            "--query",
-            "Keys[0].KeyId",
-            "--store",
-            path_str(&store.dir),
-            "list-keys",
-        ])
+        .args(["--output", "text", "--query", "Keys[0].KeyId", "--store", path_str(&store.dir), "list-keys"])
         .output()
         .expect("run");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), key);
@@ -1021,9 +676,7 @@ fn query_and_text_output() {
 #[test]
 fn passphrase_store_needs_the_right_passphrase() {
     let mut store = Store::uninitialized();
-    store
-        .env
-        .push(("KS_PASS".into(), "correct horse battery staple".into()));
+    store.env.push(("KS_PASS".into(), "correct horse battery staple".into()));
     store.root_args = vec!["--passphrase-env".into(), "KS_PASS".into()];
     store.json(&["init"]);
     assert!(!store.dir.join("root.key").exists());
@@ -1046,15 +699,9 @@ fn passphrase_store_needs_the_right_passphrase() {
         env: Vec::new(),
         root_args: store.root_args.clone(),
     };
-    wrong
-        .env
-        .push(("KS_PASS".into(), "wrong passphrase".into()));
+    wrong.env.push(("KS_PASS".into(), "wrong passphrase".into()));
     wrong.service_error(&["list-keys"], "IncorrectRootKeyException", "ListKeys");
-    wrong.service_error(
-        &["decrypt", "--ciphertext-blob", blob.trim()],
-        "IncorrectRootKeyException",
-        "Decrypt",
-    );
+    wrong.service_error(&["decrypt", "--ciphertext-blob", blob.trim()], "IncorrectRootKeyException", "Decrypt");
 
     // An unset variable is a usage error, not a silent empty passphrase.
     let unset = Store {
@@ -1120,10 +767,7 @@ fn rotate_key_file_root_key() {
     let after = std::fs::read(&key_file).expect("root.key");
     assert_ne!(before, after);
     let dec = store.json(&["decrypt", "--ciphertext-blob", blob.trim()]);
-    assert_eq!(
-        unb64(dec["Plaintext"].as_str().expect("Plaintext")),
-        b"file"
-    );
+    assert_eq!(unb64(dec["Plaintext"].as_str().expect("Plaintext")), b"file");
 }
 
 #[test]
@@ -1136,4 +780,30 @@ fn errors_do_not_leak_plaintext() {
     assert_eq!(out.status.code(), Some(254));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("secret-value"));
+}
+
+#[test]
+fn file_scheme_reads_base64_text_and_empty_plaintext_is_rejected() {
+    let store = Store::new();
+    let key = store.create_key(&[]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text_path = tmp.path().join("plain.b64");
+    std::fs::write(&text_path, format!("{}\n", b64(b"text file"))).expect("write");
+    let file = format!("file://{}", path_str(&text_path));
+    let blob =
+        store.ok(&["encrypt", "--key-id", &key, "--plaintext", &file, "--output", "text", "--query", "CiphertextBlob"]);
+    let plain = store.ok(&["decrypt", "--ciphertext-blob", blob.trim(), "--output", "text", "--query", "Plaintext"]);
+    assert_eq!(unb64(&plain), b"text file");
+
+    store.service_error(&["encrypt", "--key-id", &key, "--plaintext", ""], "ValidationException", "Encrypt");
+    store.service_error(
+        &["update-alias", "--alias-name", "alias/none", "--target-key-id", &key],
+        "NotFoundException",
+        "UpdateAlias",
+    );
+    store.service_error(
+        &["tag-resource", "--key-id", "alias/none", "--tags", "TagKey=a,TagValue=b"],
+        "NotFoundException",
+        "TagResource",
+    );
 }
