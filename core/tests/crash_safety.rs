@@ -606,3 +606,58 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
         elapsed.as_secs_f64()
     );
 }
+
+/// Creates a store folder holding what a creator killed part-way leaves behind.
+fn half_created_store(root_key: &[u8], with_schema: bool) -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("store");
+    std::fs::create_dir(&dir).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(dir.join(keystead_core::KEY_FILE_NAME))
+        .unwrap();
+    file.write_all(root_key).unwrap();
+    if with_schema {
+        // `SqliteStorage::open(.., true)` commits the schema (tables + user_version) in its own
+        // transaction; `finish_new` writes the settings in a second one.
+        drop(keystead_core::store::sqlite::SqliteStorage::open(&dir.join(keystead_core::DATABASE_FILE_NAME), true).unwrap());
+    }
+    (temp, dir)
+}
+
+fn assert_usable(dir: &Path) {
+    let store = Keystead::open(dir).unwrap_or_else(|e| panic!("the half-created store does not open: {e}"));
+    let key = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let blob = store.encrypt(EncryptRequest { key_id: &key, plaintext: b"x", ..Default::default() }).unwrap();
+    store.decrypt(DecryptRequest { ciphertext_blob: &blob.ciphertext_blob, ..Default::default() }).unwrap();
+}
+
+/// A creator killed after `SqliteStorage::open(.., true)` committed the schema but before
+/// `finish_new` committed the settings leaves `root.key` and a database with tables and
+/// `user_version = 1` but no settings. Nothing was ever acknowledged, so the next open must
+/// finish the creation (the state "before"); instead `KeysteadBuilder::open` takes it for an
+/// existing store and `finish_existing` fails for ever with `CorruptStoreException: The store
+/// has no store.partition setting`. The same window makes processes racing to create a store
+/// fail (see `processes_racing_to_create_a_store_all_open_it` in tests/concurrency.rs).
+#[test]
+#[ignore = "core bug: a store killed between the schema and settings commits of its creation never opens again"]
+fn creation_killed_between_schema_and_settings_commits_still_opens() {
+    let (_temp, dir) = half_created_store(&[7u8; 32], true);
+    assert_usable(&dir);
+}
+
+/// A creator killed between `create_new` and `write_all` in `write_new_key_file`
+/// (store/rootkey.rs) leaves an empty `root.key` and no database. No store exists yet and no
+/// root key was ever used, yet every later open fails with `IncorrectRootKeyException: The root
+/// key file .. holds 0 bytes`, because `root_key_for_new_store` reads any existing key file
+/// ("a creator that crashed before writing the database"). A racing creator that reads the
+/// file between `create_new` and `write_all` of another process fails the same way.
+#[test]
+#[ignore = "core bug: a store killed while writing root.key at creation never opens again"]
+fn creation_killed_while_writing_the_root_key_still_opens() {
+    let (_temp, dir) = half_created_store(&[], false);
+    assert_usable(&dir);
+}
