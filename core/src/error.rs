@@ -153,9 +153,7 @@ impl ErrorKind {
             Self::NotFound => 404,
             Self::AlreadyExists | Self::Conflict | Self::Disabled | Self::InvalidState => 409,
             Self::DryRunOperation => 412,
-            Self::Internal | Self::KeyUnavailable | Self::CorruptStore | Self::IncorrectRootKey => {
-                500
-            }
+            Self::Internal | Self::KeyUnavailable | Self::CorruptStore | Self::IncorrectRootKey => 500,
             Self::DependencyTimeout => 503,
             Self::AccessDenied => 403,
             Self::InvalidCiphertext

@@ -15,8 +15,8 @@ use crate::keys::spec::{KeyState, RotationType};
 use crate::secret::SecretBytes;
 use crate::store::memory::MemoryStorage;
 use crate::store::rootkey::{
-    finish_staged_key_file, prepare_next_root_key, root_key_for_existing_store, root_key_for_new_store,
-    RecordKind, RootKey, RootKeySource, SETTING_CHECK, SETTING_KDF,
+    finish_staged_key_file, prepare_next_root_key, root_key_for_existing_store, root_key_for_new_store, RecordKind,
+    RootKey, RootKeySource, SETTING_CHECK, SETTING_KDF,
 };
 use crate::store::sqlite::SqliteStorage;
 use crate::store::{Storage, Txn};
@@ -130,7 +130,8 @@ impl KeysteadBuilder {
         root: RootKey,
         kdf: Option<crate::store::rootkey::KdfParams>,
     ) -> Result<Keystead> {
-        let identity = StoreIdentity { partition: "aws".into(), region: self.region.clone(), account_id: self.account_id.clone() };
+        let identity =
+            StoreIdentity { partition: "aws".into(), region: self.region.clone(), account_id: self.account_id.clone() };
         identity.validate()?;
         let check = root.check_value()?;
         let kdf_bytes = kdf.map(|k| k.to_bytes()).transpose()?;
@@ -183,7 +184,13 @@ impl KeysteadBuilder {
         Ok(self.assemble(storage, dir, root, StoreIdentity { partition, region, account_id }))
     }
 
-    fn assemble(self, storage: Box<dyn Storage>, dir: Option<PathBuf>, root: RootKey, identity: StoreIdentity) -> Keystead {
+    fn assemble(
+        self,
+        storage: Box<dyn Storage>,
+        dir: Option<PathBuf>,
+        root: RootKey,
+        identity: StoreIdentity,
+    ) -> Keystead {
         let keystead = Keystead {
             inner: Arc::new(Inner {
                 storage,
@@ -299,9 +306,9 @@ impl Keystead {
         match parse_key_ref(input, &self.inner.identity)? {
             KeyRef::Key(id) => self.load(txn, &id),
             KeyRef::Alias(name) => {
-                let alias = txn
-                    .alias(&name)?
-                    .ok_or_else(|| Error::not_found(format!("Alias {} is not found.", self.inner.identity.alias_arn(&name))))?;
+                let alias = txn.alias(&name)?.ok_or_else(|| {
+                    Error::not_found(format!("Alias {} is not found.", self.inner.identity.alias_arn(&name)))
+                })?;
                 self.load(txn, &alias.target_key_id)
             }
         }
@@ -450,7 +457,8 @@ impl Keystead {
         let result = self.write(|txn| {
             for mut material in txn.all_materials()? {
                 let secret = root.open_material(&material.key_id, material.version, &material.sealed)?;
-                material.sealed = next.key.seal(RecordKind::Material, &material.key_id, material.version, secret.expose())?;
+                material.sealed =
+                    next.key.seal(RecordKind::Material, &material.key_id, material.version, secret.expose())?;
                 txn.put_material(&material)?;
             }
             txn.put_setting(SETTING_CHECK, &next.key.check_value()?)?;
@@ -585,11 +593,16 @@ mod tests {
         for i in 0..10u8 {
             let key_id = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
             store.rotate_key_on_demand(&key_id).unwrap();
-            let plaintext = [b'P', i, 0x5a, 0xa5, 0x3c, 0xc3, 0x0f, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
+            let plaintext =
+                [b'P', i, 0x5a, 0xa5, 0x3c, 0xc3, 0x0f, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
             store.encrypt(EncryptRequest { key_id: &key_id, plaintext: &plaintext, ..Default::default() }).unwrap();
             secrets.push(plaintext.to_vec());
             let data_key = store
-                .generate_data_key(GenerateDataKeyRequest { key_id: &key_id, key_spec: Some(DataKeySpec::Aes256), ..Default::default() })
+                .generate_data_key(GenerateDataKeyRequest {
+                    key_id: &key_id,
+                    key_spec: Some(DataKeySpec::Aes256),
+                    ..Default::default()
+                })
                 .unwrap();
             secrets.push(data_key.plaintext.expose().to_vec());
         }
@@ -622,15 +635,15 @@ mod tests {
         let store = Keystead::builder().clock(clock.clone()).open(dir.path()).unwrap();
         let keep = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
         let doomed = store
-            .create_key(CreateKeyRequest { description: Some("doomed-key-description-marker".into()), ..Default::default() })
+            .create_key(CreateKeyRequest {
+                description: Some("doomed-key-description-marker".into()),
+                ..Default::default()
+            })
             .unwrap()
             .key_id;
         store.rotate_key_on_demand(&doomed).unwrap();
-        let sealed: Vec<Vec<u8>> = all_materials(&store)
-            .into_iter()
-            .filter(|(r, _)| r.key_id == doomed)
-            .map(|(r, _)| r.sealed)
-            .collect();
+        let sealed: Vec<Vec<u8>> =
+            all_materials(&store).into_iter().filter(|(r, _)| r.key_id == doomed).map(|(r, _)| r.sealed).collect();
         assert_eq!(sealed.len(), 2);
         let before = store_files(dir.path());
         assert!(!hits(&before, b"doomed-key-description-marker").is_empty(), "the marker is findable before");

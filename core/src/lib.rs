@@ -49,8 +49,8 @@ pub mod store;
 pub use clock::{Clock, ManualClock, Millis, SystemClock, DAY_MS};
 pub use crypto::context::{canonical_context, EncryptionContext};
 pub use crypto::symmetric::{
-    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, GenerateDataKeyRequest,
-    GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextResponse, ReEncryptRequest, ReEncryptResponse,
+    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, GenerateDataKeyRequest, GenerateDataKeyResponse,
+    GenerateDataKeyWithoutPlaintextResponse, ReEncryptRequest, ReEncryptResponse,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use keys::id::StoreIdentity;
@@ -64,7 +64,9 @@ pub use keys::spec::{
     KeyManager, KeyMaterialState, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, RotationType,
     SigningAlgorithm,
 };
-pub use keystead::{Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_CACHE_CAPACITY, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
+pub use keystead::{
+    Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_ACCOUNT_ID, DEFAULT_CACHE_CAPACITY, DEFAULT_REGION,
+};
 pub use secret::SecretBytes;
 pub use store::rootkey::{RootKeySource, DEFAULT_ENV_VAR, KEY_FILE_NAME};
 

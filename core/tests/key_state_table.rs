@@ -4,6 +4,7 @@
 //! `shared/research/kms-behaviour.md` §2. Where AWS allows DisabledException or
 //! KMSInvalidStateException for pending deletion, Keystead always answers
 //! KMSInvalidStateException ("... is pending deletion.").
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use keystead_core::{
     CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, ErrorKind, GenerateDataKeyRequest, KeyState,
@@ -28,7 +29,8 @@ const KIS_NOT_DEL: Expect = E(ErrorKind::InvalidState, "is not pending deletion.
 const KIS_IMPORT: Expect = E(ErrorKind::InvalidState, "is pending import.");
 const UOE_EXTERNAL: Expect = E(ErrorKind::UnsupportedOperation, "origin is EXTERNAL");
 
-const STATES: [KeyState; 4] = [KeyState::Enabled, KeyState::Disabled, KeyState::PendingDeletion, KeyState::PendingImport];
+const STATES: [KeyState; 4] =
+    [KeyState::Enabled, KeyState::Disabled, KeyState::PendingDeletion, KeyState::PendingImport];
 
 /// A key put into `state`, with a blob it encrypted while it was enabled (if it ever was), and
 /// a second enabled key of the same type.
@@ -76,11 +78,19 @@ fn row(name: &'static str, op: Operation, expected: [Expect; 4]) -> (&'static st
 #[test]
 fn every_operation_in_every_state_answers_as_aws_does() {
     let table = [
-        row("CancelKeyDeletion", |f| Some(f.store.cancel_key_deletion(&f.key_id).map(drop)), [KIS_NOT_DEL, KIS_NOT_DEL, OK, KIS_NOT_DEL]),
+        row(
+            "CancelKeyDeletion",
+            |f| Some(f.store.cancel_key_deletion(&f.key_id).map(drop)),
+            [KIS_NOT_DEL, KIS_NOT_DEL, OK, KIS_NOT_DEL],
+        ),
         row("CreateAlias", |f| Some(f.store.create_alias("alias/new", &f.key_id)), [OK, OK, KIS_DEL, OK]),
         row(
             "Decrypt",
-            |f| f.blob.as_ref().map(|b| f.store.decrypt(DecryptRequest { ciphertext_blob: b, ..Default::default() }).map(drop)),
+            |f| {
+                f.blob
+                    .as_ref()
+                    .map(|b| f.store.decrypt(DecryptRequest { ciphertext_blob: b, ..Default::default() }).map(drop))
+            },
             [OK, DIS, KIS_DEL, NA],
         ),
         row("DeleteAlias", |f| Some(f.store.delete_alias("alias/existing")), [OK, OK, OK, OK]),
@@ -88,10 +98,20 @@ fn every_operation_in_every_state_answers_as_aws_does() {
         row("DisableKey", |f| Some(f.store.disable_key(&f.key_id)), [OK, OK, KIS_DEL, KIS_IMPORT]),
         row("DisableKeyRotation", |f| Some(f.store.disable_key_rotation(&f.key_id)), [OK, DIS, KIS_DEL, UOE_EXTERNAL]),
         row("EnableKey", |f| Some(f.store.enable_key(&f.key_id)), [OK, OK, KIS_DEL, KIS_IMPORT]),
-        row("EnableKeyRotation", |f| Some(f.store.enable_key_rotation(&f.key_id, None)), [OK, DIS, KIS_DEL, UOE_EXTERNAL]),
+        row(
+            "EnableKeyRotation",
+            |f| Some(f.store.enable_key_rotation(&f.key_id, None)),
+            [OK, DIS, KIS_DEL, UOE_EXTERNAL],
+        ),
         row(
             "Encrypt",
-            |f| Some(f.store.encrypt(EncryptRequest { key_id: &f.key_id, plaintext: b"x", ..Default::default() }).map(drop)),
+            |f| {
+                Some(
+                    f.store
+                        .encrypt(EncryptRequest { key_id: &f.key_id, plaintext: b"x", ..Default::default() })
+                        .map(drop),
+                )
+            },
             [OK, DIS, KIS_DEL, KIS_IMPORT],
         ),
         row(
@@ -99,7 +119,11 @@ fn every_operation_in_every_state_answers_as_aws_does() {
             |f| {
                 Some(
                     f.store
-                        .generate_data_key(GenerateDataKeyRequest { key_id: &f.key_id, key_spec: Some(DataKeySpec::Aes256), ..Default::default() })
+                        .generate_data_key(GenerateDataKeyRequest {
+                            key_id: &f.key_id,
+                            key_spec: Some(DataKeySpec::Aes256),
+                            ..Default::default()
+                        })
                         .map(drop),
                 )
             },
@@ -120,16 +144,32 @@ fn every_operation_in_every_state_answers_as_aws_does() {
             },
             [OK, DIS, KIS_DEL, KIS_IMPORT],
         ),
-        row("GetKeyRotationStatus", |f| Some(f.store.get_key_rotation_status(&f.key_id).map(drop)), [OK, OK, OK, UOE_EXTERNAL]),
+        row(
+            "GetKeyRotationStatus",
+            |f| Some(f.store.get_key_rotation_status(&f.key_id).map(drop)),
+            [OK, OK, OK, UOE_EXTERNAL],
+        ),
         row("ListAliases", |f| Some(f.store.list_aliases(Some(&f.key_id), None, None).map(drop)), [OK, OK, OK, OK]),
-        row("ListKeyRotations", |f| Some(f.store.list_key_rotations(&f.key_id, None, None, None).map(drop)), [OK, OK, OK, OK]),
-        row("ListResourceTags", |f| Some(f.store.list_resource_tags(&f.key_id, None, None).map(drop)), [OK, OK, OK, OK]),
+        row(
+            "ListKeyRotations",
+            |f| Some(f.store.list_key_rotations(&f.key_id, None, None, None).map(drop)),
+            [OK, OK, OK, OK],
+        ),
+        row(
+            "ListResourceTags",
+            |f| Some(f.store.list_resource_tags(&f.key_id, None, None).map(drop)),
+            [OK, OK, OK, OK],
+        ),
         row(
             "ReEncrypt (source key)",
             |f| {
                 f.blob.as_ref().map(|b| {
                     f.store
-                        .re_encrypt(ReEncryptRequest { ciphertext_blob: b, destination_key_id: &f.other_key_id, ..Default::default() })
+                        .re_encrypt(ReEncryptRequest {
+                            ciphertext_blob: b,
+                            destination_key_id: &f.other_key_id,
+                            ..Default::default()
+                        })
                         .map(drop)
                 })
             },
@@ -145,17 +185,33 @@ fn every_operation_in_every_state_answers_as_aws_does() {
                     .ciphertext_blob;
                 Some(
                     f.store
-                        .re_encrypt(ReEncryptRequest { ciphertext_blob: &blob, destination_key_id: &f.key_id, ..Default::default() })
+                        .re_encrypt(ReEncryptRequest {
+                            ciphertext_blob: &blob,
+                            destination_key_id: &f.key_id,
+                            ..Default::default()
+                        })
                         .map(drop),
                 )
             },
             [OK, DIS, KIS_DEL, KIS_IMPORT],
         ),
-        row("RotateKeyOnDemand", |f| Some(f.store.rotate_key_on_demand(&f.key_id).map(drop)), [OK, DIS, KIS_DEL, KIS_IMPORT]),
-        row("ScheduleKeyDeletion", |f| Some(f.store.schedule_key_deletion(&f.key_id, None).map(drop)), [OK, OK, KIS_DEL, OK]),
+        row(
+            "RotateKeyOnDemand",
+            |f| Some(f.store.rotate_key_on_demand(&f.key_id).map(drop)),
+            [OK, DIS, KIS_DEL, KIS_IMPORT],
+        ),
+        row(
+            "ScheduleKeyDeletion",
+            |f| Some(f.store.schedule_key_deletion(&f.key_id, None).map(drop)),
+            [OK, OK, KIS_DEL, OK],
+        ),
         row("TagResource", |f| Some(f.store.tag_resource(&f.key_id, &[Tag::new("k", "v")])), [OK, OK, KIS_DEL, OK]),
         row("UntagResource", |f| Some(f.store.untag_resource(&f.key_id, &["k".into()])), [OK, OK, KIS_DEL, OK]),
-        row("UpdateAlias (destination key)", |f| Some(f.store.update_alias("alias/existing", &f.key_id)), [OK, OK, KIS_DEL, OK]),
+        row(
+            "UpdateAlias (destination key)",
+            |f| Some(f.store.update_alias("alias/existing", &f.key_id)),
+            [OK, OK, KIS_DEL, OK],
+        ),
         row("UpdateKeyDescription", |f| Some(f.store.update_key_description(&f.key_id, "d")), [OK, OK, KIS_DEL, OK]),
     ];
     let mut checked = 0;

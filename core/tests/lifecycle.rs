@@ -1,5 +1,6 @@
 //! Key lifecycle, aliases, tags, rotation and deletion: every operation, its limits at and
 //! beyond their bounds, with AWS's errors.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use std::sync::Arc;
 
@@ -39,7 +40,10 @@ fn create_key_defaults_match_aws() {
     assert_eq!(meta.creation_date, clock.now_ms_for_test());
     assert!(!meta.multi_region);
     assert_eq!(meta.current_key_material_id.as_ref().map(String::len), Some(64));
-    assert_eq!(meta.encryption_algorithms.as_deref(), Some(&[keystead_core::EncryptionAlgorithm::SymmetricDefault][..]));
+    assert_eq!(
+        meta.encryption_algorithms.as_deref(),
+        Some(&[keystead_core::EncryptionAlgorithm::SymmetricDefault][..])
+    );
     let json = serde_json::to_value(&meta).unwrap();
     assert_eq!(json["KeyState"], "Enabled");
     assert_eq!(json["AWSAccountId"], "111122223333");
@@ -90,7 +94,8 @@ fn external_origin_keys_wait_for_import() {
     assert_eq!(meta.key_state, KeyState::PendingImport);
     assert!(!meta.enabled);
     assert_eq!(meta.current_key_material_id, None);
-    let err = store.encrypt(EncryptRequest { key_id: &meta.key_id, plaintext: b"x", ..Default::default() }).unwrap_err();
+    let err =
+        store.encrypt(EncryptRequest { key_id: &meta.key_id, plaintext: b"x", ..Default::default() }).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidState);
     assert!(err.message().ends_with("is pending import."), "{}", err.message());
 }
@@ -101,7 +106,9 @@ fn describe_key_accepts_all_four_identifier_forms() {
     let id = key(&store);
     store.create_alias("alias/orders", &id).unwrap();
     let arn = store.describe_key(&id).unwrap().arn;
-    for form in [id.clone(), arn.clone(), "alias/orders".into(), "arn:aws:kms:us-east-1:111122223333:alias/orders".into()] {
+    for form in
+        [id.clone(), arn.clone(), "alias/orders".into(), "arn:aws:kms:us-east-1:111122223333:alias/orders".into()]
+    {
         assert_eq!(store.describe_key(&form).unwrap().key_id, id, "{form}");
     }
     assert_eq!(kind(store.describe_key("alias/missing")), ErrorKind::NotFound);
@@ -291,8 +298,10 @@ fn automatic_rotation_follows_the_period() {
     let rotations = store.list_key_rotations(&id, None, None, None).unwrap().items;
     assert_eq!(rotations.len(), 1);
     assert_eq!(rotations[0].rotation_type, Some(RotationType::Automatic));
-    let old_plain = store.decrypt(DecryptRequest { ciphertext_blob: &old.ciphertext_blob, ..Default::default() }).unwrap();
-    let new_plain = store.decrypt(DecryptRequest { ciphertext_blob: &new.ciphertext_blob, ..Default::default() }).unwrap();
+    let old_plain =
+        store.decrypt(DecryptRequest { ciphertext_blob: &old.ciphertext_blob, ..Default::default() }).unwrap();
+    let new_plain =
+        store.decrypt(DecryptRequest { ciphertext_blob: &new.ciphertext_blob, ..Default::default() }).unwrap();
     assert_eq!(old_plain.plaintext.expose(), b"before");
     assert_eq!(new_plain.plaintext.expose(), b"after");
     assert_ne!(old_plain.key_material_id, new_plain.key_material_id);
@@ -323,24 +332,34 @@ fn on_demand_rotation_keeps_every_version_decryptable() {
     let id = key(&store);
     let mut blobs = Vec::new();
     for i in 0..25u32 {
-        blobs.push((i, store.encrypt(EncryptRequest { key_id: &id, plaintext: &i.to_be_bytes(), ..Default::default() }).unwrap()));
+        blobs.push((
+            i,
+            store.encrypt(EncryptRequest { key_id: &id, plaintext: &i.to_be_bytes(), ..Default::default() }).unwrap(),
+        ));
         store.rotate_key_on_demand(&id).unwrap();
     }
     assert_eq!(kind(store.rotate_key_on_demand(&id)), ErrorKind::LimitExceeded);
     // Automatic rotations have no limit: reach 100 versions with them.
     store.enable_key_rotation(&id, Some(90)).unwrap();
     for i in 25..99u32 {
-        blobs.push((i, store.encrypt(EncryptRequest { key_id: &id, plaintext: &i.to_be_bytes(), ..Default::default() }).unwrap()));
+        blobs.push((
+            i,
+            store.encrypt(EncryptRequest { key_id: &id, plaintext: &i.to_be_bytes(), ..Default::default() }).unwrap(),
+        ));
         clock.advance_days(90);
     }
-    blobs.push((99, store.encrypt(EncryptRequest { key_id: &id, plaintext: &99u32.to_be_bytes(), ..Default::default() }).unwrap()));
+    blobs.push((
+        99,
+        store.encrypt(EncryptRequest { key_id: &id, plaintext: &99u32.to_be_bytes(), ..Default::default() }).unwrap(),
+    ));
     let all = store.list_key_rotations(&id, Some(IncludeKeyMaterial::AllKeyMaterial), Some(1000), None).unwrap().items;
     assert_eq!(all.len(), 100, "100 versions");
     assert_eq!(all[0].rotation_type, None);
     assert_eq!(all.iter().filter(|e| e.key_material_state == keystead_core::KeyMaterialState::Current).count(), 1);
     let mut materials = std::collections::HashSet::new();
     for (i, blob) in &blobs {
-        let plain = store.decrypt(DecryptRequest { ciphertext_blob: &blob.ciphertext_blob, ..Default::default() }).unwrap();
+        let plain =
+            store.decrypt(DecryptRequest { ciphertext_blob: &blob.ciphertext_blob, ..Default::default() }).unwrap();
         assert_eq!(plain.plaintext.expose(), i.to_be_bytes());
         materials.insert(plain.key_material_id);
     }

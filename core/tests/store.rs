@@ -1,5 +1,6 @@
 //! The embedded store: persistence, root-key providers, wrong root keys (files left
 //! byte-identical), root-key rotation and its crash recovery.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -23,10 +24,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn encrypt(store: &Keystead, key_id: &str, plaintext: &[u8]) -> Vec<u8> {
-    store
-        .encrypt(EncryptRequest { key_id, plaintext, ..Default::default() })
-        .expect("encrypt")
-        .ciphertext_blob
+    store.encrypt(EncryptRequest { key_id, plaintext, ..Default::default() }).expect("encrypt").ciphertext_blob
 }
 
 fn decrypt(store: &Keystead, blob: &[u8]) -> keystead_core::Result<Vec<u8>> {
@@ -222,6 +220,8 @@ fn a_store_is_shared_by_handles_in_one_process() {
     assert_eq!(decrypt(&b, &blob).unwrap_err().kind(), ErrorKind::Disabled, "b's cache does not hide a disable");
     a.enable_key(&key_id).unwrap();
     let context = EncryptionContext::new();
-    let out = b.decrypt(DecryptRequest { ciphertext_blob: &blob, encryption_context: Some(&context), ..Default::default() }).unwrap();
+    let out = b
+        .decrypt(DecryptRequest { ciphertext_blob: &blob, encryption_context: Some(&context), ..Default::default() })
+        .unwrap();
     assert_eq!(out.plaintext.expose(), b"seen by b");
 }

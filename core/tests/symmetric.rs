@@ -1,5 +1,6 @@
 //! Symmetric crypto: Encrypt, Decrypt, ReEncrypt, data keys and random bytes, with their limits,
 //! encryption-context binding and tamper detection.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use keystead_core::{
     CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm, EncryptionContext, ErrorKind,
@@ -41,9 +42,8 @@ fn round_trip_at_every_size_boundary() {
         assert_eq!(decrypt(&store, &blob, &context).unwrap(), plaintext);
     }
     for bad in [0usize, 4097] {
-        let err = store
-            .encrypt(EncryptRequest { key_id: &id, plaintext: &vec![0; bad], ..Default::default() })
-            .unwrap_err();
+        let err =
+            store.encrypt(EncryptRequest { key_id: &id, plaintext: &vec![0; bad], ..Default::default() }).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation, "plaintext of {bad} bytes");
     }
     let empty = decrypt(&store, &[], &EncryptionContext::new()).unwrap_err();
@@ -108,11 +108,14 @@ fn key_id_on_decrypt_must_name_the_encrypting_key() {
     store.create_alias("alias/mine", &id).unwrap();
     let blob = encrypt(&store, &id, b"x", &EncryptionContext::new());
     for good in [id.as_str(), "alias/mine"] {
-        let out = store.decrypt(DecryptRequest { ciphertext_blob: &blob, key_id: Some(good), ..Default::default() }).unwrap();
+        let out =
+            store.decrypt(DecryptRequest { ciphertext_blob: &blob, key_id: Some(good), ..Default::default() }).unwrap();
         assert!(out.key_id.ends_with(&id));
         assert_eq!(out.encryption_algorithm, EncryptionAlgorithm::SymmetricDefault);
     }
-    let err = store.decrypt(DecryptRequest { ciphertext_blob: &blob, key_id: Some(&other), ..Default::default() }).unwrap_err();
+    let err = store
+        .decrypt(DecryptRequest { ciphertext_blob: &blob, key_id: Some(&other), ..Default::default() })
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::IncorrectKey);
     let err = store
         .decrypt(DecryptRequest { ciphertext_blob: &blob, key_id: Some("alias/none"), ..Default::default() })
@@ -217,12 +220,29 @@ fn data_keys_have_the_requested_length_and_decrypt() {
     assert_eq!(decrypt(&store, &without.ciphertext_blob, &EncryptionContext::new()).unwrap().len(), 32);
     for (spec, bytes) in [(None, None), (Some(DataKeySpec::Aes256), Some(32)), (None, Some(0)), (None, Some(1025))] {
         let err = store
-            .generate_data_key(GenerateDataKeyRequest { key_id: &id, key_spec: spec, number_of_bytes: bytes, ..Default::default() })
+            .generate_data_key(GenerateDataKeyRequest {
+                key_id: &id,
+                key_spec: spec,
+                number_of_bytes: bytes,
+                ..Default::default()
+            })
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation, "{spec:?} {bytes:?}");
     }
-    let a = store.generate_data_key(GenerateDataKeyRequest { key_id: &id, key_spec: Some(DataKeySpec::Aes256), ..Default::default() }).unwrap();
-    let b = store.generate_data_key(GenerateDataKeyRequest { key_id: &id, key_spec: Some(DataKeySpec::Aes256), ..Default::default() }).unwrap();
+    let a = store
+        .generate_data_key(GenerateDataKeyRequest {
+            key_id: &id,
+            key_spec: Some(DataKeySpec::Aes256),
+            ..Default::default()
+        })
+        .unwrap();
+    let b = store
+        .generate_data_key(GenerateDataKeyRequest {
+            key_id: &id,
+            key_spec: Some(DataKeySpec::Aes256),
+            ..Default::default()
+        })
+        .unwrap();
     assert_ne!(a.plaintext, b.plaintext);
     assert!(!format!("{a:?}").contains(&format!("{:?}", a.plaintext.expose())), "Debug never shows the data key");
 }

@@ -117,12 +117,7 @@ pub fn seal(
 
 /// Decrypts `blob` whose header is `header` with `material`. Every failure is the same
 /// `InvalidCiphertextException`.
-pub fn open(
-    header: &CiphertextHeader,
-    material: &[u8],
-    canonical_context: &[u8],
-    blob: &[u8],
-) -> Result<SecretBytes> {
+pub fn open(header: &CiphertextHeader, material: &[u8], canonical_context: &[u8], blob: &[u8]) -> Result<SecretBytes> {
     let encoded = header.encode();
     if blob.len() < OVERHEAD || blob[..HEADER_LEN] != encoded {
         return Err(Error::invalid_ciphertext());

@@ -19,14 +19,14 @@ pub const MAX_CONTEXT_BYTES: usize = 8192;
 /// `u16 key_len, key, u16 value_len, value` (big-endian lengths).
 pub fn canonical_context(context: &EncryptionContext) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(2 + context.iter().map(|(k, v)| 4 + k.len() + v.len()).sum::<usize>());
-    let count = u16::try_from(context.len())
-        .map_err(|_| Error::validation("The encryption context has too many pairs"))?;
+    let count =
+        u16::try_from(context.len()).map_err(|_| Error::validation("The encryption context has too many pairs"))?;
     out.extend_from_slice(&count.to_be_bytes());
     // BTreeMap<String, _> iterates in the byte order of the keys' UTF-8 encoding.
     for (key, value) in context {
         for text in [key, value] {
-            let len = u16::try_from(text.len())
-                .map_err(|_| Error::validation("An encryption context entry is too long"))?;
+            let len =
+                u16::try_from(text.len()).map_err(|_| Error::validation("An encryption context entry is too long"))?;
             out.extend_from_slice(&len.to_be_bytes());
             out.extend_from_slice(text.as_bytes());
         }

@@ -51,12 +51,7 @@ pub(crate) fn aes_gcm_seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8
 /// AES-256-GCM decryption of `ciphertext || tag`. The plaintext is released only after the tag
 /// verifies; on failure the scratch buffer is zeroized and the caller gets `None`, which it turns
 /// into its own error without detail.
-pub(crate) fn aes_gcm_open(
-    key: &[u8],
-    nonce: &[u8],
-    aad: &[u8],
-    sealed: &[u8],
-) -> Option<SecretBytes> {
+pub(crate) fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> Option<SecretBytes> {
     if sealed.len() < GCM_TAG_LEN || key.len() != AES_256_KEY_LEN || nonce.len() != GCM_NONCE_LEN {
         return None;
     }
@@ -113,7 +108,7 @@ mod tests {
         let opened = aes_gcm_open(&key, &nonce, b"aad", &sealed).unwrap();
         assert_eq!(opened.expose(), b"hello");
         assert!(aes_gcm_open(&key, &nonce, b"aae", &sealed).is_none());
-        let mut bad = sealed.clone();
+        let mut bad = sealed;
         bad[0] ^= 1;
         assert!(aes_gcm_open(&key, &nonce, b"aad", &bad).is_none());
     }

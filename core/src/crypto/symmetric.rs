@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::crypto::ciphertext::{self, MAX_BLOB_LEN};
 use crate::crypto::context::{canonical_context, EncryptionContext};
-use crate::crypto::primitives::{random_secret, random_bytes};
+use crate::crypto::primitives::{random_bytes, random_secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::KeyRecord;
 use crate::keys::spec::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
@@ -324,7 +324,12 @@ impl Keystead {
         }
         let (key, plaintext, key_material_id) =
             self.read(|txn| self.open_blob(txn, request.ciphertext_blob, &context, request.key_id))?;
-        Ok(DecryptResponse { key_id: self.arn(&key.key_id), plaintext, encryption_algorithm: algorithm, key_material_id })
+        Ok(DecryptResponse {
+            key_id: self.arn(&key.key_id),
+            plaintext,
+            encryption_algorithm: algorithm,
+            key_material_id,
+        })
     }
 
     /// `ReEncrypt`: decrypts and encrypts again under another key (or the same key's newest
@@ -335,8 +340,7 @@ impl Keystead {
         let source_algorithm = check_symmetric_algorithm(request.source_encryption_algorithm)?;
         let destination_algorithm = check_symmetric_algorithm(request.destination_encryption_algorithm)?;
         let source_context = canonical_context(request.source_encryption_context.unwrap_or(empty_context()))?;
-        let destination_context =
-            canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
+        let destination_context = canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
         if let Some(source) = request.source_key_id {
             self.ensure_managed_key(source)?;
         }
@@ -349,7 +353,8 @@ impl Keystead {
                     self.open_blob(txn, request.ciphertext_blob, &source_context, request.source_key_id)?;
                 Ok((source, plaintext, source_material_id, destination, material, destination_material_id))
             })?;
-        let ciphertext_blob = self.seal_under(&destination, material.expose(), &destination_context, plaintext.expose())?;
+        let ciphertext_blob =
+            self.seal_under(&destination, material.expose(), &destination_context, plaintext.expose())?;
         Ok(ReEncryptResponse {
             ciphertext_blob,
             source_key_id: self.arn(&source.key_id),
@@ -384,10 +389,12 @@ impl Keystead {
     ) -> Result<(SecretBytes, Vec<u8>, String, String)> {
         self.maybe_sweep()?;
         let len = match (request.key_spec, request.number_of_bytes) {
-            (Some(spec), None) => spec.len(),
+            (Some(spec), None) => spec.byte_len(),
             (None, Some(n)) if (1..=MAX_DATA_KEY_LEN as u32).contains(&n) => n as usize,
             (None, Some(n)) => {
-                return Err(Error::validation(format!("NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {n}")))
+                return Err(Error::validation(format!(
+                    "NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {n}"
+                )))
             }
             _ => return Err(Error::validation("Specify exactly one of KeySpec and NumberOfBytes")),
         };

@@ -115,10 +115,7 @@ pub(crate) fn validate_alias_name(name: &str) -> Result<()> {
         return Err(Error::validation("AliasName must be 1 to 256 characters long"));
     }
     let Some(rest) = name.strip_prefix("alias/") else {
-        return Err(Error::new(
-            ErrorKind::InvalidAliasName,
-            format!("Alias {name} must begin with alias/"),
-        ));
+        return Err(Error::new(ErrorKind::InvalidAliasName, format!("Alias {name} must begin with alias/")));
     };
     if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b)) {
         return Err(Error::new(
@@ -155,10 +152,7 @@ mod tests {
         assert_eq!(parse_key_ref(id, &me).unwrap(), KeyRef::Key(id.into()));
         assert_eq!(parse_key_ref(&me.key_arn(id), &me).unwrap(), KeyRef::Key(id.into()));
         assert_eq!(parse_key_ref("alias/orders", &me).unwrap(), KeyRef::Alias("alias/orders".into()));
-        assert_eq!(
-            parse_key_ref(&me.alias_arn("alias/orders"), &me).unwrap(),
-            KeyRef::Alias("alias/orders".into())
-        );
+        assert_eq!(parse_key_ref(&me.alias_arn("alias/orders"), &me).unwrap(), KeyRef::Alias("alias/orders".into()));
     }
 
     #[test]
@@ -178,7 +172,10 @@ mod tests {
         assert_eq!(validate_alias_name("orders").unwrap_err().kind(), ErrorKind::InvalidAliasName);
         assert_eq!(validate_alias_name("alias/").unwrap_err().kind(), ErrorKind::InvalidAliasName);
         assert_eq!(validate_alias_name("alias/a b").unwrap_err().kind(), ErrorKind::InvalidAliasName);
-        assert_eq!(validate_alias_name(&format!("alias/{}", "a".repeat(251))).unwrap_err().kind(), ErrorKind::Validation);
+        assert_eq!(
+            validate_alias_name(&format!("alias/{}", "a".repeat(251))).unwrap_err().kind(),
+            ErrorKind::Validation
+        );
         assert!(reject_reserved_alias("alias/aws/s3").is_err());
         assert_eq!(managed_service("alias/managed/s3"), Some("s3"));
         assert_eq!(managed_service("alias/orders"), None);

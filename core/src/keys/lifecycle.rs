@@ -42,9 +42,7 @@ pub struct CreateKeyRequest {
 
 pub(crate) fn check_description(description: &str) -> Result<()> {
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(Error::validation(format!(
-            "Description must be at most {MAX_DESCRIPTION_CHARS} characters long"
-        )));
+        return Err(Error::validation(format!("Description must be at most {MAX_DESCRIPTION_CHARS} characters long")));
     }
     Ok(())
 }
@@ -77,10 +75,7 @@ fn apply_tags(existing: &mut BTreeMap<String, String>, tags: &[Tag]) -> Result<(
         updated.insert(tag.tag_key.clone(), tag.tag_value.clone());
     }
     if updated.len() > MAX_TAGS {
-        return Err(Error::new(
-            ErrorKind::LimitExceeded,
-            format!("A key can have at most {MAX_TAGS} tags"),
-        ));
+        return Err(Error::new(ErrorKind::LimitExceeded, format!("A key can have at most {MAX_TAGS} tags")));
     }
     *existing = updated;
     Ok(())
@@ -132,9 +127,7 @@ impl Keystead {
         let key_spec = request.key_spec.unwrap_or(KeySpec::SymmetricDefault);
         let key_usage = request.key_usage.unwrap_or(KeyUsage::EncryptDecrypt);
         if !key_spec.allowed_usages().contains(&key_usage) {
-            return Err(Error::validation(format!(
-                "KeyUsage {key_usage} is not compatible with KeySpec {key_spec}"
-            )));
+            return Err(Error::validation(format!("KeyUsage {key_usage} is not compatible with KeySpec {key_spec}")));
         }
         let description = request.description.unwrap_or_default();
         check_description(&description)?;
@@ -142,9 +135,7 @@ impl Keystead {
         apply_tags(&mut tags, &request.tags)?;
         let origin = request.origin.unwrap_or(Origin::AwsKms);
         if matches!(origin, Origin::AwsCloudhsm | Origin::ExternalKeyStore) {
-            return Err(Error::unsupported(format!(
-                "Origin {origin} needs a custom key store; Keystead has none"
-            )));
+            return Err(Error::unsupported(format!("Origin {origin} needs a custom key store; Keystead has none")));
         }
         if request.multi_region {
             return Err(Error::unsupported("Multi-Region keys are not supported by Keystead"));
@@ -156,10 +147,7 @@ impl Keystead {
         }
         self.write(|txn| {
             if txn.count_keys()? >= MAX_KEYS {
-                return Err(Error::new(
-                    ErrorKind::LimitExceeded,
-                    format!("The store already holds {MAX_KEYS} keys"),
-                ));
+                return Err(Error::new(ErrorKind::LimitExceeded, format!("The store already holds {MAX_KEYS} keys")));
             }
             let mut key = KeyRecord {
                 key_id: new_key_id()?,
@@ -225,7 +213,10 @@ impl Keystead {
         if key.key_manager == KeyManager::Aws {
             return Err(Error::new(
                 ErrorKind::AccessDenied,
-                format!("{} is an AWS managed key; callers are not authorized to perform kms:{action} on it", self.arn(&key.key_id)),
+                format!(
+                    "{} is an AWS managed key; callers are not authorized to perform kms:{action} on it",
+                    self.arn(&key.key_id)
+                ),
             ));
         }
         Ok(())
@@ -261,9 +252,9 @@ impl Keystead {
             // Hide keys whose deletion window has ended but that the sweep has not removed yet.
             let mut visible = Vec::with_capacity(ids.len());
             for id in ids.drain(..) {
-                let expired = txn.key(&id)?.is_some_and(|k| {
-                    k.state == KeyState::PendingDeletion && k.deletion_ms.is_some_and(|at| at <= now)
-                });
+                let expired = txn
+                    .key(&id)?
+                    .is_some_and(|k| k.state == KeyState::PendingDeletion && k.deletion_ms.is_some_and(|at| at <= now));
                 if !expired {
                     visible.push(id);
                 }
@@ -271,10 +262,7 @@ impl Keystead {
             let next_marker = (visible.len() > limit).then(|| encode_marker("keys", &visible[limit - 1]));
             visible.truncate(limit);
             Ok(Page {
-                items: visible
-                    .into_iter()
-                    .map(|id| KeyListEntry { key_arn: self.arn(&id), key_id: id })
-                    .collect(),
+                items: visible.into_iter().map(|id| KeyListEntry { key_arn: self.arn(&id), key_id: id }).collect(),
                 next_marker,
             })
         })
@@ -323,7 +311,12 @@ impl Keystead {
     }
 
     /// `ListResourceTags`: `limit` 1–50 (default 50), by tag key.
-    pub fn list_resource_tags(&self, key_id: &str, limit_value: Option<u32>, marker: Option<&str>) -> Result<Page<Tag>> {
+    pub fn list_resource_tags(
+        &self,
+        key_id: &str,
+        limit_value: Option<u32>,
+        marker: Option<&str>,
+    ) -> Result<Page<Tag>> {
         self.maybe_sweep()?;
         let limit = limit(limit_value, 50, 50)?;
         let after = marker.map(|m| decode_marker("tags", m)).transpose()?;
@@ -366,9 +359,7 @@ impl Keystead {
                 KeyState::PendingImport => {
                     return Err(Error::invalid_state(format!("{} is pending import.", self.arn(&key.key_id))))
                 }
-                other => {
-                    return Err(Error::invalid_state(format!("{} is {other}.", self.arn(&key.key_id))))
-                }
+                other => return Err(Error::invalid_state(format!("{} is {other}.", self.arn(&key.key_id)))),
             }
             key.state = if enable { KeyState::Enabled } else { KeyState::Disabled };
             self.save_key(txn, &key)
@@ -386,9 +377,7 @@ impl Keystead {
         let (min, max, default) = PENDING_WINDOW_DAYS;
         let days = pending_window_in_days.unwrap_or(default);
         if !(min..=max).contains(&days) {
-            return Err(Error::validation(format!(
-                "PendingWindowInDays must be between {min} and {max}; got {days}"
-            )));
+            return Err(Error::validation(format!("PendingWindowInDays must be between {min} and {max}; got {days}")));
         }
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;

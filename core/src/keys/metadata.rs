@@ -7,8 +7,8 @@ use serde::{Serialize, Serializer};
 
 use crate::clock::Millis;
 use crate::keys::spec::{
-    EncryptionAlgorithm, KeyManager, KeySpec, KeyState, KeyUsage, MacAlgorithm, Origin, RotationType,
-    SigningAlgorithm, KeyAgreementAlgorithm, KeyMaterialState, ExpirationModel,
+    EncryptionAlgorithm, ExpirationModel, KeyAgreementAlgorithm, KeyManager, KeyMaterialState, KeySpec, KeyState,
+    KeyUsage, MacAlgorithm, Origin, RotationType, SigningAlgorithm,
 };
 
 /// Serializes milliseconds as epoch seconds (a JSON number with fractions), as AWS does.

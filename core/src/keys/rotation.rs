@@ -45,9 +45,15 @@ impl Keystead {
     fn require_enabled_for_rotation(&self, key: &KeyRecord) -> Result<()> {
         match key.state {
             KeyState::Enabled => Ok(()),
-            KeyState::Disabled => Err(Error::new(ErrorKind::Disabled, format!("{} is disabled.", self.arn(&key.key_id)))),
-            KeyState::PendingDeletion => Err(Error::invalid_state(format!("{} is pending deletion.", self.arn(&key.key_id)))),
-            KeyState::PendingImport => Err(Error::invalid_state(format!("{} is pending import.", self.arn(&key.key_id)))),
+            KeyState::Disabled => {
+                Err(Error::new(ErrorKind::Disabled, format!("{} is disabled.", self.arn(&key.key_id))))
+            }
+            KeyState::PendingDeletion => {
+                Err(Error::invalid_state(format!("{} is pending deletion.", self.arn(&key.key_id))))
+            }
+            KeyState::PendingImport => {
+                Err(Error::invalid_state(format!("{} is pending import.", self.arn(&key.key_id))))
+            }
             other => Err(Error::invalid_state(format!("{} is {other}.", self.arn(&key.key_id)))),
         }
     }
@@ -129,7 +135,10 @@ impl Keystead {
             if key.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS {
                 return Err(Error::new(
                     ErrorKind::LimitExceeded,
-                    format!("{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations", self.arn(&key.key_id)),
+                    format!(
+                        "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
+                        self.arn(&key.key_id)
+                    ),
                 ));
             }
             if key.rotation.as_ref().is_some_and(|r| r.next_rotation_ms - self.now() < ON_DEMAND_CONFLICT_MS) {
@@ -174,7 +183,11 @@ impl Keystead {
                 .filter(|m| after.is_none_or(|a| m.version > a))
                 .take(limit + 1)
                 .map(|m| {
-                    let state = if m.version == key.current_version { KeyMaterialState::Current } else { KeyMaterialState::NonCurrent };
+                    let state = if m.version == key.current_version {
+                        KeyMaterialState::Current
+                    } else {
+                        KeyMaterialState::NonCurrent
+                    };
                     (
                         m.version,
                         RotationsListEntry {
@@ -187,7 +200,8 @@ impl Keystead {
                     )
                 })
                 .collect();
-            let next_marker = (entries.len() > limit).then(|| encode_marker("rotations", &entries[limit - 1].0.to_string()));
+            let next_marker =
+                (entries.len() > limit).then(|| encode_marker("rotations", &entries[limit - 1].0.to_string()));
             entries.truncate(limit);
             Ok(Page { items: entries.into_iter().map(|(_, e)| e).collect(), next_marker })
         })

@@ -390,7 +390,7 @@ pub enum KeyFamily {
 
 impl DataKeySpec {
     /// Length of the data key in bytes.
-    pub const fn len(self) -> usize {
+    pub const fn byte_len(self) -> usize {
         match self {
             Self::Aes128 => 16,
             Self::Aes256 => 32,

@@ -98,14 +98,7 @@ impl Txn for MemoryTxn<'_> {
     }
 
     fn list_key_ids(&mut self, after: Option<&str>, limit: usize) -> Result<Vec<String>> {
-        Ok(self
-            .state
-            .keys
-            .keys()
-            .filter(|id| after.is_none_or(|a| id.as_str() > a))
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(self.state.keys.keys().filter(|id| after.is_none_or(|a| id.as_str() > a)).take(limit).cloned().collect())
     }
 
     fn count_keys(&mut self) -> Result<u64> {
@@ -140,9 +133,7 @@ impl Txn for MemoryTxn<'_> {
 
     fn put_material(&mut self, material: &MaterialRecord) -> Result<()> {
         self.check_writable()?;
-        self.state
-            .materials
-            .insert((material.key_id.clone(), material.version), material.clone());
+        self.state.materials.insert((material.key_id.clone(), material.version), material.clone());
         Ok(())
     }
 
@@ -161,12 +152,7 @@ impl Txn for MemoryTxn<'_> {
         Ok(self.state.aliases.remove(name).is_some())
     }
 
-    fn list_aliases(
-        &mut self,
-        key_id: Option<&str>,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<AliasRecord>> {
+    fn list_aliases(&mut self, key_id: Option<&str>, after: Option<&str>, limit: usize) -> Result<Vec<AliasRecord>> {
         Ok(self
             .state
             .aliases

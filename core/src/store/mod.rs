@@ -78,12 +78,7 @@ pub trait Txn {
     fn delete_alias(&mut self, name: &str) -> Result<bool>;
     /// Up to `limit` aliases with names greater than `after`, by name, optionally only those
     /// pointing to `key_id`.
-    fn list_aliases(
-        &mut self,
-        key_id: Option<&str>,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<AliasRecord>>;
+    fn list_aliases(&mut self, key_id: Option<&str>, after: Option<&str>, limit: usize) -> Result<Vec<AliasRecord>>;
     /// Number of aliases pointing to `key_id`.
     fn count_aliases(&mut self, key_id: &str) -> Result<u64>;
 }

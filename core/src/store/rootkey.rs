@@ -18,8 +18,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::primitives::{
-    aes_gcm_open, aes_gcm_seal, random_bytes, random_secret, scrypt_key, AES_256_KEY_LEN, GCM_NONCE_LEN,
-    GCM_TAG_LEN,
+    aes_gcm_open, aes_gcm_seal, random_bytes, random_secret, scrypt_key, AES_256_KEY_LEN, GCM_NONCE_LEN, GCM_TAG_LEN,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::SecretBytes;
@@ -132,10 +131,7 @@ impl RootKey {
     /// Wraps 32 bytes as a root key.
     pub fn from_bytes(bytes: SecretBytes) -> Result<Self> {
         if bytes.len() != AES_256_KEY_LEN {
-            return Err(Error::validation(format!(
-                "A root key must be {AES_256_KEY_LEN} bytes; got {}",
-                bytes.len()
-            )));
+            return Err(Error::validation(format!("A root key must be {AES_256_KEY_LEN} bytes; got {}", bytes.len())));
         }
         Ok(Self { key: bytes })
     }
@@ -218,9 +214,8 @@ fn pending_path(path: &Path) -> PathBuf {
 }
 
 fn read_key_file(path: &Path) -> Result<RootKey> {
-    let mut file = File::open(path).map_err(|e| {
-        incorrect_root_key(format!("Cannot read the root key file {}: {e}", path.display()))
-    })?;
+    let mut file = File::open(path)
+        .map_err(|e| incorrect_root_key(format!("Cannot read the root key file {}: {e}", path.display())))?;
     let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(AES_256_KEY_LEN));
     file.read_to_end(&mut bytes)
         .map_err(|e| incorrect_root_key(format!("Cannot read the root key file {}: {e}", path.display())))?;

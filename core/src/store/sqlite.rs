@@ -84,8 +84,7 @@ impl SqliteStorage {
     pub fn open(path: &Path, create: bool) -> Result<Self> {
         let storage = Self { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
         let mut conn = storage.connect(create)?;
-        let version: i64 =
-            conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
         if version > SCHEMA_VERSION {
             return Err(Error::new(
                 ErrorKind::CorruptStore,
@@ -96,8 +95,7 @@ impl SqliteStorage {
             if !create {
                 return Err(Error::not_found("No Keystead store exists at this path"));
             }
-            let txn =
-                conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
+            let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
             txn.execute_batch(SCHEMA).map_err(sql_error)?;
             txn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql_error)?;
             txn.commit().map_err(sql_error)?;
@@ -107,20 +105,17 @@ impl SqliteStorage {
     }
 
     fn connect(&self, create: bool) -> Result<Connection> {
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+        let mut flags =
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let conn = Connection::open_with_flags(&self.path, flags).map_err(sql_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         // journal_mode is persistent: it writes only when the file is not in WAL mode yet.
-        let mode: String =
-            conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).map_err(sql_error)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).map_err(sql_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
-                .map_err(sql_error)?;
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(())).map_err(sql_error)?;
         }
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=OFF;")
             .map_err(sql_error)?;
@@ -170,9 +165,7 @@ impl Storage for SqliteStorage {
         let conn = self.take()?;
         // TRUNCATE waits for readers, copies every frame into the database (whose deleted
         // cells secure_delete has zeroed) and empties the WAL file.
-        let outcome = conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-            .map_err(sql_error);
+        let outcome = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(sql_error);
         self.give_back(conn);
         outcome
     }
@@ -216,12 +209,7 @@ fn finish_material((mut record, rotation_type): (MaterialRecord, Option<String>)
 }
 
 fn alias_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AliasRecord> {
-    Ok(AliasRecord {
-        name: row.get(0)?,
-        target_key_id: row.get(1)?,
-        created_ms: row.get(2)?,
-        updated_ms: row.get(3)?,
-    })
+    Ok(AliasRecord { name: row.get(0)?, target_key_id: row.get(1)?, created_ms: row.get(2)?, updated_ms: row.get(3)? })
 }
 
 const MATERIAL_COLUMNS: &str = "key_id, version, material_id, created_ms, rotation_type, sealed";
@@ -269,10 +257,7 @@ impl Txn for SqliteTxn<'_> {
             "DELETE FROM aliases WHERE target_key_id = ?1",
             "DELETE FROM keys WHERE key_id = ?1",
         ] {
-            self.txn
-                .prepare_cached(sql)
-                .and_then(|mut stmt| stmt.execute([key_id]))
-                .map_err(sql_error)?;
+            self.txn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([key_id])).map_err(sql_error)?;
         }
         Ok(())
     }
@@ -283,9 +268,7 @@ impl Txn for SqliteTxn<'_> {
             .txn
             .prepare_cached("SELECT key_id FROM keys WHERE key_id > ?1 ORDER BY key_id LIMIT ?2")
             .map_err(sql_error)?;
-        let rows = stmt
-            .query_map(params![after.unwrap_or(""), limit], |row| row.get(0))
-            .map_err(sql_error)?;
+        let rows = stmt.query_map(params![after.unwrap_or(""), limit], |row| row.get(0)).map_err(sql_error)?;
         rows.collect::<rusqlite::Result<Vec<String>>>().map_err(sql_error)
     }
 
@@ -317,9 +300,7 @@ impl Txn for SqliteTxn<'_> {
     fn material(&mut self, key_id: &str, version: u32) -> Result<Option<MaterialRecord>> {
         let row = self
             .txn
-            .prepare_cached(&format!(
-                "SELECT {MATERIAL_COLUMNS} FROM materials WHERE key_id = ?1 AND version = ?2"
-            ))
+            .prepare_cached(&format!("SELECT {MATERIAL_COLUMNS} FROM materials WHERE key_id = ?1 AND version = ?2"))
             .and_then(|mut stmt| stmt.query_row(params![key_id, version], material_from_row).optional())
             .map_err(sql_error)?;
         row.map(finish_material).transpose()
@@ -328,9 +309,7 @@ impl Txn for SqliteTxn<'_> {
     fn materials(&mut self, key_id: &str) -> Result<Vec<MaterialRecord>> {
         let mut stmt = self
             .txn
-            .prepare_cached(&format!(
-                "SELECT {MATERIAL_COLUMNS} FROM materials WHERE key_id = ?1 ORDER BY version"
-            ))
+            .prepare_cached(&format!("SELECT {MATERIAL_COLUMNS} FROM materials WHERE key_id = ?1 ORDER BY version"))
             .map_err(sql_error)?;
         let rows = stmt.query_map([key_id], material_from_row).map_err(sql_error)?;
         rows.map(|row| row.map_err(sql_error).and_then(finish_material)).collect()
@@ -392,12 +371,7 @@ impl Txn for SqliteTxn<'_> {
             .map_err(sql_error)
     }
 
-    fn list_aliases(
-        &mut self,
-        key_id: Option<&str>,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<AliasRecord>> {
+    fn list_aliases(&mut self, key_id: Option<&str>, after: Option<&str>, limit: usize) -> Result<Vec<AliasRecord>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self
             .txn
@@ -406,9 +380,7 @@ impl Txn for SqliteTxn<'_> {
                  WHERE (?1 IS NULL OR target_key_id = ?1) AND name > ?2 ORDER BY name LIMIT ?3",
             )
             .map_err(sql_error)?;
-        let rows = stmt
-            .query_map(params![key_id, after.unwrap_or(""), limit], alias_from_row)
-            .map_err(sql_error)?;
+        let rows = stmt.query_map(params![key_id, after.unwrap_or(""), limit], alias_from_row).map_err(sql_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql_error)
     }
 
