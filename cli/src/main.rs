@@ -96,6 +96,7 @@ enum Command {
     },
     /// Describe a key
     DescribeKey {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
@@ -103,6 +104,7 @@ enum Command {
     ListKeys(ListArgs),
     /// Replace a key's description
     UpdateKeyDescription {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         #[arg(long)]
@@ -110,6 +112,7 @@ enum Command {
     },
     /// Add or overwrite tags
     TagResource {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         #[arg(long, required = true, num_args = 1.., action = clap::ArgAction::Append)]
@@ -117,6 +120,7 @@ enum Command {
     },
     /// Remove tags
     UntagResource {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         /// Tag keys (space separated, or a JSON list)
@@ -125,6 +129,7 @@ enum Command {
     },
     /// List a key's tags
     ListResourceTags {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         #[command(flatten)]
@@ -158,16 +163,19 @@ enum Command {
     },
     /// Enable a key
     EnableKey {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
     /// Disable a key
     DisableKey {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
     /// Schedule a key's deletion
     ScheduleKeyDeletion {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         #[arg(long)]
@@ -175,11 +183,13 @@ enum Command {
     },
     /// Cancel a scheduled deletion (the key becomes Disabled)
     CancelKeyDeletion {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
     /// Turn on automatic rotation
     EnableKeyRotation {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         #[arg(long)]
@@ -187,21 +197,25 @@ enum Command {
     },
     /// Turn off automatic rotation
     DisableKeyRotation {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
     /// Show the rotation status
     GetKeyRotationStatus {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
     /// Rotate a key now
     RotateKeyOnDemand {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
     },
     /// List a key's rotations
     ListKeyRotations {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         /// ALL_KEY_MATERIAL or ROTATIONS_ONLY
@@ -212,6 +226,7 @@ enum Command {
     },
     /// Encrypt up to 4096 bytes
     Encrypt {
+        /// Key id, key ARN, alias name or alias ARN
         #[arg(long)]
         key_id: String,
         /// base64, fileb://PATH or - (stdin)
@@ -220,6 +235,7 @@ enum Command {
         /// k=v,k2=v2 or a JSON object
         #[arg(long)]
         encryption_context: Option<String>,
+        /// SYMMETRIC_DEFAULT (the default)
         #[arg(long)]
         encryption_algorithm: Option<String>,
     },
@@ -228,27 +244,34 @@ enum Command {
         /// base64, fileb://PATH or - (stdin)
         #[arg(long)]
         ciphertext_blob: String,
+        /// k=v,k2=v2 or a JSON object
         #[arg(long)]
         encryption_context: Option<String>,
         #[arg(long)]
         key_id: Option<String>,
+        /// SYMMETRIC_DEFAULT (the default)
         #[arg(long)]
         encryption_algorithm: Option<String>,
     },
     /// Decrypt and encrypt again under another key or context
     ReEncrypt {
+        /// base64, fileb://PATH or - (stdin)
         #[arg(long)]
         ciphertext_blob: String,
+        /// k=v,k2=v2 or a JSON object
         #[arg(long)]
         source_encryption_context: Option<String>,
         #[arg(long)]
         source_key_id: Option<String>,
         #[arg(long)]
         destination_key_id: String,
+        /// k=v,k2=v2 or a JSON object
         #[arg(long)]
         destination_encryption_context: Option<String>,
+        /// SYMMETRIC_DEFAULT (the default)
         #[arg(long)]
         source_encryption_algorithm: Option<String>,
+        /// SYMMETRIC_DEFAULT (the default)
         #[arg(long)]
         destination_encryption_algorithm: Option<String>,
     },
@@ -282,8 +305,10 @@ struct ListArgs {
 
 #[derive(Args, Debug)]
 struct DataKeyArgs {
+    /// Key id, key ARN, alias name or alias ARN
     #[arg(long)]
     key_id: String,
+    /// k=v,k2=v2 or a JSON object
     #[arg(long)]
     encryption_context: Option<String>,
     /// AES_256 or AES_128
