@@ -72,3 +72,14 @@ pub use store::rootkey::{RootKeySource, DEFAULT_ENV_VAR, KEY_FILE_NAME};
 
 /// The version of this crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod tests {
+    /// The handle is shared between threads by design; this fails to compile if it stops being
+    /// `Send + Sync`.
+    #[test]
+    fn keystead_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<crate::Keystead>();
+    }
+}
