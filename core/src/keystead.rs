@@ -99,18 +99,20 @@ impl KeysteadBuilder {
             set_owner_only(dir).map_err(io)?;
         }
         let db_path = dir.join(DATABASE_FILE_NAME);
-        if db_path.exists() {
-            match SqliteStorage::open(&db_path, false) {
-                Ok(storage) => return self.finish_existing(Box::new(storage), Some(dir.to_owned())),
-                // The file exists but its schema was never written: a creation that crashed
-                // before its first commit. Finish creating it.
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let (root, kdf) = root_key_for_new_store(&self.root_key, dir)?;
+        // Opening creates the file and schema when missing; on an existing store it writes
+        // nothing. Whether the store is initialized is decided by its root-key check value,
+        // which is written in the same transaction as the rest of its settings: a creation that
+        // crashed (or is still running in another process) before that commit is not a store
+        // yet, and this opener completes it (the commit itself re-checks, so racing creators
+        // agree on one root key).
         let storage = SqliteStorage::open(&db_path, true)?;
-        self.finish_new(Box::new(storage), Some(dir.to_owned()), root, kdf)
+        let initialized = storage_is_initialized(&storage)?;
+        if initialized {
+            self.finish_existing(Box::new(storage), Some(dir.to_owned()))
+        } else {
+            let (root, kdf) = root_key_for_new_store(&self.root_key, dir)?;
+            self.finish_new(Box::new(storage), Some(dir.to_owned()), root, kdf)
+        }
     }
 
     /// Opens a store held only in memory (for tests and ephemeral use). Key files are not
@@ -207,6 +209,15 @@ impl KeysteadBuilder {
         let _ = keystead.sweep();
         keystead
     }
+}
+
+fn storage_is_initialized(storage: &dyn Storage) -> Result<bool> {
+    let mut initialized = false;
+    storage.read(&mut |txn| {
+        initialized = txn.setting(SETTING_CHECK)?.is_some();
+        Ok(())
+    })?;
+    Ok(initialized)
 }
 
 #[cfg(unix)]

@@ -229,13 +229,24 @@ fn read_key_file(path: &Path) -> Result<RootKey> {
     RootKey::from_bytes(SecretBytes::new(std::mem::take(&mut *bytes)))
 }
 
-/// Writes `key` to a new file at `path` with mode 0600, durably (file and folder synced).
-/// Fails if the file exists.
+/// Writes `key` to a new file at `path` with mode 0600, durably and atomically: the bytes go to
+/// a temporary file that is synced and then hard-linked to `path`. The link fails if `path`
+/// exists, so two racing creators cannot both win, and no reader ever sees a partial key file
+/// (a crash leaves either no `path` or a complete one).
 fn write_new_key_file(path: &Path, key: &RootKey) -> Result<()> {
     let io = |e: std::io::Error| Error::internal(format!("Cannot write the root key file {}: {e}", path.display()));
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
-    file.write_all(key.key.expose()).map_err(io)?;
-    file.sync_all().map_err(io)?;
+    let mut temp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let nonce: String = random_bytes(8)?.iter().map(|b| format!("{b:02x}")).collect();
+    temp_name.push(format!(".tmp-{}-{nonce}", std::process::id()));
+    let temp = path.with_file_name(temp_name);
+    let written = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
+        file.write_all(key.key.expose())?;
+        file.sync_all()?;
+        fs::hard_link(&temp, path)
+    })();
+    let _ = fs::remove_file(&temp);
+    written.map_err(io)?;
     sync_parent(path)
 }
 
@@ -254,9 +265,18 @@ pub(crate) fn root_key_for_new_store(source: &RootKeySource, dir: &Path) -> Resu
     match source {
         RootKeySource::KeyFile(_) => {
             let path = key_file_path(source, dir).ok_or_else(|| Error::internal("no key file path"))?;
-            if path.exists() {
-                // A creator that crashed before writing the database, or a racing creator.
-                return Ok((read_key_file(&path)?, None));
+            match fs::metadata(&path) {
+                // An empty key file is what a creator killed between creating and writing it
+                // left behind (before key files were written atomically); no store was ever
+                // sealed under it, so it is replaced.
+                Ok(meta) if meta.len() == 0 => {
+                    fs::remove_file(&path)
+                        .map_err(|e| Error::internal(format!("Cannot remove the empty key file: {e}")))?;
+                }
+                // A creator that crashed before writing the database, a racing creator, or a
+                // key file the application provisioned for this store.
+                Ok(_) => return Ok((read_key_file(&path)?, None)),
+                Err(_) => {}
             }
             let key = RootKey::generate()?;
             match write_new_key_file(&path, &key) {

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
@@ -83,7 +83,21 @@ impl SqliteStorage {
     /// its schema exists. Opening an existing store writes nothing.
     pub fn open(path: &Path, create: bool) -> Result<Self> {
         let storage = Self { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
-        let mut conn = storage.connect(create)?;
+        // While another process creates the file or switches it to WAL mode, SQLite can answer
+        // SQLITE_BUSY without calling the busy handler; such an opener waits and retries.
+        let started = Instant::now();
+        loop {
+            match storage.open_once(create) {
+                Err(e) if e.kind() == ErrorKind::DependencyTimeout && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                outcome => return outcome.map(|()| storage),
+            }
+        }
+    }
+
+    fn open_once(&self, create: bool) -> Result<()> {
+        let mut conn = self.connect(create)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
         if version > SCHEMA_VERSION {
             return Err(Error::new(
@@ -96,12 +110,16 @@ impl SqliteStorage {
                 return Err(Error::not_found("No Keystead store exists at this path"));
             }
             let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
-            txn.execute_batch(SCHEMA).map_err(sql_error)?;
-            txn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql_error)?;
+            // Re-read under the write lock: a racing creator may have just written the schema.
+            let version: i64 = txn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sql_error)?;
+            if version < SCHEMA_VERSION {
+                txn.execute_batch(SCHEMA).map_err(sql_error)?;
+                txn.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sql_error)?;
+            }
             txn.commit().map_err(sql_error)?;
         }
-        storage.give_back(conn);
-        Ok(storage)
+        self.give_back(conn);
+        Ok(())
     }
 
     fn connect(&self, create: bool) -> Result<Connection> {
