@@ -476,13 +476,15 @@ fn run_child_and_kill(dir: &Path, run: u64, seed: u64, delay: Duration, wait_rea
         }
     });
     let mut lines = Vec::new();
-    while wait_ready {
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line == "READY" => break,
-            Ok(line) => lines.push(line),
-            Err(e) => {
-                let _ = child.kill();
-                panic!("run {run}: the child never became ready ({e}); status {:?}", child.wait());
+    if wait_ready {
+        loop {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line == "READY" => break,
+                Ok(line) => lines.push(line),
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("run {run}: the child never became ready ({e}); status {:?}", child.wait());
+                }
             }
         }
     }
