@@ -1,1 +1,535 @@
-//! Keystead for Python (being built).
+//! Keystead for Python: the native module `keystead._keystead`.
+//!
+//! This crate is deliberately thin. [`Store`] wraps one [`keystead_core::Keystead`] handle and
+//! exposes each core operation as a method that takes plain Python values and returns a dict
+//! keyed by AWS's names. The public API (`keystead.Keystead`, `keystead.client`) is Python
+//! over this module (`python/keystead/`). Every method copies its inputs into owned memory and
+//! then releases the GIL for the store and crypto work; the handle is `Send + Sync`, so one
+//! `Store` serves many threads.
+
+mod convert;
+mod error;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use keystead_core::{
+    CreateKeyRequest, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, Keystead,
+    ReEncryptRequest, RootKeySource, SecretBytes, Tag, DEFAULT_ENV_VAR,
+};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::convert::{bytes_arg, enum_arg, secret_arg, u32_arg};
+use crate::error::to_py_err;
+
+/// Runs `work` without the GIL and maps its error as raised by `operation`.
+fn run<T: Send>(py: Python<'_>, operation: &str, work: impl FnOnce() -> keystead_core::Result<T> + Send) -> PyResult<T> {
+    py.detach(work).map_err(|e| to_py_err(py, &e, operation))
+}
+
+/// Builds a root key source from the kind names used by `keystead.RootKey*` classes.
+fn root_key_source(kind: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<RootKeySource> {
+    let required = |what: &str| PyValueError::new_err(format!("a {what} root key needs a value"));
+    Ok(match kind {
+        "key_file" => RootKeySource::KeyFile(value.map(|v| v.extract::<PathBuf>()).transpose()?),
+        "env_var" => RootKeySource::EnvVar(
+            value.map(|v| v.extract::<String>()).transpose()?.unwrap_or_else(|| DEFAULT_ENV_VAR.to_owned()),
+        ),
+        "passphrase" => {
+            let value = value.ok_or_else(|| required("passphrase"))?;
+            match value.cast::<PyString>() {
+                Ok(text) => RootKeySource::Passphrase(SecretBytes::copy_from(text.to_str()?.as_bytes())),
+                Err(_) => RootKeySource::Passphrase(secret_arg(value, "passphrase")?),
+            }
+        }
+        "bytes" => RootKeySource::Bytes(secret_arg(value.ok_or_else(|| required("raw bytes"))?, "root key")?),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown root key kind {other:?}; expected key_file, env_var, passphrase or bytes"
+            )))
+        }
+    })
+}
+
+/// Encryption context argument: a `dict[str, str]` or None.
+type Context = Option<BTreeMap<String, String>>;
+
+/// A handle on a Keystead store (the native half of `keystead.Keystead`).
+///
+/// Immutable and safe to share between threads; several processes may open the same folder.
+#[pyclass(frozen, module = "keystead._keystead")]
+struct Store {
+    inner: Keystead,
+    location: String,
+}
+
+#[pymethods]
+impl Store {
+    /// Opens (or creates) the store in folder `path`.
+    #[staticmethod]
+    #[pyo3(signature = (path, root_key_kind = "key_file", root_key_value = None, region = None, account_id = None))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        root_key_kind: &str,
+        root_key_value: Option<&Bound<'_, PyAny>>,
+        region: Option<String>,
+        account_id: Option<String>,
+    ) -> PyResult<Self> {
+        let source = root_key_source(root_key_kind, root_key_value)?;
+        let location = path.display().to_string();
+        let inner = run(py, "OpenStore", || {
+            let mut builder = Keystead::builder().root_key(source);
+            if let Some(region) = region {
+                builder = builder.region(region);
+            }
+            if let Some(account_id) = account_id {
+                builder = builder.account_id(account_id);
+            }
+            builder.open(&path)
+        })?;
+        Ok(Self { inner, location })
+    }
+
+    /// Opens a store held only in memory (gone when the last handle is dropped).
+    #[staticmethod]
+    #[pyo3(signature = (root_key_kind = "bytes", root_key_value = None, region = None, account_id = None))]
+    fn open_in_memory(
+        py: Python<'_>,
+        root_key_kind: &str,
+        root_key_value: Option<&Bound<'_, PyAny>>,
+        region: Option<String>,
+        account_id: Option<String>,
+    ) -> PyResult<Self> {
+        let source = match (root_key_kind, root_key_value) {
+            ("bytes", None) => RootKeySource::KeyFile(None), // the core makes a random root key
+            (kind, value) => root_key_source(kind, value)?,
+        };
+        let inner = run(py, "OpenStore", || {
+            let mut builder = Keystead::builder().root_key(source);
+            if let Some(region) = region {
+                builder = builder.region(region);
+            }
+            if let Some(account_id) = account_id {
+                builder = builder.account_id(account_id);
+            }
+            builder.open_in_memory()
+        })?;
+        Ok(Self { inner, location: ":memory:".to_owned() })
+    }
+
+    /// The store folder (or `:memory:`).
+    #[getter]
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The Region named in ARNs.
+    #[getter]
+    fn region(&self) -> &str {
+        &self.inner.identity().region
+    }
+
+    /// The account id named in ARNs.
+    #[getter]
+    fn account_id(&self) -> &str {
+        &self.inner.identity().account_id
+    }
+
+    /// The partition named in ARNs.
+    #[getter]
+    fn partition(&self) -> &str {
+        &self.inner.identity().partition
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Store(location={:?}, region={:?}, account_id={:?})",
+            self.location,
+            self.inner.identity().region,
+            self.inner.identity().account_id
+        )
+    }
+
+    /// `CreateKey`; returns `KeyMetadata`.
+    #[pyo3(signature = (description = None, key_usage = None, key_spec = None, origin = None, tags = None, multi_region = false))]
+    fn create_key<'py>(
+        &self,
+        py: Python<'py>,
+        description: Option<String>,
+        key_usage: Option<&str>,
+        key_spec: Option<&str>,
+        origin: Option<&str>,
+        tags: Option<Vec<(String, String)>>,
+        multi_region: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let parsed = (|| {
+            Ok::<_, keystead_core::Error>(CreateKeyRequest {
+                key_spec: enum_arg(key_spec)?,
+                key_usage: enum_arg(key_usage)?,
+                description,
+                origin: enum_arg(origin)?,
+                tags: tags.unwrap_or_default().into_iter().map(|(k, v)| Tag::new(k, v)).collect(),
+                multi_region,
+            })
+        })();
+        let metadata = run(py, "CreateKey", || self.inner.create_key(parsed?))?;
+        convert::key_metadata(py, &metadata)
+    }
+
+    /// `DescribeKey`; returns `KeyMetadata`.
+    fn describe_key<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyDict>> {
+        let metadata = run(py, "DescribeKey", || self.inner.describe_key(&key_id))?;
+        convert::key_metadata(py, &metadata)
+    }
+
+    /// `ListKeys`; returns `{"Keys", "Truncated", "NextMarker"?}`.
+    #[pyo3(signature = (limit = None, marker = None))]
+    fn list_keys<'py>(&self, py: Python<'py>, limit: Option<i64>, marker: Option<String>) -> PyResult<Bound<'py, PyDict>> {
+        let page = run(py, "ListKeys", || self.inner.list_keys(u32_arg(limit, "limit")?, marker.as_deref()))?;
+        convert::page(py, "Keys", &page, convert::key_entry)
+    }
+
+    /// `UpdateKeyDescription`.
+    fn update_key_description(&self, py: Python<'_>, key_id: String, description: String) -> PyResult<()> {
+        run(py, "UpdateKeyDescription", || self.inner.update_key_description(&key_id, &description))
+    }
+
+    /// `TagResource`.
+    fn tag_resource(&self, py: Python<'_>, key_id: String, tags: Vec<(String, String)>) -> PyResult<()> {
+        let tags: Vec<Tag> = tags.into_iter().map(|(k, v)| Tag::new(k, v)).collect();
+        run(py, "TagResource", || self.inner.tag_resource(&key_id, &tags))
+    }
+
+    /// `UntagResource`.
+    fn untag_resource(&self, py: Python<'_>, key_id: String, tag_keys: Vec<String>) -> PyResult<()> {
+        run(py, "UntagResource", || self.inner.untag_resource(&key_id, &tag_keys))
+    }
+
+    /// `ListResourceTags`; returns `{"Tags", "Truncated", "NextMarker"?}`.
+    #[pyo3(signature = (key_id, limit = None, marker = None))]
+    fn list_resource_tags<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let page = run(py, "ListResourceTags", || {
+            self.inner.list_resource_tags(&key_id, u32_arg(limit, "limit")?, marker.as_deref())
+        })?;
+        convert::page(py, "Tags", &page, convert::tag)
+    }
+
+    /// `CreateAlias`.
+    fn create_alias(&self, py: Python<'_>, alias_name: String, target_key_id: String) -> PyResult<()> {
+        run(py, "CreateAlias", || self.inner.create_alias(&alias_name, &target_key_id))
+    }
+
+    /// `UpdateAlias`.
+    fn update_alias(&self, py: Python<'_>, alias_name: String, target_key_id: String) -> PyResult<()> {
+        run(py, "UpdateAlias", || self.inner.update_alias(&alias_name, &target_key_id))
+    }
+
+    /// `DeleteAlias`.
+    fn delete_alias(&self, py: Python<'_>, alias_name: String) -> PyResult<()> {
+        run(py, "DeleteAlias", || self.inner.delete_alias(&alias_name))
+    }
+
+    /// `ListAliases`; returns `{"Aliases", "Truncated", "NextMarker"?}`.
+    #[pyo3(signature = (key_id = None, limit = None, marker = None))]
+    fn list_aliases<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: Option<String>,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let page = run(py, "ListAliases", || {
+            self.inner.list_aliases(key_id.as_deref(), u32_arg(limit, "limit")?, marker.as_deref())
+        })?;
+        convert::page(py, "Aliases", &page, convert::alias_entry)
+    }
+
+    /// `EnableKey`.
+    fn enable_key(&self, py: Python<'_>, key_id: String) -> PyResult<()> {
+        run(py, "EnableKey", || self.inner.enable_key(&key_id))
+    }
+
+    /// `DisableKey`.
+    fn disable_key(&self, py: Python<'_>, key_id: String) -> PyResult<()> {
+        run(py, "DisableKey", || self.inner.disable_key(&key_id))
+    }
+
+    /// `ScheduleKeyDeletion`; returns `{"KeyId", "DeletionDate", "KeyState", "PendingWindowInDays"}`.
+    #[pyo3(signature = (key_id, pending_window_in_days = None))]
+    fn schedule_key_deletion<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        pending_window_in_days: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let response = run(py, "ScheduleKeyDeletion", || {
+            self.inner.schedule_key_deletion(&key_id, u32_arg(pending_window_in_days, "pendingWindowInDays")?)
+        })?;
+        convert::deletion(py, &response)
+    }
+
+    /// `CancelKeyDeletion`; returns the key ARN.
+    fn cancel_key_deletion(&self, py: Python<'_>, key_id: String) -> PyResult<String> {
+        run(py, "CancelKeyDeletion", || self.inner.cancel_key_deletion(&key_id))
+    }
+
+    /// `EnableKeyRotation`.
+    #[pyo3(signature = (key_id, rotation_period_in_days = None))]
+    fn enable_key_rotation(&self, py: Python<'_>, key_id: String, rotation_period_in_days: Option<i64>) -> PyResult<()> {
+        run(py, "EnableKeyRotation", || {
+            self.inner.enable_key_rotation(&key_id, u32_arg(rotation_period_in_days, "rotationPeriodInDays")?)
+        })
+    }
+
+    /// `DisableKeyRotation`.
+    fn disable_key_rotation(&self, py: Python<'_>, key_id: String) -> PyResult<()> {
+        run(py, "DisableKeyRotation", || self.inner.disable_key_rotation(&key_id))
+    }
+
+    /// `GetKeyRotationStatus`.
+    fn get_key_rotation_status<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyDict>> {
+        let status = run(py, "GetKeyRotationStatus", || self.inner.get_key_rotation_status(&key_id))?;
+        convert::rotation_status(py, &status)
+    }
+
+    /// `RotateKeyOnDemand`; returns the key ARN.
+    fn rotate_key_on_demand(&self, py: Python<'_>, key_id: String) -> PyResult<String> {
+        run(py, "RotateKeyOnDemand", || self.inner.rotate_key_on_demand(&key_id))
+    }
+
+    /// `ListKeyRotations`; returns `{"Rotations", "Truncated", "NextMarker"?}`.
+    #[pyo3(signature = (key_id, include_key_material = None, limit = None, marker = None))]
+    fn list_key_rotations<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        include_key_material: Option<&str>,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let include = enum_arg(include_key_material);
+        let page = run(py, "ListKeyRotations", || {
+            self.inner.list_key_rotations(&key_id, include?, u32_arg(limit, "limit")?, marker.as_deref())
+        })?;
+        convert::page(py, "Rotations", &page, convert::rotation_entry)
+    }
+
+    /// `Encrypt`; returns `{"CiphertextBlob", "KeyId", "EncryptionAlgorithm"}`.
+    #[pyo3(signature = (key_id, plaintext, encryption_context = None, encryption_algorithm = None))]
+    fn encrypt<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        plaintext: &Bound<'py, PyAny>,
+        encryption_context: Context,
+        encryption_algorithm: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let plaintext = secret_arg(plaintext, "Plaintext")?;
+        let algorithm = enum_arg(encryption_algorithm);
+        let response = run(py, "Encrypt", || {
+            self.inner.encrypt(EncryptRequest {
+                key_id: &key_id,
+                plaintext: plaintext.expose(),
+                encryption_context: encryption_context.as_ref(),
+                encryption_algorithm: algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("CiphertextBlob", PyBytes::new(py, &response.ciphertext_blob))?;
+        d.set_item("KeyId", &response.key_id)?;
+        d.set_item("EncryptionAlgorithm", response.encryption_algorithm.as_str())?;
+        Ok(d)
+    }
+
+    /// `Decrypt`; returns `{"KeyId", "Plaintext", "EncryptionAlgorithm", "KeyMaterialId"}`.
+    #[pyo3(signature = (ciphertext_blob, encryption_context = None, key_id = None, encryption_algorithm = None))]
+    fn decrypt<'py>(
+        &self,
+        py: Python<'py>,
+        ciphertext_blob: &Bound<'py, PyAny>,
+        encryption_context: Context,
+        key_id: Option<String>,
+        encryption_algorithm: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let blob = bytes_arg(ciphertext_blob, "CiphertextBlob")?;
+        let algorithm = enum_arg(encryption_algorithm);
+        let response = run(py, "Decrypt", || {
+            self.inner.decrypt(DecryptRequest {
+                ciphertext_blob: &blob,
+                encryption_context: encryption_context.as_ref(),
+                key_id: key_id.as_deref(),
+                encryption_algorithm: algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("KeyId", &response.key_id)?;
+        d.set_item("Plaintext", PyBytes::new(py, response.plaintext.expose()))?;
+        d.set_item("EncryptionAlgorithm", response.encryption_algorithm.as_str())?;
+        d.set_item("KeyMaterialId", &response.key_material_id)?;
+        Ok(d)
+    }
+
+    /// `ReEncrypt`.
+    #[pyo3(signature = (
+        ciphertext_blob, destination_key_id, source_encryption_context = None, source_key_id = None,
+        destination_encryption_context = None, source_encryption_algorithm = None,
+        destination_encryption_algorithm = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn re_encrypt<'py>(
+        &self,
+        py: Python<'py>,
+        ciphertext_blob: &Bound<'py, PyAny>,
+        destination_key_id: String,
+        source_encryption_context: Context,
+        source_key_id: Option<String>,
+        destination_encryption_context: Context,
+        source_encryption_algorithm: Option<&str>,
+        destination_encryption_algorithm: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let blob = bytes_arg(ciphertext_blob, "CiphertextBlob")?;
+        let source_algorithm = enum_arg(source_encryption_algorithm);
+        let destination_algorithm = enum_arg(destination_encryption_algorithm);
+        let r = run(py, "ReEncrypt", || {
+            self.inner.re_encrypt(ReEncryptRequest {
+                ciphertext_blob: &blob,
+                source_encryption_context: source_encryption_context.as_ref(),
+                source_key_id: source_key_id.as_deref(),
+                destination_key_id: &destination_key_id,
+                destination_encryption_context: destination_encryption_context.as_ref(),
+                source_encryption_algorithm: source_algorithm?,
+                destination_encryption_algorithm: destination_algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
+        d.set_item("SourceKeyId", &r.source_key_id)?;
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("SourceEncryptionAlgorithm", r.source_encryption_algorithm.as_str())?;
+        d.set_item("DestinationEncryptionAlgorithm", r.destination_encryption_algorithm.as_str())?;
+        d.set_item("SourceKeyMaterialId", &r.source_key_material_id)?;
+        d.set_item("DestinationKeyMaterialId", &r.destination_key_material_id)?;
+        Ok(d)
+    }
+
+    /// `GenerateDataKey`; returns `{"CiphertextBlob", "Plaintext", "KeyId", "KeyMaterialId"}`.
+    #[pyo3(signature = (key_id, encryption_context = None, key_spec = None, number_of_bytes = None))]
+    fn generate_data_key<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        encryption_context: Context,
+        key_spec: Option<&str>,
+        number_of_bytes: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let key_spec = enum_arg(key_spec);
+        let r = run(py, "GenerateDataKey", || {
+            self.inner.generate_data_key(GenerateDataKeyRequest {
+                key_id: &key_id,
+                encryption_context: encryption_context.as_ref(),
+                key_spec: key_spec?,
+                number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
+        d.set_item("Plaintext", PyBytes::new(py, r.plaintext.expose()))?;
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        Ok(d)
+    }
+
+    /// `GenerateDataKeyWithoutPlaintext`; returns `{"CiphertextBlob", "KeyId", "KeyMaterialId"}`.
+    #[pyo3(signature = (key_id, encryption_context = None, key_spec = None, number_of_bytes = None))]
+    fn generate_data_key_without_plaintext<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        encryption_context: Context,
+        key_spec: Option<&str>,
+        number_of_bytes: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let key_spec = enum_arg(key_spec);
+        let r = run(py, "GenerateDataKeyWithoutPlaintext", || {
+            self.inner.generate_data_key_without_plaintext(GenerateDataKeyRequest {
+                key_id: &key_id,
+                encryption_context: encryption_context.as_ref(),
+                key_spec: key_spec?,
+                number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        Ok(d)
+    }
+
+    /// `GenerateRandom`; returns the random bytes.
+    fn generate_random<'py>(&self, py: Python<'py>, number_of_bytes: i64) -> PyResult<Bound<'py, PyBytes>> {
+        let random = run(py, "GenerateRandom", || {
+            let n = u32_arg(Some(number_of_bytes), "numberOfBytes")?.unwrap_or_default();
+            self.inner.generate_random(n)
+        })?;
+        Ok(PyBytes::new(py, random.expose()))
+    }
+
+    /// Re-seals every key material under a new root key (all or nothing).
+    #[pyo3(signature = (root_key_kind, root_key_value = None))]
+    fn rotate_root_key(&self, py: Python<'_>, root_key_kind: &str, root_key_value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let source = root_key_source(root_key_kind, root_key_value)?;
+        run(py, "RotateRootKey", || self.inner.rotate_root_key(source))
+    }
+
+    /// Destroys keys whose deletion window ended and performs due rotations now.
+    fn sweep(&self, py: Python<'_>) -> PyResult<()> {
+        run(py, "Sweep", || self.inner.sweep())
+    }
+}
+
+/// The AWS strings of every enum the core knows, for the drift test of `keystead/enums.py`.
+#[pyfunction]
+fn _enum_values() -> BTreeMap<&'static str, Vec<&'static str>> {
+    use keystead_core as k;
+    fn all<T: Copy>(values: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+        values.iter().map(|v| name(*v)).collect()
+    }
+    BTreeMap::from([
+        ("KeySpec", all(k::KeySpec::ALL, k::KeySpec::as_str)),
+        ("KeyUsage", all(k::KeyUsage::ALL, k::KeyUsage::as_str)),
+        ("Origin", all(k::Origin::ALL, k::Origin::as_str)),
+        ("KeyState", all(k::KeyState::ALL, k::KeyState::as_str)),
+        ("KeyManager", all(k::KeyManager::ALL, k::KeyManager::as_str)),
+        ("EncryptionAlgorithm", all(k::EncryptionAlgorithm::ALL, k::EncryptionAlgorithm::as_str)),
+        ("SigningAlgorithm", all(k::SigningAlgorithm::ALL, k::SigningAlgorithm::as_str)),
+        ("MacAlgorithm", all(k::MacAlgorithm::ALL, k::MacAlgorithm::as_str)),
+        ("KeyAgreementAlgorithm", all(k::KeyAgreementAlgorithm::ALL, k::KeyAgreementAlgorithm::as_str)),
+        ("DataKeySpec", all(k::DataKeySpec::ALL, k::DataKeySpec::as_str)),
+        ("DataKeyPairSpec", all(k::DataKeyPairSpec::ALL, k::DataKeyPairSpec::as_str)),
+        ("MessageType", all(k::MessageType::ALL, k::MessageType::as_str)),
+        ("ExpirationModel", all(k::ExpirationModel::ALL, k::ExpirationModel::as_str)),
+        ("RotationType", all(k::RotationType::ALL, k::RotationType::as_str)),
+        ("KeyMaterialState", all(k::KeyMaterialState::ALL, k::KeyMaterialState::as_str)),
+        ("IncludeKeyMaterial", all(k::IncludeKeyMaterial::ALL, k::IncludeKeyMaterial::as_str)),
+    ])
+}
+
+
+/// The native module. Objects are immutable, so it declares itself free-threading safe.
+#[pymodule(gil_used = false)]
+fn _keystead(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", keystead_core::VERSION)?;
+    m.add_class::<Store>()?;
+    m.add_function(wrap_pyfunction!(_enum_values, m)?)?;
+    m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+"""Stubs of the native module ``keystead._keystead`` (checked by ``mypy.stubtest``).
+
+Methods take plain values and return dicts keyed by AWS's PascalCase names; the public API is
+``keystead.Keystead`` and ``keystead.client``.
+"""
+
+from os import PathLike
+from typing import Any, Dict, List, Optional, Tuple, Union, final
+
+__all__ = ["__version__", "Store", "_enum_values", "_error_kinds"]
+
+__version__: str
+
+_Buffer = Any  # any object with the buffer protocol (bytes, bytearray, memoryview...); not str
+_Context = Optional[Dict[str, str]]
+
+@final
+class Store:
+    """A handle on a Keystead store (the native half of ``keystead.Keystead``)."""
+
+    @staticmethod
+    def open(
+        path: Union[str, PathLike[str]],
+        root_key_kind: str = "key_file",
+        root_key_value: Optional[Any] = None,
+        region: Optional[str] = None,
+        account_id: Optional[str] = None,
+    ) -> Store: ...
+    @staticmethod
+    def open_in_memory(
+        root_key_kind: str = "bytes",
+        root_key_value: Optional[Any] = None,
+        region: Optional[str] = None,
+        account_id: Optional[str] = None,
+    ) -> Store: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def partition(self) -> str: ...
+    def create_key(
+        self,
+        description: Optional[str] = None,
+        key_usage: Optional[str] = None,
+        key_spec: Optional[str] = None,
+        origin: Optional[str] = None,
+        tags: Optional[List[Tuple[str, str]]] = None,
+        multi_region: bool = False,
+    ) -> Dict[str, Any]: ...
+    def describe_key(self, key_id: str) -> Dict[str, Any]: ...
+    def list_keys(self, limit: Optional[int] = None, marker: Optional[str] = None) -> Dict[str, Any]: ...
+    def update_key_description(self, key_id: str, description: str) -> None: ...
+    def tag_resource(self, key_id: str, tags: List[Tuple[str, str]]) -> None: ...
+    def untag_resource(self, key_id: str, tag_keys: List[str]) -> None: ...
+    def list_resource_tags(
+        self, key_id: str, limit: Optional[int] = None, marker: Optional[str] = None
+    ) -> Dict[str, Any]: ...
+    def create_alias(self, alias_name: str, target_key_id: str) -> None: ...
+    def update_alias(self, alias_name: str, target_key_id: str) -> None: ...
+    def delete_alias(self, alias_name: str) -> None: ...
+    def list_aliases(
+        self, key_id: Optional[str] = None, limit: Optional[int] = None, marker: Optional[str] = None
+    ) -> Dict[str, Any]: ...
+    def enable_key(self, key_id: str) -> None: ...
+    def disable_key(self, key_id: str) -> None: ...
+    def schedule_key_deletion(self, key_id: str, pending_window_in_days: Optional[int] = None) -> Dict[str, Any]: ...
+    def cancel_key_deletion(self, key_id: str) -> str: ...
+    def enable_key_rotation(self, key_id: str, rotation_period_in_days: Optional[int] = None) -> None: ...
+    def disable_key_rotation(self, key_id: str) -> None: ...
+    def get_key_rotation_status(self, key_id: str) -> Dict[str, Any]: ...
+    def rotate_key_on_demand(self, key_id: str) -> str: ...
+    def list_key_rotations(
+        self,
+        key_id: str,
+        include_key_material: Optional[str] = None,
+        limit: Optional[int] = None,
+        marker: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def encrypt(
+        self,
+        key_id: str,
+        plaintext: _Buffer,
+        encryption_context: _Context = None,
+        encryption_algorithm: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def decrypt(
+        self,
+        ciphertext_blob: _Buffer,
+        encryption_context: _Context = None,
+        key_id: Optional[str] = None,
+        encryption_algorithm: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def re_encrypt(
+        self,
+        ciphertext_blob: _Buffer,
+        destination_key_id: str,
+        source_encryption_context: _Context = None,
+        source_key_id: Optional[str] = None,
+        destination_encryption_context: _Context = None,
+        source_encryption_algorithm: Optional[str] = None,
+        destination_encryption_algorithm: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def generate_data_key(
+        self,
+        key_id: str,
+        encryption_context: _Context = None,
+        key_spec: Optional[str] = None,
+        number_of_bytes: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def generate_data_key_without_plaintext(
+        self,
+        key_id: str,
+        encryption_context: _Context = None,
+        key_spec: Optional[str] = None,
+        number_of_bytes: Optional[int] = None,
+    ) -> Dict[str, Any]: ...
+    def generate_random(self, number_of_bytes: int) -> bytes: ...
+    def rotate_root_key(self, root_key_kind: str, root_key_value: Optional[Any] = None) -> None: ...
+    def sweep(self) -> None: ...
+
+def _enum_values() -> Dict[str, List[str]]: ...
+def _error_kinds() -> List[Tuple[str, int, int, str]]: ...

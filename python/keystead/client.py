@@ -1,0 +1,413 @@
+"""A boto3-shaped KMS client over a Keystead store.
+
+``keystead.client(store_path="./keys")`` returns an object with boto3's KMS method names, AWS's
+PascalCase keyword arguments and boto3-shaped response dicts, so code written for
+``boto3.client("kms")`` runs by changing that one line::
+
+    kms = keystead.client(store_path="./keys")      # was: boto3.client("kms")
+    blob = kms.encrypt(KeyId="alias/orders", Plaintext=b"4111 1111 1111 1111")["CiphertextBlob"]
+    try:
+        kms.decrypt(CiphertextBlob=blob, EncryptionContext={"order": "42"})
+    except kms.exceptions.InvalidCiphertextException as err:
+        print(err.response["Error"]["Code"])
+
+Responses carry ``bytes`` for blobs, timezone-aware UTC ``datetime`` for dates and a
+``ResponseMetadata`` (``HTTPStatusCode`` 200 and a fresh ``RequestId``). Errors are the
+:mod:`keystead.exceptions` classes, all :class:`keystead.ClientError` subclasses, also reachable
+as ``client.exceptions.<Name>``. Unknown or missing parameters raise
+:class:`keystead.ParamValidationError` before the operation runs, as botocore does.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import exceptions as _exc
+from .exceptions import ParamValidationError
+from .store import Keystead
+from .types import RootKey
+
+__all__ = ["client", "KMSClient", "Paginator"]
+
+Response = Dict[str, Any]
+
+#: boto3 client arguments that have no meaning for a local store; accepted and ignored.
+_IGNORED_CLIENT_ARGS = frozenset(
+    {
+        "api_version",
+        "use_ssl",
+        "verify",
+        "endpoint_url",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "config",
+        "aws_account_id",
+    }
+)
+
+
+def client(
+    service_name: str = "kms",
+    *,
+    store_path: Optional[Union[str, "os.PathLike[str]"]] = None,
+    store: Optional[Keystead] = None,
+    root_key: Optional[RootKey] = None,
+    region_name: Optional[str] = None,
+    account_id: Optional[str] = None,
+    **boto_args: Any,
+) -> KMSClient:
+    """A boto3-shaped KMS client on the store in folder ``store_path`` (default: the
+    ``KEYSTEAD_STORE_PATH`` environment variable), or on an open ``store``.
+
+    ``root_key``, ``region_name`` and ``account_id`` are as for :class:`keystead.Keystead`
+    (the Region and account apply when the store is created). boto3's connection arguments
+    (``endpoint_url``, ``aws_access_key_id``, ``config``, ...) are accepted and ignored.
+    """
+    if service_name != "kms":
+        raise ValueError(f"Keystead only provides the 'kms' service, not {service_name!r}")
+    unknown = sorted(set(boto_args) - _IGNORED_CLIENT_ARGS)
+    if unknown:
+        raise TypeError(f"client() got unexpected keyword arguments: {', '.join(unknown)}")
+    if store is None:
+        path = store_path if store_path is not None else os.environ.get("KEYSTEAD_STORE_PATH")
+        if path is None:
+            raise ValueError("give store_path=... (a folder) or set KEYSTEAD_STORE_PATH")
+        store = Keystead(path, root_key=root_key, region=region_name, account_id=account_id)
+    elif store_path is not None or root_key is not None:
+        raise ValueError("give either store= or store_path=, not both")
+    return KMSClient(store)
+
+
+class _Exceptions:
+    """``client.exceptions``: every Keystead exception class by its AWS name."""
+
+    ClientError = _exc.ClientError
+
+    def __init__(self) -> None:
+        for name, cls in _exc.EXCEPTIONS.items():
+            setattr(self, name, cls)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"no KMS exception named {name!r}")
+
+
+class _Meta:
+    """``client.meta``: the Region and service name, as in botocore."""
+
+    def __init__(self, region_name: str, partition: str) -> None:
+        self.region_name = region_name
+        self.partition = partition
+        self.service_name = "kms"
+
+    def __repr__(self) -> str:
+        return f"ClientMeta(region_name={self.region_name!r})"
+
+
+def _metadata() -> Dict[str, Any]:
+    return {"RequestId": str(uuid.uuid4()), "HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
+
+
+def _ok(body: Optional[Mapping[str, Any]] = None) -> Response:
+    response: Response = dict(body) if body else {}
+    response["ResponseMetadata"] = _metadata()
+    return response
+
+
+def _check(operation: str, params: Mapping[str, Any], required: Sequence[str], optional: Sequence[str]) -> None:
+    report = [f'Missing required parameter in input: "{name}"' for name in required if name not in params]
+    allowed = set(required) | set(optional)
+    for name in params:
+        if name not in allowed:
+            report.append(f'Unknown parameter in input: "{name}", must be one of: {", ".join(list(required) + list(optional))}')
+    if report:
+        raise ParamValidationError("\n".join(report))
+
+
+def _blob(value: Any) -> Any:
+    """botocore accepts a ``str`` for blob parameters and sends its UTF-8 bytes; so do we."""
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def _tags(tags: Any) -> List[Tuple[str, str]]:
+    try:
+        return [(t["TagKey"], t["TagValue"]) for t in tags]
+    except (TypeError, KeyError) as err:
+        raise ParamValidationError('Invalid type for parameter Tags: each tag must be {"TagKey": str, "TagValue": str}') from err
+
+
+class KMSClient:
+    """A boto3-shaped KMS client (see :func:`keystead.client`)."""
+
+    def __init__(self, store: Keystead) -> None:
+        self._store = store
+        self._native = store._native
+        self.exceptions = _Exceptions()
+        self.meta = _Meta(store.region, store.partition)
+
+    def __repr__(self) -> str:
+        return f"<keystead KMS client on {self._store.location!r}>"
+
+    @property
+    def store(self) -> Keystead:
+        """The :class:`keystead.Keystead` store behind this client."""
+        return self._store
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def create_key(self, **params: Any) -> Response:
+        """CreateKey(Description=, KeyUsage=, KeySpec=, CustomerMasterKeySpec=, Origin=, Tags=, MultiRegion=)."""
+        _check("CreateKey", params, (), ("Description", "KeyUsage", "KeySpec", "CustomerMasterKeySpec", "Origin", "Tags", "MultiRegion"))
+        spec = params.get("KeySpec", params.get("CustomerMasterKeySpec"))
+        tags = _tags(params["Tags"]) if "Tags" in params else None
+        metadata = self._native.create_key(
+            params.get("Description"), params.get("KeyUsage"), spec, params.get("Origin"), tags, bool(params.get("MultiRegion", False))
+        )
+        return _ok({"KeyMetadata": metadata})
+
+    def describe_key(self, **params: Any) -> Response:
+        """DescribeKey(KeyId=, GrantTokens=)."""
+        _check("DescribeKey", params, ("KeyId",), ("GrantTokens",))
+        return _ok({"KeyMetadata": self._native.describe_key(params["KeyId"])})
+
+    def list_keys(self, **params: Any) -> Response:
+        """ListKeys(Limit=, Marker=)."""
+        _check("ListKeys", params, (), ("Limit", "Marker"))
+        return _ok(self._native.list_keys(params.get("Limit"), params.get("Marker")))
+
+    def update_key_description(self, **params: Any) -> Response:
+        """UpdateKeyDescription(KeyId=, Description=)."""
+        _check("UpdateKeyDescription", params, ("KeyId", "Description"), ())
+        self._native.update_key_description(params["KeyId"], params["Description"])
+        return _ok()
+
+    def enable_key(self, **params: Any) -> Response:
+        """EnableKey(KeyId=)."""
+        _check("EnableKey", params, ("KeyId",), ())
+        self._native.enable_key(params["KeyId"])
+        return _ok()
+
+    def disable_key(self, **params: Any) -> Response:
+        """DisableKey(KeyId=)."""
+        _check("DisableKey", params, ("KeyId",), ())
+        self._native.disable_key(params["KeyId"])
+        return _ok()
+
+    def schedule_key_deletion(self, **params: Any) -> Response:
+        """ScheduleKeyDeletion(KeyId=, PendingWindowInDays=)."""
+        _check("ScheduleKeyDeletion", params, ("KeyId",), ("PendingWindowInDays",))
+        return _ok(self._native.schedule_key_deletion(params["KeyId"], params.get("PendingWindowInDays")))
+
+    def cancel_key_deletion(self, **params: Any) -> Response:
+        """CancelKeyDeletion(KeyId=)."""
+        _check("CancelKeyDeletion", params, ("KeyId",), ())
+        return _ok({"KeyId": self._native.cancel_key_deletion(params["KeyId"])})
+
+    # -- tags -------------------------------------------------------------------------------
+
+    def tag_resource(self, **params: Any) -> Response:
+        """TagResource(KeyId=, Tags=[{"TagKey", "TagValue"}])."""
+        _check("TagResource", params, ("KeyId", "Tags"), ())
+        self._native.tag_resource(params["KeyId"], _tags(params["Tags"]))
+        return _ok()
+
+    def untag_resource(self, **params: Any) -> Response:
+        """UntagResource(KeyId=, TagKeys=[...])."""
+        _check("UntagResource", params, ("KeyId", "TagKeys"), ())
+        if isinstance(params["TagKeys"], str):
+            raise ParamValidationError("Invalid type for parameter TagKeys: must be a list of str")
+        self._native.untag_resource(params["KeyId"], list(params["TagKeys"]))
+        return _ok()
+
+    def list_resource_tags(self, **params: Any) -> Response:
+        """ListResourceTags(KeyId=, Limit=, Marker=)."""
+        _check("ListResourceTags", params, ("KeyId",), ("Limit", "Marker"))
+        return _ok(self._native.list_resource_tags(params["KeyId"], params.get("Limit"), params.get("Marker")))
+
+    # -- aliases ----------------------------------------------------------------------------
+
+    def create_alias(self, **params: Any) -> Response:
+        """CreateAlias(AliasName=, TargetKeyId=)."""
+        _check("CreateAlias", params, ("AliasName", "TargetKeyId"), ())
+        self._native.create_alias(params["AliasName"], params["TargetKeyId"])
+        return _ok()
+
+    def update_alias(self, **params: Any) -> Response:
+        """UpdateAlias(AliasName=, TargetKeyId=)."""
+        _check("UpdateAlias", params, ("AliasName", "TargetKeyId"), ())
+        self._native.update_alias(params["AliasName"], params["TargetKeyId"])
+        return _ok()
+
+    def delete_alias(self, **params: Any) -> Response:
+        """DeleteAlias(AliasName=)."""
+        _check("DeleteAlias", params, ("AliasName",), ())
+        self._native.delete_alias(params["AliasName"])
+        return _ok()
+
+    def list_aliases(self, **params: Any) -> Response:
+        """ListAliases(KeyId=, Limit=, Marker=)."""
+        _check("ListAliases", params, (), ("KeyId", "Limit", "Marker"))
+        return _ok(self._native.list_aliases(params.get("KeyId"), params.get("Limit"), params.get("Marker")))
+
+    # -- rotation ---------------------------------------------------------------------------
+
+    def enable_key_rotation(self, **params: Any) -> Response:
+        """EnableKeyRotation(KeyId=, RotationPeriodInDays=)."""
+        _check("EnableKeyRotation", params, ("KeyId",), ("RotationPeriodInDays",))
+        self._native.enable_key_rotation(params["KeyId"], params.get("RotationPeriodInDays"))
+        return _ok()
+
+    def disable_key_rotation(self, **params: Any) -> Response:
+        """DisableKeyRotation(KeyId=)."""
+        _check("DisableKeyRotation", params, ("KeyId",), ())
+        self._native.disable_key_rotation(params["KeyId"])
+        return _ok()
+
+    def get_key_rotation_status(self, **params: Any) -> Response:
+        """GetKeyRotationStatus(KeyId=)."""
+        _check("GetKeyRotationStatus", params, ("KeyId",), ())
+        return _ok(self._native.get_key_rotation_status(params["KeyId"]))
+
+    def rotate_key_on_demand(self, **params: Any) -> Response:
+        """RotateKeyOnDemand(KeyId=)."""
+        _check("RotateKeyOnDemand", params, ("KeyId",), ())
+        return _ok({"KeyId": self._native.rotate_key_on_demand(params["KeyId"])})
+
+    def list_key_rotations(self, **params: Any) -> Response:
+        """ListKeyRotations(KeyId=, IncludeKeyMaterial=, Limit=, Marker=)."""
+        _check("ListKeyRotations", params, ("KeyId",), ("IncludeKeyMaterial", "Limit", "Marker"))
+        return _ok(
+            self._native.list_key_rotations(
+                params["KeyId"], params.get("IncludeKeyMaterial"), params.get("Limit"), params.get("Marker")
+            )
+        )
+
+    # -- cryptography -----------------------------------------------------------------------
+
+    def encrypt(self, **params: Any) -> Response:
+        """Encrypt(KeyId=, Plaintext=, EncryptionContext=, EncryptionAlgorithm=, GrantTokens=)."""
+        _check("Encrypt", params, ("KeyId", "Plaintext"), ("EncryptionContext", "EncryptionAlgorithm", "GrantTokens"))
+        return _ok(
+            self._native.encrypt(
+                params["KeyId"], _blob(params["Plaintext"]), params.get("EncryptionContext"), params.get("EncryptionAlgorithm")
+            )
+        )
+
+    def decrypt(self, **params: Any) -> Response:
+        """Decrypt(CiphertextBlob=, EncryptionContext=, KeyId=, EncryptionAlgorithm=, GrantTokens=)."""
+        _check("Decrypt", params, ("CiphertextBlob",), ("EncryptionContext", "KeyId", "EncryptionAlgorithm", "GrantTokens"))
+        return _ok(
+            self._native.decrypt(
+                _blob(params["CiphertextBlob"]),
+                params.get("EncryptionContext"),
+                params.get("KeyId"),
+                params.get("EncryptionAlgorithm"),
+            )
+        )
+
+    def re_encrypt(self, **params: Any) -> Response:
+        """ReEncrypt(CiphertextBlob=, DestinationKeyId=, SourceEncryptionContext=, SourceKeyId=,
+        DestinationEncryptionContext=, SourceEncryptionAlgorithm=, DestinationEncryptionAlgorithm=, GrantTokens=)."""
+        _check(
+            "ReEncrypt",
+            params,
+            ("CiphertextBlob", "DestinationKeyId"),
+            (
+                "SourceEncryptionContext",
+                "SourceKeyId",
+                "DestinationEncryptionContext",
+                "SourceEncryptionAlgorithm",
+                "DestinationEncryptionAlgorithm",
+                "GrantTokens",
+            ),
+        )
+        return _ok(
+            self._native.re_encrypt(
+                _blob(params["CiphertextBlob"]),
+                params["DestinationKeyId"],
+                params.get("SourceEncryptionContext"),
+                params.get("SourceKeyId"),
+                params.get("DestinationEncryptionContext"),
+                params.get("SourceEncryptionAlgorithm"),
+                params.get("DestinationEncryptionAlgorithm"),
+            )
+        )
+
+    def generate_data_key(self, **params: Any) -> Response:
+        """GenerateDataKey(KeyId=, KeySpec= | NumberOfBytes=, EncryptionContext=, GrantTokens=)."""
+        _check("GenerateDataKey", params, ("KeyId",), ("KeySpec", "NumberOfBytes", "EncryptionContext", "GrantTokens"))
+        return _ok(
+            self._native.generate_data_key(
+                params["KeyId"], params.get("EncryptionContext"), params.get("KeySpec"), params.get("NumberOfBytes")
+            )
+        )
+
+    def generate_data_key_without_plaintext(self, **params: Any) -> Response:
+        """GenerateDataKeyWithoutPlaintext(KeyId=, KeySpec= | NumberOfBytes=, EncryptionContext=, GrantTokens=)."""
+        _check(
+            "GenerateDataKeyWithoutPlaintext",
+            params,
+            ("KeyId",),
+            ("KeySpec", "NumberOfBytes", "EncryptionContext", "GrantTokens"),
+        )
+        return _ok(
+            self._native.generate_data_key_without_plaintext(
+                params["KeyId"], params.get("EncryptionContext"), params.get("KeySpec"), params.get("NumberOfBytes")
+            )
+        )
+
+    def generate_random(self, **params: Any) -> Response:
+        """GenerateRandom(NumberOfBytes=)."""
+        _check("GenerateRandom", params, (), ("NumberOfBytes", "CustomKeyStoreId"))
+        if "CustomKeyStoreId" in params:
+            raise _exc.UnsupportedOperationException(
+                {"Error": {"Code": "UnsupportedOperationException", "Message": "Keystead has no custom key stores"}},
+                "GenerateRandom",
+            )
+        return _ok({"Plaintext": self._native.generate_random(params.get("NumberOfBytes", 32))})
+
+    # -- pagination -------------------------------------------------------------------------
+
+    _PAGINATED = {
+        "list_keys": "Keys",
+        "list_aliases": "Aliases",
+        "list_resource_tags": "Tags",
+        "list_key_rotations": "Rotations",
+    }
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """True for ``list_keys``, ``list_aliases``, ``list_resource_tags`` and ``list_key_rotations``."""
+        return operation_name in self._PAGINATED
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A paginator like boto3's: ``paginate(**params)`` yields one response per page."""
+        if operation_name not in self._PAGINATED:
+            raise ValueError(f"Operation cannot be paginated: {operation_name}")
+        return Paginator(getattr(self, operation_name))
+
+
+class Paginator:
+    """Pages through a list operation; ``PaginationConfig`` supports ``PageSize`` and
+    ``StartingToken`` (a ``NextMarker``)."""
+
+    def __init__(self, method: Callable[..., Response]) -> None:
+        self._method = method
+
+    def paginate(self, **params: Any) -> Iterator[Response]:
+        """Yields each page's response until ``Truncated`` is false."""
+        config = dict(params.pop("PaginationConfig", None) or {})
+        unknown = set(config) - {"PageSize", "StartingToken"}
+        if unknown:
+            raise ParamValidationError(f"Unsupported PaginationConfig keys: {', '.join(sorted(unknown))}")
+        if "PageSize" in config:
+            params["Limit"] = config["PageSize"]
+        if config.get("StartingToken"):
+            params["Marker"] = config["StartingToken"]
+        while True:
+            page = self._method(**params)
+            yield page
+            if not page.get("Truncated"):
+                return
+            params["Marker"] = page["NextMarker"]

@@ -1,0 +1,410 @@
+"""The typed, idiomatic API: :class:`Keystead`, a handle on a key store."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
+
+from . import _keystead
+from .enums import DataKeySpec, EncryptionAlgorithm, IncludeKeyMaterial, KeySpec, KeyUsage, Origin
+from .types import (
+    AliasListEntry,
+    DataKey,
+    DecryptResult,
+    DeletionSchedule,
+    EncryptedDataKey,
+    EncryptResult,
+    KeyListEntry,
+    KeyMetadata,
+    KeyRotation,
+    Page,
+    ReEncryptResult,
+    RootKey,
+    RotationStatus,
+    Tag,
+)
+
+__all__ = ["Keystead", "Buffer", "TagsArg"]
+
+T = TypeVar("T")
+#: Any bytes-like object (anything with the buffer protocol); never ``str``.
+Buffer = Union[bytes, bytearray, memoryview]
+#: Tags as a mapping, or as :class:`Tag` objects or ``(key, value)`` pairs.
+TagsArg = Union[Mapping[str, str], Iterable[Union[Tag, Tuple[str, str]]]]
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _tag_pairs(tags: Optional[TagsArg]) -> Optional[List[Tuple[str, str]]]:
+    if tags is None:
+        return None
+    if isinstance(tags, Mapping):
+        return [(k, v) for k, v in tags.items()]
+    pairs = []
+    for tag in tags:
+        if isinstance(tag, Tag):
+            pairs.append((tag.key, tag.value))
+        else:
+            key, value = tag
+            pairs.append((key, value))
+    return pairs
+
+
+def _page(d: Mapping[str, Any], list_name: str, item: Callable[[Mapping[str, Any]], T]) -> Page[T]:
+    return Page(items=tuple(item(x) for x in d[list_name]), next_marker=d.get("NextMarker"))
+
+
+class Keystead:
+    """A handle on a Keystead key store: AWS KMS operations on keys kept in a local folder.
+
+    ``Keystead(path)`` opens the store in folder ``path``, creating it (and a root key file
+    ``path/root.key``) if needed. Pass ``root_key=`` to take the root key from an environment
+    variable, a passphrase or your own bytes (:class:`RootKey`); ``region`` and ``account_id``
+    name the ARNs of a new store.
+
+    Key arguments (``key_id``) accept a key id, key ARN, alias name (``alias/...``) or alias
+    ARN wherever AWS accepts them. Byte arguments accept any bytes-like object; ``str`` is
+    refused. Enum arguments accept the :mod:`keystead.enums` members or AWS's strings.
+    Failures raise :mod:`keystead.exceptions` classes named after the AWS KMS exceptions.
+
+    The handle is immutable and safe to share between threads; the GIL is released while the
+    store works. Several processes may open the same folder.
+    """
+
+    __slots__ = ("_native",)
+    _native: _keystead.Store
+
+    def __init__(
+        self,
+        path: PathLike,
+        *,
+        root_key: Optional[RootKey] = None,
+        region: Optional[str] = None,
+        account_id: Optional[str] = None,
+    ) -> None:
+        kind, value = (root_key or RootKey.key_file())._native_args()
+        native = _keystead.Store.open(os.fspath(path), kind, value, region, account_id)
+        object.__setattr__(self, "_native", native)
+
+    @classmethod
+    def open(
+        cls,
+        path: PathLike,
+        *,
+        root_key: Optional[RootKey] = None,
+        region: Optional[str] = None,
+        account_id: Optional[str] = None,
+    ) -> Keystead:
+        """Opens (or creates) the store in folder ``path``; same as ``Keystead(path, ...)``."""
+        return cls(path, root_key=root_key, region=region, account_id=account_id)
+
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        root_key: Optional[RootKey] = None,
+        region: Optional[str] = None,
+        account_id: Optional[str] = None,
+    ) -> Keystead:
+        """A store held only in memory, gone with its last handle (for tests). Without
+        ``root_key`` a random root key is used."""
+        self = cls.__new__(cls)
+        if root_key is None:
+            native = _keystead.Store.open_in_memory("bytes", None, region, account_id)
+        else:
+            kind, value = root_key._native_args()
+            native = _keystead.Store.open_in_memory(kind, value, region, account_id)
+        object.__setattr__(self, "_native", native)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Keystead handles are immutable")
+
+    def __repr__(self) -> str:
+        return f"Keystead({self.location!r}, region={self.region!r}, account_id={self.account_id!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Keystead handle cannot be pickled; open the store folder in each process")
+
+    # -- identity ---------------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        """The store folder (``":memory:"`` for an in-memory store)."""
+        return self._native.location
+
+    @property
+    def region(self) -> str:
+        """The Region named in this store's ARNs."""
+        return self._native.region
+
+    @property
+    def account_id(self) -> str:
+        """The account id named in this store's ARNs."""
+        return self._native.account_id
+
+    @property
+    def partition(self) -> str:
+        """The partition named in this store's ARNs (``aws``)."""
+        return self._native.partition
+
+    def client(self) -> Any:
+        """A boto3-shaped KMS client over this store (see :func:`keystead.client`)."""
+        from .client import KMSClient
+
+        return KMSClient(self)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def create_key(
+        self,
+        *,
+        description: Optional[str] = None,
+        key_usage: Union[KeyUsage, str, None] = None,
+        key_spec: Union[KeySpec, str, None] = None,
+        origin: Union[Origin, str, None] = None,
+        tags: Optional[TagsArg] = None,
+        multi_region: bool = False,
+    ) -> KeyMetadata:
+        """``CreateKey``: a new key (``SYMMETRIC_DEFAULT`` / ``ENCRYPT_DECRYPT`` by default)."""
+        d = self._native.create_key(description, key_usage, key_spec, origin, _tag_pairs(tags), multi_region)
+        return KeyMetadata._from_aws(d)
+
+    def describe_key(self, key_id: str) -> KeyMetadata:
+        """``DescribeKey``: the metadata of a key in any state."""
+        return KeyMetadata._from_aws(self._native.describe_key(key_id))
+
+    def list_keys(self, *, limit: Optional[int] = None, marker: Optional[str] = None) -> Page[KeyListEntry]:
+        """``ListKeys``: one page of keys (``limit`` 1–1000, default 100)."""
+        return _page(self._native.list_keys(limit, marker), "Keys", KeyListEntry._from_aws)
+
+    def iter_keys(self) -> Iterator[KeyListEntry]:
+        """Every key, following the pages of :meth:`list_keys`."""
+        return self._iterate(lambda marker: self.list_keys(limit=1000, marker=marker))
+
+    def update_key_description(self, key_id: str, description: str) -> None:
+        """``UpdateKeyDescription``."""
+        self._native.update_key_description(key_id, description)
+
+    def enable_key(self, key_id: str) -> None:
+        """``EnableKey``."""
+        self._native.enable_key(key_id)
+
+    def disable_key(self, key_id: str) -> None:
+        """``DisableKey``: the key refuses cryptographic operations until enabled again."""
+        self._native.disable_key(key_id)
+
+    def schedule_key_deletion(self, key_id: str, *, pending_window_in_days: Optional[int] = None) -> DeletionSchedule:
+        """``ScheduleKeyDeletion``: destroy the key after 7–30 days (default 30)."""
+        return DeletionSchedule._from_aws(self._native.schedule_key_deletion(key_id, pending_window_in_days))
+
+    def cancel_key_deletion(self, key_id: str) -> str:
+        """``CancelKeyDeletion``: the key comes back ``Disabled``; returns its ARN."""
+        return self._native.cancel_key_deletion(key_id)
+
+    # -- tags -------------------------------------------------------------------------------
+
+    def tag_resource(self, key_id: str, tags: TagsArg) -> None:
+        """``TagResource``: adds tags or replaces their values."""
+        self._native.tag_resource(key_id, _tag_pairs(tags) or [])
+
+    def untag_resource(self, key_id: str, tag_keys: Iterable[str]) -> None:
+        """``UntagResource``: removes tags (missing ones are ignored)."""
+        if isinstance(tag_keys, str):
+            raise TypeError("tag_keys must be an iterable of str, not a single str")
+        self._native.untag_resource(key_id, list(tag_keys))
+
+    def list_resource_tags(
+        self, key_id: str, *, limit: Optional[int] = None, marker: Optional[str] = None
+    ) -> Page[Tag]:
+        """``ListResourceTags``: one page of a key's tags (``limit`` 1–50)."""
+        return _page(self._native.list_resource_tags(key_id, limit, marker), "Tags", Tag._from_aws)
+
+    def tags(self, key_id: str) -> dict[str, str]:
+        """All tags of a key as a dict."""
+        return {t.key: t.value for t in self._iterate(lambda m: self.list_resource_tags(key_id, marker=m))}
+
+    # -- aliases ----------------------------------------------------------------------------
+
+    def create_alias(self, alias_name: str, target_key_id: str) -> None:
+        """``CreateAlias``: ``alias/name`` pointing to a key."""
+        self._native.create_alias(alias_name, target_key_id)
+
+    def update_alias(self, alias_name: str, target_key_id: str) -> None:
+        """``UpdateAlias``: points an alias to another key of the same type and usage."""
+        self._native.update_alias(alias_name, target_key_id)
+
+    def delete_alias(self, alias_name: str) -> None:
+        """``DeleteAlias``."""
+        self._native.delete_alias(alias_name)
+
+    def list_aliases(
+        self, *, key_id: Optional[str] = None, limit: Optional[int] = None, marker: Optional[str] = None
+    ) -> Page[AliasListEntry]:
+        """``ListAliases``: one page of aliases, all or of one key (``limit`` 1–100)."""
+        return _page(self._native.list_aliases(key_id, limit, marker), "Aliases", AliasListEntry._from_aws)
+
+    def iter_aliases(self, *, key_id: Optional[str] = None) -> Iterator[AliasListEntry]:
+        """Every alias (of one key, if given), following the pages."""
+        return self._iterate(lambda m: self.list_aliases(key_id=key_id, limit=100, marker=m))
+
+    # -- rotation ---------------------------------------------------------------------------
+
+    def enable_key_rotation(self, key_id: str, *, rotation_period_in_days: Optional[int] = None) -> None:
+        """``EnableKeyRotation``: rotate every 90–2560 days (default 365)."""
+        self._native.enable_key_rotation(key_id, rotation_period_in_days)
+
+    def disable_key_rotation(self, key_id: str) -> None:
+        """``DisableKeyRotation``."""
+        self._native.disable_key_rotation(key_id)
+
+    def get_key_rotation_status(self, key_id: str) -> RotationStatus:
+        """``GetKeyRotationStatus``."""
+        return RotationStatus._from_aws(self._native.get_key_rotation_status(key_id))
+
+    def rotate_key_on_demand(self, key_id: str) -> str:
+        """``RotateKeyOnDemand``: a new key material now (at most 25 times); returns the key ARN."""
+        return self._native.rotate_key_on_demand(key_id)
+
+    def list_key_rotations(
+        self,
+        key_id: str,
+        *,
+        include_key_material: Union[IncludeKeyMaterial, str, None] = None,
+        limit: Optional[int] = None,
+        marker: Optional[str] = None,
+    ) -> Page[KeyRotation]:
+        """``ListKeyRotations``: completed rotations, oldest first (with ``ALL_KEY_MATERIAL``
+        the first material too)."""
+        d = self._native.list_key_rotations(key_id, include_key_material, limit, marker)
+        return _page(d, "Rotations", KeyRotation._from_aws)
+
+    # -- cryptography -----------------------------------------------------------------------
+
+    def encrypt(
+        self,
+        key_id: str,
+        plaintext: Buffer,
+        *,
+        encryption_context: Optional[Mapping[str, str]] = None,
+        encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+    ) -> EncryptResult:
+        """``Encrypt``: 1–4096 bytes under a symmetric key, bound to ``encryption_context``."""
+        d = self._native.encrypt(key_id, plaintext, _context(encryption_context), encryption_algorithm)
+        return EncryptResult(d["CiphertextBlob"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]))
+
+    def decrypt(
+        self,
+        ciphertext_blob: Buffer,
+        *,
+        encryption_context: Optional[Mapping[str, str]] = None,
+        key_id: Optional[str] = None,
+        encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+    ) -> DecryptResult:
+        """``Decrypt``: the blob names its key; give the same ``encryption_context`` as at
+        encryption. With ``key_id``, the blob must have been encrypted under that key."""
+        d = self._native.decrypt(ciphertext_blob, _context(encryption_context), key_id, encryption_algorithm)
+        return DecryptResult(
+            d["Plaintext"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]), d["KeyMaterialId"]
+        )
+
+    def re_encrypt(
+        self,
+        ciphertext_blob: Buffer,
+        destination_key_id: str,
+        *,
+        source_encryption_context: Optional[Mapping[str, str]] = None,
+        source_key_id: Optional[str] = None,
+        destination_encryption_context: Optional[Mapping[str, str]] = None,
+        source_encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+        destination_encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+    ) -> ReEncryptResult:
+        """``ReEncrypt``: decrypt and encrypt again (another key, context or the newest
+        material) without the plaintext leaving the store."""
+        d = self._native.re_encrypt(
+            ciphertext_blob,
+            destination_key_id,
+            _context(source_encryption_context),
+            source_key_id,
+            _context(destination_encryption_context),
+            source_encryption_algorithm,
+            destination_encryption_algorithm,
+        )
+        return ReEncryptResult(
+            ciphertext_blob=d["CiphertextBlob"],
+            key_id=d["KeyId"],
+            source_key_id=d["SourceKeyId"],
+            source_encryption_algorithm=EncryptionAlgorithm(d["SourceEncryptionAlgorithm"]),
+            destination_encryption_algorithm=EncryptionAlgorithm(d["DestinationEncryptionAlgorithm"]),
+            source_key_material_id=d["SourceKeyMaterialId"],
+            destination_key_material_id=d["DestinationKeyMaterialId"],
+        )
+
+    def generate_data_key(
+        self,
+        key_id: str,
+        *,
+        key_spec: Union[DataKeySpec, str, None] = None,
+        number_of_bytes: Optional[int] = None,
+        encryption_context: Optional[Mapping[str, str]] = None,
+    ) -> DataKey:
+        """``GenerateDataKey``: a new data key in plaintext and encrypted under ``key_id``.
+        Give ``key_spec`` (``AES_256`` by default when neither is given) or ``number_of_bytes``."""
+        if key_spec is None and number_of_bytes is None:
+            key_spec = DataKeySpec.AES_256
+        d = self._native.generate_data_key(key_id, _context(encryption_context), key_spec, number_of_bytes)
+        return DataKey(d["Plaintext"], d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
+
+    def generate_data_key_without_plaintext(
+        self,
+        key_id: str,
+        *,
+        key_spec: Union[DataKeySpec, str, None] = None,
+        number_of_bytes: Optional[int] = None,
+        encryption_context: Optional[Mapping[str, str]] = None,
+    ) -> EncryptedDataKey:
+        """``GenerateDataKeyWithoutPlaintext``: only the encrypted copy of a new data key."""
+        if key_spec is None and number_of_bytes is None:
+            key_spec = DataKeySpec.AES_256
+        d = self._native.generate_data_key_without_plaintext(
+            key_id, _context(encryption_context), key_spec, number_of_bytes
+        )
+        return EncryptedDataKey(d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
+
+    def generate_random(self, number_of_bytes: int) -> bytes:
+        """``GenerateRandom``: 1–1024 random bytes."""
+        return self._native.generate_random(number_of_bytes)
+
+    # -- store administration ---------------------------------------------------------------
+
+    def rotate_root_key(self, new_root_key: RootKey) -> None:
+        """Re-seals every key material under ``new_root_key`` in one transaction. Other
+        processes that have the store open must reopen it."""
+        if not isinstance(new_root_key, RootKey):
+            raise TypeError("new_root_key must be a keystead.RootKey")
+        kind, value = new_root_key._native_args()
+        self._native.rotate_root_key(kind, value)
+
+    def sweep(self) -> None:
+        """Destroys keys whose deletion window ended and performs due rotations now (this also
+        happens on its own during normal use)."""
+        self._native.sweep()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _iterate(fetch: Callable[[Optional[str]], Page[T]]) -> Iterator[T]:
+        marker: Optional[str] = None
+        while True:
+            page = fetch(marker)
+            yield from page.items
+            if page.next_marker is None:
+                return
+            marker = page.next_marker
+
+
+def _context(context: Optional[Mapping[str, str]]) -> Optional[dict[str, str]]:
+    if context is None or isinstance(context, dict):
+        return context
+    if not isinstance(context, Mapping):
+        raise TypeError(f"an encryption context must be a mapping of str to str, not {type(context).__name__}")
+    return dict(context)

@@ -1,0 +1,373 @@
+"""Result types of the typed API: small frozen objects whose ``repr`` never shows secrets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Iterator, Mapping, Optional, Tuple, TypeVar, Union
+
+from .enums import (
+    EncryptionAlgorithm,
+    ExpirationModel,
+    KeyAgreementAlgorithm,
+    KeyManager,
+    KeyMaterialState,
+    KeySpec,
+    KeyState,
+    KeyUsage,
+    MacAlgorithm,
+    Origin,
+    RotationType,
+    SigningAlgorithm,
+)
+
+__all__ = [
+    "RootKey",
+    "KeyMetadata",
+    "KeyListEntry",
+    "AliasListEntry",
+    "Tag",
+    "Page",
+    "EncryptResult",
+    "DecryptResult",
+    "ReEncryptResult",
+    "DataKey",
+    "EncryptedDataKey",
+    "RotationStatus",
+    "KeyRotation",
+    "DeletionSchedule",
+]
+
+T = TypeVar("T")
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _redacted(secret: bytes) -> str:
+    return f"<redacted, {len(secret)} bytes>"
+
+
+class RootKey:
+    """Where a store's root key (the key that seals every key material at rest) comes from.
+
+    Build one with :meth:`key_file` (the default: ``<store>/root.key``, created on first open),
+    :meth:`env_var` (base64 of 32 bytes in an environment variable), :meth:`passphrase`
+    (stretched with scrypt) or :meth:`from_bytes` (32 bytes your application supplies).
+    The ``repr`` never shows a passphrase or key.
+    """
+
+    __slots__ = ("_kind", "_value")
+    _kind: str
+    _value: Any
+
+    def __init__(self, kind: str, value: Any) -> None:
+        if kind not in ("key_file", "env_var", "passphrase", "bytes"):
+            raise ValueError(f"unknown root key kind {kind!r}")
+        object.__setattr__(self, "_kind", kind)
+        object.__setattr__(self, "_value", value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("RootKey is immutable")
+
+    @classmethod
+    def key_file(cls, path: Optional[PathLike] = None) -> RootKey:
+        """A 32-byte key file; ``None`` means ``<store folder>/root.key`` (created with mode 0600)."""
+        return cls("key_file", None if path is None else os.fspath(path))
+
+    @classmethod
+    def env_var(cls, name: str = "KEYSTEAD_ROOT_KEY") -> RootKey:
+        """An environment variable holding the base64 of 32 bytes."""
+        if not isinstance(name, str):
+            raise TypeError("the environment variable name must be a str")
+        return cls("env_var", name)
+
+    @classmethod
+    def passphrase(cls, passphrase: Union[str, bytes, bytearray, memoryview]) -> RootKey:
+        """A passphrase (text or bytes), stretched with scrypt; parameters are kept in the store."""
+        if isinstance(passphrase, str):
+            return cls("passphrase", passphrase)
+        return cls("passphrase", bytes(passphrase))
+
+    @classmethod
+    def from_bytes(cls, key: Union[bytes, bytearray, memoryview]) -> RootKey:
+        """32 bytes supplied by the application (e.g. from its secret manager)."""
+        if isinstance(key, str):
+            raise TypeError("a root key must be bytes-like, not str")
+        return cls("bytes", bytes(key))
+
+    @property
+    def kind(self) -> str:
+        """``key_file``, ``env_var``, ``passphrase`` or ``bytes``."""
+        return self._kind
+
+    def __repr__(self) -> str:
+        if self._kind == "key_file":
+            return f"RootKey.key_file({self._value!r})"
+        if self._kind == "env_var":
+            return f"RootKey.env_var({self._value!r})"
+        if self._kind == "passphrase":
+            return "RootKey.passphrase(<redacted>)"
+        return "RootKey.from_bytes(<redacted>)"
+
+    def _native_args(self) -> Tuple[str, Any]:
+        return self._kind, self._value
+
+
+
+def _enums(kind: Any, values: Optional[Any]) -> Tuple[Any, ...]:
+    return tuple(kind(v) for v in values) if values else ()
+
+
+@dataclass(frozen=True)
+class KeyMetadata:
+    """AWS's ``KeyMetadata``: a key's id, ARN, state, spec and dates (all dates are UTC)."""
+
+    key_id: str
+    arn: str
+    key_state: KeyState
+    key_spec: KeySpec
+    key_usage: KeyUsage
+    description: str
+    creation_date: datetime
+    enabled: bool = field(repr=False)
+    aws_account_id: str = field(repr=False)
+    origin: Origin = field(repr=False)
+    key_manager: KeyManager = field(repr=False)
+    customer_master_key_spec: KeySpec = field(repr=False)
+    multi_region: bool = field(repr=False)
+    deletion_date: Optional[datetime] = field(default=None, repr=False)
+    valid_to: Optional[datetime] = field(default=None, repr=False)
+    expiration_model: Optional[ExpirationModel] = field(default=None, repr=False)
+    encryption_algorithms: Tuple[EncryptionAlgorithm, ...] = field(default=(), repr=False)
+    signing_algorithms: Tuple[SigningAlgorithm, ...] = field(default=(), repr=False)
+    mac_algorithms: Tuple[MacAlgorithm, ...] = field(default=(), repr=False)
+    key_agreement_algorithms: Tuple[KeyAgreementAlgorithm, ...] = field(default=(), repr=False)
+    current_key_material_id: Optional[str] = field(default=None, repr=False)
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> KeyMetadata:
+        return cls(
+            key_id=d["KeyId"],
+            arn=d["Arn"],
+            key_state=KeyState(d["KeyState"]),
+            key_spec=KeySpec(d["KeySpec"]),
+            key_usage=KeyUsage(d["KeyUsage"]),
+            description=d["Description"],
+            creation_date=d["CreationDate"],
+            enabled=d["Enabled"],
+            aws_account_id=d["AWSAccountId"],
+            origin=Origin(d["Origin"]),
+            key_manager=KeyManager(d["KeyManager"]),
+            customer_master_key_spec=KeySpec(d["CustomerMasterKeySpec"]),
+            multi_region=d["MultiRegion"],
+            deletion_date=d.get("DeletionDate"),
+            valid_to=d.get("ValidTo"),
+            expiration_model=ExpirationModel(d["ExpirationModel"]) if "ExpirationModel" in d else None,
+            encryption_algorithms=_enums(EncryptionAlgorithm, d.get("EncryptionAlgorithms")),
+            signing_algorithms=_enums(SigningAlgorithm, d.get("SigningAlgorithms")),
+            mac_algorithms=_enums(MacAlgorithm, d.get("MacAlgorithms")),
+            key_agreement_algorithms=_enums(KeyAgreementAlgorithm, d.get("KeyAgreementAlgorithms")),
+            current_key_material_id=d.get("CurrentKeyMaterialId"),
+        )
+
+
+@dataclass(frozen=True)
+class KeyListEntry:
+    """One key of :meth:`Keystead.list_keys`."""
+
+    key_id: str
+    key_arn: str
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> KeyListEntry:
+        return cls(key_id=d["KeyId"], key_arn=d["KeyArn"])
+
+
+@dataclass(frozen=True)
+class AliasListEntry:
+    """One alias of :meth:`Keystead.list_aliases`."""
+
+    alias_name: str
+    target_key_id: str
+    alias_arn: str = field(repr=False)
+    creation_date: datetime = field(repr=False)
+    last_updated_date: datetime = field(repr=False)
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> AliasListEntry:
+        return cls(
+            alias_name=d["AliasName"],
+            target_key_id=d["TargetKeyId"],
+            alias_arn=d["AliasArn"],
+            creation_date=d["CreationDate"],
+            last_updated_date=d["LastUpdatedDate"],
+        )
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A key tag: ``key`` is 1–128 characters (not starting with ``aws:``), ``value`` 0–256."""
+
+    key: str
+    value: str
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> Tag:
+        return cls(key=d["TagKey"], value=d["TagValue"])
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list operation. Iterate it for the items; pass ``next_marker`` as
+    ``marker`` to get the next page (``None`` on the last page)."""
+
+    items: Tuple[T, ...]
+    next_marker: Optional[str] = None
+
+    @property
+    def truncated(self) -> bool:
+        """True when more items remain."""
+        return self.next_marker is not None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@dataclass(frozen=True)
+class EncryptResult:
+    """What :meth:`Keystead.encrypt` returns: the self-describing ciphertext blob."""
+
+    ciphertext_blob: bytes = field(repr=False)
+    key_id: str
+    encryption_algorithm: EncryptionAlgorithm
+
+    def __repr__(self) -> str:
+        return (
+            f"EncryptResult(key_id={self.key_id!r}, encryption_algorithm={self.encryption_algorithm}, "
+            f"ciphertext_blob=<{len(self.ciphertext_blob)} bytes>)"
+        )
+
+
+@dataclass(frozen=True)
+class DecryptResult:
+    """What :meth:`Keystead.decrypt` returns. The ``repr`` hides the plaintext."""
+
+    plaintext: bytes = field(repr=False)
+    key_id: str
+    encryption_algorithm: EncryptionAlgorithm
+    key_material_id: str
+
+    def __repr__(self) -> str:
+        return f"DecryptResult(key_id={self.key_id!r}, plaintext={_redacted(self.plaintext)})"
+
+
+@dataclass(frozen=True)
+class ReEncryptResult:
+    """What :meth:`Keystead.re_encrypt` returns."""
+
+    ciphertext_blob: bytes = field(repr=False)
+    key_id: str
+    source_key_id: str
+    source_encryption_algorithm: EncryptionAlgorithm = field(repr=False)
+    destination_encryption_algorithm: EncryptionAlgorithm = field(repr=False)
+    source_key_material_id: str = field(repr=False)
+    destination_key_material_id: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"ReEncryptResult(source_key_id={self.source_key_id!r}, key_id={self.key_id!r}, "
+            f"ciphertext_blob=<{len(self.ciphertext_blob)} bytes>)"
+        )
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """A new data key: ``plaintext`` to use locally (then discard), ``ciphertext_blob`` to
+    store beside the data. The ``repr`` hides the plaintext."""
+
+    plaintext: bytes = field(repr=False)
+    ciphertext_blob: bytes = field(repr=False)
+    key_id: str
+    key_material_id: str
+
+    def __repr__(self) -> str:
+        return (
+            f"DataKey(key_id={self.key_id!r}, plaintext={_redacted(self.plaintext)}, "
+            f"ciphertext_blob=<{len(self.ciphertext_blob)} bytes>)"
+        )
+
+
+@dataclass(frozen=True)
+class EncryptedDataKey:
+    """A new data key, encrypted only (``GenerateDataKeyWithoutPlaintext``)."""
+
+    ciphertext_blob: bytes = field(repr=False)
+    key_id: str
+    key_material_id: str
+
+    def __repr__(self) -> str:
+        return f"EncryptedDataKey(key_id={self.key_id!r}, ciphertext_blob=<{len(self.ciphertext_blob)} bytes>)"
+
+
+@dataclass(frozen=True)
+class RotationStatus:
+    """What :meth:`Keystead.get_key_rotation_status` returns."""
+
+    key_rotation_enabled: bool
+    key_id: str
+    rotation_period_in_days: Optional[int] = None
+    next_rotation_date: Optional[datetime] = None
+    on_demand_rotation_start_date: Optional[datetime] = field(default=None, repr=False)
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> RotationStatus:
+        return cls(
+            key_rotation_enabled=d["KeyRotationEnabled"],
+            key_id=d["KeyId"],
+            rotation_period_in_days=d.get("RotationPeriodInDays"),
+            next_rotation_date=d.get("NextRotationDate"),
+            on_demand_rotation_start_date=d.get("OnDemandRotationStartDate"),
+        )
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    """One key material of :meth:`Keystead.list_key_rotations`."""
+
+    key_id: str
+    key_material_id: str
+    key_material_state: KeyMaterialState
+    rotation_date: Optional[datetime] = None
+    rotation_type: Optional[RotationType] = None
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> KeyRotation:
+        return cls(
+            key_id=d["KeyId"],
+            key_material_id=d["KeyMaterialId"],
+            key_material_state=KeyMaterialState(d["KeyMaterialState"]),
+            rotation_date=d.get("RotationDate"),
+            rotation_type=RotationType(d["RotationType"]) if "RotationType" in d else None,
+        )
+
+
+@dataclass(frozen=True)
+class DeletionSchedule:
+    """What :meth:`Keystead.schedule_key_deletion` returns."""
+
+    key_id: str
+    deletion_date: datetime
+    key_state: KeyState
+    pending_window_in_days: int
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> DeletionSchedule:
+        return cls(
+            key_id=d["KeyId"],
+            deletion_date=d["DeletionDate"],
+            key_state=KeyState(d["KeyState"]),
+            pending_window_in_days=d["PendingWindowInDays"],
+        )

@@ -1,0 +1,181 @@
+//! Conversions between Python values and core values.
+//!
+//! Inputs are copied into owned memory (secrets into zeroizing [`SecretBytes`]) before the GIL
+//! is released, so no Python buffer is read while other threads run. Outputs are dicts keyed
+//! by AWS's PascalCase names, with `bytes` for blobs and UTC `datetime` for dates: the
+//! boto3-shaped client returns them as they are and the typed API wraps them.
+
+use keystead_core::{
+    AliasListEntry, Error, KeyListEntry, KeyMetadata, KeyRotationStatus, Millis, Page, RotationsListEntry,
+    ScheduleKeyDeletionResponse, SecretBytes, Tag,
+};
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTzInfo};
+
+/// Copies a bytes-like argument (any object with the buffer protocol) into owned zeroizing
+/// memory. A `str` is refused with a hint, since text has no single byte encoding.
+pub(crate) fn secret_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<SecretBytes> {
+    if value.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be bytes-like (bytes, bytearray, memoryview), not str; \
+             encode text first, for example value.encode(\"utf-8\")"
+        )));
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(SecretBytes::copy_from(bytes.as_bytes()));
+    }
+    let buffer = PyBuffer::<u8>::get(value).map_err(|_| {
+        let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+        PyTypeError::new_err(format!(
+            "{name} must be a bytes-like object of unsigned bytes (bytes, bytearray, memoryview), not {type_name}"
+        ))
+    })?;
+    Ok(SecretBytes::new(buffer.to_vec(value.py())?))
+}
+
+/// Copies a non-secret bytes-like argument (a ciphertext blob).
+pub(crate) fn bytes_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u8>> {
+    Ok(secret_arg(value, name)?.into_zeroizing().to_vec())
+}
+
+/// A core validation error for an integer argument outside `u32`.
+pub(crate) fn u32_arg(value: Option<i64>, name: &str) -> Result<Option<u32>, Error> {
+    value
+        .map(|v| {
+            u32::try_from(v).map_err(|_| {
+                Error::new(
+                    keystead_core::ErrorKind::Validation,
+                    format!("Value '{v}' at '{name}' failed to satisfy constraint: Member must be a non-negative integer"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Parses an optional AWS enum string.
+pub(crate) fn enum_arg<T: std::str::FromStr<Err = Error>>(value: Option<&str>) -> Result<Option<T>, Error> {
+    value.map(str::parse).transpose()
+}
+
+/// A UTC `datetime` from milliseconds since the epoch.
+pub(crate) fn date(py: Python<'_>, ms: Millis) -> PyResult<Bound<'_, PyDateTime>> {
+    let utc = PyTzInfo::utc(py)?;
+    PyDateTime::from_timestamp(py, ms as f64 / 1000.0, Some(&utc))
+}
+
+fn set_opt<'py, T: IntoPyObject<'py>>(dict: &Bound<'py, PyDict>, key: &str, value: Option<T>) -> PyResult<()> {
+    if let Some(value) = value {
+        dict.set_item(key, value)?;
+    }
+    Ok(())
+}
+
+fn strings<T: ToString>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
+}
+
+/// AWS `KeyMetadata`.
+pub(crate) fn key_metadata<'py>(py: Python<'py>, m: &KeyMetadata) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("AWSAccountId", &m.aws_account_id)?;
+    d.set_item("KeyId", &m.key_id)?;
+    d.set_item("Arn", &m.arn)?;
+    d.set_item("CreationDate", date(py, m.creation_date)?)?;
+    d.set_item("Enabled", m.enabled)?;
+    d.set_item("Description", &m.description)?;
+    d.set_item("KeyUsage", m.key_usage.as_str())?;
+    d.set_item("KeyState", m.key_state.as_str())?;
+    set_opt(&d, "DeletionDate", m.deletion_date.map(|ms| date(py, ms)).transpose()?)?;
+    set_opt(&d, "ValidTo", m.valid_to.map(|ms| date(py, ms)).transpose()?)?;
+    d.set_item("Origin", m.origin.as_str())?;
+    set_opt(&d, "ExpirationModel", m.expiration_model.map(|e| e.as_str()))?;
+    d.set_item("KeyManager", m.key_manager.as_str())?;
+    d.set_item("CustomerMasterKeySpec", m.customer_master_key_spec.as_str())?;
+    d.set_item("KeySpec", m.key_spec.as_str())?;
+    set_opt(&d, "EncryptionAlgorithms", m.encryption_algorithms.as_deref().map(strings))?;
+    set_opt(&d, "SigningAlgorithms", m.signing_algorithms.as_deref().map(strings))?;
+    set_opt(&d, "MacAlgorithms", m.mac_algorithms.as_deref().map(strings))?;
+    set_opt(&d, "KeyAgreementAlgorithms", m.key_agreement_algorithms.as_deref().map(strings))?;
+    d.set_item("MultiRegion", m.multi_region)?;
+    set_opt(&d, "CurrentKeyMaterialId", m.current_key_material_id.as_deref())?;
+    Ok(d)
+}
+
+/// A list page: `{list_name: [...], "Truncated": bool, "NextMarker"?: str}`.
+pub(crate) fn page<'py, T>(
+    py: Python<'py>,
+    list_name: &str,
+    page: &Page<T>,
+    item: impl Fn(Python<'py>, &T) -> PyResult<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let items = PyList::empty(py);
+    for entry in &page.items {
+        items.append(item(py, entry)?)?;
+    }
+    let d = PyDict::new(py);
+    d.set_item(list_name, items)?;
+    d.set_item("Truncated", page.truncated())?;
+    set_opt(&d, "NextMarker", page.next_marker.as_deref())?;
+    Ok(d)
+}
+
+/// One `ListKeys` entry.
+pub(crate) fn key_entry<'py>(py: Python<'py>, e: &KeyListEntry) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("KeyId", &e.key_id)?;
+    d.set_item("KeyArn", &e.key_arn)?;
+    Ok(d)
+}
+
+/// One `ListAliases` entry.
+pub(crate) fn alias_entry<'py>(py: Python<'py>, e: &AliasListEntry) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("AliasName", &e.alias_name)?;
+    d.set_item("AliasArn", &e.alias_arn)?;
+    d.set_item("TargetKeyId", &e.target_key_id)?;
+    d.set_item("CreationDate", date(py, e.creation_date)?)?;
+    d.set_item("LastUpdatedDate", date(py, e.last_updated_date)?)?;
+    Ok(d)
+}
+
+/// One tag.
+pub(crate) fn tag<'py>(py: Python<'py>, t: &Tag) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("TagKey", &t.tag_key)?;
+    d.set_item("TagValue", &t.tag_value)?;
+    Ok(d)
+}
+
+/// One `ListKeyRotations` entry.
+pub(crate) fn rotation_entry<'py>(py: Python<'py>, e: &RotationsListEntry) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("KeyId", &e.key_id)?;
+    d.set_item("KeyMaterialId", &e.key_material_id)?;
+    d.set_item("KeyMaterialState", e.key_material_state.as_str())?;
+    set_opt(&d, "RotationDate", e.rotation_date.map(|ms| date(py, ms)).transpose()?)?;
+    set_opt(&d, "RotationType", e.rotation_type.map(|t| t.as_str()))?;
+    Ok(d)
+}
+
+/// `GetKeyRotationStatus`.
+pub(crate) fn rotation_status<'py>(py: Python<'py>, s: &KeyRotationStatus) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("KeyRotationEnabled", s.key_rotation_enabled)?;
+    d.set_item("KeyId", &s.key_id)?;
+    set_opt(&d, "RotationPeriodInDays", s.rotation_period_in_days)?;
+    set_opt(&d, "NextRotationDate", s.next_rotation_date.map(|ms| date(py, ms)).transpose()?)?;
+    set_opt(&d, "OnDemandRotationStartDate", s.on_demand_rotation_start_date.map(|ms| date(py, ms)).transpose()?)?;
+    Ok(d)
+}
+
+/// `ScheduleKeyDeletion`.
+pub(crate) fn deletion<'py>(py: Python<'py>, r: &ScheduleKeyDeletionResponse) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("KeyId", &r.key_id)?;
+    d.set_item("DeletionDate", date(py, r.deletion_date)?)?;
+    d.set_item("KeyState", r.key_state.as_str())?;
+    d.set_item("PendingWindowInDays", r.pending_window_in_days)?;
+    Ok(d)
+}
