@@ -1,0 +1,164 @@
+//! The one panic and NULL boundary every exported function goes through, and the helpers that
+//! turn C pointers into Rust references. All pointer reads of this crate live here or carry
+//! their own `// SAFETY:` comment.
+
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::{keystead_error, keystead_result, FfiError};
+
+/// Runs `body` for an exported function that returns a `keystead_result`: catches any panic
+/// (`KEYSTEAD_RESULT_PANIC`) and stores the error in `err_out` when the caller asked for it.
+pub(crate) fn run(err_out: *mut *mut keystead_error, body: impl FnOnce() -> Result<(), FfiError>) -> keystead_result {
+    let outcome = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(outcome) => outcome,
+        Err(_) => Err(FfiError::panic()),
+    };
+    let (code, error) = match outcome {
+        Ok(()) => (keystead_result::Ok, std::ptr::null_mut()),
+        Err(err) => (err.code, Box::into_raw(Box::new(err.into_object()))),
+    };
+    if err_out.is_null() {
+        if !error.is_null() {
+            // SAFETY: `error` came from `Box::into_raw` just above and was not shared.
+            drop(unsafe { Box::from_raw(error) });
+        }
+    } else {
+        // SAFETY: the caller promises that a non-NULL `err_out` points to writable storage
+        // for one pointer (documented on every function).
+        unsafe { err_out.write(error) };
+    }
+    code
+}
+
+/// Runs `body` for an exported function that returns a plain value (an accessor): a panic
+/// yields `default`.
+pub(crate) fn run_or<T>(default: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(default)
+}
+
+/// The boundary of every fallible export: `ffi!(err_out, { ...; Ok(()) })`.
+macro_rules! ffi {
+    ($err_out:expr, $body:block) => {
+        $crate::boundary::run($err_out, move || -> ::std::result::Result<(), $crate::error::FfiError> { $body })
+    };
+}
+
+/// The boundary of every infallible export (accessors, `_free`): `ffi_or!(default, { ... })`.
+macro_rules! ffi_or {
+    ($default:expr, $body:block) => {
+        $crate::boundary::run_or($default, move || $body)
+    };
+}
+
+/// A shared reference from a `const T *` argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a live `T` that stays valid and unmutated for `'a`.
+pub(crate) unsafe fn arg_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, FfiError> {
+    // SAFETY: the caller's contract above.
+    unsafe { ptr.as_ref() }.ok_or_else(|| FfiError::null(name))
+}
+
+/// An exclusive reference from a `T *` argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a live `T` that nothing else uses for `'a`.
+pub(crate) unsafe fn arg_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, FfiError> {
+    // SAFETY: the caller's contract above.
+    unsafe { ptr.as_mut() }.ok_or_else(|| FfiError::null(name))
+}
+
+/// A UTF-8 string from a required `const char *` argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str().map_err(|_| FfiError::invalid_argument(format!("{name} is not valid UTF-8")))
+}
+
+/// A UTF-8 string from an optional `const char *` argument (NULL = not given).
+///
+/// # Safety
+/// As [`arg_str`].
+pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { arg_str(ptr, name) }.map(Some)
+    }
+}
+
+/// A byte slice from `(const uint8_t *ptr, size_t len)`; NULL is allowed only with `len == 0`.
+///
+/// # Safety
+/// When `len > 0`, `ptr` points to `len` readable bytes valid for `'a`.
+pub(crate) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8], FfiError> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    if len > isize::MAX as usize {
+        return Err(FfiError::invalid_argument(format!("{name} length is too large")));
+    }
+    // SAFETY: non-NULL, `len` readable bytes by the caller's contract, len ≤ isize::MAX.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// An output parameter `T **out`: checked for NULL and set to NULL at once, written on success.
+pub(crate) struct Out<T>(*mut *mut T);
+
+impl<T> Out<T> {
+    /// Stores `value` (the caller now owns it).
+    pub(crate) fn set(self, value: T) {
+        let raw = Box::into_raw(Box::new(value));
+        // SAFETY: `self.0` was checked non-NULL and writable when this `Out` was made.
+        unsafe { self.0.write(raw) };
+    }
+}
+
+/// A required output parameter.
+///
+/// # Safety
+/// `ptr` is NULL or points to writable storage for one pointer.
+pub(crate) unsafe fn out<T>(ptr: *mut *mut T, name: &str) -> Result<Out<T>, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: non-NULL and writable by the caller's contract.
+    unsafe { ptr.write(std::ptr::null_mut()) };
+    Ok(Out(ptr))
+}
+
+/// An optional output parameter (NULL = the caller does not want it).
+///
+/// # Safety
+/// As [`out`].
+pub(crate) unsafe fn opt_out<T>(ptr: *mut *mut T, name: &str) -> Result<Option<Out<T>>, FfiError> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { out(ptr, name) }.map(Some)
+    }
+}
+
+/// Frees a `Box` handed to C, accepting NULL.
+///
+/// # Safety
+/// `ptr` is NULL or came from this library as a `Box<T>` and is not used afterwards.
+pub(crate) unsafe fn free_box<T>(ptr: *mut T) {
+    if !ptr.is_null() {
+        // SAFETY: the caller's contract above.
+        drop(unsafe { Box::from_raw(ptr) });
+    }
+}
