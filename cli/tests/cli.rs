@@ -205,14 +205,18 @@ fn create_key_with_spec_and_json_tags() {
     let tags = store.json(&["list-resource-tags", "--key-id", key_id]);
     assert_eq!(tags["Tags"].as_array().map(Vec::len), Some(2));
     store.service_error(&["create-key", "--key-spec", "NOPE"], "ValidationException", "CreateKey");
-    // Asymmetric and HMAC keys are not in this version of the core yet.
+    let hmac = store.json(&["create-key", "--key-spec", "HMAC_256", "--key-usage", "GENERATE_VERIFY_MAC"]);
+    assert_eq!(hmac["KeyMetadata"]["MacAlgorithms"][0], "HMAC_SHA_256");
+    // HMAC keys must say their usage; the ENCRYPT_DECRYPT default does not fit them.
+    store.service_error(&["create-key", "--key-spec", "HMAC_256"], "ValidationException", "CreateKey");
+    // RSA encryption keys arrive with asymmetric Encrypt/Decrypt.
     store.service_error(
-        &["create-key", "--key-spec", "HMAC_256", "--key-usage", "GENERATE_VERIFY_MAC"],
+        &["create-key", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT"],
         "UnsupportedOperationException",
         "CreateKey",
     );
     let keys = store.json(&["list-keys"]);
-    assert_eq!(keys["Keys"].as_array().map(Vec::len), Some(1));
+    assert_eq!(keys["Keys"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]

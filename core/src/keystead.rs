@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::clock::{Clock, Millis, SystemClock};
-use crate::crypto::primitives::{random_bytes, random_secret, AES_256_KEY_LEN};
+use crate::crypto::primitives::random_bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::id::{managed_service, parse_key_ref, KeyRef, StoreIdentity};
 use crate::keys::record::{KeyRecord, MaterialRecord};
@@ -367,7 +367,7 @@ impl Keystead {
         rotation_type: Option<RotationType>,
     ) -> Result<()> {
         let version = key.current_version + 1;
-        let secret = random_secret(AES_256_KEY_LEN)?;
+        let secret = crate::crypto::asymmetric::generate_material(key.key_spec)?;
         let root = self.inner.root.read().map_err(|_| Error::internal("root key lock poisoned"))?;
         let sealed = root.seal(RecordKind::Material, &key.key_id, version, secret.expose())?;
         drop(root);

@@ -48,9 +48,15 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, Millis, SystemClock, DAY_MS};
 pub use crypto::context::{canonical_context, EncryptionContext};
+pub use crypto::signing::{
+    DeriveSharedSecretRequest, DeriveSharedSecretResponse, GenerateMacRequest, GenerateMacResponse,
+    GetPublicKeyResponse, SignRequest, SignResponse, VerifyMacRequest, VerifyMacResponse, VerifyRequest,
+    VerifyResponse,
+};
 pub use crypto::symmetric::{
-    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, GenerateDataKeyRequest, GenerateDataKeyResponse,
-    GenerateDataKeyWithoutPlaintextResponse, ReEncryptRequest, ReEncryptResponse,
+    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, GenerateDataKeyPairRequest,
+    GenerateDataKeyPairResponse, GenerateDataKeyPairWithoutPlaintextResponse, GenerateDataKeyRequest,
+    GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextResponse, ReEncryptRequest, ReEncryptResponse,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use keys::id::StoreIdentity;

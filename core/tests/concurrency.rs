@@ -458,13 +458,11 @@ fn racing_opener_entry() {
     }
 }
 
-/// Core bug (see the report and tests/crash_safety.rs): a racer that opens between the
-/// creator's schema commit and its settings commit fails with `CorruptStoreException: The
-/// store has no store.partition setting`; racers also get `DependencyTimeoutException`
-/// immediately (well before the 10 s busy timeout) while the creator switches the new file to
-/// WAL mode.
+/// Regression test: processes racing to create one store all open it. (A racer opening between
+/// the creator's schema commit and its settings commit used to fail with CorruptStoreException,
+/// and racers got an immediate DependencyTimeoutException while the creator switched the new
+/// file to WAL mode.)
 #[test]
-#[ignore = "core bug: processes racing to create a store fail (CorruptStore / DependencyTimeout)"]
 fn processes_racing_to_create_a_store_all_open_it() {
     const ROUNDS: usize = 8;
     const RACERS: usize = 4;

@@ -647,28 +647,19 @@ fn assert_usable(dir: &Path) {
     store.decrypt(DecryptRequest { ciphertext_blob: &blob.ciphertext_blob, ..Default::default() }).unwrap();
 }
 
-/// A creator killed after `SqliteStorage::open(.., true)` committed the schema but before
-/// `finish_new` committed the settings leaves `root.key` and a database with tables and
-/// `user_version = 1` but no settings. Nothing was ever acknowledged, so the next open must
-/// finish the creation (the state "before"); instead `KeysteadBuilder::open` takes it for an
-/// existing store and `finish_existing` fails for ever with `CorruptStoreException: The store
-/// has no store.partition setting`. The same window makes processes racing to create a store
-/// fail (see `processes_racing_to_create_a_store_all_open_it` in tests/concurrency.rs).
+/// Regression test: a creator killed after the schema commit but before the settings commit
+/// leaves a database with tables but no root-key check value. Nothing was acknowledged, so the
+/// next open finishes the creation (it used to fail for ever with CorruptStoreException).
 #[test]
-#[ignore = "core bug: a store killed between the schema and settings commits of its creation never opens again"]
 fn creation_killed_between_schema_and_settings_commits_still_opens() {
     let (_temp, dir) = half_created_store(&[7u8; 32], true);
     assert_usable(&dir);
 }
 
-/// A creator killed between `create_new` and `write_all` in `write_new_key_file`
-/// (store/rootkey.rs) leaves an empty `root.key` and no database. No store exists yet and no
-/// root key was ever used, yet every later open fails with `IncorrectRootKeyException: The root
-/// key file .. holds 0 bytes`, because `root_key_for_new_store` reads any existing key file
-/// ("a creator that crashed before writing the database"). A racing creator that reads the
-/// file between `create_new` and `write_all` of another process fails the same way.
+/// Regression test: a creator killed while writing `root.key` (before key files were written
+/// atomically) left an empty key file and no database; the next open replaces it (it used to
+/// fail for ever with IncorrectRootKeyException).
 #[test]
-#[ignore = "core bug: a store killed while writing root.key at creation never opens again"]
 fn creation_killed_while_writing_the_root_key_still_opens() {
     let (_temp, dir) = half_created_store(&[], false);
     assert_usable(&dir);

@@ -2,7 +2,9 @@
 //! ciphertext format, and the symmetric operations (Encrypt, Decrypt, ReEncrypt, data keys,
 //! GenerateRandom).
 
+pub(crate) mod asymmetric;
 pub mod ciphertext;
 pub mod context;
 pub(crate) mod primitives;
+pub mod signing;
 pub mod symmetric;

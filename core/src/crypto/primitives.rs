@@ -95,6 +95,11 @@ pub(crate) fn scrypt_key(passphrase: &[u8], salt: &[u8], log_n: u8, r: u64, p: u
     Ok(SecretBytes::new(std::mem::take(&mut *out)))
 }
 
+/// Constant-time equality of two byte strings (their lengths are not secret).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && openssl::memcmp::eq(a, b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

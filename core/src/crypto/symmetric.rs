@@ -6,12 +6,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::crypto::asymmetric;
 use crate::crypto::ciphertext::{self, MAX_BLOB_LEN};
 use crate::crypto::context::{canonical_context, EncryptionContext};
 use crate::crypto::primitives::{random_bytes, random_secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::KeyRecord;
-use crate::keys::spec::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
+use crate::keys::spec::{DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
 use crate::keystead::Keystead;
 use crate::secret::SecretBytes;
 use crate::store::Txn;
@@ -414,5 +415,104 @@ impl Keystead {
             )));
         }
         Ok(SecretBytes::new(random_bytes(number_of_bytes as usize)?))
+    }
+}
+
+/// Inputs of `GenerateDataKeyPair` and `GenerateDataKeyPairWithoutPlaintext`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenerateDataKeyPairRequest<'a> {
+    /// Any of the four identifier forms of a symmetric encryption key.
+    pub key_id: &'a str,
+    /// Bound to the encrypted private key.
+    pub encryption_context: Option<&'a EncryptionContext>,
+    /// Required: the kind of pair (RSA, ECC or Ed25519 specs).
+    pub key_pair_spec: Option<DataKeyPairSpec>,
+}
+
+/// What `GenerateDataKeyPair` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateDataKeyPairResponse {
+    /// The private key encrypted under the KMS key (a ciphertext blob).
+    pub private_key_ciphertext_blob: Vec<u8>,
+    /// The private key, DER PKCS#8 (zeroized on drop).
+    pub private_key_plaintext: SecretBytes,
+    /// The public key, DER SubjectPublicKeyInfo.
+    pub public_key: Vec<u8>,
+    /// The key ARN.
+    pub key_id: String,
+    /// The pair's spec.
+    pub key_pair_spec: DataKeyPairSpec,
+    /// The material that encrypted the private key.
+    pub key_material_id: String,
+}
+
+/// What `GenerateDataKeyPairWithoutPlaintext` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyPairWithoutPlaintextResponse {
+    /// The private key encrypted under the KMS key.
+    #[serde(with = "base64_bytes")]
+    pub private_key_ciphertext_blob: Vec<u8>,
+    /// The public key, DER SubjectPublicKeyInfo.
+    #[serde(with = "base64_bytes")]
+    pub public_key: Vec<u8>,
+    /// The key ARN.
+    pub key_id: String,
+    /// The pair's spec.
+    pub key_pair_spec: DataKeyPairSpec,
+    /// The material that encrypted the private key.
+    pub key_material_id: String,
+}
+
+impl Keystead {
+    /// `GenerateDataKeyPair`: a new key pair whose private key is also returned encrypted under
+    /// a symmetric key.
+    pub fn generate_data_key_pair(
+        &self,
+        request: GenerateDataKeyPairRequest<'_>,
+    ) -> Result<GenerateDataKeyPairResponse> {
+        let (private_key_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
+            self.data_key_pair(request, "GenerateDataKeyPair")?;
+        Ok(GenerateDataKeyPairResponse {
+            private_key_ciphertext_blob,
+            private_key_plaintext,
+            public_key,
+            key_id,
+            key_pair_spec,
+            key_material_id,
+        })
+    }
+
+    /// `GenerateDataKeyPairWithoutPlaintext`: as `GenerateDataKeyPair`, without the plaintext
+    /// private key.
+    pub fn generate_data_key_pair_without_plaintext(
+        &self,
+        request: GenerateDataKeyPairRequest<'_>,
+    ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse> {
+        let (_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
+            self.data_key_pair(request, "GenerateDataKeyPairWithoutPlaintext")?;
+        Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+            private_key_ciphertext_blob,
+            public_key,
+            key_id,
+            key_pair_spec,
+            key_material_id,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn data_key_pair(
+        &self,
+        request: GenerateDataKeyPairRequest<'_>,
+        operation: &str,
+    ) -> Result<(SecretBytes, Vec<u8>, Vec<u8>, String, DataKeyPairSpec, String)> {
+        self.maybe_sweep()?;
+        let spec = request.key_pair_spec.ok_or_else(|| Error::validation("KeyPairSpec is required"))?;
+        let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
+        self.ensure_managed_key(request.key_id)?;
+        let (key, material, material_id) = self.read(|txn| self.encryption_key(txn, request.key_id, operation))?;
+        let (private_key, public_key) = asymmetric::generate_pair(spec.key_spec())?;
+        let blob = self.seal_under(&key, material.expose(), &context, private_key.expose())?;
+        Ok((private_key, blob, public_key, self.arn(&key.key_id), spec, material_id))
     }
 }

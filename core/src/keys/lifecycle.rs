@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::metadata::{KeyListEntry, KeyMetadata, Page, ScheduleKeyDeletionResponse, Tag};
 use crate::keys::page::{decode_marker, encode_marker, limit};
 use crate::keys::record::{AliasRecord, KeyRecord, RotationSchedule};
-use crate::keys::spec::{EncryptionAlgorithm, KeyManager, KeySpec, KeyState, KeyUsage, Origin};
+use crate::keys::spec::{KeyManager, KeySpec, KeyState, KeyUsage, Origin};
 use crate::keystead::Keystead;
 use crate::store::Txn;
 
@@ -106,10 +106,13 @@ impl Keystead {
             customer_master_key_spec: key.key_spec,
             key_spec: key.key_spec,
             encryption_algorithms: (key.key_usage == KeyUsage::EncryptDecrypt)
-                .then(|| vec![EncryptionAlgorithm::SymmetricDefault]),
-            signing_algorithms: None,
-            mac_algorithms: None,
-            key_agreement_algorithms: None,
+                .then(|| key.key_spec.encryption_algorithms().to_vec()),
+            signing_algorithms: (key.key_usage == KeyUsage::SignVerify)
+                .then(|| key.key_spec.signing_algorithms().to_vec()),
+            mac_algorithms: (key.key_usage == KeyUsage::GenerateVerifyMac)
+                .then(|| key.key_spec.mac_algorithms().to_vec()),
+            key_agreement_algorithms: (key.key_usage == KeyUsage::KeyAgreement)
+                .then(|| key.key_spec.key_agreement_algorithms().to_vec()),
             multi_region: false,
             current_key_material_id,
         })
@@ -140,9 +143,13 @@ impl Keystead {
         if request.multi_region {
             return Err(Error::unsupported("Multi-Region keys are not supported by Keystead"));
         }
-        if key_spec != KeySpec::SymmetricDefault {
+        if !crate::crypto::asymmetric::is_supported(key_spec) {
+            return Err(Error::unsupported(format!("KeySpec {key_spec} is not supported by this Keystead build")));
+        }
+        if key_usage == KeyUsage::EncryptDecrypt && key_spec != KeySpec::SymmetricDefault {
+            // RSA encryption keys arrive with asymmetric Encrypt/Decrypt.
             return Err(Error::unsupported(format!(
-                "KeySpec {key_spec} is not supported by this version of Keystead yet"
+                "KeySpec {key_spec} with KeyUsage ENCRYPT_DECRYPT is not supported by this Keystead build yet"
             )));
         }
         self.write(|txn| {

@@ -377,6 +377,93 @@ impl KeySpec {
     }
 }
 
+impl KeySpec {
+    /// The encryption algorithms AWS lists for this spec with usage ENCRYPT_DECRYPT.
+    pub fn encryption_algorithms(self) -> &'static [EncryptionAlgorithm] {
+        use EncryptionAlgorithm::*;
+        match self {
+            Self::SymmetricDefault => &[SymmetricDefault],
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => &[RsaesOaepSha1, RsaesOaepSha256],
+            Self::Sm2 => &[Sm2pke],
+            _ => &[],
+        }
+    }
+
+    /// The signing algorithms AWS lists for this spec with usage SIGN_VERIFY.
+    pub fn signing_algorithms(self) -> &'static [SigningAlgorithm] {
+        use SigningAlgorithm::*;
+        match self {
+            Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096 => &[
+                RsassaPkcs1V15Sha256,
+                RsassaPkcs1V15Sha384,
+                RsassaPkcs1V15Sha512,
+                RsassaPssSha256,
+                RsassaPssSha384,
+                RsassaPssSha512,
+            ],
+            Self::EccNistP256 | Self::EccSecgP256k1 => &[EcdsaSha256],
+            Self::EccNistP384 => &[EcdsaSha384],
+            Self::EccNistP521 => &[EcdsaSha512],
+            Self::EccNistEdwards25519 => &[Ed25519Sha512, Ed25519PhSha512],
+            Self::MlDsa44 | Self::MlDsa65 | Self::MlDsa87 => &[MlDsaShake256],
+            Self::Sm2 => &[Sm2dsa],
+            _ => &[],
+        }
+    }
+
+    /// The MAC algorithm of an HMAC spec.
+    pub fn mac_algorithms(self) -> &'static [MacAlgorithm] {
+        match self {
+            Self::Hmac224 => &[MacAlgorithm::HmacSha224],
+            Self::Hmac256 => &[MacAlgorithm::HmacSha256],
+            Self::Hmac384 => &[MacAlgorithm::HmacSha384],
+            Self::Hmac512 => &[MacAlgorithm::HmacSha512],
+            _ => &[],
+        }
+    }
+
+    /// The key agreement algorithms of this spec with usage KEY_AGREEMENT.
+    pub fn key_agreement_algorithms(self) -> &'static [KeyAgreementAlgorithm] {
+        match self {
+            Self::EccNistP256 | Self::EccNistP384 | Self::EccNistP521 | Self::Sm2 => &[KeyAgreementAlgorithm::Ecdh],
+            _ => &[],
+        }
+    }
+}
+
+impl SigningAlgorithm {
+    /// Length in bytes of the digest a `DIGEST` message must have, if the algorithm hashes.
+    pub fn digest_len(self) -> Option<usize> {
+        use SigningAlgorithm::*;
+        match self {
+            RsassaPssSha256 | RsassaPkcs1V15Sha256 | EcdsaSha256 | Sm2dsa => Some(32),
+            RsassaPssSha384 | RsassaPkcs1V15Sha384 | EcdsaSha384 => Some(48),
+            RsassaPssSha512 | RsassaPkcs1V15Sha512 | EcdsaSha512 | Ed25519PhSha512 => Some(64),
+            Ed25519Sha512 | MlDsaShake256 => None,
+        }
+    }
+}
+
+impl DataKeyPairSpec {
+    /// The key spec of the same name.
+    pub fn key_spec(self) -> KeySpec {
+        match self {
+            Self::Rsa2048 => KeySpec::Rsa2048,
+            Self::Rsa3072 => KeySpec::Rsa3072,
+            Self::Rsa4096 => KeySpec::Rsa4096,
+            Self::EccNistP256 => KeySpec::EccNistP256,
+            Self::EccNistP384 => KeySpec::EccNistP384,
+            Self::EccNistP521 => KeySpec::EccNistP521,
+            Self::EccSecgP256k1 => KeySpec::EccSecgP256k1,
+            Self::Sm2 => KeySpec::Sm2,
+            Self::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
+            Self::MlKem512 => KeySpec::MlKem512,
+            Self::MlKem768 => KeySpec::MlKem768,
+            Self::MlKem1024 => KeySpec::MlKem1024,
+        }
+    }
+}
+
 /// The broad type of a key, as `UpdateAlias` compares them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyFamily {

@@ -1,0 +1,341 @@
+//! Asymmetric-key operations: Sign, Verify, GetPublicKey, DeriveSharedSecret, and the HMAC
+//! operations GenerateMac and VerifyMac.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::crypto::asymmetric;
+use crate::crypto::symmetric::base64_bytes;
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::record::KeyRecord;
+use crate::keys::spec::{
+    EncryptionAlgorithm, KeyAgreementAlgorithm, KeySpec, KeyUsage, MacAlgorithm, MessageType, Origin, SigningAlgorithm,
+};
+use crate::keystead::Keystead;
+use crate::secret::SecretBytes;
+use crate::store::Txn;
+
+/// Inputs of `Sign`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignRequest<'a> {
+    /// Any of the four identifier forms of a SIGN_VERIFY key.
+    pub key_id: &'a str,
+    /// The message (RAW, 1–4096 bytes) or its digest (DIGEST).
+    pub message: &'a [u8],
+    /// Default `RAW`.
+    pub message_type: Option<MessageType>,
+    /// Required: one of the key spec's signing algorithms.
+    pub signing_algorithm: Option<SigningAlgorithm>,
+}
+
+/// What `Sign` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignResponse {
+    /// The key ARN.
+    pub key_id: String,
+    /// The signature (DER `ECDSA-Sig-Value` for ECDSA; raw for RSA, Ed25519, ML-DSA).
+    #[serde(with = "base64_bytes")]
+    pub signature: Vec<u8>,
+    /// The algorithm used.
+    pub signing_algorithm: SigningAlgorithm,
+}
+
+/// Inputs of `Verify`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyRequest<'a> {
+    /// Any of the four identifier forms of a SIGN_VERIFY key.
+    pub key_id: &'a str,
+    /// The message or digest that was signed.
+    pub message: &'a [u8],
+    /// Default `RAW`.
+    pub message_type: Option<MessageType>,
+    /// The signature to check.
+    pub signature: &'a [u8],
+    /// Required: the algorithm the signature was made with.
+    pub signing_algorithm: Option<SigningAlgorithm>,
+}
+
+/// What `Verify` returns when the signature is valid (an invalid one is an error).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyResponse {
+    /// The key ARN.
+    pub key_id: String,
+    /// Always true: an invalid signature is `KMSInvalidSignatureException`.
+    pub signature_valid: bool,
+    /// The algorithm used.
+    pub signing_algorithm: SigningAlgorithm,
+}
+
+/// What `GetPublicKey` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPublicKeyResponse {
+    /// The key ARN.
+    pub key_id: String,
+    /// DER-encoded X.509 SubjectPublicKeyInfo.
+    #[serde(with = "base64_bytes")]
+    pub public_key: Vec<u8>,
+    /// The deprecated twin of `key_spec`.
+    pub customer_master_key_spec: KeySpec,
+    /// The key spec.
+    pub key_spec: KeySpec,
+    /// The key usage.
+    pub key_usage: KeyUsage,
+    /// Present for ENCRYPT_DECRYPT keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithms: Option<Vec<EncryptionAlgorithm>>,
+    /// Present for SIGN_VERIFY keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_algorithms: Option<Vec<SigningAlgorithm>>,
+    /// Present for KEY_AGREEMENT keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_agreement_algorithms: Option<Vec<KeyAgreementAlgorithm>>,
+}
+
+/// Inputs of `DeriveSharedSecret`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeriveSharedSecretRequest<'a> {
+    /// Any of the four identifier forms of a KEY_AGREEMENT key.
+    pub key_id: &'a str,
+    /// Required: `ECDH`.
+    pub key_agreement_algorithm: Option<KeyAgreementAlgorithm>,
+    /// The peer's public key, DER SubjectPublicKeyInfo on the same curve.
+    pub public_key: &'a [u8],
+}
+
+/// What `DeriveSharedSecret` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeriveSharedSecretResponse {
+    /// The key ARN.
+    pub key_id: String,
+    /// The raw ECDH shared secret (no KDF), zeroized on drop.
+    pub shared_secret: SecretBytes,
+    /// `ECDH`.
+    pub key_agreement_algorithm: KeyAgreementAlgorithm,
+    /// The key's origin.
+    pub key_origin: Origin,
+}
+
+/// Inputs of `GenerateMac`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenerateMacRequest<'a> {
+    /// Any of the four identifier forms of a GENERATE_VERIFY_MAC key.
+    pub key_id: &'a str,
+    /// 1–4096 bytes.
+    pub message: &'a [u8],
+    /// Required: the key spec's MAC algorithm.
+    pub mac_algorithm: Option<MacAlgorithm>,
+}
+
+/// What `GenerateMac` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateMacResponse {
+    /// The MAC.
+    #[serde(with = "base64_bytes")]
+    pub mac: Vec<u8>,
+    /// The algorithm used.
+    pub mac_algorithm: MacAlgorithm,
+    /// The key ARN.
+    pub key_id: String,
+}
+
+/// Inputs of `VerifyMac`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerifyMacRequest<'a> {
+    /// Any of the four identifier forms of a GENERATE_VERIFY_MAC key.
+    pub key_id: &'a str,
+    /// 1–4096 bytes.
+    pub message: &'a [u8],
+    /// The MAC to check.
+    pub mac: &'a [u8],
+    /// Required: the key spec's MAC algorithm.
+    pub mac_algorithm: Option<MacAlgorithm>,
+}
+
+/// What `VerifyMac` returns when the MAC is valid (an invalid one is an error).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyMacResponse {
+    /// The key ARN.
+    pub key_id: String,
+    /// Always true: an invalid MAC is `KMSInvalidMacException`.
+    pub mac_valid: bool,
+    /// The algorithm used.
+    pub mac_algorithm: MacAlgorithm,
+}
+
+fn required<T>(value: Option<T>, name: &str) -> Result<T> {
+    value.ok_or_else(|| Error::validation(format!("{name} is required")))
+}
+
+fn check_message_len(message: &[u8]) -> Result<()> {
+    if message.is_empty() || message.len() > 4096 {
+        return Err(Error::validation(format!("Message must be 1 to 4096 bytes long; got {}", message.len())));
+    }
+    Ok(())
+}
+
+fn check_blob_len(blob: &[u8], name: &str) -> Result<()> {
+    if blob.is_empty() || blob.len() > 6144 {
+        return Err(Error::validation(format!("{name} must be 1 to 6144 bytes long; got {}", blob.len())));
+    }
+    Ok(())
+}
+
+impl Keystead {
+    /// Resolves a key for an operation that needs `usage`, checks its state and usage, and
+    /// returns it with its material.
+    fn key_for_usage(
+        &self,
+        txn: &mut dyn Txn,
+        key_id: &str,
+        usage: KeyUsage,
+        operation: &str,
+    ) -> Result<(KeyRecord, Arc<SecretBytes>)> {
+        let key = self.resolve(txn, key_id)?;
+        self.require_usable(&key)?;
+        if key.key_usage != usage {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyUsage,
+                format!("{} key usage is {} which is not valid for {operation}.", self.arn(&key.key_id), key.key_usage),
+            ));
+        }
+        let material = self.material(txn, &key.key_id, key.current_version)?;
+        Ok((key, material))
+    }
+
+    fn check_signing_algorithm(&self, key: &KeyRecord, algorithm: SigningAlgorithm) -> Result<()> {
+        if !key.key_spec.signing_algorithms().contains(&algorithm) {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyUsage,
+                format!("Algorithm {algorithm} is incompatible with key spec {}.", key.key_spec),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `Sign`: a signature with an asymmetric SIGN_VERIFY key.
+    pub fn sign(&self, request: SignRequest<'_>) -> Result<SignResponse> {
+        self.maybe_sweep()?;
+        let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
+        let message_type = request.message_type.unwrap_or(MessageType::Raw);
+        check_message_len(request.message)?;
+        self.ensure_managed_key(request.key_id)?;
+        let (key, material) = self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Sign"))?;
+        self.check_signing_algorithm(&key, algorithm)?;
+        asymmetric::check_message(algorithm, message_type, request.message)?;
+        let private = asymmetric::private_key(material.expose())?;
+        let signature = asymmetric::sign(&private, algorithm, message_type, request.message)?;
+        Ok(SignResponse { key_id: self.arn(&key.key_id), signature, signing_algorithm: algorithm })
+    }
+
+    /// `Verify`: checks a signature; an invalid one is `KMSInvalidSignatureException`.
+    pub fn verify(&self, request: VerifyRequest<'_>) -> Result<VerifyResponse> {
+        self.maybe_sweep()?;
+        let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
+        let message_type = request.message_type.unwrap_or(MessageType::Raw);
+        check_message_len(request.message)?;
+        check_blob_len(request.signature, "Signature")?;
+        self.ensure_managed_key(request.key_id)?;
+        let (key, material) =
+            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Verify"))?;
+        self.check_signing_algorithm(&key, algorithm)?;
+        asymmetric::check_message(algorithm, message_type, request.message)?;
+        let private = asymmetric::private_key(material.expose())?;
+        asymmetric::verify(&private, algorithm, message_type, request.message, request.signature)?;
+        Ok(VerifyResponse { key_id: self.arn(&key.key_id), signature_valid: true, signing_algorithm: algorithm })
+    }
+
+    /// `GetPublicKey`: the public key of an asymmetric key, with its spec, usage and algorithms.
+    pub fn get_public_key(&self, key_id: &str) -> Result<GetPublicKeyResponse> {
+        self.maybe_sweep()?;
+        self.ensure_managed_key(key_id)?;
+        let (key, material) = self.read(|txn| {
+            let key = self.resolve(txn, key_id)?;
+            self.require_usable(&key)?;
+            if matches!(
+                key.key_spec,
+                KeySpec::SymmetricDefault | KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512
+            ) {
+                return Err(Error::unsupported(format!(
+                    "{} is not an asymmetric key; GetPublicKey needs one.",
+                    self.arn(&key.key_id)
+                )));
+            }
+            let material = self.material(txn, &key.key_id, key.current_version)?;
+            Ok((key, material))
+        })?;
+        let public_key = asymmetric::public_key_der(&asymmetric::private_key(material.expose())?)?;
+        let list = |usage: KeyUsage| key.key_usage == usage;
+        Ok(GetPublicKeyResponse {
+            key_id: self.arn(&key.key_id),
+            public_key,
+            customer_master_key_spec: key.key_spec,
+            key_spec: key.key_spec,
+            key_usage: key.key_usage,
+            encryption_algorithms: list(KeyUsage::EncryptDecrypt)
+                .then(|| key.key_spec.encryption_algorithms().to_vec()),
+            signing_algorithms: list(KeyUsage::SignVerify).then(|| key.key_spec.signing_algorithms().to_vec()),
+            key_agreement_algorithms: list(KeyUsage::KeyAgreement)
+                .then(|| key.key_spec.key_agreement_algorithms().to_vec()),
+        })
+    }
+
+    /// `DeriveSharedSecret`: raw ECDH between a KEY_AGREEMENT key and a peer public key.
+    pub fn derive_shared_secret(&self, request: DeriveSharedSecretRequest<'_>) -> Result<DeriveSharedSecretResponse> {
+        self.maybe_sweep()?;
+        let algorithm = required(request.key_agreement_algorithm, "KeyAgreementAlgorithm")?;
+        if request.public_key.is_empty() || request.public_key.len() > 8192 {
+            return Err(Error::validation("PublicKey must be 1 to 8192 bytes long"));
+        }
+        let peer = asymmetric::parse_public_key(request.public_key)?;
+        self.ensure_managed_key(request.key_id)?;
+        let (key, material) =
+            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::KeyAgreement, "DeriveSharedSecret"))?;
+        let shared_secret = asymmetric::ecdh(&asymmetric::private_key(material.expose())?, &peer)?;
+        Ok(DeriveSharedSecretResponse {
+            key_id: self.arn(&key.key_id),
+            shared_secret,
+            key_agreement_algorithm: algorithm,
+            key_origin: key.origin,
+        })
+    }
+
+    fn mac_key(&self, key_id: &str, algorithm: MacAlgorithm, operation: &str) -> Result<(KeyRecord, Arc<SecretBytes>)> {
+        self.ensure_managed_key(key_id)?;
+        let (key, material) =
+            self.read(|txn| self.key_for_usage(txn, key_id, KeyUsage::GenerateVerifyMac, operation))?;
+        if !key.key_spec.mac_algorithms().contains(&algorithm) {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyUsage,
+                format!("Algorithm {algorithm} is incompatible with key spec {}.", key.key_spec),
+            ));
+        }
+        Ok((key, material))
+    }
+
+    /// `GenerateMac`: an HMAC with a GENERATE_VERIFY_MAC key.
+    pub fn generate_mac(&self, request: GenerateMacRequest<'_>) -> Result<GenerateMacResponse> {
+        self.maybe_sweep()?;
+        let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
+        check_message_len(request.message)?;
+        let (key, material) = self.mac_key(request.key_id, algorithm, "GenerateMac")?;
+        let mac = asymmetric::hmac(algorithm, material.expose(), request.message)?;
+        Ok(GenerateMacResponse { mac, mac_algorithm: algorithm, key_id: self.arn(&key.key_id) })
+    }
+
+    /// `VerifyMac`: checks an HMAC in constant time; a mismatch is `KMSInvalidMacException`.
+    pub fn verify_mac(&self, request: VerifyMacRequest<'_>) -> Result<VerifyMacResponse> {
+        self.maybe_sweep()?;
+        let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
+        check_message_len(request.message)?;
+        check_blob_len(request.mac, "Mac")?;
+        let (key, material) = self.mac_key(request.key_id, algorithm, "VerifyMac")?;
+        asymmetric::verify_hmac(algorithm, material.expose(), request.message, request.mac)?;
+        Ok(VerifyMacResponse { key_id: self.arn(&key.key_id), mac_valid: true, mac_algorithm: algorithm })
+    }
+}

@@ -1,0 +1,428 @@
+//! Asymmetric and HMAC keys: Sign/Verify with every spec and algorithm (RAW and DIGEST),
+//! signatures checked by the `openssl` command-line tool, GetPublicKey, GenerateMac/VerifyMac,
+//! DeriveSharedSecret and GenerateDataKeyPair, with AWS's usage errors.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
+use std::process::Command;
+
+use keystead_core::{
+    CreateKeyRequest, DataKeyPairSpec, DecryptRequest, DeriveSharedSecretRequest, EncryptRequest, EncryptionContext,
+    ErrorKind, GenerateDataKeyPairRequest, GenerateDataKeyRequest, GenerateMacRequest, KeyAgreementAlgorithm, KeySpec,
+    KeyUsage, Keystead, MacAlgorithm, MessageType, SignRequest, SigningAlgorithm, VerifyMacRequest, VerifyRequest,
+};
+use openssl::hash::{hash, MessageDigest};
+
+fn store() -> Keystead {
+    Keystead::builder().open_in_memory().unwrap()
+}
+
+fn create(store: &Keystead, spec: KeySpec, usage: KeyUsage) -> String {
+    store
+        .create_key(CreateKeyRequest { key_spec: Some(spec), key_usage: Some(usage), ..Default::default() })
+        .unwrap()
+        .key_id
+}
+
+fn digest(algorithm: SigningAlgorithm, message: &[u8]) -> Vec<u8> {
+    let md = match algorithm.digest_len() {
+        Some(32) => MessageDigest::sha256(),
+        Some(48) => MessageDigest::sha384(),
+        _ => MessageDigest::sha512(),
+    };
+    hash(md, message).unwrap().to_vec()
+}
+
+fn sign(
+    store: &Keystead,
+    key_id: &str,
+    algorithm: SigningAlgorithm,
+    message_type: MessageType,
+    message: &[u8],
+) -> Vec<u8> {
+    store
+        .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm) })
+        .unwrap()
+        .signature
+}
+
+fn verify(
+    store: &Keystead,
+    key_id: &str,
+    algorithm: SigningAlgorithm,
+    message_type: MessageType,
+    message: &[u8],
+    signature: &[u8],
+) -> keystead_core::Result<()> {
+    store
+        .verify(VerifyRequest {
+            key_id,
+            message,
+            message_type: Some(message_type),
+            signature,
+            signing_algorithm: Some(algorithm),
+        })
+        .map(|r| assert!(r.signature_valid))
+}
+
+#[test]
+fn every_signing_spec_signs_and_verifies_raw_and_digest() {
+    let store = store();
+    let message = b"order 42: 3 items, total 99.90 EUR";
+    let specs = [
+        KeySpec::Rsa2048,
+        KeySpec::Rsa3072,
+        KeySpec::EccNistP256,
+        KeySpec::EccNistP384,
+        KeySpec::EccNistP521,
+        KeySpec::EccSecgP256k1,
+        KeySpec::EccNistEdwards25519,
+        KeySpec::MlDsa44,
+        KeySpec::MlDsa65,
+        KeySpec::MlDsa87,
+    ];
+    let mut combinations = 0;
+    for spec in specs {
+        let key_id = create(&store, spec, KeyUsage::SignVerify);
+        let meta = store.describe_key(&key_id).unwrap();
+        assert_eq!(meta.signing_algorithms.as_deref(), Some(spec.signing_algorithms()));
+        assert_eq!(meta.encryption_algorithms, None);
+        for &algorithm in spec.signing_algorithms() {
+            if algorithm == SigningAlgorithm::Ed25519PhSha512 {
+                continue; // checked below: not in this build yet
+            }
+            let raw = sign(&store, &key_id, algorithm, MessageType::Raw, message);
+            verify(&store, &key_id, algorithm, MessageType::Raw, message, &raw).unwrap();
+            let err = verify(&store, &key_id, algorithm, MessageType::Raw, b"order 43", &raw).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec} {algorithm}");
+            let mut tampered = raw.clone();
+            let last = tampered.len() - 1;
+            tampered[last] ^= 0x01;
+            let err = verify(&store, &key_id, algorithm, MessageType::Raw, message, &tampered).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec} {algorithm}");
+            if let Some(len) = algorithm.digest_len() {
+                let d = digest(algorithm, message);
+                assert_eq!(d.len(), len);
+                let signed_digest = sign(&store, &key_id, algorithm, MessageType::Digest, &d);
+                // A message and its digest are the same message to Verify, either way round.
+                verify(&store, &key_id, algorithm, MessageType::Raw, message, &signed_digest).unwrap();
+                verify(&store, &key_id, algorithm, MessageType::Digest, &d, &raw).unwrap();
+                let err = store
+                    .sign(SignRequest {
+                        key_id: &key_id,
+                        message: &d[1..],
+                        message_type: Some(MessageType::Digest),
+                        signing_algorithm: Some(algorithm),
+                    })
+                    .unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Validation, "short digest for {algorithm}");
+            }
+            combinations += 1;
+        }
+    }
+    assert_eq!(combinations, 6 + 6 + 1 + 1 + 1 + 1 + 1 + 3);
+}
+
+#[test]
+fn wrong_algorithms_message_types_and_lengths_get_aws_errors() {
+    let store = store();
+    let p256 = create(&store, KeySpec::EccNistP256, KeyUsage::SignVerify);
+    let ed = create(&store, KeySpec::EccNistEdwards25519, KeyUsage::SignVerify);
+    let request = |key_id, algorithm, message_type, message| {
+        store
+            .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm) })
+            .map(drop)
+            .unwrap_err()
+            .kind()
+    };
+    assert_eq!(request(&p256, SigningAlgorithm::EcdsaSha384, MessageType::Raw, b"m"), ErrorKind::InvalidKeyUsage);
+    assert_eq!(request(&p256, SigningAlgorithm::RsassaPssSha256, MessageType::Raw, b"m"), ErrorKind::InvalidKeyUsage);
+    assert_eq!(
+        request(&ed, SigningAlgorithm::Ed25519Sha512, MessageType::Digest, &[0; 64]),
+        ErrorKind::InvalidKeyUsage
+    );
+    assert_eq!(request(&ed, SigningAlgorithm::Ed25519PhSha512, MessageType::Raw, b"m"), ErrorKind::InvalidKeyUsage);
+    assert_eq!(
+        request(&ed, SigningAlgorithm::Ed25519PhSha512, MessageType::Digest, &[0; 64]),
+        ErrorKind::UnsupportedOperation
+    );
+    assert_eq!(request(&p256, SigningAlgorithm::EcdsaSha256, MessageType::Raw, &[0; 4097]), ErrorKind::Validation);
+    assert_eq!(request(&p256, SigningAlgorithm::EcdsaSha256, MessageType::Raw, &[]), ErrorKind::Validation);
+    assert!(store
+        .sign(SignRequest {
+            key_id: &p256,
+            message: &[1; 4096],
+            signing_algorithm: Some(SigningAlgorithm::EcdsaSha256),
+            ..Default::default()
+        })
+        .is_ok());
+    let missing = store.sign(SignRequest { key_id: &p256, message: b"m", ..Default::default() }).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::Validation);
+
+    // Keys used outside their usage.
+    let symmetric = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    assert_eq!(request(&symmetric, SigningAlgorithm::EcdsaSha256, MessageType::Raw, b"m"), ErrorKind::InvalidKeyUsage);
+    let err = store.encrypt(EncryptRequest { key_id: &p256, plaintext: b"x", ..Default::default() }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+    let err = store
+        .generate_data_key(GenerateDataKeyRequest { key_id: &p256, number_of_bytes: Some(32), ..Default::default() })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+    assert_eq!(store.get_public_key(&symmetric).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    // Asymmetric keys do not rotate.
+    assert_eq!(store.enable_key_rotation(&p256, None).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    assert_eq!(store.rotate_key_on_demand(&p256).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    assert_eq!(store.get_key_rotation_status(&p256).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    // A disabled signing key refuses to sign.
+    store.disable_key(&p256).unwrap();
+    assert_eq!(request(&p256, SigningAlgorithm::EcdsaSha256, MessageType::Raw, b"m"), ErrorKind::Disabled);
+    assert_eq!(store.get_public_key(&p256).unwrap_err().kind(), ErrorKind::Disabled);
+}
+
+#[test]
+fn spec_and_usage_combinations_follow_aws() {
+    let store = store();
+    let attempt = |spec, usage| {
+        store.create_key(CreateKeyRequest { key_spec: Some(spec), key_usage: usage, ..Default::default() }).map(drop)
+    };
+    assert_eq!(
+        attempt(KeySpec::EccSecgP256k1, Some(KeyUsage::KeyAgreement)).unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    assert_eq!(attempt(KeySpec::EccNistEdwards25519, None).unwrap_err().kind(), ErrorKind::Validation);
+    assert_eq!(attempt(KeySpec::Hmac384, Some(KeyUsage::SignVerify)).unwrap_err().kind(), ErrorKind::Validation);
+    assert_eq!(attempt(KeySpec::MlDsa65, Some(KeyUsage::KeyAgreement)).unwrap_err().kind(), ErrorKind::Validation);
+    assert!(attempt(KeySpec::Hmac384, Some(KeyUsage::GenerateVerifyMac)).is_ok());
+    assert!(attempt(KeySpec::EccNistP384, Some(KeyUsage::KeyAgreement)).is_ok());
+    assert_eq!(attempt(KeySpec::Sm2, Some(KeyUsage::SignVerify)).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+}
+
+fn openssl_cli() -> Command {
+    let found = Command::new("openssl").arg("version").output().map(|o| o.status.success()).unwrap_or(false);
+    assert!(found, "the openssl command-line tool is needed to cross-check signatures");
+    Command::new("openssl")
+}
+
+#[test]
+fn the_openssl_command_line_verifies_our_signatures() {
+    let store = store();
+    let dir = tempfile::tempdir().unwrap();
+    let message = b"verify me elsewhere";
+    let message_path = dir.path().join("message");
+    std::fs::write(&message_path, message).unwrap();
+    let cases: [(KeySpec, SigningAlgorithm, &[&str]); 6] = [
+        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, &["dgst", "-sha256"]),
+        (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384, &["dgst", "-sha384"]),
+        (KeySpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256, &["dgst", "-sha256"]),
+        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha512, &["dgst", "-sha512"]),
+        (
+            KeySpec::Rsa2048,
+            SigningAlgorithm::RsassaPssSha256,
+            &["dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"],
+        ),
+        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519Sha512, &["pkeyutl"]),
+    ];
+    for (i, (spec, algorithm, tool)) in cases.iter().enumerate() {
+        let key_id = create(&store, *spec, KeyUsage::SignVerify);
+        let public = store.get_public_key(&key_id).unwrap();
+        assert_eq!(public.key_spec, *spec);
+        assert_eq!(public.signing_algorithms.as_deref(), Some(spec.signing_algorithms()));
+        let public_path = dir.path().join(format!("public-{i}.der"));
+        std::fs::write(&public_path, &public.public_key).unwrap();
+        let signature = sign(&store, &key_id, *algorithm, MessageType::Raw, message);
+        let signature_path = dir.path().join(format!("signature-{i}"));
+        std::fs::write(&signature_path, &signature).unwrap();
+        let mut command = openssl_cli();
+        if tool[0] == "pkeyutl" {
+            command.args(["pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-rawin"]);
+            command.arg("-inkey").arg(&public_path).arg("-in").arg(&message_path).arg("-sigfile").arg(&signature_path);
+        } else {
+            command.args(*tool).args(["-keyform", "DER", "-verify"]).arg(&public_path);
+            command.arg("-signature").arg(&signature_path).arg(&message_path);
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "openssl rejected {spec} {algorithm}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn hmac_keys_generate_and_verify_macs() {
+    let store = store();
+    for (spec, algorithm, len) in [
+        (KeySpec::Hmac224, MacAlgorithm::HmacSha224, 28),
+        (KeySpec::Hmac256, MacAlgorithm::HmacSha256, 32),
+        (KeySpec::Hmac384, MacAlgorithm::HmacSha384, 48),
+        (KeySpec::Hmac512, MacAlgorithm::HmacSha512, 64),
+    ] {
+        let key_id = create(&store, spec, KeyUsage::GenerateVerifyMac);
+        assert_eq!(store.describe_key(&key_id).unwrap().mac_algorithms, Some(vec![algorithm]));
+        let mac = store
+            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm) })
+            .unwrap()
+            .mac;
+        assert_eq!(mac.len(), len);
+        let again = store
+            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm) })
+            .unwrap()
+            .mac;
+        assert_eq!(mac, again, "HMAC is deterministic");
+        let ok = store
+            .verify_mac(VerifyMacRequest {
+                key_id: &key_id,
+                message: b"token",
+                mac: &mac,
+                mac_algorithm: Some(algorithm),
+            })
+            .unwrap();
+        assert!(ok.mac_valid);
+        let err = store
+            .verify_mac(VerifyMacRequest {
+                key_id: &key_id,
+                message: b"tokem",
+                mac: &mac,
+                mac_algorithm: Some(algorithm),
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidMac);
+        let err = store
+            .verify_mac(VerifyMacRequest {
+                key_id: &key_id,
+                message: b"token",
+                mac: &mac[..len - 1],
+                mac_algorithm: Some(algorithm),
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidMac);
+    }
+    let key_id = create(&store, KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+    let wrong = store
+        .generate_mac(GenerateMacRequest {
+            key_id: &key_id,
+            message: b"m",
+            mac_algorithm: Some(MacAlgorithm::HmacSha512),
+        })
+        .unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::InvalidKeyUsage);
+    let too_long = store
+        .generate_mac(GenerateMacRequest {
+            key_id: &key_id,
+            message: &[0; 4097],
+            mac_algorithm: Some(MacAlgorithm::HmacSha256),
+        })
+        .unwrap_err();
+    assert_eq!(too_long.kind(), ErrorKind::Validation);
+    assert_eq!(store.rotate_key_on_demand(&key_id).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    assert_eq!(store.get_public_key(&key_id).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    let err = store.encrypt(EncryptRequest { key_id: &key_id, plaintext: b"x", ..Default::default() }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+}
+
+#[test]
+fn ecdh_derives_the_same_secret_on_both_sides() {
+    let store = store();
+    for spec in [KeySpec::EccNistP256, KeySpec::EccNistP384, KeySpec::EccNistP521] {
+        let alice = create(&store, spec, KeyUsage::KeyAgreement);
+        let bob = create(&store, spec, KeyUsage::KeyAgreement);
+        let alice_public = store.get_public_key(&alice).unwrap();
+        assert_eq!(alice_public.key_agreement_algorithms, Some(vec![KeyAgreementAlgorithm::Ecdh]));
+        let bob_public = store.get_public_key(&bob).unwrap().public_key;
+        let derive = |key_id: &str, peer: &[u8]| {
+            store.derive_shared_secret(DeriveSharedSecretRequest {
+                key_id,
+                key_agreement_algorithm: Some(KeyAgreementAlgorithm::Ecdh),
+                public_key: peer,
+            })
+        };
+        let ab = derive(&alice, &bob_public).unwrap();
+        let ba = derive(&bob, &alice_public.public_key).unwrap();
+        assert_eq!(ab.shared_secret, ba.shared_secret);
+        assert!(!ab.shared_secret.is_empty());
+        assert_eq!(derive(&alice, b"not a key").unwrap_err().kind(), ErrorKind::Validation);
+    }
+    let p256 = create(&store, KeySpec::EccNistP256, KeyUsage::KeyAgreement);
+    let p384 = create(&store, KeySpec::EccNistP384, KeyUsage::KeyAgreement);
+    let other_curve = store.get_public_key(&p384).unwrap().public_key;
+    let err = store
+        .derive_shared_secret(DeriveSharedSecretRequest {
+            key_id: &p256,
+            key_agreement_algorithm: Some(KeyAgreementAlgorithm::Ecdh),
+            public_key: &other_curve,
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    let signer = create(&store, KeySpec::EccNistP256, KeyUsage::SignVerify);
+    let err = store
+        .derive_shared_secret(DeriveSharedSecretRequest {
+            key_id: &signer,
+            key_agreement_algorithm: Some(KeyAgreementAlgorithm::Ecdh),
+            public_key: &other_curve,
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+}
+
+#[test]
+fn data_key_pairs_are_usable_and_their_private_key_decrypts() {
+    let store = store();
+    let wrapping = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let context = EncryptionContext::from([("purpose".to_string(), "signing".to_string())]);
+    for spec in [
+        DataKeyPairSpec::Rsa2048,
+        DataKeyPairSpec::EccNistP256,
+        DataKeyPairSpec::EccNistP521,
+        DataKeyPairSpec::EccSecgP256k1,
+        DataKeyPairSpec::EccNistEdwards25519,
+    ] {
+        let pair = store
+            .generate_data_key_pair(GenerateDataKeyPairRequest {
+                key_id: &wrapping,
+                encryption_context: Some(&context),
+                key_pair_spec: Some(spec),
+            })
+            .unwrap();
+        assert_eq!(pair.key_pair_spec, spec);
+        let private = openssl::pkey::PKey::private_key_from_pkcs8(pair.private_key_plaintext.expose()).unwrap();
+        assert_eq!(private.public_key_to_der().unwrap(), pair.public_key, "{spec}: the pair matches");
+        let opened = store
+            .decrypt(DecryptRequest {
+                ciphertext_blob: &pair.private_key_ciphertext_blob,
+                encryption_context: Some(&context),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(opened.plaintext, pair.private_key_plaintext);
+        let without = store
+            .generate_data_key_pair_without_plaintext(GenerateDataKeyPairRequest {
+                key_id: &wrapping,
+                encryption_context: None,
+                key_pair_spec: Some(spec),
+            })
+            .unwrap();
+        let private = store
+            .decrypt(DecryptRequest { ciphertext_blob: &without.private_key_ciphertext_blob, ..Default::default() })
+            .unwrap();
+        let parsed = openssl::pkey::PKey::private_key_from_pkcs8(private.plaintext.expose()).unwrap();
+        assert_eq!(parsed.public_key_to_der().unwrap(), without.public_key);
+    }
+    let signer = create(&store, KeySpec::EccNistP256, KeyUsage::SignVerify);
+    let err = store
+        .generate_data_key_pair(GenerateDataKeyPairRequest {
+            key_id: &signer,
+            encryption_context: None,
+            key_pair_spec: Some(DataKeyPairSpec::EccNistP256),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+    let err = store
+        .generate_data_key_pair(GenerateDataKeyPairRequest {
+            key_id: &wrapping,
+            encryption_context: None,
+            key_pair_spec: None,
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+}
