@@ -47,7 +47,9 @@ pub(crate) fn u32_arg(value: Option<i64>, name: &str) -> Result<Option<u32>, Err
             u32::try_from(v).map_err(|_| {
                 Error::new(
                     keystead_core::ErrorKind::Validation,
-                    format!("Value '{v}' at '{name}' failed to satisfy constraint: Member must be a non-negative integer"),
+                    format!(
+                        "Value '{v}' at '{name}' failed to satisfy constraint: Member must be a non-negative integer"
+                    ),
                 )
             })
         })

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use keystead_core::{
-    CreateKeyRequest, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, Keystead,
-    ReEncryptRequest, RootKeySource, SecretBytes, Tag, DEFAULT_ENV_VAR,
+    CreateKeyRequest, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, Keystead, ReEncryptRequest,
+    RootKeySource, SecretBytes, Tag, DEFAULT_ENV_VAR,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -25,7 +25,11 @@ use crate::convert::{bytes_arg, enum_arg, secret_arg, u32_arg};
 use crate::error::to_py_err;
 
 /// Runs `work` without the GIL and maps its error as raised by `operation`.
-fn run<T: Send>(py: Python<'_>, operation: &str, work: impl FnOnce() -> keystead_core::Result<T> + Send) -> PyResult<T> {
+fn run<T: Send>(
+    py: Python<'_>,
+    operation: &str,
+    work: impl FnOnce() -> keystead_core::Result<T> + Send,
+) -> PyResult<T> {
     py.detach(work).map_err(|e| to_py_err(py, &e, operation))
 }
 
@@ -155,6 +159,7 @@ impl Store {
 
     /// `CreateKey`; returns `KeyMetadata`.
     #[pyo3(signature = (description = None, key_usage = None, key_spec = None, origin = None, tags = None, multi_region = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS CreateKey parameter")]
     fn create_key<'py>(
         &self,
         py: Python<'py>,
@@ -187,7 +192,12 @@ impl Store {
 
     /// `ListKeys`; returns `{"Keys", "Truncated", "NextMarker"?}`.
     #[pyo3(signature = (limit = None, marker = None))]
-    fn list_keys<'py>(&self, py: Python<'py>, limit: Option<i64>, marker: Option<String>) -> PyResult<Bound<'py, PyDict>> {
+    fn list_keys<'py>(
+        &self,
+        py: Python<'py>,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let page = run(py, "ListKeys", || self.inner.list_keys(u32_arg(limit, "limit")?, marker.as_deref()))?;
         convert::page(py, "Keys", &page, convert::key_entry)
     }
@@ -284,7 +294,12 @@ impl Store {
 
     /// `EnableKeyRotation`.
     #[pyo3(signature = (key_id, rotation_period_in_days = None))]
-    fn enable_key_rotation(&self, py: Python<'_>, key_id: String, rotation_period_in_days: Option<i64>) -> PyResult<()> {
+    fn enable_key_rotation(
+        &self,
+        py: Python<'_>,
+        key_id: String,
+        rotation_period_in_days: Option<i64>,
+    ) -> PyResult<()> {
         run(py, "EnableKeyRotation", || {
             self.inner.enable_key_rotation(&key_id, u32_arg(rotation_period_in_days, "rotationPeriodInDays")?)
         })
@@ -384,7 +399,7 @@ impl Store {
         destination_encryption_context = None, source_encryption_algorithm = None,
         destination_encryption_algorithm = None
     ))]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS ReEncrypt parameter")]
     fn re_encrypt<'py>(
         &self,
         py: Python<'py>,
@@ -485,7 +500,12 @@ impl Store {
 
     /// Re-seals every key material under a new root key (all or nothing).
     #[pyo3(signature = (root_key_kind, root_key_value = None))]
-    fn rotate_root_key(&self, py: Python<'_>, root_key_kind: &str, root_key_value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn rotate_root_key(
+        &self,
+        py: Python<'_>,
+        root_key_kind: &str,
+        root_key_value: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let source = root_key_source(root_key_kind, root_key_value)?;
         run(py, "RotateRootKey", || self.inner.rotate_root_key(source))
     }
@@ -522,7 +542,6 @@ fn _enum_values() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("IncludeKeyMaterial", all(k::IncludeKeyMaterial::ALL, k::IncludeKeyMaterial::as_str)),
     ])
 }
-
 
 /// The native module. Objects are immutable, so it declares itself free-threading safe.
 #[pymodule(gil_used = false)]
