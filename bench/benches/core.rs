@@ -28,7 +28,7 @@ fn symmetric(c: &mut Criterion) {
     let dir = temp_dir();
     let store = Keystead::open(dir.path().join("store")).expect("open store");
     let key = store.create_key(CreateKeyRequest::default()).expect("create key");
-    let key_id = key.key_id.clone();
+    let key_id = key.key_id;
     let plaintext: Vec<u8> = (0..1024u32).map(|i| (i % 251) as u8).collect();
     let sealed = store
         .encrypt(EncryptRequest { key_id: &key_id, plaintext: &plaintext, ..Default::default() })

@@ -121,7 +121,7 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn from_hex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "odd-length hex {text:?}");
+    assert!(text.len().is_multiple_of(2), "odd-length hex {text:?}");
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit"))
@@ -192,7 +192,7 @@ fn generate_blob_file() -> BlobFile {
     let kib: Vec<u8> = (0..1024u32).map(|i| (i % 251) as u8).collect();
     let max: Vec<u8> = (0..4096u32).map(|i| (i * 31 % 256) as u8).collect();
 
-    let base = valid_case("context with two pairs, key version 1", id_a, 1, &mat_a, orders.clone(), &text);
+    let base = valid_case("context with two pairs, key version 1", id_a, 1, &mat_a, orders, &text);
     let mut cases = vec![
         valid_case("empty encryption context", id_a, 1, &mat_a, Pairs::default(), b"hello, keystead"),
         base.clone(),
