@@ -13,9 +13,11 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use keystead_core::{
-    CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm, EncryptionContext, Error,
-    GenerateDataKeyRequest, IncludeKeyMaterial, KeySpec, KeyUsage, Keystead, Origin, Page, ReEncryptRequest,
-    RootKeySource, SecretBytes, Tag, DATABASE_FILE_NAME,
+    CreateKeyRequest, DataKeyPairSpec, DataKeySpec, DecryptRequest, DeriveSharedSecretRequest, EncryptRequest,
+    EncryptionAlgorithm, EncryptionContext, Error, GenerateDataKeyPairRequest, GenerateDataKeyRequest,
+    GenerateMacRequest, IncludeKeyMaterial, KeyAgreementAlgorithm, KeySpec, KeyUsage, Keystead, MacAlgorithm,
+    MessageType, Origin, Page, ReEncryptRequest, RootKeySource, SecretBytes, SignRequest, SigningAlgorithm, Tag,
+    VerifyMacRequest, VerifyRequest, DATABASE_FILE_NAME,
 };
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
@@ -279,6 +281,88 @@ enum Command {
     GenerateDataKey(DataKeyArgs),
     /// Generate a data key (encrypted copy only)
     GenerateDataKeyWithoutPlaintext(DataKeyArgs),
+    /// Generate a data key pair (plaintext private key, encrypted copy and public key)
+    GenerateDataKeyPair(DataKeyPairArgs),
+    /// Generate a data key pair (encrypted private key and public key only)
+    GenerateDataKeyPairWithoutPlaintext(DataKeyPairArgs),
+    /// Sign a message or digest with an asymmetric SIGN_VERIFY key
+    Sign {
+        /// Key id, key ARN, alias name or alias ARN
+        #[arg(long)]
+        key_id: String,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        message: String,
+        /// RAW (the default) or DIGEST
+        #[arg(long)]
+        message_type: Option<String>,
+        /// e.g. ECDSA_SHA_256, RSASSA_PSS_SHA_256, ED25519_SHA_512, ML_DSA_SHAKE_256
+        #[arg(long)]
+        signing_algorithm: String,
+    },
+    /// Verify a signature made with an asymmetric SIGN_VERIFY key
+    Verify {
+        /// Key id, key ARN, alias name or alias ARN
+        #[arg(long)]
+        key_id: String,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        message: String,
+        /// RAW (the default) or DIGEST
+        #[arg(long)]
+        message_type: Option<String>,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        signature: String,
+        /// The algorithm the signature was made with
+        #[arg(long)]
+        signing_algorithm: String,
+    },
+    /// Print the public key of an asymmetric key (base64 DER SubjectPublicKeyInfo)
+    GetPublicKey {
+        /// Key id, key ARN, alias name or alias ARN
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Compute an HMAC with a GENERATE_VERIFY_MAC key
+    GenerateMac {
+        /// Key id, key ARN, alias name or alias ARN
+        #[arg(long)]
+        key_id: String,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        message: String,
+        /// HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384 or HMAC_SHA_512
+        #[arg(long)]
+        mac_algorithm: String,
+    },
+    /// Verify an HMAC made with a GENERATE_VERIFY_MAC key
+    VerifyMac {
+        /// Key id, key ARN, alias name or alias ARN
+        #[arg(long)]
+        key_id: String,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        message: String,
+        /// HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384 or HMAC_SHA_512
+        #[arg(long)]
+        mac_algorithm: String,
+        /// base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        mac: String,
+    },
+    /// Derive an ECDH shared secret between a KEY_AGREEMENT key and a peer public key
+    DeriveSharedSecret {
+        /// Key id, key ARN, alias name or alias ARN
+        #[arg(long)]
+        key_id: String,
+        /// ECDH
+        #[arg(long)]
+        key_agreement_algorithm: String,
+        /// The peer's public key, DER SubjectPublicKeyInfo: base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        public_key: String,
+    },
     /// Random bytes
     GenerateRandom {
         #[arg(long)]
@@ -318,6 +402,19 @@ struct DataKeyArgs {
     number_of_bytes: Option<u32>,
 }
 
+#[derive(Args, Debug)]
+struct DataKeyPairArgs {
+    /// Key id, key ARN, alias name or alias ARN of a symmetric encryption key
+    #[arg(long)]
+    key_id: String,
+    /// RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, ...
+    #[arg(long)]
+    key_pair_spec: String,
+    /// k=v,k2=v2 or a JSON object
+    #[arg(long)]
+    encryption_context: Option<String>,
+}
+
 impl Command {
     /// The AWS operation name used in error lines.
     fn operation(&self) -> &'static str {
@@ -348,6 +445,14 @@ impl Command {
             Self::ReEncrypt { .. } => "ReEncrypt",
             Self::GenerateDataKey(_) => "GenerateDataKey",
             Self::GenerateDataKeyWithoutPlaintext(_) => "GenerateDataKeyWithoutPlaintext",
+            Self::GenerateDataKeyPair(_) => "GenerateDataKeyPair",
+            Self::GenerateDataKeyPairWithoutPlaintext(_) => "GenerateDataKeyPairWithoutPlaintext",
+            Self::Sign { .. } => "Sign",
+            Self::Verify { .. } => "Verify",
+            Self::GetPublicKey { .. } => "GetPublicKey",
+            Self::GenerateMac { .. } => "GenerateMac",
+            Self::VerifyMac { .. } => "VerifyMac",
+            Self::DeriveSharedSecret { .. } => "DeriveSharedSecret",
             Self::GenerateRandom { .. } => "GenerateRandom",
             Self::RotateRootKey { .. } => "RotateRootKey",
         }
@@ -615,6 +720,26 @@ struct DataKeyOut {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
+struct DataKeyPairOut {
+    private_key_ciphertext_blob: String,
+    private_key_plaintext: String,
+    public_key: String,
+    key_id: String,
+    key_pair_spec: DataKeyPairSpec,
+    key_material_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SharedSecretOut {
+    key_id: String,
+    shared_secret: String,
+    key_agreement_algorithm: KeyAgreementAlgorithm,
+    key_origin: Origin,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 struct RandomOut {
     plaintext: String,
 }
@@ -783,6 +908,75 @@ fn run(cli: &Cli) -> CliResult<()> {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
             out.print(&store.generate_data_key_without_plaintext(data_key_request(args, context.as_ref())?)?)
         }
+        Command::GenerateDataKeyPair(args) => {
+            let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
+            let response = store.generate_data_key_pair(data_key_pair_request(args, context.as_ref())?)?;
+            out.print(&DataKeyPairOut {
+                private_key_ciphertext_blob: b64(&response.private_key_ciphertext_blob),
+                private_key_plaintext: b64(response.private_key_plaintext.expose()),
+                public_key: b64(&response.public_key),
+                key_id: response.key_id,
+                key_pair_spec: response.key_pair_spec,
+                key_material_id: response.key_material_id,
+            })
+        }
+        Command::GenerateDataKeyPairWithoutPlaintext(args) => {
+            let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
+            out.print(&store.generate_data_key_pair_without_plaintext(data_key_pair_request(args, context.as_ref())?)?)
+        }
+        Command::Sign { key_id, message, message_type, signing_algorithm } => {
+            let message = SecretBytes::new(read_blob("--message", message)?);
+            out.print(&store.sign(SignRequest {
+                key_id,
+                message: message.expose(),
+                message_type: parse_enum::<MessageType>(message_type.as_deref())?,
+                signing_algorithm: parse_enum::<SigningAlgorithm>(Some(signing_algorithm))?,
+            })?)
+        }
+        Command::Verify { key_id, message, message_type, signature, signing_algorithm } => {
+            let message = SecretBytes::new(read_blob("--message", message)?);
+            let signature = read_blob("--signature", signature)?;
+            out.print(&store.verify(VerifyRequest {
+                key_id,
+                message: message.expose(),
+                message_type: parse_enum::<MessageType>(message_type.as_deref())?,
+                signature: &signature,
+                signing_algorithm: parse_enum::<SigningAlgorithm>(Some(signing_algorithm))?,
+            })?)
+        }
+        Command::GetPublicKey { key_id } => out.print(&store.get_public_key(key_id)?),
+        Command::GenerateMac { key_id, message, mac_algorithm } => {
+            let message = SecretBytes::new(read_blob("--message", message)?);
+            out.print(&store.generate_mac(GenerateMacRequest {
+                key_id,
+                message: message.expose(),
+                mac_algorithm: parse_enum::<MacAlgorithm>(Some(mac_algorithm))?,
+            })?)
+        }
+        Command::VerifyMac { key_id, message, mac_algorithm, mac } => {
+            let message = SecretBytes::new(read_blob("--message", message)?);
+            let mac = read_blob("--mac", mac)?;
+            out.print(&store.verify_mac(VerifyMacRequest {
+                key_id,
+                message: message.expose(),
+                mac: &mac,
+                mac_algorithm: parse_enum::<MacAlgorithm>(Some(mac_algorithm))?,
+            })?)
+        }
+        Command::DeriveSharedSecret { key_id, key_agreement_algorithm, public_key } => {
+            let public_key = read_blob("--public-key", public_key)?;
+            let response = store.derive_shared_secret(DeriveSharedSecretRequest {
+                key_id,
+                key_agreement_algorithm: parse_enum::<KeyAgreementAlgorithm>(Some(key_agreement_algorithm))?,
+                public_key: &public_key,
+            })?;
+            out.print(&SharedSecretOut {
+                key_id: response.key_id,
+                shared_secret: b64(response.shared_secret.expose()),
+                key_agreement_algorithm: response.key_agreement_algorithm,
+                key_origin: response.key_origin,
+            })
+        }
         Command::GenerateRandom { number_of_bytes } => {
             let bytes = store.generate_random(*number_of_bytes)?;
             out.print(&RandomOut { plaintext: b64(bytes.expose()) })
@@ -807,6 +1001,17 @@ fn data_key_request<'a>(
         encryption_context: context,
         key_spec: parse_enum::<DataKeySpec>(args.key_spec.as_deref())?,
         number_of_bytes: args.number_of_bytes,
+    })
+}
+
+fn data_key_pair_request<'a>(
+    args: &'a DataKeyPairArgs,
+    context: Option<&'a EncryptionContext>,
+) -> CliResult<GenerateDataKeyPairRequest<'a>> {
+    Ok(GenerateDataKeyPairRequest {
+        key_id: &args.key_id,
+        encryption_context: context,
+        key_pair_spec: parse_enum::<DataKeyPairSpec>(Some(&args.key_pair_spec))?,
     })
 }
 

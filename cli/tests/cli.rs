@@ -811,3 +811,832 @@ fn file_scheme_reads_base64_text_and_empty_plaintext_is_rejected() {
         "TagResource",
     );
 }
+
+// ---- Asymmetric keys, HMAC keys, key agreement and data key pairs ----
+
+/// Runs the `openssl` command line tool in `dir`; `None` if it is not installed.
+fn openssl(dir: &Path, args: &[&str]) -> Option<Output> {
+    match Command::new("openssl").current_dir(dir).args(args).output() {
+        Ok(output) => Some(output),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("openssl {args:?}: {e}"),
+    }
+}
+
+/// Runs `openssl` and requires success; `None` if it is not installed.
+fn openssl_ok(dir: &Path, args: &[&str]) -> Option<Vec<u8>> {
+    let output = openssl(dir, args)?;
+    assert!(
+        output.status.success(),
+        "openssl {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(output.stdout)
+}
+
+fn openssl_installed() -> bool {
+    let installed = Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
+    if !installed {
+        eprintln!("openssl command line tool not installed: skipping the openssl cross-checks");
+    }
+    installed
+}
+
+fn str_field<'a>(value: &'a Value, name: &str) -> &'a str {
+    value[name].as_str().unwrap_or_else(|| panic!("no string field {name} in {value}"))
+}
+
+/// `bytes` with one bit flipped at `index`.
+fn flipped(bytes: &[u8], index: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[index] ^= 0x01;
+    out
+}
+
+#[test]
+fn sign_then_verify_and_tampering_fails() {
+    let store = Store::new();
+    let key = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY"]);
+    let message = b64(b"order 42: 3 widgets");
+    let signed = store.json(&["sign", "--key-id", &key, "--message", &message, "--signing-algorithm", "ECDSA_SHA_256"]);
+    assert!(str_field(&signed, "KeyId").ends_with(&format!(":key/{key}")), "{signed}");
+    assert_eq!(str_field(&signed, "SigningAlgorithm"), "ECDSA_SHA_256");
+    let signature = str_field(&signed, "Signature").to_owned();
+    let sig_bytes = unb64(&signature);
+    // A DER ECDSA-Sig-Value: SEQUENCE { INTEGER r, INTEGER s }.
+    assert_eq!(sig_bytes[0], 0x30, "{signature}");
+    assert!((8..=72).contains(&sig_bytes.len()), "{}", sig_bytes.len());
+
+    let verified = store.json(&[
+        "verify",
+        "--key-id",
+        &key,
+        "--message",
+        &message,
+        "--signature",
+        &signature,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+    ]);
+    assert_eq!(
+        verified,
+        serde_json::json!({
+            "KeyId": str_field(&signed, "KeyId"),
+            "SignatureValid": true,
+            "SigningAlgorithm": "ECDSA_SHA_256",
+        })
+    );
+    // Exactly the three aws-cli fields, in aws-cli's order.
+    let raw = store.ok(&[
+        "verify",
+        "--key-id",
+        &key,
+        "--message",
+        &message,
+        "--signature",
+        &signature,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+    ]);
+    let order: Vec<usize> =
+        ["\"KeyId\"", "\"SignatureValid\"", "\"SigningAlgorithm\""].iter().map(|f| raw.find(f).expect(f)).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{raw}");
+    // --query / --output text.
+    let valid = store.ok(&[
+        "verify",
+        "--key-id",
+        &key,
+        "--message",
+        &message,
+        "--signature",
+        &signature,
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--query",
+        "SignatureValid",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(valid.trim(), "True");
+
+    // A tampered signature (a bit flipped in s), a tampered message, or another key's signature
+    // fail with KMSInvalidSignatureException, exit 254 and nothing on stdout.
+    let tampered = b64(&flipped(&sig_bytes, sig_bytes.len() - 1));
+    let line = store.service_error(
+        &[
+            "verify",
+            "--key-id",
+            &key,
+            "--message",
+            &message,
+            "--signature",
+            &tampered,
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+        ],
+        "KMSInvalidSignatureException",
+        "Verify",
+    );
+    assert!(!line.contains(&tampered));
+    store.service_error(
+        &[
+            "verify",
+            "--key-id",
+            &key,
+            "--message",
+            &b64(b"order 42: 300 widgets"),
+            "--signature",
+            &signature,
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+        ],
+        "KMSInvalidSignatureException",
+        "Verify",
+    );
+    let other = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY"]);
+    store.service_error(
+        &[
+            "verify",
+            "--key-id",
+            &other,
+            "--message",
+            &message,
+            "--signature",
+            &signature,
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+        ],
+        "KMSInvalidSignatureException",
+        "Verify",
+    );
+
+    // The signature may also come from a file (fileb://) and the message from stdin.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sig_path = tmp.path().join("sig.bin");
+    std::fs::write(&sig_path, &sig_bytes).expect("write sig");
+    let out = store.run_stdin(
+        &[
+            "verify",
+            "--key-id",
+            &key,
+            "--message",
+            "-",
+            "--signature",
+            &format!("fileb://{}", path_str(&sig_path)),
+            "--signing-algorithm",
+            "ECDSA_SHA_256",
+            "--query",
+            "SignatureValid",
+        ],
+        b"order 42: 3 widgets",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "true");
+}
+
+#[test]
+fn sign_digest_messages_and_sign_errors() {
+    let store = Store::new();
+    let key = store.create_key(&["--key-spec", "ECC_NIST_P384", "--key-usage", "SIGN_VERIFY"]);
+    let digest = b64(&[7u8; 48]);
+    let sig = store.ok(&[
+        "sign",
+        "--key-id",
+        &key,
+        "--message",
+        &digest,
+        "--message-type",
+        "DIGEST",
+        "--signing-algorithm",
+        "ECDSA_SHA_384",
+        "--output",
+        "text",
+        "--query",
+        "Signature",
+    ]);
+    let sig = sig.trim();
+    let verify = |message_type: &str, signature: &str| {
+        store.run(&[
+            "verify",
+            "--key-id",
+            &key,
+            "--message",
+            &digest,
+            "--message-type",
+            message_type,
+            "--signature",
+            signature,
+            "--signing-algorithm",
+            "ECDSA_SHA_384",
+        ])
+    };
+    assert!(verify("DIGEST", sig).status.success());
+    // The same bytes taken as a RAW message are hashed first: a different signed value.
+    assert_eq!(verify("RAW", sig).status.code(), Some(254));
+
+    // A digest of the wrong length for the algorithm.
+    store.service_error(
+        &[
+            "sign",
+            "--key-id",
+            &key,
+            "--message",
+            &b64(&[7u8; 32]),
+            "--message-type",
+            "DIGEST",
+            "--signing-algorithm",
+            "ECDSA_SHA_384",
+        ],
+        "ValidationException",
+        "Sign",
+    );
+    // An algorithm the key spec does not offer.
+    store.service_error(
+        &["sign", "--key-id", &key, "--message", &digest, "--signing-algorithm", "RSASSA_PSS_SHA_256"],
+        "InvalidKeyUsageException",
+        "Sign",
+    );
+    // An unknown algorithm or message type.
+    store.service_error(
+        &["sign", "--key-id", &key, "--message", &digest, "--signing-algorithm", "ECDSA_SHA_1"],
+        "ValidationException",
+        "Sign",
+    );
+    store.service_error(
+        &[
+            "sign",
+            "--key-id",
+            &key,
+            "--message",
+            &digest,
+            "--message-type",
+            "HASHED",
+            "--signing-algorithm",
+            "ECDSA_SHA_384",
+        ],
+        "ValidationException",
+        "Sign",
+    );
+    // A symmetric key cannot sign.
+    let symmetric = store.create_key(&[]);
+    store.service_error(
+        &["sign", "--key-id", &symmetric, "--message", &digest, "--signing-algorithm", "ECDSA_SHA_384"],
+        "InvalidKeyUsageException",
+        "Sign",
+    );
+    // A disabled key cannot sign.
+    store.silent(&["disable-key", "--key-id", &key]);
+    store.service_error(
+        &["sign", "--key-id", &key, "--message", &digest, "--signing-algorithm", "ECDSA_SHA_384"],
+        "DisabledException",
+        "Sign",
+    );
+    // Missing required arguments and bad base64 are usage errors (252).
+    for args in [
+        vec!["sign", "--key-id", &key, "--message", &digest],
+        vec!["sign", "--key-id", &key, "--signing-algorithm", "ECDSA_SHA_384"],
+        vec!["sign", "--key-id", &key, "--message", "%% not base64", "--signing-algorithm", "ECDSA_SHA_384"],
+        vec!["verify", "--key-id", &key, "--message", &digest, "--signing-algorithm", "ECDSA_SHA_384"],
+    ] {
+        let out = store.run(&args);
+        assert_eq!(out.status.code(), Some(252), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn sign_and_verify_with_every_signing_key_family() {
+    let store = Store::new();
+    let message = b64(b"the quick brown fox");
+    for (spec, algorithms) in [
+        ("RSA_2048", &["RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_512"][..]),
+        ("ECC_SECG_P256K1", &["ECDSA_SHA_256"][..]),
+        ("ECC_NIST_P521", &["ECDSA_SHA_512"][..]),
+        ("ECC_NIST_EDWARDS25519", &["ED25519_SHA_512"][..]),
+        ("ML_DSA_44", &["ML_DSA_SHAKE_256"][..]),
+    ] {
+        let key = store.create_key(&["--key-spec", spec, "--key-usage", "SIGN_VERIFY"]);
+        let public = store.json(&["get-public-key", "--key-id", &key]);
+        let offered: Vec<&str> = public["SigningAlgorithms"]
+            .as_array()
+            .expect("SigningAlgorithms")
+            .iter()
+            .map(|v| v.as_str().expect("algorithm"))
+            .collect();
+        for algorithm in algorithms {
+            assert!(offered.contains(algorithm), "{spec}: {offered:?}");
+            let signature = store.ok(&[
+                "sign",
+                "--key-id",
+                &key,
+                "--message",
+                &message,
+                "--signing-algorithm",
+                algorithm,
+                "--output",
+                "text",
+                "--query",
+                "Signature",
+            ]);
+            let signature = signature.trim();
+            let valid = store.ok(&[
+                "verify",
+                "--key-id",
+                &key,
+                "--message",
+                &message,
+                "--signature",
+                signature,
+                "--signing-algorithm",
+                algorithm,
+                "--query",
+                "SignatureValid",
+            ]);
+            assert_eq!(valid.trim(), "true", "{spec} {algorithm}");
+            let bytes = unb64(signature);
+            store.service_error(
+                &[
+                    "verify",
+                    "--key-id",
+                    &key,
+                    "--message",
+                    &message,
+                    "--signature",
+                    &b64(&flipped(&bytes, bytes.len() / 2)),
+                    "--signing-algorithm",
+                    algorithm,
+                ],
+                "KMSInvalidSignatureException",
+                "Verify",
+            );
+        }
+    }
+}
+
+#[test]
+fn get_public_key_shapes() {
+    let store = Store::new();
+    let key = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY"]);
+    store.silent(&["create-alias", "--alias-name", "alias/signer", "--target-key-id", &key]);
+    let public = store.json(&["get-public-key", "--key-id", "alias/signer"]);
+    assert!(str_field(&public, "KeyId").ends_with(&format!(":key/{key}")));
+    assert_eq!(str_field(&public, "KeySpec"), "ECC_NIST_P256");
+    assert_eq!(str_field(&public, "CustomerMasterKeySpec"), "ECC_NIST_P256");
+    assert_eq!(str_field(&public, "KeyUsage"), "SIGN_VERIFY");
+    assert_eq!(public["SigningAlgorithms"], serde_json::json!(["ECDSA_SHA_256"]));
+    assert!(public.get("KeyAgreementAlgorithms").is_none());
+    assert!(public.get("EncryptionAlgorithms").is_none());
+    let der = unb64(str_field(&public, "PublicKey"));
+    // A P-256 SubjectPublicKeyInfo with an uncompressed point is 91 bytes.
+    assert_eq!(der.len(), 91);
+    assert_eq!(der[0], 0x30);
+    // Stable across calls; --query --output text prints the bare base64.
+    let text = store.ok(&["get-public-key", "--key-id", &key, "--query", "PublicKey", "--output", "text"]);
+    assert_eq!(unb64(&text), der);
+
+    let agreement = store.create_key(&["--key-spec", "ECC_NIST_P384", "--key-usage", "KEY_AGREEMENT"]);
+    let public = store.json(&["get-public-key", "--key-id", &agreement]);
+    assert_eq!(str_field(&public, "KeyUsage"), "KEY_AGREEMENT");
+    assert_eq!(public["KeyAgreementAlgorithms"], serde_json::json!(["ECDH"]));
+    assert!(public.get("SigningAlgorithms").is_none());
+
+    // Symmetric and HMAC keys have no public key.
+    let symmetric = store.create_key(&[]);
+    store.service_error(&["get-public-key", "--key-id", &symmetric], "UnsupportedOperationException", "GetPublicKey");
+    let hmac = store.create_key(&["--key-spec", "HMAC_256", "--key-usage", "GENERATE_VERIFY_MAC"]);
+    store.service_error(&["get-public-key", "--key-id", &hmac], "UnsupportedOperationException", "GetPublicKey");
+    store.service_error(&["get-public-key", "--key-id", "alias/nope"], "NotFoundException", "GetPublicKey");
+}
+
+#[test]
+fn openssl_verifies_cli_signatures() {
+    if !openssl_installed() {
+        return;
+    }
+    let store = Store::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let message = b"pay 100 EUR to Ada";
+    std::fs::write(dir.join("msg.bin"), message).expect("write msg");
+
+    // ECDSA P-256 over a RAW message.
+    let key = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY"]);
+    let public = store.ok(&["get-public-key", "--key-id", &key, "--output", "text", "--query", "PublicKey"]);
+    std::fs::write(dir.join("ec.der"), unb64(&public)).expect("write der");
+    openssl_ok(dir, &["pkey", "-pubin", "-inform", "DER", "-in", "ec.der", "-out", "ec.pem"]).expect("openssl");
+    let signature = store.ok(&[
+        "sign",
+        "--key-id",
+        &key,
+        "--message",
+        &b64(message),
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--output",
+        "text",
+        "--query",
+        "Signature",
+    ]);
+    std::fs::write(dir.join("ec.sig"), unb64(&signature)).expect("write sig");
+    let out =
+        openssl_ok(dir, &["dgst", "-sha256", "-verify", "ec.pem", "-signature", "ec.sig", "msg.bin"]).expect("openssl");
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "Verified OK");
+    // openssl rejects a tampered signature too.
+    std::fs::write(dir.join("bad.sig"), flipped(&unb64(&signature), 10)).expect("write sig");
+    let out =
+        openssl(dir, &["dgst", "-sha256", "-verify", "ec.pem", "-signature", "bad.sig", "msg.bin"]).expect("openssl");
+    assert!(!out.status.success());
+
+    // A DIGEST signature over openssl's SHA-256 of the message is a valid RAW signature.
+    let digest = openssl_ok(dir, &["dgst", "-sha256", "-binary", "msg.bin"]).expect("openssl");
+    assert_eq!(digest.len(), 32);
+    let digest_sig = store.ok(&[
+        "sign",
+        "--key-id",
+        &key,
+        "--message",
+        &b64(&digest),
+        "--message-type",
+        "DIGEST",
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--output",
+        "text",
+        "--query",
+        "Signature",
+    ]);
+    let valid = store.ok(&[
+        "verify",
+        "--key-id",
+        &key,
+        "--message",
+        &b64(message),
+        "--signature",
+        digest_sig.trim(),
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--query",
+        "SignatureValid",
+    ]);
+    assert_eq!(valid.trim(), "true");
+    std::fs::write(dir.join("digest.sig"), unb64(&digest_sig)).expect("write sig");
+    let out = openssl_ok(dir, &["dgst", "-sha256", "-verify", "ec.pem", "-signature", "digest.sig", "msg.bin"])
+        .expect("openssl");
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "Verified OK");
+
+    // RSASSA-PSS (salt length = digest length, as AWS KMS).
+    let rsa = store.create_key(&["--key-spec", "RSA_2048", "--key-usage", "SIGN_VERIFY"]);
+    let public = store.ok(&["get-public-key", "--key-id", &rsa, "--output", "text", "--query", "PublicKey"]);
+    std::fs::write(dir.join("rsa.der"), unb64(&public)).expect("write der");
+    openssl_ok(dir, &["pkey", "-pubin", "-inform", "DER", "-in", "rsa.der", "-out", "rsa.pem"]).expect("openssl");
+    let signature = store.ok(&[
+        "sign",
+        "--key-id",
+        &rsa,
+        "--message",
+        &b64(message),
+        "--signing-algorithm",
+        "RSASSA_PSS_SHA_256",
+        "--output",
+        "text",
+        "--query",
+        "Signature",
+    ]);
+    std::fs::write(dir.join("rsa.sig"), unb64(&signature)).expect("write sig");
+    let out = openssl_ok(
+        dir,
+        &[
+            "dgst",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+            "-verify",
+            "rsa.pem",
+            "-signature",
+            "rsa.sig",
+            "msg.bin",
+        ],
+    )
+    .expect("openssl");
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "Verified OK");
+
+    // Ed25519 (pure, over the raw message).
+    let ed = store.create_key(&["--key-spec", "ECC_NIST_EDWARDS25519", "--key-usage", "SIGN_VERIFY"]);
+    let public = store.ok(&["get-public-key", "--key-id", &ed, "--output", "text", "--query", "PublicKey"]);
+    std::fs::write(dir.join("ed.der"), unb64(&public)).expect("write der");
+    openssl_ok(dir, &["pkey", "-pubin", "-inform", "DER", "-in", "ed.der", "-out", "ed.pem"]).expect("openssl");
+    let signature = store.ok(&[
+        "sign",
+        "--key-id",
+        &ed,
+        "--message",
+        &b64(message),
+        "--signing-algorithm",
+        "ED25519_SHA_512",
+        "--output",
+        "text",
+        "--query",
+        "Signature",
+    ]);
+    assert_eq!(unb64(&signature).len(), 64);
+    std::fs::write(dir.join("ed.sig"), unb64(&signature)).expect("write sig");
+    let out = openssl_ok(
+        dir,
+        &["pkeyutl", "-verify", "-pubin", "-inkey", "ed.pem", "-rawin", "-in", "msg.bin", "-sigfile", "ed.sig"],
+    )
+    .expect("openssl");
+    assert!(String::from_utf8_lossy(&out).contains("Signature Verified Successfully"));
+}
+
+#[test]
+fn generate_mac_is_deterministic_and_verify_mac_accepts_it() {
+    let store = Store::new();
+    let key = store.create_key(&["--key-spec", "HMAC_256", "--key-usage", "GENERATE_VERIFY_MAC"]);
+    let message = b64(b"session=abc; user=ada");
+    let mac_of = |msg: &str| {
+        store.json(&["generate-mac", "--key-id", &key, "--message", msg, "--mac-algorithm", "HMAC_SHA_256"])
+    };
+    let first = mac_of(&message);
+    let second = mac_of(&message);
+    assert_eq!(first, second);
+    assert_eq!(str_field(&first, "MacAlgorithm"), "HMAC_SHA_256");
+    assert!(str_field(&first, "KeyId").ends_with(&format!(":key/{key}")));
+    let mac = str_field(&first, "Mac").to_owned();
+    assert_eq!(unb64(&mac).len(), 32);
+    // Another message, another MAC.
+    assert_ne!(str_field(&mac_of(&b64(b"session=abc; user=eve")), "Mac"), mac);
+
+    let verified = store.json(&[
+        "verify-mac",
+        "--key-id",
+        &key,
+        "--message",
+        &message,
+        "--mac-algorithm",
+        "HMAC_SHA_256",
+        "--mac",
+        &mac,
+    ]);
+    assert_eq!(
+        verified,
+        serde_json::json!({"KeyId": str_field(&first, "KeyId"), "MacValid": true, "MacAlgorithm": "HMAC_SHA_256"})
+    );
+    // A tampered MAC or message: KMSInvalidMacException, exit 254.
+    store.service_error(
+        &[
+            "verify-mac",
+            "--key-id",
+            &key,
+            "--message",
+            &message,
+            "--mac-algorithm",
+            "HMAC_SHA_256",
+            "--mac",
+            &b64(&flipped(&unb64(&mac), 0)),
+        ],
+        "KMSInvalidMacException",
+        "VerifyMac",
+    );
+    store.service_error(
+        &[
+            "verify-mac",
+            "--key-id",
+            &key,
+            "--message",
+            &b64(b"session=abc; user=eve"),
+            "--mac-algorithm",
+            "HMAC_SHA_256",
+            "--mac",
+            &mac,
+        ],
+        "KMSInvalidMacException",
+        "VerifyMac",
+    );
+    // Another HMAC key gives another MAC for the same message.
+    let other = store.create_key(&["--key-spec", "HMAC_256", "--key-usage", "GENERATE_VERIFY_MAC"]);
+    let other_mac = store.ok(&[
+        "generate-mac",
+        "--key-id",
+        &other,
+        "--message",
+        &message,
+        "--mac-algorithm",
+        "HMAC_SHA_256",
+        "--output",
+        "text",
+        "--query",
+        "Mac",
+    ]);
+    assert_ne!(other_mac.trim(), mac);
+    // The algorithm must match the key spec; a symmetric key cannot MAC.
+    store.service_error(
+        &["generate-mac", "--key-id", &key, "--message", &message, "--mac-algorithm", "HMAC_SHA_512"],
+        "InvalidKeyUsageException",
+        "GenerateMac",
+    );
+    let symmetric = store.create_key(&[]);
+    store.service_error(
+        &["generate-mac", "--key-id", &symmetric, "--message", &message, "--mac-algorithm", "HMAC_SHA_256"],
+        "InvalidKeyUsageException",
+        "GenerateMac",
+    );
+    // HMAC_512 keys make 64-byte MACs; the message may come from stdin.
+    let big = store.create_key(&["--key-spec", "HMAC_512", "--key-usage", "GENERATE_VERIFY_MAC"]);
+    let out = store.run_stdin(
+        &["generate-mac", "--key-id", &big, "--message", "-", "--mac-algorithm", "HMAC_SHA_512", "--query", "Mac"],
+        b"session=abc; user=ada",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(unb64(text.trim().trim_matches('"')).len(), 64);
+    // --mac is required.
+    let out = store.run(&["verify-mac", "--key-id", &key, "--message", &message, "--mac-algorithm", "HMAC_SHA_256"]);
+    assert_eq!(out.status.code(), Some(252));
+}
+
+#[test]
+fn derive_shared_secret_is_symmetric() {
+    let store = Store::new();
+    let a = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "KEY_AGREEMENT"]);
+    let b = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "KEY_AGREEMENT"]);
+    let public_of =
+        |key: &str| store.ok(&["get-public-key", "--key-id", key, "--output", "text", "--query", "PublicKey"]);
+    let (a_pub, b_pub) = (public_of(&a), public_of(&b));
+    let ab = store.json(&[
+        "derive-shared-secret",
+        "--key-id",
+        &a,
+        "--key-agreement-algorithm",
+        "ECDH",
+        "--public-key",
+        b_pub.trim(),
+    ]);
+    let ba = store.json(&[
+        "derive-shared-secret",
+        "--key-id",
+        &b,
+        "--key-agreement-algorithm",
+        "ECDH",
+        "--public-key",
+        a_pub.trim(),
+    ]);
+    assert!(str_field(&ab, "KeyId").ends_with(&format!(":key/{a}")));
+    assert!(str_field(&ba, "KeyId").ends_with(&format!(":key/{b}")));
+    assert_eq!(str_field(&ab, "KeyAgreementAlgorithm"), "ECDH");
+    assert_eq!(str_field(&ab, "KeyOrigin"), "AWS_KMS");
+    let secret = unb64(str_field(&ab, "SharedSecret"));
+    assert_eq!(secret.len(), 32);
+    assert_eq!(secret, unb64(str_field(&ba, "SharedSecret")));
+    // A third key shares a different secret with a.
+    let c = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "KEY_AGREEMENT"]);
+    let ac = store.ok(&[
+        "derive-shared-secret",
+        "--key-id",
+        &a,
+        "--key-agreement-algorithm",
+        "ECDH",
+        "--public-key",
+        public_of(&c).trim(),
+        "--output",
+        "text",
+        "--query",
+        "SharedSecret",
+    ]);
+    assert_ne!(unb64(&ac), secret);
+
+    // The peer key may be read from a DER file; openssl derives the same secret on its side.
+    if openssl_installed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        openssl_ok(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "peer.pem"])
+            .expect("openssl");
+        openssl_ok(dir, &["pkey", "-in", "peer.pem", "-pubout", "-outform", "DER", "-out", "peer.der"])
+            .expect("openssl");
+        std::fs::write(dir.join("a.der"), unb64(&a_pub)).expect("write der");
+        openssl_ok(dir, &["pkey", "-pubin", "-inform", "DER", "-in", "a.der", "-out", "a.pem"]).expect("openssl");
+        let theirs =
+            openssl_ok(dir, &["pkeyutl", "-derive", "-inkey", "peer.pem", "-peerkey", "a.pem"]).expect("openssl");
+        let ours = store.ok(&[
+            "derive-shared-secret",
+            "--key-id",
+            &a,
+            "--key-agreement-algorithm",
+            "ECDH",
+            "--public-key",
+            &format!("fileb://{}", path_str(&dir.join("peer.der"))),
+            "--output",
+            "text",
+            "--query",
+            "SharedSecret",
+        ]);
+        assert_eq!(unb64(&ours), theirs);
+    }
+
+    // A signing key cannot agree; a garbage public key and an unknown algorithm are rejected.
+    let signer = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY"]);
+    store.service_error(
+        &[
+            "derive-shared-secret",
+            "--key-id",
+            &signer,
+            "--key-agreement-algorithm",
+            "ECDH",
+            "--public-key",
+            b_pub.trim(),
+        ],
+        "InvalidKeyUsageException",
+        "DeriveSharedSecret",
+    );
+    store.service_error(
+        &["derive-shared-secret", "--key-id", &a, "--key-agreement-algorithm", "ECDH", "--public-key", &b64(b"junk")],
+        "ValidationException",
+        "DeriveSharedSecret",
+    );
+    store.service_error(
+        &["derive-shared-secret", "--key-id", &a, "--key-agreement-algorithm", "DH", "--public-key", b_pub.trim()],
+        "ValidationException",
+        "DeriveSharedSecret",
+    );
+    let out = store.run(&["derive-shared-secret", "--key-id", &a, "--public-key", b_pub.trim()]);
+    assert_eq!(out.status.code(), Some(252));
+}
+
+#[test]
+fn generate_data_key_pair_private_key_decrypts_to_the_plaintext() {
+    let store = Store::new();
+    let key = store.create_key(&[]);
+    let pair = store.json(&[
+        "generate-data-key-pair",
+        "--key-id",
+        &key,
+        "--key-pair-spec",
+        "ECC_NIST_P256",
+        "--encryption-context",
+        "purpose=signing,owner=ada",
+    ]);
+    assert!(str_field(&pair, "KeyId").ends_with(&format!(":key/{key}")));
+    assert_eq!(str_field(&pair, "KeyPairSpec"), "ECC_NIST_P256");
+    assert!(pair["KeyMaterialId"].is_string());
+    let private = unb64(str_field(&pair, "PrivateKeyPlaintext"));
+    let public = unb64(str_field(&pair, "PublicKey"));
+    assert_eq!(private[0], 0x30);
+    assert_eq!(public.len(), 91);
+    let decrypted = store.json(&[
+        "decrypt",
+        "--ciphertext-blob",
+        str_field(&pair, "PrivateKeyCiphertextBlob"),
+        "--encryption-context",
+        "owner=ada,purpose=signing",
+    ]);
+    assert_eq!(unb64(str_field(&decrypted, "Plaintext")), private);
+    // The context is bound to the encrypted private key.
+    store.service_error(
+        &["decrypt", "--ciphertext-blob", str_field(&pair, "PrivateKeyCiphertextBlob")],
+        "InvalidCiphertextException",
+        "Decrypt",
+    );
+
+    let bare =
+        store.json(&["generate-data-key-pair-without-plaintext", "--key-id", &key, "--key-pair-spec", "RSA_2048"]);
+    assert!(bare.get("PrivateKeyPlaintext").is_none(), "{bare}");
+    assert_eq!(str_field(&bare, "KeyPairSpec"), "RSA_2048");
+    assert!(str_field(&bare, "KeyId").ends_with(&format!(":key/{key}")));
+    let bare_private = unb64(str_field(
+        &store.json(&["decrypt", "--ciphertext-blob", str_field(&bare, "PrivateKeyCiphertextBlob")]),
+        "Plaintext",
+    ));
+    let bare_public = unb64(str_field(&bare, "PublicKey"));
+    assert!(bare_public.len() > 250, "{}", bare_public.len());
+
+    // The public keys belong to the private keys (openssl derives them from the PKCS#8 DER).
+    if openssl_installed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        for (name, private, public) in [("ec", &private, &public), ("rsa", &bare_private, &bare_public)] {
+            let file = format!("{name}.p8");
+            std::fs::write(dir.join(&file), private).expect("write key");
+            let derived = openssl_ok(dir, &["pkey", "-inform", "DER", "-in", &file, "-pubout", "-outform", "DER"])
+                .expect("openssl");
+            assert_eq!(&derived, public, "{name}");
+        }
+    }
+
+    // Errors: an asymmetric key cannot wrap a pair; the spec is checked and required.
+    let signer = store.create_key(&["--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY"]);
+    store.service_error(
+        &["generate-data-key-pair", "--key-id", &signer, "--key-pair-spec", "ECC_NIST_P256"],
+        "InvalidKeyUsageException",
+        "GenerateDataKeyPair",
+    );
+    store.service_error(
+        &["generate-data-key-pair-without-plaintext", "--key-id", &key, "--key-pair-spec", "RSA_1024"],
+        "ValidationException",
+        "GenerateDataKeyPairWithoutPlaintext",
+    );
+    let out = store.run(&["generate-data-key-pair", "--key-id", &key]);
+    assert_eq!(out.status.code(), Some(252));
+    assert!(out.stdout.is_empty());
+}
