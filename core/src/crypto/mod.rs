@@ -8,3 +8,5 @@ pub mod context;
 pub(crate) mod primitives;
 pub mod signing;
 pub mod symmetric;
+#[cfg(test)]
+mod wycheproof_tests;
