@@ -1,0 +1,277 @@
+/* Keystead C ABI: NULL for every pointer parameter of every function, and bad enum values.
+ * Required pointers give KEYSTEAD_RESULT_NULL_PARAMETER (with an error object naming the
+ * parameter) and leave outputs NULL; optional pointers are accepted. Nothing crashes. */
+#include <stdint.h>
+#include <string.h>
+
+#include "harness.h"
+
+static int null_checks = 0;
+
+/* The call must fail with NULL_PARAMETER and an error object that says so. */
+#define NULLP(call)                                                                                        \
+    do {                                                                                                   \
+        keystead_error *e_ = NULL;                                                                         \
+        keystead_error **EOUT = &e_;                                                                       \
+        keystead_result rc_ = (call);                                                                      \
+        null_checks++;                                                                                     \
+        if (rc_ != KEYSTEAD_RESULT_NULL_PARAMETER || keystead_error_code(e_) != KEYSTEAD_RESULT_NULL_PARAMETER || \
+            strcmp(keystead_error_name(e_), "NullParameter") != 0 ||                                        \
+            strstr(keystead_error_message(e_), "must not be NULL") == NULL) {                              \
+            fprintf(stderr, "  NULLP failed at %s:%d: %s gave %u %s\n", __FILE__, __LINE__, #call,         \
+                    (unsigned)rc_, keystead_error_message(e_));                                            \
+            harness_current_failed = 1;                                                                    \
+        }                                                                                                  \
+        (void)EOUT;                                                                                        \
+        keystead_error_free(e_);                                                                           \
+        /* Without err_out too. */                                                                         \
+    } while (0)
+
+/* The same call without err_out must give the same code. */
+#define NULLP2(call_with_eout, call_without)      \
+    do {                                          \
+        NULLP(call_with_eout);                    \
+        CHECK((call_without) == KEYSTEAD_RESULT_NULL_PARAMETER); \
+    } while (0)
+
+static keystead_store *store;
+static keystead_bytes *key;
+static keystead_bytes *ct;
+static keystead_context *ctx;
+static keystead_tags *tags;
+static keystead_create_key_request *req;
+static keystead_options *opts;
+static keystead_root_key *root;
+
+#define K (bytes_str(key))
+#define CTD (keystead_bytes_data(ct))
+#define CTL (keystead_bytes_len(ct))
+
+static void setup(void) {
+    CHECK_OK(keystead_store_open_in_memory(NULL, &store, ERR));
+    CHECK_OK(keystead_store_create_key(store, NULL, &key, NULL, ERR));
+    CHECK_OK(keystead_store_encrypt(store, K, (const uint8_t *)"x", 1, NULL, NULL, &ct, ERR));
+    CHECK_OK(keystead_context_new(&ctx, ERR));
+    CHECK_OK(keystead_tags_new(&tags, ERR));
+    CHECK_OK(keystead_create_key_request_new(&req, ERR));
+    CHECK_OK(keystead_options_new(&opts, ERR));
+    CHECK_OK(keystead_root_key_new_bytes((const uint8_t *)"0123456789abcdef0123456789abcdef", 32, &root, ERR));
+}
+
+static void teardown(void) {
+    keystead_root_key_free(root);
+    keystead_options_free(opts);
+    keystead_create_key_request_free(req);
+    keystead_tags_free(tags);
+    keystead_context_free(ctx);
+    keystead_bytes_free(ct);
+    keystead_bytes_free(key);
+    keystead_store_free(store);
+}
+
+static void test_null_builders(void) {
+    keystead_context *c = NULL;
+    keystead_tags *t = NULL;
+    keystead_create_key_request *r = NULL;
+    keystead_options *o = NULL;
+    keystead_root_key *rk = NULL;
+    NULLP2(keystead_context_new(NULL, EOUT), keystead_context_new(NULL, NULL));
+    NULLP(keystead_context_add(NULL, "k", "v", EOUT));
+    NULLP(keystead_context_add(ctx, NULL, "v", EOUT));
+    NULLP(keystead_context_add(ctx, "k", NULL, EOUT));
+    NULLP(keystead_tags_new(NULL, EOUT));
+    NULLP(keystead_tags_add(NULL, "k", "v", EOUT));
+    NULLP(keystead_tags_add(tags, NULL, "v", EOUT));
+    NULLP(keystead_tags_add(tags, "k", NULL, EOUT));
+    NULLP(keystead_create_key_request_new(NULL, EOUT));
+    NULLP(keystead_create_key_request_set_key_spec(NULL, "SYMMETRIC_DEFAULT", EOUT));
+    NULLP(keystead_create_key_request_set_key_spec(req, NULL, EOUT));
+    NULLP(keystead_create_key_request_set_key_usage(NULL, "ENCRYPT_DECRYPT", EOUT));
+    NULLP(keystead_create_key_request_set_key_usage(req, NULL, EOUT));
+    NULLP(keystead_create_key_request_set_origin(NULL, "AWS_KMS", EOUT));
+    NULLP(keystead_create_key_request_set_origin(req, NULL, EOUT));
+    NULLP(keystead_create_key_request_set_description(NULL, "d", EOUT));
+    NULLP(keystead_create_key_request_set_description(req, NULL, EOUT));
+    NULLP(keystead_create_key_request_set_multi_region(NULL, false, EOUT));
+    NULLP(keystead_create_key_request_set_tags(NULL, tags, EOUT));
+    NULLP(keystead_create_key_request_set_tags(req, NULL, EOUT));
+    NULLP(keystead_options_new(NULL, EOUT));
+    NULLP(keystead_options_set_root_key(NULL, root, EOUT));
+    NULLP(keystead_options_set_root_key(opts, NULL, EOUT));
+    NULLP(keystead_options_set_region(NULL, "eu-west-1", EOUT));
+    NULLP(keystead_options_set_region(opts, NULL, EOUT));
+    NULLP(keystead_options_set_account_id(NULL, "123456789012", EOUT));
+    NULLP(keystead_options_set_account_id(opts, NULL, EOUT));
+    NULLP(keystead_options_set_cache_capacity(NULL, 1, EOUT));
+    NULLP(keystead_root_key_new_file("x", NULL, EOUT));
+    NULLP(keystead_root_key_new_env("X", NULL, EOUT));
+    NULLP(keystead_root_key_new_passphrase((const uint8_t *)"p", 1, NULL, EOUT));
+    NULLP(keystead_root_key_new_passphrase(NULL, 1, &rk, EOUT));
+    CHECK(rk == NULL);
+    NULLP(keystead_root_key_new_bytes(NULL, 32, &rk, EOUT));
+    NULLP(keystead_root_key_new_bytes((const uint8_t *)"k", 1, NULL, EOUT));
+    /* Optional pointers: NULL is fine. */
+    CHECK_OK(keystead_root_key_new_file(NULL, &rk, ERR));
+    keystead_root_key_free(rk);
+    CHECK_OK(keystead_root_key_new_env(NULL, &rk, ERR));
+    keystead_root_key_free(rk);
+    CHECK_OK(keystead_root_key_new_passphrase(NULL, 0, &rk, ERR));
+    keystead_root_key_free(rk);
+    (void)c; (void)t; (void)r; (void)o;
+}
+
+static void test_null_store(void) {
+    keystead_store *s = NULL;
+    NULLP(keystead_store_open(NULL, NULL, &s, EOUT));
+    NULLP(keystead_store_open("/tmp/keystead-null-never", NULL, NULL, EOUT));
+    NULLP(keystead_store_open_in_memory(NULL, NULL, EOUT));
+    CHECK(s == NULL);
+    NULLP(keystead_store_rotate_root_key(NULL, root, EOUT));
+    NULLP(keystead_store_rotate_root_key(store, NULL, EOUT));
+    NULLP(keystead_store_sweep(NULL, EOUT));
+    size_t n = 0;
+    uint8_t buf[4];
+    NULLP(keystead_bytes_copy(NULL, buf, 4, &n, EOUT));
+    NULLP(keystead_bytes_copy(key, buf, 4, NULL, EOUT));
+}
+
+static void test_null_keys(void) {
+    keystead_bytes *out = NULL, *out2 = NULL;
+    NULLP(keystead_store_create_key(NULL, NULL, &out, NULL, EOUT));
+    NULLP(keystead_store_create_key(store, NULL, NULL, &out2, EOUT));
+    CHECK(out2 == NULL);
+    NULLP(keystead_store_describe_key(NULL, K, &out, EOUT));
+    NULLP(keystead_store_describe_key(store, NULL, &out, EOUT));
+    NULLP(keystead_store_describe_key(store, K, NULL, EOUT));
+    NULLP(keystead_store_list_keys(NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_keys(store, 0, NULL, NULL, EOUT));
+    NULLP(keystead_store_update_key_description(NULL, K, "d", EOUT));
+    NULLP(keystead_store_update_key_description(store, NULL, "d", EOUT));
+    NULLP(keystead_store_update_key_description(store, K, NULL, EOUT));
+    NULLP(keystead_store_enable_key(NULL, K, EOUT));
+    NULLP(keystead_store_enable_key(store, NULL, EOUT));
+    NULLP(keystead_store_disable_key(NULL, K, EOUT));
+    NULLP(keystead_store_disable_key(store, NULL, EOUT));
+    NULLP(keystead_store_schedule_key_deletion(NULL, K, 0, NULL, EOUT));
+    NULLP(keystead_store_schedule_key_deletion(store, NULL, 0, NULL, EOUT));
+    NULLP(keystead_store_cancel_key_deletion(NULL, K, NULL, EOUT));
+    NULLP(keystead_store_cancel_key_deletion(store, NULL, NULL, EOUT));
+    NULLP(keystead_store_tag_resource(NULL, K, tags, EOUT));
+    NULLP(keystead_store_tag_resource(store, NULL, tags, EOUT));
+    NULLP(keystead_store_tag_resource(store, K, NULL, EOUT));
+    const char *names[] = {"a"};
+    NULLP(keystead_store_untag_resource(NULL, K, names, 1, EOUT));
+    NULLP(keystead_store_untag_resource(store, NULL, names, 1, EOUT));
+    NULLP(keystead_store_untag_resource(store, K, NULL, 1, EOUT));
+    NULLP(keystead_store_list_resource_tags(NULL, K, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_resource_tags(store, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_resource_tags(store, K, 0, NULL, NULL, EOUT));
+    NULLP(keystead_store_create_alias(NULL, "alias/a", K, EOUT));
+    NULLP(keystead_store_create_alias(store, NULL, K, EOUT));
+    NULLP(keystead_store_create_alias(store, "alias/a", NULL, EOUT));
+    NULLP(keystead_store_update_alias(NULL, "alias/a", K, EOUT));
+    NULLP(keystead_store_update_alias(store, NULL, K, EOUT));
+    NULLP(keystead_store_update_alias(store, "alias/a", NULL, EOUT));
+    NULLP(keystead_store_delete_alias(NULL, "alias/a", EOUT));
+    NULLP(keystead_store_delete_alias(store, NULL, EOUT));
+    NULLP(keystead_store_list_aliases(NULL, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_aliases(store, NULL, 0, NULL, NULL, EOUT));
+    NULLP(keystead_store_enable_key_rotation(NULL, K, 0, EOUT));
+    NULLP(keystead_store_enable_key_rotation(store, NULL, 0, EOUT));
+    NULLP(keystead_store_disable_key_rotation(NULL, K, EOUT));
+    NULLP(keystead_store_disable_key_rotation(store, NULL, EOUT));
+    NULLP(keystead_store_get_key_rotation_status(NULL, K, &out, EOUT));
+    NULLP(keystead_store_get_key_rotation_status(store, NULL, &out, EOUT));
+    NULLP(keystead_store_get_key_rotation_status(store, K, NULL, EOUT));
+    NULLP(keystead_store_rotate_key_on_demand(NULL, K, NULL, EOUT));
+    NULLP(keystead_store_rotate_key_on_demand(store, NULL, NULL, EOUT));
+    NULLP(keystead_store_list_key_rotations(NULL, K, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_key_rotations(store, NULL, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_key_rotations(store, K, NULL, 0, NULL, NULL, EOUT));
+    CHECK(out == NULL);
+    /* Optional pointers: NULL request, metadata, marker, key filter, outputs. */
+    CHECK_OK(keystead_store_create_key(store, NULL, &out, NULL, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    CHECK_OK(keystead_store_list_keys(store, 0, NULL, &out, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    CHECK_OK(keystead_store_list_aliases(store, NULL, 0, NULL, &out, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+}
+
+static void test_null_crypto(void) {
+    keystead_bytes *out = NULL, *out2 = NULL;
+    const uint8_t *p = (const uint8_t *)"x";
+    NULLP(keystead_store_encrypt(NULL, K, p, 1, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_encrypt(store, NULL, p, 1, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_encrypt(store, K, NULL, 1, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_encrypt(store, K, p, 1, NULL, NULL, NULL, EOUT));
+    NULLP(keystead_store_decrypt(NULL, CTD, CTL, NULL, NULL, NULL, &out, NULL, EOUT));
+    NULLP(keystead_store_decrypt(store, NULL, CTL, NULL, NULL, NULL, &out, NULL, EOUT));
+    NULLP(keystead_store_decrypt(store, CTD, CTL, NULL, NULL, NULL, NULL, &out2, EOUT));
+    CHECK(out2 == NULL);
+    NULLP(keystead_store_re_encrypt(NULL, CTD, CTL, NULL, NULL, K, NULL, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_re_encrypt(store, NULL, CTL, NULL, NULL, K, NULL, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_re_encrypt(store, CTD, CTL, NULL, NULL, NULL, NULL, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_re_encrypt(store, CTD, CTL, NULL, NULL, K, NULL, NULL, NULL, NULL, EOUT));
+    NULLP(keystead_store_generate_data_key(NULL, K, NULL, "AES_256", 0, &out, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key(store, NULL, NULL, "AES_256", 0, &out, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key(store, K, NULL, "AES_256", 0, NULL, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key(store, K, NULL, "AES_256", 0, &out, NULL, EOUT));
+    NULLP(keystead_store_generate_data_key_without_plaintext(NULL, K, NULL, "AES_256", 0, &out, EOUT));
+    NULLP(keystead_store_generate_data_key_without_plaintext(store, NULL, NULL, "AES_256", 0, &out, EOUT));
+    NULLP(keystead_store_generate_data_key_without_plaintext(store, K, NULL, "AES_256", 0, NULL, EOUT));
+    NULLP(keystead_store_generate_random(NULL, 8, &out, EOUT));
+    NULLP(keystead_store_generate_random(store, 8, NULL, EOUT));
+    CHECK(out == NULL && out2 == NULL);
+    /* A zero-length input may be NULL (then it fails AWS validation, not as a NULL). */
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_encrypt(store, K, NULL, 0, NULL, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_decrypt(store, NULL, 0, NULL, NULL, NULL, &out, NULL, ERR));
+    /* Optional context, algorithm, key id, outputs. */
+    CHECK_OK(keystead_store_decrypt(store, CTD, CTL, NULL, NULL, NULL, &out, NULL, ERR));
+    keystead_bytes_free(out);
+}
+
+/* Enum strings that are not AWS values: ValidationException, never a crash. Integers from C
+ * only size things (limits, day counts, byte counts), and out-of-range ones are validated. */
+static void test_bad_enums_and_ranges(void) {
+    keystead_bytes *out = NULL, *out2 = NULL;
+    const char *bad[] = {"", "bogus", "SYMMETRIC_DEFAULT ", "aes_256", "\xff", "RSA_2048\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        keystead_result want = (bad[i][0] == '\xff') ? KEYSTEAD_RESULT_INVALID_ARGUMENT : KEYSTEAD_RESULT_VALIDATION;
+        CHECK_RC(want, keystead_create_key_request_set_key_spec(req, bad[i], ERR));
+        CHECK_RC(want, keystead_create_key_request_set_key_usage(req, bad[i], ERR));
+        CHECK_RC(want, keystead_create_key_request_set_origin(req, bad[i], ERR));
+        CHECK_RC(want, keystead_store_encrypt(store, K, (const uint8_t *)"x", 1, NULL, bad[i], &out, ERR));
+        CHECK_RC(want, keystead_store_decrypt(store, CTD, CTL, NULL, NULL, bad[i], &out, NULL, ERR));
+        CHECK_RC(want, keystead_store_re_encrypt(store, CTD, CTL, NULL, NULL, K, NULL, bad[i], NULL, &out, ERR));
+        CHECK_RC(want, keystead_store_re_encrypt(store, CTD, CTL, NULL, NULL, K, NULL, NULL, bad[i], &out, ERR));
+        CHECK_RC(want, keystead_store_generate_data_key(store, K, NULL, bad[i], 0, &out, &out2, ERR));
+        CHECK_RC(want, keystead_store_generate_data_key_without_plaintext(store, K, NULL, bad[i], 0, &out, ERR));
+        CHECK_RC(want, keystead_store_list_key_rotations(store, K, bad[i], 0, NULL, &out, ERR));
+    }
+    CHECK(out == NULL && out2 == NULL);
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_list_keys(store, 0xFFFFFFFFu, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_list_resource_tags(store, K, 51, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_list_key_rotations(store, K, NULL, 1001, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_schedule_key_deletion(store, K, 0xFFFFFFFFu, NULL, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_enable_key_rotation(store, K, 0xFFFFFFFFu, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_random(store, 0xFFFFFFFFu, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_data_key(store, K, NULL, NULL, 0xFFFFFFFFu, &out, &out2, ERR));
+    CHECK(strcmp(keystead_result_name(5), "Unknown") == 0 && strcmp(keystead_result_name(202), "Unknown") == 0);
+    CHECK(out == NULL && out2 == NULL);
+}
+
+int main(void) {
+    setup();
+    RUN(test_null_builders);
+    RUN(test_null_store);
+    RUN(test_null_keys);
+    RUN(test_null_crypto);
+    RUN(test_bad_enums_and_ranges);
+    teardown();
+    printf("null-parameter checks: %d\n", null_checks);
+    return SUMMARY("test_null");
+}
