@@ -1,1 +1,4 @@
-fn main() { napi_build::setup(); }
+//! Build script: napi-rs link settings for the Node addon.
+fn main() {
+    napi_build::setup();
+}

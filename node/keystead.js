@@ -1,0 +1,56 @@
+'use strict'
+// Entry point of the `keystead` package: the generated loader (index.js) plus one adjustment
+// the native layer cannot make. napi-rs converts arguments before our Rust code runs and reports
+// a wrong type as a plain Error with a napi status code ("StringExpected", "InvalidArg"...).
+// Here such errors become TypeErrors with Node's code ERR_INVALID_ARG_TYPE. Argument mistakes
+// are always thrown synchronously, by the Promise methods too (as napi-rs converts arguments
+// before queuing any work); store and crypto failures reject. Keystead errors (code *Exception)
+// pass through untouched. The class is patched in place, so index.d.ts describes it exactly.
+// (The static `open`/`openSync` are read-only; they convert their arguments in Rust instead.)
+
+const native = require('./index.js')
+
+const NAPI_ARGUMENT_STATUSES = new Set([
+  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
+  'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
+  'ArrayBufferExpected', 'DetachableArraybufferExpected',
+])
+
+function argumentError (method, err) {
+  if (!(err instanceof Error) || err instanceof TypeError || !NAPI_ARGUMENT_STATUSES.has(err.code)) return err
+  const detail = /TypedArray/.test(err.message) ? 'expected a Buffer or Uint8Array' : err.message
+  const typeError = new TypeError(`Keystead.${method}: invalid argument (${detail})`)
+  typeError.code = 'ERR_INVALID_ARG_TYPE'
+  return typeError
+}
+
+function wrap (owner, name) {
+  const original = owner[name]
+  const wrapped = function (...args) {
+    try {
+      return original.apply(this, args)
+    } catch (err) {
+      throw argumentError(name, err)
+    }
+  }
+  Object.defineProperty(wrapped, 'name', { value: name })
+  Object.defineProperty(owner, name, { value: wrapped, writable: true, configurable: true, enumerable: true })
+}
+
+const { Keystead } = native
+if (!Keystead.__keysteadWrapped) {
+  for (const name of Object.getOwnPropertyNames(Keystead.prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(Keystead.prototype, name)
+    if (name === 'constructor' || typeof descriptor.value !== 'function') continue
+    wrap(Keystead.prototype, name)
+  }
+  Object.defineProperty(Keystead, '__keysteadWrapped', { value: true })
+  // util.inspect shows where the store points, never key material (none is reachable from JS).
+  Object.defineProperty(Keystead.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+    value: function () { return `Keystead { region: '${this.region}', accountId: '${this.accountId}' }` },
+  })
+}
+
+module.exports.Keystead = native.Keystead
+module.exports.errorCodes = native.errorCodes
+module.exports.version = native.version

@@ -1,0 +1,560 @@
+//! The operations: owned inputs, the core call, the conversion of the output.
+
+use keystead_core as core;
+use keystead_core::{Keystead as Core, Result, SecretBytes};
+use napi::bindgen_prelude::{Buffer, Undefined};
+
+use crate::task::Op;
+use crate::types::{self as t, seconds};
+
+/// Parses an optional AWS enum string (an unknown value is a `ValidationException`, as in AWS).
+fn parse<T: std::str::FromStr<Err = core::Error>>(text: Option<&str>) -> Result<Option<T>> {
+    text.map(str::parse).transpose()
+}
+
+/// A secret leaving for JavaScript: copied into a `Buffer`; the Rust copy is zeroized on drop.
+fn secret_buffer(secret: &SecretBytes) -> Buffer {
+    Buffer::from(secret.expose().to_vec())
+}
+
+macro_rules! key_op {
+    ($(#[$m:meta])* $name:ident, $method:ident, $out:ty, $js:ty, $conv:expr) => {
+        $(#[$m])*
+        pub struct $name {
+            pub key_id: String,
+        }
+        impl Op for $name {
+            type Output = $out;
+            type Js = $js;
+            fn run(&self, store: &Core) -> Result<$out> {
+                store.$method(&self.key_id)
+            }
+            fn to_js(output: $out) -> napi::Result<$js> {
+                #[allow(clippy::redundant_closure_call)]
+                Ok(($conv)(output))
+            }
+        }
+    };
+}
+
+key_op!(
+    /// DescribeKey.
+    DescribeKey, describe_key, core::KeyMetadata, t::KeyMetadata, t::KeyMetadata::from);
+key_op!(
+    /// EnableKey.
+    EnableKey, enable_key, (), Undefined, |()| ());
+key_op!(
+    /// DisableKey.
+    DisableKey, disable_key, (), Undefined, |()| ());
+key_op!(
+    /// CancelKeyDeletion.
+    CancelKeyDeletion, cancel_key_deletion, String, String, |s| s);
+key_op!(
+    /// DisableKeyRotation.
+    DisableKeyRotation, disable_key_rotation, (), Undefined, |()| ());
+key_op!(
+    /// RotateKeyOnDemand.
+    RotateKeyOnDemand, rotate_key_on_demand, String, String, |s| s);
+key_op!(
+    /// GetKeyRotationStatus.
+    GetKeyRotationStatus, get_key_rotation_status, core::KeyRotationStatus, t::KeyRotationStatus,
+    |s: core::KeyRotationStatus| t::KeyRotationStatus {
+        key_rotation_enabled: s.key_rotation_enabled,
+        key_id: s.key_id,
+        rotation_period_in_days: s.rotation_period_in_days,
+        next_rotation_date: s.next_rotation_date.map(seconds),
+        on_demand_rotation_start_date: s.on_demand_rotation_start_date.map(seconds),
+    });
+
+/// CreateKey.
+pub struct CreateKey {
+    pub key_spec: Option<String>,
+    pub key_usage: Option<String>,
+    pub description: Option<String>,
+    pub origin: Option<String>,
+    pub tags: Vec<core::Tag>,
+    pub multi_region: bool,
+}
+
+impl From<Option<t::CreateKeyOptions>> for CreateKey {
+    fn from(o: Option<t::CreateKeyOptions>) -> Self {
+        let o = o.unwrap_or(t::CreateKeyOptions {
+            key_spec: None,
+            key_usage: None,
+            description: None,
+            origin: None,
+            tags: None,
+            multi_region: None,
+        });
+        Self {
+            key_spec: o.key_spec,
+            key_usage: o.key_usage,
+            description: o.description,
+            origin: o.origin,
+            tags: tags(o.tags.unwrap_or_default()),
+            multi_region: o.multi_region.unwrap_or(false),
+        }
+    }
+}
+
+pub fn tags(tags: Vec<t::Tag>) -> Vec<core::Tag> {
+    tags.into_iter().map(|t| core::Tag::new(t.tag_key, t.tag_value)).collect()
+}
+
+impl Op for CreateKey {
+    type Output = core::KeyMetadata;
+    type Js = t::KeyMetadata;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.create_key(core::CreateKeyRequest {
+            key_spec: parse(self.key_spec.as_deref())?,
+            key_usage: parse(self.key_usage.as_deref())?,
+            description: self.description.clone(),
+            origin: parse(self.origin.as_deref())?,
+            tags: self.tags.clone(),
+            multi_region: self.multi_region,
+        })
+    }
+    fn to_js(output: Self::Output) -> napi::Result<Self::Js> {
+        Ok(output.into())
+    }
+}
+
+/// ListKeys.
+pub struct ListKeys {
+    pub limit: Option<u32>,
+    pub marker: Option<String>,
+}
+
+impl Op for ListKeys {
+    type Output = core::Page<core::KeyListEntry>;
+    type Js = t::ListKeysResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.list_keys(self.limit, self.marker.as_deref())
+    }
+    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+        let truncated = page.truncated();
+        Ok(t::ListKeysResult {
+            keys: page.items.into_iter().map(|k| t::KeyListEntry { key_id: k.key_id, key_arn: k.key_arn }).collect(),
+            next_marker: page.next_marker,
+            truncated,
+        })
+    }
+}
+
+/// UpdateKeyDescription.
+pub struct UpdateKeyDescription {
+    pub key_id: String,
+    pub description: String,
+}
+
+impl Op for UpdateKeyDescription {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.update_key_description(&self.key_id, &self.description)
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// TagResource.
+pub struct TagResource {
+    pub key_id: String,
+    pub tags: Vec<core::Tag>,
+}
+
+impl Op for TagResource {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.tag_resource(&self.key_id, &self.tags)
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// UntagResource.
+pub struct UntagResource {
+    pub key_id: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl Op for UntagResource {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.untag_resource(&self.key_id, &self.tag_keys)
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// ListResourceTags.
+pub struct ListResourceTags {
+    pub key_id: String,
+    pub limit: Option<u32>,
+    pub marker: Option<String>,
+}
+
+impl Op for ListResourceTags {
+    type Output = core::Page<core::Tag>;
+    type Js = t::ListResourceTagsResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.list_resource_tags(&self.key_id, self.limit, self.marker.as_deref())
+    }
+    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+        let truncated = page.truncated();
+        Ok(t::ListResourceTagsResult {
+            tags: page.items.into_iter().map(t::Tag::from).collect(),
+            next_marker: page.next_marker,
+            truncated,
+        })
+    }
+}
+
+/// CreateAlias / UpdateAlias.
+pub struct SetAlias {
+    pub alias_name: String,
+    pub target_key_id: String,
+    pub create: bool,
+}
+
+impl Op for SetAlias {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        if self.create {
+            store.create_alias(&self.alias_name, &self.target_key_id)
+        } else {
+            store.update_alias(&self.alias_name, &self.target_key_id)
+        }
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// DeleteAlias.
+pub struct DeleteAlias {
+    pub alias_name: String,
+}
+
+impl Op for DeleteAlias {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.delete_alias(&self.alias_name)
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// ListAliases.
+pub struct ListAliases {
+    pub key_id: Option<String>,
+    pub limit: Option<u32>,
+    pub marker: Option<String>,
+}
+
+impl Op for ListAliases {
+    type Output = core::Page<core::AliasListEntry>;
+    type Js = t::ListAliasesResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.list_aliases(self.key_id.as_deref(), self.limit, self.marker.as_deref())
+    }
+    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+        let truncated = page.truncated();
+        Ok(t::ListAliasesResult {
+            aliases: page
+                .items
+                .into_iter()
+                .map(|a| t::AliasListEntry {
+                    alias_name: a.alias_name,
+                    alias_arn: a.alias_arn,
+                    target_key_id: a.target_key_id,
+                    creation_date: seconds(a.creation_date),
+                    last_updated_date: seconds(a.last_updated_date),
+                })
+                .collect(),
+            next_marker: page.next_marker,
+            truncated,
+        })
+    }
+}
+
+/// ScheduleKeyDeletion.
+pub struct ScheduleKeyDeletion {
+    pub key_id: String,
+    pub pending_window_in_days: Option<u32>,
+}
+
+impl Op for ScheduleKeyDeletion {
+    type Output = core::ScheduleKeyDeletionResponse;
+    type Js = t::ScheduleKeyDeletionResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.schedule_key_deletion(&self.key_id, self.pending_window_in_days)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::ScheduleKeyDeletionResult {
+            key_id: r.key_id,
+            deletion_date: seconds(r.deletion_date),
+            key_state: r.key_state.to_string(),
+            pending_window_in_days: r.pending_window_in_days,
+        })
+    }
+}
+
+/// EnableKeyRotation.
+pub struct EnableKeyRotation {
+    pub key_id: String,
+    pub rotation_period_in_days: Option<u32>,
+}
+
+impl Op for EnableKeyRotation {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.enable_key_rotation(&self.key_id, self.rotation_period_in_days)
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// ListKeyRotations.
+pub struct ListKeyRotations {
+    pub key_id: String,
+    pub include_key_material: Option<String>,
+    pub limit: Option<u32>,
+    pub marker: Option<String>,
+}
+
+impl Op for ListKeyRotations {
+    type Output = core::Page<core::RotationsListEntry>;
+    type Js = t::ListKeyRotationsResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        let include = parse(self.include_key_material.as_deref())?;
+        store.list_key_rotations(&self.key_id, include, self.limit, self.marker.as_deref())
+    }
+    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+        let truncated = page.truncated();
+        Ok(t::ListKeyRotationsResult {
+            rotations: page
+                .items
+                .into_iter()
+                .map(|r| t::RotationsListEntry {
+                    key_id: r.key_id,
+                    key_material_id: r.key_material_id,
+                    key_material_state: r.key_material_state.to_string(),
+                    rotation_date: r.rotation_date.map(seconds),
+                    rotation_type: r.rotation_type.map(|x| x.to_string()),
+                })
+                .collect(),
+            next_marker: page.next_marker,
+            truncated,
+        })
+    }
+}
+
+/// Encrypt.
+pub struct Encrypt {
+    pub key_id: String,
+    pub plaintext: SecretBytes,
+    pub context: Option<core::EncryptionContext>,
+    pub algorithm: Option<String>,
+}
+
+impl Op for Encrypt {
+    type Output = core::EncryptResponse;
+    type Js = t::EncryptResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.encrypt(core::EncryptRequest {
+            key_id: &self.key_id,
+            plaintext: self.plaintext.expose(),
+            encryption_context: self.context.as_ref(),
+            encryption_algorithm: parse(self.algorithm.as_deref())?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::EncryptResult {
+            ciphertext_blob: r.ciphertext_blob.into(),
+            key_id: r.key_id,
+            encryption_algorithm: r.encryption_algorithm.to_string(),
+        })
+    }
+}
+
+/// Decrypt.
+pub struct Decrypt {
+    pub ciphertext: Vec<u8>,
+    pub context: Option<core::EncryptionContext>,
+    pub key_id: Option<String>,
+    pub algorithm: Option<String>,
+}
+
+impl Op for Decrypt {
+    type Output = core::DecryptResponse;
+    type Js = t::DecryptResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.decrypt(core::DecryptRequest {
+            ciphertext_blob: &self.ciphertext,
+            encryption_context: self.context.as_ref(),
+            key_id: self.key_id.as_deref(),
+            encryption_algorithm: parse(self.algorithm.as_deref())?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::DecryptResult {
+            key_id: r.key_id,
+            plaintext: secret_buffer(&r.plaintext),
+            encryption_algorithm: r.encryption_algorithm.to_string(),
+            key_material_id: r.key_material_id,
+        })
+    }
+}
+
+/// ReEncrypt.
+pub struct ReEncrypt {
+    pub ciphertext: Vec<u8>,
+    pub destination_key_id: String,
+    pub source_context: Option<core::EncryptionContext>,
+    pub source_key_id: Option<String>,
+    pub destination_context: Option<core::EncryptionContext>,
+    pub source_algorithm: Option<String>,
+    pub destination_algorithm: Option<String>,
+}
+
+impl Op for ReEncrypt {
+    type Output = core::ReEncryptResponse;
+    type Js = t::ReEncryptResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.re_encrypt(core::ReEncryptRequest {
+            ciphertext_blob: &self.ciphertext,
+            source_encryption_context: self.source_context.as_ref(),
+            source_key_id: self.source_key_id.as_deref(),
+            destination_key_id: &self.destination_key_id,
+            destination_encryption_context: self.destination_context.as_ref(),
+            source_encryption_algorithm: parse(self.source_algorithm.as_deref())?,
+            destination_encryption_algorithm: parse(self.destination_algorithm.as_deref())?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::ReEncryptResult {
+            ciphertext_blob: r.ciphertext_blob.into(),
+            source_key_id: r.source_key_id,
+            key_id: r.key_id,
+            source_encryption_algorithm: r.source_encryption_algorithm.to_string(),
+            destination_encryption_algorithm: r.destination_encryption_algorithm.to_string(),
+            source_key_material_id: r.source_key_material_id,
+            destination_key_material_id: r.destination_key_material_id,
+        })
+    }
+}
+
+/// GenerateDataKey (with or without the plaintext).
+pub struct GenerateDataKey<const PLAINTEXT: bool> {
+    pub key_id: String,
+    pub context: Option<core::EncryptionContext>,
+    pub key_spec: Option<String>,
+    pub number_of_bytes: Option<u32>,
+}
+
+impl<const PLAINTEXT: bool> GenerateDataKey<PLAINTEXT> {
+    pub fn new(key_id: String, options: Option<t::GenerateDataKeyOptions>) -> Self {
+        let (context, key_spec, number_of_bytes) = match options {
+            Some(o) => (t::context(o.encryption_context), o.key_spec, o.number_of_bytes),
+            None => (None, None, None),
+        };
+        Self { key_id, context, key_spec, number_of_bytes }
+    }
+
+    fn request(&self) -> Result<core::GenerateDataKeyRequest<'_>> {
+        Ok(core::GenerateDataKeyRequest {
+            key_id: &self.key_id,
+            encryption_context: self.context.as_ref(),
+            key_spec: parse(self.key_spec.as_deref())?,
+            number_of_bytes: self.number_of_bytes,
+        })
+    }
+}
+
+impl Op for GenerateDataKey<true> {
+    type Output = core::GenerateDataKeyResponse;
+    type Js = t::GenerateDataKeyResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.generate_data_key(self.request()?)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateDataKeyResult {
+            ciphertext_blob: r.ciphertext_blob.into(),
+            plaintext: secret_buffer(&r.plaintext),
+            key_id: r.key_id,
+            key_material_id: r.key_material_id,
+        })
+    }
+}
+
+impl Op for GenerateDataKey<false> {
+    type Output = core::GenerateDataKeyWithoutPlaintextResponse;
+    type Js = t::GenerateDataKeyWithoutPlaintextResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.generate_data_key_without_plaintext(self.request()?)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateDataKeyWithoutPlaintextResult {
+            ciphertext_blob: r.ciphertext_blob.into(),
+            key_id: r.key_id,
+            key_material_id: r.key_material_id,
+        })
+    }
+}
+
+/// GenerateRandom.
+pub struct GenerateRandom {
+    pub number_of_bytes: u32,
+}
+
+impl Op for GenerateRandom {
+    type Output = SecretBytes;
+    type Js = t::GenerateRandomResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.generate_random(self.number_of_bytes)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateRandomResult { plaintext: secret_buffer(&r) })
+    }
+}
+
+/// rotate_root_key.
+pub struct RotateRootKey {
+    pub source: core::RootKeySource,
+}
+
+impl Op for RotateRootKey {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.rotate_root_key(self.source.clone())
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}
+
+/// The sweep (destroy expired keys, perform due rotations).
+pub struct Sweep;
+
+impl Op for Sweep {
+    type Output = ();
+    type Js = Undefined;
+    fn run(&self, store: &Core) -> Result<()> {
+        store.sweep()
+    }
+    fn to_js((): ()) -> napi::Result<Undefined> {
+        Ok(())
+    }
+}

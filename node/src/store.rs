@@ -1,0 +1,643 @@
+//! The `Keystead` class: a handle on a store folder, with every KMS operation as a Promise
+//! method (run on the libuv thread pool) and a `...Sync` twin (run on the calling thread).
+
+use keystead_core as core;
+use keystead_core::{Keystead as Core, RootKeySource, SecretBytes};
+use napi::bindgen_prelude::{AsyncTask, Either, FromNapiValue, JsValue, Uint8Array, Undefined, Unknown};
+use napi::{Env, Result};
+use napi_derive::napi;
+
+use crate::error::{core_error, type_error};
+use crate::ops::{self, tags};
+use crate::task::{open_guarded, run_sync, Job, OpenJob, OpenOp};
+use crate::types as t;
+
+/// A root key source made of owned, zeroizing copies of the JS inputs.
+fn root_source(
+    env: &Env,
+    key_file: Option<String>,
+    env_var: Option<String>,
+    passphrase: Option<Either<String, Uint8Array>>,
+    root_key: Option<Uint8Array>,
+) -> Result<Option<RootKeySource>> {
+    let given = [key_file.is_some(), env_var.is_some(), passphrase.is_some(), root_key.is_some()];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(type_error(
+            env,
+            "ERR_INVALID_ARG_VALUE",
+            "Give at most one of keyFile, envVar, passphrase and rootKey",
+        ));
+    }
+    Ok(if let Some(path) = key_file {
+        Some(RootKeySource::KeyFile(Some(path.into())))
+    } else if let Some(name) = env_var {
+        Some(RootKeySource::EnvVar(name))
+    } else if let Some(p) = passphrase {
+        Some(RootKeySource::Passphrase(match p {
+            Either::A(text) => SecretBytes::new(text.into_bytes()),
+            Either::B(bytes) => SecretBytes::copy_from(&bytes),
+        }))
+    } else {
+        root_key.map(|bytes| RootKeySource::Bytes(SecretBytes::copy_from(&bytes)))
+    })
+}
+
+/// The inputs of `Keystead.open`.
+pub struct Open {
+    path: String,
+    source: Option<RootKeySource>,
+    region: Option<String>,
+    account_id: Option<String>,
+    cache_capacity: Option<u32>,
+}
+
+impl Open {
+    /// Converts the raw JS arguments here (not in generated code) so that a wrong type is a
+    /// `TypeError`: static methods cannot be wrapped from JavaScript.
+    fn from_js(env: &Env, method: &str, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Self> {
+        let bad = |what: &str, e: napi::Error| {
+            type_error(env, "ERR_INVALID_ARG_TYPE", format!("Keystead.{method}: invalid argument ({what}: {})", e.reason))
+        };
+        // SAFETY: `path` and `options` are live values of this call's `env`.
+        let path: String = unsafe { String::from_napi_value(env.raw(), path.raw()) }.map_err(|e| bad("path", e))?;
+        let options = match options {
+            None => None,
+            Some(value) => {
+                // SAFETY: as above.
+                unsafe { Option::<t::OpenOptions>::from_napi_value(env.raw(), value.raw()) }
+                    .map_err(|e| bad("options", e))?
+            }
+        };
+        Self::new(env, path, options)
+    }
+
+    fn new(env: &Env, path: String, options: Option<t::OpenOptions>) -> Result<Self> {
+        let Some(o) = options else {
+            return Ok(Self { path, source: None, region: None, account_id: None, cache_capacity: None });
+        };
+        Ok(Self {
+            path,
+            source: root_source(env, o.key_file, o.env_var, o.passphrase, o.root_key)?,
+            region: o.region,
+            account_id: o.account_id,
+            cache_capacity: o.cache_capacity,
+        })
+    }
+}
+
+impl OpenOp for Open {
+    fn open(&self) -> core::Result<Core> {
+        let mut builder = Core::builder();
+        if let Some(source) = &self.source {
+            builder = builder.root_key(source.clone());
+        }
+        if let Some(region) = &self.region {
+            builder = builder.region(region.clone());
+        }
+        if let Some(account) = &self.account_id {
+            builder = builder.account_id(account.clone());
+        }
+        if let Some(capacity) = self.cache_capacity {
+            builder = builder.cache_capacity(capacity as usize);
+        }
+        builder.open(&self.path)
+    }
+}
+
+/// A handle on a Keystead store: a folder holding an encrypted SQLite database of KMS keys.
+///
+/// Open one handle per store and share it; it is safe to use from many async calls at once, from
+/// `worker_threads` (each thread opens its own handle on the same folder) and from several
+/// processes. Every operation has a Promise form that runs on the libuv thread pool and a
+/// `...Sync` twin. Failures are `Error`s whose `code` is the AWS KMS exception name (for example
+/// `NotFoundException`); argument mistakes are `TypeError`s. Dates are seconds since the epoch.
+#[napi]
+pub struct Keystead {
+    core: Core,
+}
+
+impl Keystead {
+    pub(crate) fn wrap(core: Core) -> Self {
+        Self { core }
+    }
+
+    fn job<O: ops_trait::Op>(&self, op: O) -> AsyncTask<Job<O>> {
+        AsyncTask::new(Job::new(&self.core, op))
+    }
+}
+
+mod ops_trait {
+    pub(crate) use crate::task::Op;
+}
+
+#[napi]
+impl Keystead {
+    /// Opens the store in folder `path`, creating the folder and a new store if needed. Runs on
+    /// the thread pool (a passphrase is stretched with scrypt, about 0.1 s).
+    ///
+    /// Root key: at most one of `keyFile`, `envVar`, `passphrase`, `rootKey`; the default is the
+    /// key file `<path>/root.key`. `region` and `accountId` name a new store's ARNs.
+    ///
+    /// Rejects with `IncorrectRootKeyException` when the root key does not open the store.
+    /// Argument mistakes are thrown synchronously as `TypeError`s.
+    #[napi(ts_args_type = "path: string, options?: OpenOptions | undefined | null", ts_return_type = "Promise<Keystead>")]
+    pub fn open(env: Env, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<AsyncTask<OpenJob<Open>>> {
+        Ok(AsyncTask::new(OpenJob::new(Open::from_js(&env, "open", path, options)?)))
+    }
+
+    /// Synchronous twin of {@link Keystead.open}.
+    #[napi(ts_args_type = "path: string, options?: OpenOptions | undefined | null")]
+    pub fn open_sync(env: Env, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Keystead> {
+        let open = Open::from_js(&env, "openSync", path, options)?;
+        open_guarded(&open).map(Self::wrap).map_err(|e| core_error(&env, &e))
+    }
+
+    /// The Region named in this store's ARNs.
+    #[napi(getter)]
+    pub fn region(&self) -> String {
+        self.core.identity().region.clone()
+    }
+
+    /// The account id named in this store's ARNs.
+    #[napi(getter)]
+    pub fn account_id(&self) -> String {
+        self.core.identity().account_id.clone()
+    }
+
+    /// The partition named in this store's ARNs (`aws`).
+    #[napi(getter)]
+    pub fn partition(&self) -> String {
+        self.core.identity().partition.clone()
+    }
+
+    /// `CreateKey`: creates a symmetric encryption key (`SYMMETRIC_DEFAULT`, `ENCRYPT_DECRYPT`)
+    /// and returns its metadata. Other key specs arrive in later versions
+    /// (`UnsupportedOperationException` until then).
+    #[napi(ts_return_type = "Promise<KeyMetadata>")]
+    pub fn create_key(&self, options: Option<t::CreateKeyOptions>) -> AsyncTask<Job<ops::CreateKey>> {
+        self.job(options.into())
+    }
+
+    /// Synchronous twin of `createKey`.
+    #[napi]
+    pub fn create_key_sync(&self, env: Env, options: Option<t::CreateKeyOptions>) -> Result<t::KeyMetadata> {
+        run_sync(&env, &self.core, ops::CreateKey::from(options))
+    }
+
+    /// `DescribeKey`: the metadata of a key given by key id, key ARN, alias name or alias ARN.
+    #[napi(ts_return_type = "Promise<KeyMetadata>")]
+    pub fn describe_key(&self, key_id: String) -> AsyncTask<Job<ops::DescribeKey>> {
+        self.job(ops::DescribeKey { key_id })
+    }
+
+    /// Synchronous twin of `describeKey`.
+    #[napi]
+    pub fn describe_key_sync(&self, env: Env, key_id: String) -> Result<t::KeyMetadata> {
+        run_sync(&env, &self.core, ops::DescribeKey { key_id })
+    }
+
+    /// `ListKeys`: one page of keys (`limit` 1–1000, default 1000).
+    #[napi(ts_return_type = "Promise<ListKeysResult>")]
+    pub fn list_keys(&self, options: Option<t::ListOptions>) -> AsyncTask<Job<ops::ListKeys>> {
+        let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
+        self.job(ops::ListKeys { limit, marker })
+    }
+
+    /// Synchronous twin of `listKeys`.
+    #[napi]
+    pub fn list_keys_sync(&self, env: Env, options: Option<t::ListOptions>) -> Result<t::ListKeysResult> {
+        let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
+        run_sync(&env, &self.core, ops::ListKeys { limit, marker })
+    }
+
+    /// `UpdateKeyDescription`: replaces the description (up to 8192 characters).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn update_key_description(&self, key_id: String, description: String) -> AsyncTask<Job<ops::UpdateKeyDescription>> {
+        self.job(ops::UpdateKeyDescription { key_id, description })
+    }
+
+    /// Synchronous twin of `updateKeyDescription`.
+    #[napi]
+    pub fn update_key_description_sync(&self, env: Env, key_id: String, description: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::UpdateKeyDescription { key_id, description })
+    }
+
+    /// `TagResource`: adds or replaces tags (at most 50 per key).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn tag_resource(&self, key_id: String, tags: Vec<t::Tag>) -> AsyncTask<Job<ops::TagResource>> {
+        self.job(ops::TagResource { key_id, tags: ops::tags(tags) })
+    }
+
+    /// Synchronous twin of `tagResource`.
+    #[napi]
+    pub fn tag_resource_sync(&self, env: Env, key_id: String, tags: Vec<t::Tag>) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::TagResource { key_id, tags: self::tags(tags) })
+    }
+
+    /// `UntagResource`: removes the tags with these keys.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn untag_resource(&self, key_id: String, tag_keys: Vec<String>) -> AsyncTask<Job<ops::UntagResource>> {
+        self.job(ops::UntagResource { key_id, tag_keys })
+    }
+
+    /// Synchronous twin of `untagResource`.
+    #[napi]
+    pub fn untag_resource_sync(&self, env: Env, key_id: String, tag_keys: Vec<String>) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::UntagResource { key_id, tag_keys })
+    }
+
+    /// `ListResourceTags`: one page of a key's tags (`limit` 1–50, default 50).
+    #[napi(ts_return_type = "Promise<ListResourceTagsResult>")]
+    pub fn list_resource_tags(&self, key_id: String, options: Option<t::ListOptions>) -> AsyncTask<Job<ops::ListResourceTags>> {
+        let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
+        self.job(ops::ListResourceTags { key_id, limit, marker })
+    }
+
+    /// Synchronous twin of `listResourceTags`.
+    #[napi]
+    pub fn list_resource_tags_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::ListOptions>,
+    ) -> Result<t::ListResourceTagsResult> {
+        let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
+        run_sync(&env, &self.core, ops::ListResourceTags { key_id, limit, marker })
+    }
+
+    /// `CreateAlias`: creates `alias/<name>` pointing at a key (key id or key ARN).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn create_alias(&self, alias_name: String, target_key_id: String) -> AsyncTask<Job<ops::SetAlias>> {
+        self.job(ops::SetAlias { alias_name, target_key_id, create: true })
+    }
+
+    /// Synchronous twin of `createAlias`.
+    #[napi]
+    pub fn create_alias_sync(&self, env: Env, alias_name: String, target_key_id: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::SetAlias { alias_name, target_key_id, create: true })
+    }
+
+    /// `UpdateAlias`: points an existing alias at another key.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn update_alias(&self, alias_name: String, target_key_id: String) -> AsyncTask<Job<ops::SetAlias>> {
+        self.job(ops::SetAlias { alias_name, target_key_id, create: false })
+    }
+
+    /// Synchronous twin of `updateAlias`.
+    #[napi]
+    pub fn update_alias_sync(&self, env: Env, alias_name: String, target_key_id: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::SetAlias { alias_name, target_key_id, create: false })
+    }
+
+    /// `DeleteAlias`: deletes an alias (the key is untouched).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_alias(&self, alias_name: String) -> AsyncTask<Job<ops::DeleteAlias>> {
+        self.job(ops::DeleteAlias { alias_name })
+    }
+
+    /// Synchronous twin of `deleteAlias`.
+    #[napi]
+    pub fn delete_alias_sync(&self, env: Env, alias_name: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::DeleteAlias { alias_name })
+    }
+
+    /// `ListAliases`: one page of aliases, all or those of `keyId` (`limit` 1–100, default 50).
+    #[napi(ts_return_type = "Promise<ListAliasesResult>")]
+    pub fn list_aliases(&self, options: Option<t::ListAliasesOptions>) -> AsyncTask<Job<ops::ListAliases>> {
+        self.job(list_aliases(options))
+    }
+
+    /// Synchronous twin of `listAliases`.
+    #[napi]
+    pub fn list_aliases_sync(&self, env: Env, options: Option<t::ListAliasesOptions>) -> Result<t::ListAliasesResult> {
+        run_sync(&env, &self.core, list_aliases(options))
+    }
+
+    /// `EnableKey`: a disabled key becomes `Enabled`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn enable_key(&self, key_id: String) -> AsyncTask<Job<ops::EnableKey>> {
+        self.job(ops::EnableKey { key_id })
+    }
+
+    /// Synchronous twin of `enableKey`.
+    #[napi]
+    pub fn enable_key_sync(&self, env: Env, key_id: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::EnableKey { key_id })
+    }
+
+    /// `DisableKey`: the key can no longer encrypt or decrypt (`DisabledException`).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn disable_key(&self, key_id: String) -> AsyncTask<Job<ops::DisableKey>> {
+        self.job(ops::DisableKey { key_id })
+    }
+
+    /// Synchronous twin of `disableKey`.
+    #[napi]
+    pub fn disable_key_sync(&self, env: Env, key_id: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::DisableKey { key_id })
+    }
+
+    /// `ScheduleKeyDeletion`: the key becomes `PendingDeletion` and is destroyed with its
+    /// materials and aliases after the waiting period (7–30 days, default 30).
+    #[napi(ts_return_type = "Promise<ScheduleKeyDeletionResult>")]
+    pub fn schedule_key_deletion(
+        &self,
+        key_id: String,
+        options: Option<t::ScheduleKeyDeletionOptions>,
+    ) -> AsyncTask<Job<ops::ScheduleKeyDeletion>> {
+        let pending_window_in_days = options.and_then(|o| o.pending_window_in_days);
+        self.job(ops::ScheduleKeyDeletion { key_id, pending_window_in_days })
+    }
+
+    /// Synchronous twin of `scheduleKeyDeletion`.
+    #[napi]
+    pub fn schedule_key_deletion_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::ScheduleKeyDeletionOptions>,
+    ) -> Result<t::ScheduleKeyDeletionResult> {
+        let pending_window_in_days = options.and_then(|o| o.pending_window_in_days);
+        run_sync(&env, &self.core, ops::ScheduleKeyDeletion { key_id, pending_window_in_days })
+    }
+
+    /// `CancelKeyDeletion`: a key pending deletion becomes `Disabled`; resolves to its ARN.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn cancel_key_deletion(&self, key_id: String) -> AsyncTask<Job<ops::CancelKeyDeletion>> {
+        self.job(ops::CancelKeyDeletion { key_id })
+    }
+
+    /// Synchronous twin of `cancelKeyDeletion`.
+    #[napi]
+    pub fn cancel_key_deletion_sync(&self, env: Env, key_id: String) -> Result<String> {
+        run_sync(&env, &self.core, ops::CancelKeyDeletion { key_id })
+    }
+
+    /// `EnableKeyRotation`: automatic rotation every `rotationPeriodInDays` (90–2560, default 365).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn enable_key_rotation(
+        &self,
+        key_id: String,
+        options: Option<t::EnableKeyRotationOptions>,
+    ) -> AsyncTask<Job<ops::EnableKeyRotation>> {
+        let rotation_period_in_days = options.and_then(|o| o.rotation_period_in_days);
+        self.job(ops::EnableKeyRotation { key_id, rotation_period_in_days })
+    }
+
+    /// Synchronous twin of `enableKeyRotation`.
+    #[napi]
+    pub fn enable_key_rotation_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::EnableKeyRotationOptions>,
+    ) -> Result<Undefined> {
+        let rotation_period_in_days = options.and_then(|o| o.rotation_period_in_days);
+        run_sync(&env, &self.core, ops::EnableKeyRotation { key_id, rotation_period_in_days })
+    }
+
+    /// `DisableKeyRotation`: turns automatic rotation off.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn disable_key_rotation(&self, key_id: String) -> AsyncTask<Job<ops::DisableKeyRotation>> {
+        self.job(ops::DisableKeyRotation { key_id })
+    }
+
+    /// Synchronous twin of `disableKeyRotation`.
+    #[napi]
+    pub fn disable_key_rotation_sync(&self, env: Env, key_id: String) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::DisableKeyRotation { key_id })
+    }
+
+    /// `GetKeyRotationStatus`: whether automatic rotation is on, its period and next date.
+    #[napi(ts_return_type = "Promise<KeyRotationStatus>")]
+    pub fn get_key_rotation_status(&self, key_id: String) -> AsyncTask<Job<ops::GetKeyRotationStatus>> {
+        self.job(ops::GetKeyRotationStatus { key_id })
+    }
+
+    /// Synchronous twin of `getKeyRotationStatus`.
+    #[napi]
+    pub fn get_key_rotation_status_sync(&self, env: Env, key_id: String) -> Result<t::KeyRotationStatus> {
+        run_sync(&env, &self.core, ops::GetKeyRotationStatus { key_id })
+    }
+
+    /// `RotateKeyOnDemand`: makes a new key material current now (at most 25 times per key);
+    /// resolves to the key ARN. Old ciphertexts still decrypt.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn rotate_key_on_demand(&self, key_id: String) -> AsyncTask<Job<ops::RotateKeyOnDemand>> {
+        self.job(ops::RotateKeyOnDemand { key_id })
+    }
+
+    /// Synchronous twin of `rotateKeyOnDemand`.
+    #[napi]
+    pub fn rotate_key_on_demand_sync(&self, env: Env, key_id: String) -> Result<String> {
+        run_sync(&env, &self.core, ops::RotateKeyOnDemand { key_id })
+    }
+
+    /// `ListKeyRotations`: completed rotations, oldest first (`limit` 1–1000, default 100).
+    #[napi(ts_return_type = "Promise<ListKeyRotationsResult>")]
+    pub fn list_key_rotations(
+        &self,
+        key_id: String,
+        options: Option<t::ListKeyRotationsOptions>,
+    ) -> AsyncTask<Job<ops::ListKeyRotations>> {
+        self.job(list_key_rotations(key_id, options))
+    }
+
+    /// Synchronous twin of `listKeyRotations`.
+    #[napi]
+    pub fn list_key_rotations_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::ListKeyRotationsOptions>,
+    ) -> Result<t::ListKeyRotationsResult> {
+        run_sync(&env, &self.core, list_key_rotations(key_id, options))
+    }
+
+    /// `Encrypt`: encrypts up to 4096 bytes under a symmetric key. The plaintext is copied into
+    /// zeroizing memory before the call is queued, so the caller may reuse its buffer at once.
+    #[napi(ts_return_type = "Promise<EncryptResult>")]
+    pub fn encrypt(&self, key_id: String, plaintext: &[u8], options: Option<t::EncryptOptions>) -> AsyncTask<Job<ops::Encrypt>> {
+        self.job(encrypt(key_id, plaintext, options))
+    }
+
+    /// Synchronous twin of `encrypt`.
+    #[napi]
+    pub fn encrypt_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        plaintext: &[u8],
+        options: Option<t::EncryptOptions>,
+    ) -> Result<t::EncryptResult> {
+        run_sync(&env, &self.core, encrypt(key_id, plaintext, options))
+    }
+
+    /// `Decrypt`: decrypts a ciphertext made by `encrypt`, `generateDataKey...` or `reEncrypt`.
+    /// Every failure of the ciphertext itself (tampering, wrong context, unknown key) is the same
+    /// `InvalidCiphertextException`.
+    #[napi(ts_return_type = "Promise<DecryptResult>")]
+    pub fn decrypt(&self, ciphertext_blob: &[u8], options: Option<t::DecryptOptions>) -> AsyncTask<Job<ops::Decrypt>> {
+        self.job(decrypt(ciphertext_blob, options))
+    }
+
+    /// Synchronous twin of `decrypt`.
+    #[napi]
+    pub fn decrypt_sync(&self, env: Env, ciphertext_blob: &[u8], options: Option<t::DecryptOptions>) -> Result<t::DecryptResult> {
+        run_sync(&env, &self.core, decrypt(ciphertext_blob, options))
+    }
+
+    /// `ReEncrypt`: decrypts and encrypts again under `destinationKeyId` without exposing the
+    /// plaintext.
+    #[napi(ts_return_type = "Promise<ReEncryptResult>")]
+    pub fn re_encrypt(
+        &self,
+        ciphertext_blob: &[u8],
+        destination_key_id: String,
+        options: Option<t::ReEncryptOptions>,
+    ) -> AsyncTask<Job<ops::ReEncrypt>> {
+        self.job(re_encrypt(ciphertext_blob, destination_key_id, options))
+    }
+
+    /// Synchronous twin of `reEncrypt`.
+    #[napi]
+    pub fn re_encrypt_sync(
+        &self,
+        env: Env,
+        ciphertext_blob: &[u8],
+        destination_key_id: String,
+        options: Option<t::ReEncryptOptions>,
+    ) -> Result<t::ReEncryptResult> {
+        run_sync(&env, &self.core, re_encrypt(ciphertext_blob, destination_key_id, options))
+    }
+
+    /// `GenerateDataKey`: a fresh data key, in the clear and encrypted under the key (envelope
+    /// encryption: encrypt your data locally with `plaintext`, store `ciphertextBlob`).
+    #[napi(ts_return_type = "Promise<GenerateDataKeyResult>")]
+    pub fn generate_data_key(
+        &self,
+        key_id: String,
+        options: Option<t::GenerateDataKeyOptions>,
+    ) -> AsyncTask<Job<ops::GenerateDataKey<true>>> {
+        self.job(ops::GenerateDataKey::new(key_id, options))
+    }
+
+    /// Synchronous twin of `generateDataKey`.
+    #[napi]
+    pub fn generate_data_key_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::GenerateDataKeyOptions>,
+    ) -> Result<t::GenerateDataKeyResult> {
+        run_sync(&env, &self.core, ops::GenerateDataKey::<true>::new(key_id, options))
+    }
+
+    /// `GenerateDataKeyWithoutPlaintext`: like `generateDataKey`, the encrypted copy only.
+    #[napi(ts_return_type = "Promise<GenerateDataKeyWithoutPlaintextResult>")]
+    pub fn generate_data_key_without_plaintext(
+        &self,
+        key_id: String,
+        options: Option<t::GenerateDataKeyOptions>,
+    ) -> AsyncTask<Job<ops::GenerateDataKey<false>>> {
+        self.job(ops::GenerateDataKey::new(key_id, options))
+    }
+
+    /// Synchronous twin of `generateDataKeyWithoutPlaintext`.
+    #[napi]
+    pub fn generate_data_key_without_plaintext_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::GenerateDataKeyOptions>,
+    ) -> Result<t::GenerateDataKeyWithoutPlaintextResult> {
+        run_sync(&env, &self.core, ops::GenerateDataKey::<false>::new(key_id, options))
+    }
+
+    /// `GenerateRandom`: 1–1024 cryptographically secure random bytes.
+    #[napi(ts_return_type = "Promise<GenerateRandomResult>")]
+    pub fn generate_random(&self, number_of_bytes: u32) -> AsyncTask<Job<ops::GenerateRandom>> {
+        self.job(ops::GenerateRandom { number_of_bytes })
+    }
+
+    /// Synchronous twin of `generateRandom`.
+    #[napi]
+    pub fn generate_random_sync(&self, env: Env, number_of_bytes: u32) -> Result<t::GenerateRandomResult> {
+        run_sync(&env, &self.core, ops::GenerateRandom { number_of_bytes })
+    }
+
+    /// Replaces the store's root key (Keystead only): every key material is re-sealed under the
+    /// new root key in one transaction. Give exactly one source; `{}` means a new random key
+    /// file at the default path. Other handles and processes must reopen the store.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn rotate_root_key(&self, env: Env, options: t::RootKeyOptions) -> Result<AsyncTask<Job<ops::RotateRootKey>>> {
+        let source = rotate_source(&env, options)?;
+        Ok(self.job(ops::RotateRootKey { source }))
+    }
+
+    /// Synchronous twin of `rotateRootKey`.
+    #[napi]
+    pub fn rotate_root_key_sync(&self, env: Env, options: t::RootKeyOptions) -> Result<Undefined> {
+        let source = rotate_source(&env, options)?;
+        run_sync(&env, &self.core, ops::RotateRootKey { source })
+    }
+
+    /// Destroys keys whose deletion date has passed and performs due automatic rotations now
+    /// (every operation also does this when something is due).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn sweep(&self) -> AsyncTask<Job<ops::Sweep>> {
+        self.job(ops::Sweep)
+    }
+
+    /// Synchronous twin of `sweep`.
+    #[napi]
+    pub fn sweep_sync(&self, env: Env) -> Result<Undefined> {
+        run_sync(&env, &self.core, ops::Sweep)
+    }
+}
+
+fn rotate_source(env: &Env, o: t::RootKeyOptions) -> Result<RootKeySource> {
+    Ok(root_source(env, o.key_file, o.env_var, o.passphrase, o.root_key)?.unwrap_or_default())
+}
+
+fn list_aliases(options: Option<t::ListAliasesOptions>) -> ops::ListAliases {
+    let (key_id, limit, marker) = options.map_or((None, None, None), |o| (o.key_id, o.limit, o.marker));
+    ops::ListAliases { key_id, limit, marker }
+}
+
+fn list_key_rotations(key_id: String, options: Option<t::ListKeyRotationsOptions>) -> ops::ListKeyRotations {
+    let (include_key_material, limit, marker) =
+        options.map_or((None, None, None), |o| (o.include_key_material, o.limit, o.marker));
+    ops::ListKeyRotations { key_id, include_key_material, limit, marker }
+}
+
+fn encrypt(key_id: String, plaintext: &[u8], options: Option<t::EncryptOptions>) -> ops::Encrypt {
+    let (context, algorithm) = options.map_or((None, None), |o| (t::context(o.encryption_context), o.encryption_algorithm));
+    ops::Encrypt { key_id, plaintext: SecretBytes::copy_from(plaintext), context, algorithm }
+}
+
+fn decrypt(ciphertext: &[u8], options: Option<t::DecryptOptions>) -> ops::Decrypt {
+    let (context, key_id, algorithm) =
+        options.map_or((None, None, None), |o| (t::context(o.encryption_context), o.key_id, o.encryption_algorithm));
+    ops::Decrypt { ciphertext: ciphertext.to_vec(), context, key_id, algorithm }
+}
+
+fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::ReEncryptOptions>) -> ops::ReEncrypt {
+    let mut op = ops::ReEncrypt {
+        ciphertext: ciphertext.to_vec(),
+        destination_key_id,
+        source_context: None,
+        source_key_id: None,
+        destination_context: None,
+        source_algorithm: None,
+        destination_algorithm: None,
+    };
+    if let Some(o) = options {
+        op.source_context = t::context(o.source_encryption_context);
+        op.source_key_id = o.source_key_id;
+        op.destination_context = t::context(o.destination_encryption_context);
+        op.source_algorithm = o.source_encryption_algorithm;
+        op.destination_algorithm = o.destination_encryption_algorithm;
+    }
+    op
+}

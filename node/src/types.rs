@@ -1,0 +1,446 @@
+//! The plain objects that cross the boundary: option objects in, result objects out.
+//!
+//! Field names are AWS's, in camelCase. Dates are numbers of **seconds since the epoch**
+//! (fractional, millisecond precision), as the AWS CLI and the KMS JSON protocol print them;
+//! `new Date(seconds * 1000)` turns one into a `Date`. Enum values are AWS's strings.
+
+use std::collections::HashMap;
+
+use keystead_core as core;
+use napi::bindgen_prelude::{Buffer, Either, Uint8Array};
+use napi_derive::napi;
+
+/// Seconds since the epoch, from the core's milliseconds.
+pub(crate) fn seconds(ms: i64) -> f64 {
+    // Millisecond timestamps of real dates fit in f64 exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let ms = ms as f64;
+    ms / 1000.0
+}
+
+/// An encryption context as JS gives it, made canonical (sorted) for the core.
+pub(crate) fn context(map: Option<HashMap<String, String>>) -> Option<core::EncryptionContext> {
+    map.map(|m| m.into_iter().collect())
+}
+
+/// Where the root key of a store comes from. Give at most one; with none, the key file
+/// `<store folder>/root.key` is used (created with mode 0600 for a new store).
+#[napi(object)]
+pub struct RootKeyOptions {
+    /// Path of a 32-byte key file (created if the store is new).
+    pub key_file: Option<String>,
+    /// Name of an environment variable holding the base64 of 32 bytes (e.g. `KEYSTEAD_ROOT_KEY`).
+    pub env_var: Option<String>,
+    /// A passphrase, stretched with scrypt (N = 2^15, r = 8, p = 1).
+    pub passphrase: Option<Either<String, Uint8Array>>,
+    /// The 32 root key bytes themselves.
+    pub root_key: Option<Uint8Array>,
+}
+
+/// Options of `Keystead.open`.
+#[napi(object)]
+pub struct OpenOptions {
+    /// Path of a 32-byte key file (default `<store folder>/root.key`).
+    pub key_file: Option<String>,
+    /// Name of an environment variable holding the base64 of 32 bytes.
+    pub env_var: Option<String>,
+    /// A passphrase, stretched with scrypt (N = 2^15, r = 8, p = 1).
+    pub passphrase: Option<Either<String, Uint8Array>>,
+    /// The 32 root key bytes themselves.
+    pub root_key: Option<Uint8Array>,
+    /// The Region named in ARNs of a new store (default `us-east-1`; ignored for an existing store).
+    pub region: Option<String>,
+    /// The 12-digit account id named in ARNs of a new store (default `111122223333`).
+    pub account_id: Option<String>,
+    /// How many decrypted key materials to keep in memory (default 4096; 0 disables the cache).
+    pub cache_capacity: Option<u32>,
+}
+
+/// A resource tag.
+#[napi(object)]
+pub struct Tag {
+    /// The tag key (1–128 characters).
+    pub tag_key: String,
+    /// The tag value (0–256 characters).
+    pub tag_value: String,
+}
+
+impl From<core::Tag> for Tag {
+    fn from(t: core::Tag) -> Self {
+        Self { tag_key: t.tag_key, tag_value: t.tag_value }
+    }
+}
+
+/// Options of `createKey`.
+#[napi(object)]
+pub struct CreateKeyOptions {
+    /// `KeySpec` (default `SYMMETRIC_DEFAULT`).
+    pub key_spec: Option<String>,
+    /// `KeyUsage` (default `ENCRYPT_DECRYPT`).
+    pub key_usage: Option<String>,
+    /// A description (up to 8192 characters).
+    pub description: Option<String>,
+    /// `Origin` (default `AWS_KMS`).
+    pub origin: Option<String>,
+    /// Tags to attach (up to 50).
+    pub tags: Option<Vec<Tag>>,
+    /// Whether the key is a multi-Region primary key (default false).
+    pub multi_region: Option<bool>,
+}
+
+/// Pagination options of the `list...` operations.
+#[napi(object)]
+pub struct ListOptions {
+    /// Most items to return (each operation documents its range and default).
+    pub limit: Option<u32>,
+    /// `nextMarker` of the previous page.
+    pub marker: Option<String>,
+}
+
+/// Options of `listAliases`.
+#[napi(object)]
+pub struct ListAliasesOptions {
+    /// Only the aliases of this key (key id or key ARN).
+    pub key_id: Option<String>,
+    /// Most aliases to return (1–100, default 50).
+    pub limit: Option<u32>,
+    /// `nextMarker` of the previous page.
+    pub marker: Option<String>,
+}
+
+/// Options of `listKeyRotations`.
+#[napi(object)]
+pub struct ListKeyRotationsOptions {
+    /// `ALL_KEY_MATERIAL` or `ROTATIONS_ONLY` (default).
+    pub include_key_material: Option<String>,
+    /// Most rotations to return (1–1000, default 100).
+    pub limit: Option<u32>,
+    /// `nextMarker` of the previous page.
+    pub marker: Option<String>,
+}
+
+/// Options of `scheduleKeyDeletion`.
+#[napi(object)]
+pub struct ScheduleKeyDeletionOptions {
+    /// Waiting period, 7–30 days (default 30).
+    pub pending_window_in_days: Option<u32>,
+}
+
+/// Options of `enableKeyRotation`.
+#[napi(object)]
+pub struct EnableKeyRotationOptions {
+    /// Days between automatic rotations, 90–2560 (default 365).
+    pub rotation_period_in_days: Option<u32>,
+}
+
+/// Options of `encrypt`.
+#[napi(object)]
+pub struct EncryptOptions {
+    /// The encryption context: string pairs bound to the ciphertext (needed again to decrypt).
+    pub encryption_context: Option<HashMap<String, String>>,
+    /// `SYMMETRIC_DEFAULT` (the default and the only value for symmetric keys).
+    pub encryption_algorithm: Option<String>,
+}
+
+/// Options of `decrypt`.
+#[napi(object)]
+pub struct DecryptOptions {
+    /// The encryption context given to `encrypt`.
+    pub encryption_context: Option<HashMap<String, String>>,
+    /// The key expected to have encrypted the ciphertext (any identifier form); a mismatch is
+    /// `IncorrectKeyException`.
+    pub key_id: Option<String>,
+    /// `SYMMETRIC_DEFAULT`.
+    pub encryption_algorithm: Option<String>,
+}
+
+/// Options of `reEncrypt`.
+#[napi(object)]
+pub struct ReEncryptOptions {
+    /// The encryption context the ciphertext was made with.
+    pub source_encryption_context: Option<HashMap<String, String>>,
+    /// The key expected to have encrypted the ciphertext.
+    pub source_key_id: Option<String>,
+    /// The encryption context of the new ciphertext.
+    pub destination_encryption_context: Option<HashMap<String, String>>,
+    /// `SYMMETRIC_DEFAULT`.
+    pub source_encryption_algorithm: Option<String>,
+    /// `SYMMETRIC_DEFAULT`.
+    pub destination_encryption_algorithm: Option<String>,
+}
+
+/// Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. Give `keySpec` or
+/// `numberOfBytes`, not both; with neither, `keySpec` is `AES_256`.
+#[napi(object)]
+pub struct GenerateDataKeyOptions {
+    /// The encryption context bound to the encrypted data key.
+    pub encryption_context: Option<HashMap<String, String>>,
+    /// `AES_256` or `AES_128`.
+    pub key_spec: Option<String>,
+    /// Length of the data key in bytes (1–1024).
+    pub number_of_bytes: Option<u32>,
+}
+
+/// AWS's `KeyMetadata`. Dates are seconds since the epoch.
+#[napi(object)]
+pub struct KeyMetadata {
+    /// `AWSAccountId`.
+    pub aws_account_id: String,
+    /// The key id (a UUID).
+    pub key_id: String,
+    /// The key ARN.
+    pub arn: String,
+    /// Creation date (seconds since the epoch).
+    pub creation_date: f64,
+    /// True exactly when `keyState` is `Enabled`.
+    pub enabled: bool,
+    /// The description (empty if none).
+    pub description: String,
+    /// The key usage, e.g. `ENCRYPT_DECRYPT`.
+    pub key_usage: String,
+    /// The key state, e.g. `Enabled`, `Disabled`, `PendingDeletion`.
+    pub key_state: String,
+    /// When a key pending deletion is destroyed (seconds since the epoch).
+    pub deletion_date: Option<f64>,
+    /// When imported material expires (seconds since the epoch).
+    pub valid_to: Option<f64>,
+    /// Origin of the material, e.g. `AWS_KMS`.
+    pub origin: String,
+    /// `KEY_MATERIAL_EXPIRES` or `KEY_MATERIAL_DOES_NOT_EXPIRE` (imported keys only).
+    pub expiration_model: Option<String>,
+    /// `AWS` or `CUSTOMER`.
+    pub key_manager: String,
+    /// Deprecated twin of `keySpec`.
+    pub customer_master_key_spec: String,
+    /// The key spec, e.g. `SYMMETRIC_DEFAULT`.
+    pub key_spec: String,
+    /// Encryption algorithms the key supports.
+    pub encryption_algorithms: Option<Vec<String>>,
+    /// Signing algorithms the key supports.
+    pub signing_algorithms: Option<Vec<String>>,
+    /// MAC algorithms the key supports.
+    pub mac_algorithms: Option<Vec<String>>,
+    /// Key agreement algorithms the key supports.
+    pub key_agreement_algorithms: Option<Vec<String>>,
+    /// Whether the key is multi-Region.
+    pub multi_region: bool,
+    /// Id of the current key material.
+    pub current_key_material_id: Option<String>,
+}
+
+fn names<T: std::fmt::Display>(values: Option<Vec<T>>) -> Option<Vec<String>> {
+    values.map(|v| v.iter().map(ToString::to_string).collect())
+}
+
+impl From<core::KeyMetadata> for KeyMetadata {
+    fn from(m: core::KeyMetadata) -> Self {
+        Self {
+            aws_account_id: m.aws_account_id,
+            key_id: m.key_id,
+            arn: m.arn,
+            creation_date: seconds(m.creation_date),
+            enabled: m.enabled,
+            description: m.description,
+            key_usage: m.key_usage.to_string(),
+            key_state: m.key_state.to_string(),
+            deletion_date: m.deletion_date.map(seconds),
+            valid_to: m.valid_to.map(seconds),
+            origin: m.origin.to_string(),
+            expiration_model: m.expiration_model.map(|e| e.to_string()),
+            key_manager: m.key_manager.to_string(),
+            customer_master_key_spec: m.customer_master_key_spec.to_string(),
+            key_spec: m.key_spec.to_string(),
+            encryption_algorithms: names(m.encryption_algorithms),
+            signing_algorithms: names(m.signing_algorithms),
+            mac_algorithms: names(m.mac_algorithms),
+            key_agreement_algorithms: names(m.key_agreement_algorithms),
+            multi_region: m.multi_region,
+            current_key_material_id: m.current_key_material_id,
+        }
+    }
+}
+
+/// One key in `listKeys`.
+#[napi(object)]
+pub struct KeyListEntry {
+    /// The key id.
+    pub key_id: String,
+    /// The key ARN.
+    pub key_arn: String,
+}
+
+/// A page of `listKeys`.
+#[napi(object)]
+pub struct ListKeysResult {
+    /// The keys of this page.
+    pub keys: Vec<KeyListEntry>,
+    /// Pass as `marker` to get the next page; absent on the last page.
+    pub next_marker: Option<String>,
+    /// True when there are more pages.
+    pub truncated: bool,
+}
+
+/// One alias in `listAliases`.
+#[napi(object)]
+pub struct AliasListEntry {
+    /// The alias name, `alias/...`.
+    pub alias_name: String,
+    /// The alias ARN.
+    pub alias_arn: String,
+    /// The id of the key the alias points to.
+    pub target_key_id: String,
+    /// Creation date (seconds since the epoch).
+    pub creation_date: f64,
+    /// Last update (seconds since the epoch).
+    pub last_updated_date: f64,
+}
+
+/// A page of `listAliases`.
+#[napi(object)]
+pub struct ListAliasesResult {
+    /// The aliases of this page.
+    pub aliases: Vec<AliasListEntry>,
+    /// Pass as `marker` to get the next page; absent on the last page.
+    pub next_marker: Option<String>,
+    /// True when there are more pages.
+    pub truncated: bool,
+}
+
+/// A page of `listResourceTags`.
+#[napi(object)]
+pub struct ListResourceTagsResult {
+    /// The tags of this page.
+    pub tags: Vec<Tag>,
+    /// Pass as `marker` to get the next page; absent on the last page.
+    pub next_marker: Option<String>,
+    /// True when there are more pages.
+    pub truncated: bool,
+}
+
+/// One entry of `listKeyRotations`.
+#[napi(object)]
+pub struct RotationsListEntry {
+    /// The key id.
+    pub key_id: String,
+    /// The key material id.
+    pub key_material_id: String,
+    /// e.g. `CURRENT`, `NON_CURRENT`.
+    pub key_material_state: String,
+    /// When the rotation happened (seconds since the epoch).
+    pub rotation_date: Option<f64>,
+    /// `AUTOMATIC` or `ON_DEMAND`.
+    pub rotation_type: Option<String>,
+}
+
+/// A page of `listKeyRotations`.
+#[napi(object)]
+pub struct ListKeyRotationsResult {
+    /// The rotations of this page.
+    pub rotations: Vec<RotationsListEntry>,
+    /// Pass as `marker` to get the next page; absent on the last page.
+    pub next_marker: Option<String>,
+    /// True when there are more pages.
+    pub truncated: bool,
+}
+
+/// Result of `scheduleKeyDeletion`.
+#[napi(object)]
+pub struct ScheduleKeyDeletionResult {
+    /// The key ARN.
+    pub key_id: String,
+    /// When the key will be destroyed (seconds since the epoch).
+    pub deletion_date: f64,
+    /// `PendingDeletion`.
+    pub key_state: String,
+    /// The waiting period in days.
+    pub pending_window_in_days: u32,
+}
+
+/// Result of `getKeyRotationStatus`.
+#[napi(object)]
+pub struct KeyRotationStatus {
+    /// Whether automatic rotation is on.
+    pub key_rotation_enabled: bool,
+    /// The key ARN.
+    pub key_id: String,
+    /// Days between automatic rotations.
+    pub rotation_period_in_days: Option<u32>,
+    /// Next automatic rotation (seconds since the epoch).
+    pub next_rotation_date: Option<f64>,
+    /// Start of an on-demand rotation in progress (seconds since the epoch).
+    pub on_demand_rotation_start_date: Option<f64>,
+}
+
+/// Result of `encrypt`.
+#[napi(object)]
+pub struct EncryptResult {
+    /// The ciphertext (self-describing: names the key and material version).
+    pub ciphertext_blob: Buffer,
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The algorithm used.
+    pub encryption_algorithm: String,
+}
+
+/// Result of `decrypt`.
+#[napi(object)]
+pub struct DecryptResult {
+    /// The ARN of the key that decrypted.
+    pub key_id: String,
+    /// The plaintext.
+    pub plaintext: Buffer,
+    /// The algorithm used.
+    pub encryption_algorithm: String,
+    /// The key material that decrypted.
+    pub key_material_id: String,
+}
+
+/// Result of `reEncrypt`.
+#[napi(object)]
+pub struct ReEncryptResult {
+    /// The new ciphertext.
+    pub ciphertext_blob: Buffer,
+    /// The ARN of the key that decrypted.
+    pub source_key_id: String,
+    /// The ARN of the key that encrypted.
+    pub key_id: String,
+    /// Algorithm of the source ciphertext.
+    pub source_encryption_algorithm: String,
+    /// Algorithm of the new ciphertext.
+    pub destination_encryption_algorithm: String,
+    /// Material that decrypted.
+    pub source_key_material_id: String,
+    /// Material that encrypted.
+    pub destination_key_material_id: String,
+}
+
+/// Result of `generateDataKey`.
+#[napi(object)]
+pub struct GenerateDataKeyResult {
+    /// The data key encrypted under the KMS key (store it next to your data).
+    pub ciphertext_blob: Buffer,
+    /// The data key in the clear (use it, then overwrite it with `fill(0)`).
+    pub plaintext: Buffer,
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The key material used.
+    pub key_material_id: String,
+}
+
+/// Result of `generateDataKeyWithoutPlaintext`.
+#[napi(object)]
+pub struct GenerateDataKeyWithoutPlaintextResult {
+    /// The data key encrypted under the KMS key.
+    pub ciphertext_blob: Buffer,
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The key material used.
+    pub key_material_id: String,
+}
+
+/// Result of `generateRandom`.
+#[napi(object)]
+pub struct GenerateRandomResult {
+    /// The random bytes.
+    pub plaintext: Buffer,
+}
