@@ -169,8 +169,8 @@ pub struct ReEncryptOptions {
     pub destination_encryption_algorithm: Option<String>,
 }
 
-/// Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. Give `keySpec` or
-/// `numberOfBytes`, not both; with neither, `keySpec` is `AES_256`.
+/// Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. As in AWS, exactly one of
+/// `keySpec` and `numberOfBytes` is required (`ValidationException` otherwise).
 #[napi(object)]
 pub struct GenerateDataKeyOptions {
     /// The encryption context bound to the encrypted data key.
