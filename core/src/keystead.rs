@@ -346,13 +346,16 @@ impl Keystead {
     }
 
     /// The decrypted material `version` of `key_id`, from the cache or the store.
-    pub(crate) fn material(&self, txn: &mut dyn Txn, key_id: &str, version: u32) -> Result<Arc<SecretBytes>> {
+    pub(crate) fn material(&self, txn: &mut dyn Txn, key_id: &str, version: u32) -> Result<Arc<CachedMaterial>> {
         if let Some(hit) = self.inner.cache.get(key_id, version) {
             return Ok(hit);
         }
         let record = txn.material(key_id, version)?.ok_or_else(Error::invalid_ciphertext)?;
         let root = self.inner.root.read().map_err(|_| Error::internal("root key lock poisoned"))?;
-        let material = Arc::new(root.open_material(key_id, version, &record.sealed)?);
+        let material = Arc::new(CachedMaterial {
+            secret: root.open_material(key_id, version, &record.sealed)?,
+            material_id: record.material_id,
+        });
         drop(root);
         self.inner.cache.insert(key_id, version, Arc::clone(&material));
         Ok(material)
@@ -418,32 +421,46 @@ impl Keystead {
     /// Destroys expired keys and performs due rotations now.
     pub fn sweep(&self) -> Result<()> {
         let now = self.now();
-        let destroyed = self.write(|txn| {
-            let mut destroyed = Vec::new();
-            for key_id in txn.keys_due(now)? {
-                let Some(mut key) = txn.key(&key_id)? else { continue };
-                match key.state {
-                    KeyState::PendingDeletion if key.deletion_ms.is_some_and(|at| at <= now) => {
-                        txn.delete_key(&key_id)?;
+        // Look first, write only when something is due: opening a store and most sweeps then
+        // take no write lock and change no file.
+        let due = self.read(|txn| Ok(!txn.keys_due(now)?.is_empty()))?;
+        let destroyed = if !due {
+            Vec::new()
+        } else {
+            self.write(|txn| {
+                let mut destroyed = Vec::new();
+                for key_id in txn.keys_due(now)? {
+                    let Some(mut key) = txn.key(&key_id)? else { continue };
+                    if key.state != KeyState::PendingDeletion && key.material_expiry_ms().is_some_and(|at| at <= now) {
+                        // Imported material expired (AWS's DeleteExpiredKeyMaterial event).
+                        self.drop_imported_material(txn, &mut key)?;
+                        self.save_key(txn, &key)?;
                         destroyed.push(key_id);
+                        continue;
                     }
-                    KeyState::Enabled => {
-                        if let Some(schedule) = key.rotation.clone() {
-                            if schedule.next_rotation_ms <= now {
-                                self.add_material(txn, &mut key, Some(RotationType::Automatic))?;
-                                key.rotation = Some(crate::keys::record::RotationSchedule {
-                                    period_days: schedule.period_days,
-                                    next_rotation_ms: now + i64::from(schedule.period_days) * crate::clock::DAY_MS,
-                                });
-                                self.save_key(txn, &key)?;
+                    match key.state {
+                        KeyState::PendingDeletion if key.deletion_ms.is_some_and(|at| at <= now) => {
+                            txn.delete_key(&key_id)?;
+                            destroyed.push(key_id);
+                        }
+                        KeyState::Enabled => {
+                            if let Some(schedule) = key.rotation.clone() {
+                                if schedule.next_rotation_ms <= now {
+                                    self.add_material(txn, &mut key, Some(RotationType::Automatic))?;
+                                    key.rotation = Some(crate::keys::record::RotationSchedule {
+                                        period_days: schedule.period_days,
+                                        next_rotation_ms: now + i64::from(schedule.period_days) * crate::clock::DAY_MS,
+                                    });
+                                    self.save_key(txn, &key)?;
+                                }
                             }
                         }
+                        _ => {}
                     }
-                    _ => {}
                 }
-            }
-            Ok(destroyed)
-        })?;
+                Ok(destroyed)
+            })?
+        };
         for key_id in &destroyed {
             self.inner.cache.evict_key(key_id);
         }
@@ -477,8 +494,8 @@ impl Keystead {
                 Some(kdf) => txn.put_setting(SETTING_KDF, kdf)?,
                 None => {
                     if txn.setting(SETTING_KDF)?.is_some() {
-                        // Switching away from a passphrase: an empty KDF record is not allowed,
-                        // so the setting is overwritten with a marker the opener rejects.
+                        // The opener tells a passphrase store by its KDF record, which a
+                        // transaction cannot remove through the Storage trait; refuse instead.
                         return Err(Error::unsupported(
                             "A passphrase-protected store can only rotate to a new passphrase",
                         ));
@@ -507,6 +524,20 @@ impl Keystead {
     }
 }
 
+/// A decrypted key material with its `KeyMaterialId`.
+pub(crate) struct CachedMaterial {
+    secret: SecretBytes,
+    /// AWS's `KeyMaterialId` of this material.
+    pub(crate) material_id: String,
+}
+
+impl CachedMaterial {
+    /// The material's bytes.
+    pub(crate) fn expose(&self) -> &[u8] {
+        self.secret.expose()
+    }
+}
+
 /// A bounded cache of decrypted materials. Entries are immutable (a material never changes
 /// once written), so the cache cannot serve stale material: key state, deletion and the
 /// current version are read from the store on every call. Evicted entries are zeroized when
@@ -518,7 +549,7 @@ pub(crate) struct MaterialCache {
 
 #[derive(Default)]
 struct CacheEntries {
-    map: HashMap<(String, u32), Arc<SecretBytes>>,
+    map: HashMap<(String, u32), Arc<CachedMaterial>>,
     order: VecDeque<(String, u32)>,
 }
 
@@ -527,12 +558,12 @@ impl MaterialCache {
         Self { capacity, entries: Mutex::new(CacheEntries::default()) }
     }
 
-    fn get(&self, key_id: &str, version: u32) -> Option<Arc<SecretBytes>> {
+    fn get(&self, key_id: &str, version: u32) -> Option<Arc<CachedMaterial>> {
         let entries = self.entries.lock().ok()?;
         entries.map.get(&(key_id.to_owned(), version)).cloned()
     }
 
-    fn insert(&self, key_id: &str, version: u32, material: Arc<SecretBytes>) {
+    fn insert(&self, key_id: &str, version: u32, material: Arc<CachedMaterial>) {
         if self.capacity == 0 {
             return;
         }

@@ -60,6 +60,7 @@ pub use crypto::symmetric::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use keys::id::StoreIdentity;
+pub use keys::import::{GetParametersForImportResponse, ImportKeyMaterialRequest, ImportedKeyMaterialResponse};
 pub use keys::lifecycle::CreateKeyRequest;
 pub use keys::metadata::{
     AliasListEntry, KeyListEntry, KeyMetadata, KeyRotationStatus, Page, RotationsListEntry,
@@ -68,7 +69,7 @@ pub use keys::metadata::{
 pub use keys::spec::{
     DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, IncludeKeyMaterial, KeyAgreementAlgorithm,
     KeyManager, KeyMaterialState, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, RotationType,
-    SigningAlgorithm,
+    SigningAlgorithm, WrappingAlgorithm, WrappingKeySpec,
 };
 pub use keystead::{
     Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_ACCOUNT_ID, DEFAULT_CACHE_CAPACITY, DEFAULT_REGION,

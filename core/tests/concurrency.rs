@@ -53,10 +53,7 @@ impl Rng {
 }
 
 fn new_key(store: &Keystead, description: &str) -> String {
-    store
-        .create_key(CreateKeyRequest { description: Some(description.into()), ..Default::default() })
-        .unwrap()
-        .key_id
+    store.create_key(CreateKeyRequest { description: Some(description.into()), ..Default::default() }).unwrap().key_id
 }
 
 fn encrypt(store: &Keystead, key_id: &str, plaintext: &[u8]) -> keystead_core::Result<Vec<u8>> {
@@ -146,7 +143,11 @@ fn sixteen_threads_share_one_handle() {
                             let blob = encrypt(&store, &rotated[k], &plaintext)
                                 .unwrap_or_else(|e| panic!("thread {t}: unexpected Encrypt error {e}"));
                             let version = version_of(&blob);
-                            assert!(version >= seen[k], "thread {t}: key material went back from {} to {version}", seen[k]);
+                            assert!(
+                                version >= seen[k],
+                                "thread {t}: key material went back from {} to {version}",
+                                seen[k]
+                            );
                             assert!(
                                 version > must_exceed[k] || must_exceed[k] == 0,
                                 "thread {t}: Encrypt after this thread's own rotation used old material {version}"
@@ -333,7 +334,11 @@ impl Worker {
     fn err(&mut self, command: &str, kind: &str) {
         self.send(command);
         let reply = self.recv();
-        assert!(reply.starts_with(&format!("ERR {kind} ")), "worker {}: {command} -> {reply}, expected {kind}", self.name);
+        assert!(
+            reply.starts_with(&format!("ERR {kind} ")),
+            "worker {}: {command} -> {reply}, expected {kind}",
+            self.name
+        );
     }
 
     fn finish(mut self) {
@@ -349,9 +354,8 @@ fn four_processes_share_one_store() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("store");
     drop(Keystead::open(&dir).unwrap());
-    let mut w: Vec<Worker> = (0..4)
-        .map(|i| Worker::spawn("process_worker_entry", WORKER_DIR_ENV, &dir, &format!("P{i}")))
-        .collect();
+    let mut w: Vec<Worker> =
+        (0..4).map(|i| Worker::spawn("process_worker_entry", WORKER_DIR_ENV, &dir, &format!("P{i}"))).collect();
     for worker in &mut w {
         assert_eq!(worker.recv(), "READY");
     }

@@ -71,19 +71,51 @@ impl Rng {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Op {
     /// CreateKey with a unique description; the key id is known only once acknowledged.
-    Create { description: String, key_id: Option<String> },
-    Alias { name: String, key_id: String },
-    Realias { name: String, key_id: String },
-    Describe { key_id: String, text: String },
-    Tag { key_id: String, tag: String, value: String },
-    Disable { key_id: String },
-    Enable { key_id: String },
-    RotationOn { key_id: String },
-    Rotate { key_id: String },
-    Schedule { key_id: String },
-    Cancel { key_id: String },
+    Create {
+        description: String,
+        key_id: Option<String>,
+    },
+    Alias {
+        name: String,
+        key_id: String,
+    },
+    Realias {
+        name: String,
+        key_id: String,
+    },
+    Describe {
+        key_id: String,
+        text: String,
+    },
+    Tag {
+        key_id: String,
+        tag: String,
+        value: String,
+    },
+    Disable {
+        key_id: String,
+    },
+    Enable {
+        key_id: String,
+    },
+    RotationOn {
+        key_id: String,
+    },
+    Rotate {
+        key_id: String,
+    },
+    Schedule {
+        key_id: String,
+    },
+    Cancel {
+        key_id: String,
+    },
     /// Encrypt; the blob is known only once acknowledged.
-    Encrypt { key_id: String, plaintext: String, blob: Option<String> },
+    Encrypt {
+        key_id: String,
+        plaintext: String,
+        blob: Option<String>,
+    },
 }
 
 impl Op {
@@ -395,13 +427,11 @@ fn child_worker_entry() {
             Op::Cancel { key_id } => store.cancel_key_deletion(key_id).map(|_| op.clone()),
             Op::Encrypt { key_id, plaintext, .. } => {
                 let bytes = B64.decode(plaintext).unwrap();
-                store
-                    .encrypt(EncryptRequest { key_id, plaintext: &bytes, ..Default::default() })
-                    .map(|r| Op::Encrypt {
-                        key_id: key_id.clone(),
-                        plaintext: plaintext.clone(),
-                        blob: Some(B64.encode(r.ciphertext_blob)),
-                    })
+                store.encrypt(EncryptRequest { key_id, plaintext: &bytes, ..Default::default() }).map(|r| Op::Encrypt {
+                    key_id: key_id.clone(),
+                    plaintext: plaintext.clone(),
+                    blob: Some(B64.encode(r.ciphertext_blob)),
+                })
             }
         };
         match result {
@@ -557,7 +587,8 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
 
         // Reopen and compare.
         sqlite_integrity_check(&dir);
-        let store = Keystead::open(&dir).unwrap_or_else(|e| panic!("run {run}: the store does not open after a kill: {e}"));
+        let store =
+            Keystead::open(&dir).unwrap_or_else(|e| panic!("run {run}: the store does not open after a kill: {e}"));
         let observed = observe(&store);
         if observed != model.as_observed() {
             let op = in_flight
@@ -635,7 +666,10 @@ fn half_created_store(root_key: &[u8], with_schema: bool) -> (tempfile::TempDir,
     if with_schema {
         // `SqliteStorage::open(.., true)` commits the schema (tables + user_version) in its own
         // transaction; `finish_new` writes the settings in a second one.
-        drop(keystead_core::store::sqlite::SqliteStorage::open(&dir.join(keystead_core::DATABASE_FILE_NAME), true).unwrap());
+        drop(
+            keystead_core::store::sqlite::SqliteStorage::open(&dir.join(keystead_core::DATABASE_FILE_NAME), true)
+                .unwrap(),
+        );
     }
     (temp, dir)
 }

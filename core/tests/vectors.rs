@@ -122,10 +122,7 @@ fn to_hex(bytes: &[u8]) -> String {
 
 fn from_hex(text: &str) -> Vec<u8> {
     assert!(text.len().is_multiple_of(2), "odd-length hex {text:?}");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit"))
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit")).collect()
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -136,8 +133,7 @@ fn canonical_hex(pairs: &Pairs) -> String {
     to_hex(&canonical_context(&pairs.to_context()).expect("canonical context"))
 }
 
-const GENERATED_BY: &str =
-    "KEYSTEAD_REGENERATE_VECTORS=1 cargo test -p keystead-core --test vectors (see README.md)";
+const GENERATED_BY: &str = "KEYSTEAD_REGENERATE_VECTORS=1 cargo test -p keystead-core --test vectors (see README.md)";
 
 // ---------------------------------------------------------------------------------------------
 // Generation (only with KEYSTEAD_REGENERATE_VECTORS=1)
@@ -262,7 +258,11 @@ fn generate_blob_file() -> BlobFile {
 fn generate_context_file() -> ContextFile {
     let case = |description: &str, pairs: &[(&str, &str)]| {
         let pairs = Pairs::of(pairs);
-        ContextCase { description: description.into(), canonical_context: canonical_hex(&pairs), encryption_context: pairs }
+        ContextCase {
+            description: description.into(),
+            canonical_context: canonical_hex(&pairs),
+            encryption_context: pairs,
+        }
     };
     let cases = vec![
         case("empty map", &[]),
@@ -325,9 +325,8 @@ fn symmetric_blob_vectors() {
         let context = case.encryption_context.to_context();
         let canonical = canonical_context(&context).expect("canonical context");
         assert_eq!(to_hex(&canonical), case.canonical_context, "{name}: canonical context");
-        let outcome = parse_header(&blob).and_then(|header| {
-            open(&header, &material, &canonical, &blob).map(|plaintext| (header, plaintext))
-        });
+        let outcome = parse_header(&blob)
+            .and_then(|header| open(&header, &material, &canonical, &blob).map(|plaintext| (header, plaintext)));
         if case.valid {
             let (header, plaintext) = outcome.unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(header.key_id, Uuid::parse_str(&case.key_id).expect("uuid"), "{name}: key id");

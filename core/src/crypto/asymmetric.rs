@@ -268,9 +268,7 @@ pub(crate) fn verify<T: openssl::pkey::HasPublic>(
     }
 }
 
-// RSA-OAEP is ready for asymmetric Encrypt/Decrypt (the next slice of asymmetric keys); until
-// then only its unit tests call it.
-#[allow(dead_code)]
+#[allow(dead_code)] // Used by asymmetric Encrypt (next slice) and its tests.
 /// The largest plaintext RSA-OAEP takes for a key of `modulus_bytes` bytes:
 /// key bytes − 2 × hash bytes − 2.
 pub(crate) fn rsa_oaep_max_plaintext(modulus_bytes: usize, algorithm: EncryptionAlgorithm) -> usize {
@@ -278,7 +276,6 @@ pub(crate) fn rsa_oaep_max_plaintext(modulus_bytes: usize, algorithm: Encryption
     modulus_bytes.saturating_sub(2 * hash + 2)
 }
 
-#[allow(dead_code)]
 fn oaep_md(algorithm: EncryptionAlgorithm) -> Result<&'static openssl::md::MdRef> {
     match algorithm {
         EncryptionAlgorithm::RsaesOaepSha1 => Ok(Md::sha1()),
@@ -305,7 +302,6 @@ pub(crate) fn rsa_oaep_encrypt<T: openssl::pkey::HasPublic>(
     Ok(out)
 }
 
-#[allow(dead_code)]
 /// RSA-OAEP decryption; any failure is InvalidCiphertextException.
 pub(crate) fn rsa_oaep_decrypt(
     key: &PKey<Private>,
@@ -374,6 +370,122 @@ pub(crate) fn generate_pair(spec: KeySpec) -> Result<(SecretBytes, Vec<u8>)> {
     let material = generate_material(spec)?;
     let public = public_key_der(&private_key(material.expose())?)?;
     Ok((material, public))
+}
+
+/// A new RSA wrapping key pair for GetParametersForImport: (PKCS#8 private key, SPKI public key).
+pub(crate) fn generate_wrapping_key(bits: u32) -> Result<(SecretBytes, Vec<u8>)> {
+    let key = PKey::from_rsa(Rsa::generate(bits)?)?;
+    Ok((pkcs8(&key)?, key.public_key_to_der()?))
+}
+
+/// Unwraps imported key material.
+///
+/// - `RSAES_OAEP_SHA_*`: the material is RSA-OAEP encrypted (MGF1 with the same hash).
+/// - `RSA_AES_KEY_WRAP_SHA_*`: the first modulus-length bytes are an ephemeral AES-256 key,
+///   RSA-OAEP encrypted; the rest is the material wrapped with AES key wrap with padding
+///   (RFC 5649) under that key — AWS's documented procedure.
+///
+/// Any failure is InvalidCiphertextException.
+pub(crate) fn unwrap_imported_material(
+    wrapping_key: &PKey<Private>,
+    algorithm: crate::keys::spec::WrappingAlgorithm,
+    wrapped: &[u8],
+) -> Result<SecretBytes> {
+    use crate::keys::spec::WrappingAlgorithm as W;
+    let oaep = |hash: EncryptionAlgorithm, data: &[u8]| rsa_oaep_decrypt(wrapping_key, hash, data);
+    match algorithm {
+        W::RsaesOaepSha1 => oaep(EncryptionAlgorithm::RsaesOaepSha1, wrapped),
+        W::RsaesOaepSha256 => oaep(EncryptionAlgorithm::RsaesOaepSha256, wrapped),
+        W::RsaAesKeyWrapSha1 | W::RsaAesKeyWrapSha256 => {
+            let hash = if algorithm == W::RsaAesKeyWrapSha1 {
+                EncryptionAlgorithm::RsaesOaepSha1
+            } else {
+                EncryptionAlgorithm::RsaesOaepSha256
+            };
+            let modulus = wrapping_key.size();
+            if wrapped.len() <= modulus {
+                return Err(Error::invalid_ciphertext());
+            }
+            let (wrapped_key, wrapped_material) = wrapped.split_at(modulus);
+            let aes_key = oaep(hash, wrapped_key)?;
+            if aes_key.len() != 32 {
+                return Err(Error::invalid_ciphertext());
+            }
+            aes_kwp_unwrap(aes_key.expose(), wrapped_material).ok_or_else(Error::invalid_ciphertext)
+        }
+        W::RsaesPkcs1V15 | W::Sm2pke => Err(Error::unsupported(format!(
+            "WrappingAlgorithm {algorithm} is not supported; use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256"
+        ))),
+    }
+}
+
+/// AES-256 key wrap with padding (RFC 5649) unwrap; `None` if the integrity check fails.
+fn aes_kwp_unwrap(key: &[u8], wrapped: &[u8]) -> Option<SecretBytes> {
+    use openssl::cipher::Cipher;
+    use openssl::cipher_ctx::{CipherCtx, CipherCtxFlags};
+    let mut ctx = CipherCtx::new().ok()?;
+    ctx.set_flags(CipherCtxFlags::FLAG_WRAP_ALLOW);
+    ctx.decrypt_init(Some(Cipher::aes_256_wrap_pad()), Some(key), None).ok()?;
+    let mut out = Zeroizing::new(vec![0u8; wrapped.len() + 16]);
+    let written = ctx.cipher_update(wrapped, Some(&mut out)).ok()?;
+    let finished = ctx.cipher_final(&mut out[written..]).ok()?;
+    out.truncate(written + finished);
+    Some(SecretBytes::new(std::mem::take(&mut *out)))
+}
+
+/// Checks that imported `material` fits `spec` and returns it in the form Keystead stores
+/// (raw bytes for symmetric and HMAC keys, PKCS#8 DER for asymmetric ones). Material of the
+/// wrong kind or size is IncorrectKeyMaterialException.
+pub(crate) fn normalize_imported_material(spec: KeySpec, material: SecretBytes) -> Result<SecretBytes> {
+    let incorrect = |why: &str| {
+        Error::new(ErrorKind::IncorrectKeyMaterial, format!("The key material is not valid for KeySpec {spec}: {why}"))
+    };
+    let len = material.len();
+    let hmac_range = match spec {
+        KeySpec::SymmetricDefault => {
+            return if len == 32 { Ok(material) } else { Err(incorrect("a symmetric key must be 32 bytes")) };
+        }
+        KeySpec::Hmac224 => Some(28..=64),
+        KeySpec::Hmac256 => Some(32..=64),
+        KeySpec::Hmac384 => Some(48..=128),
+        KeySpec::Hmac512 => Some(64..=128),
+        _ => None,
+    };
+    if let Some(range) = hmac_range {
+        return if range.contains(&len) {
+            Ok(material)
+        } else {
+            Err(incorrect(&format!("an HMAC key for this spec must be {} to {} bytes", range.start(), range.end())))
+        };
+    }
+    let key = PKey::private_key_from_pkcs8(material.expose())
+        .or_else(|_| PKey::private_key_from_der(material.expose()))
+        .map_err(|_| incorrect("asymmetric material must be a DER PKCS#8 private key"))?;
+    let fits = match spec {
+        KeySpec::Rsa2048 => key.rsa().is_ok_and(|r| r.size() == 256),
+        KeySpec::Rsa3072 => key.rsa().is_ok_and(|r| r.size() == 384),
+        KeySpec::Rsa4096 => key.rsa().is_ok_and(|r| r.size() == 512),
+        KeySpec::EccNistEdwards25519 => key.id() == Id::ED25519,
+        other => match curve(other) {
+            Some(nid) => key.ec_key().is_ok_and(|k| k.group().curve_name() == Some(nid) && k.check_key().is_ok()),
+            None => false,
+        },
+    };
+    if !fits {
+        return Err(incorrect("the private key is of another type or size"));
+    }
+    pkcs8(&key)
+}
+
+/// The KeyMaterialId of imported material: derived from the key id and the material, so the
+/// same material always gets the same id (as in AWS) and reveals nothing about it.
+pub(crate) fn imported_material_id(key_id: &str, material: &[u8]) -> String {
+    let mut hasher = openssl::sha::Sha256::new();
+    hasher.update(b"keystead/imported-key-material-id/v1\0");
+    hasher.update(key_id.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(material);
+    hasher.finish().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// ML-DSA through OpenSSL 3.5+ (the vendored build); absent when linking an older OpenSSL.

@@ -12,7 +12,7 @@ use crate::keys::record::KeyRecord;
 use crate::keys::spec::{
     EncryptionAlgorithm, KeyAgreementAlgorithm, KeySpec, KeyUsage, MacAlgorithm, MessageType, Origin, SigningAlgorithm,
 };
-use crate::keystead::Keystead;
+use crate::keystead::{CachedMaterial, Keystead};
 use crate::secret::SecretBytes;
 use crate::store::Txn;
 
@@ -195,7 +195,7 @@ impl Keystead {
         key_id: &str,
         usage: KeyUsage,
         operation: &str,
-    ) -> Result<(KeyRecord, Arc<SecretBytes>)> {
+    ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
         let key = self.resolve(txn, key_id)?;
         self.require_usable(&key)?;
         if key.key_usage != usage {
@@ -305,7 +305,12 @@ impl Keystead {
         })
     }
 
-    fn mac_key(&self, key_id: &str, algorithm: MacAlgorithm, operation: &str) -> Result<(KeyRecord, Arc<SecretBytes>)> {
+    fn mac_key(
+        &self,
+        key_id: &str,
+        algorithm: MacAlgorithm,
+        operation: &str,
+    ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
         self.ensure_managed_key(key_id)?;
         let (key, material) =
             self.read(|txn| self.key_for_usage(txn, key_id, KeyUsage::GenerateVerifyMac, operation))?;

@@ -13,7 +13,7 @@ use crate::crypto::primitives::{random_bytes, random_secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::KeyRecord;
 use crate::keys::spec::{DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
-use crate::keystead::Keystead;
+use crate::keystead::{CachedMaterial, Keystead};
 use crate::secret::SecretBytes;
 use crate::store::Txn;
 
@@ -222,15 +222,12 @@ impl Keystead {
         txn: &mut dyn Txn,
         key_id: &str,
         operation: &str,
-    ) -> Result<(KeyRecord, Arc<SecretBytes>, String)> {
+    ) -> Result<(KeyRecord, Arc<CachedMaterial>, String)> {
         let key = self.resolve(txn, key_id)?;
         self.require_usable(&key)?;
         self.require_symmetric_encryption(&key, operation)?;
         let material = self.material(txn, &key.key_id, key.current_version)?;
-        let material_id = txn
-            .material(&key.key_id, key.current_version)?
-            .map(|m| m.material_id)
-            .ok_or_else(|| Error::internal("current key material is missing"))?;
+        let material_id = material.material_id.clone();
         Ok((key, material, material_id))
     }
 
@@ -295,10 +292,7 @@ impl Keystead {
         }
         let material = self.material(txn, &key.key_id, header.key_version)?;
         let plaintext = ciphertext::open(&header, material.expose(), context, blob)?;
-        let material_id = txn
-            .material(&key.key_id, header.key_version)?
-            .map(|m| m.material_id)
-            .ok_or_else(Error::invalid_ciphertext)?;
+        let material_id = material.material_id.clone();
         Ok((key, plaintext, material_id))
     }
 

@@ -99,9 +99,9 @@ impl Keystead {
             key_usage: key.key_usage,
             key_state: key.state,
             deletion_date: (key.state == KeyState::PendingDeletion).then_some(key.deletion_ms).flatten(),
-            valid_to: None,
+            valid_to: key.material_expiry_ms(),
             origin: key.origin,
-            expiration_model: None,
+            expiration_model: key.import.as_ref().map(|i| i.expiration_model),
             key_manager: key.key_manager,
             customer_master_key_spec: key.key_spec,
             key_spec: key.key_spec,
@@ -171,6 +171,7 @@ impl Keystead {
                 on_demand_rotations: 0,
                 current_version: 0,
                 tags,
+                import: None,
             };
             if origin == Origin::External {
                 key.state = KeyState::PendingImport;
@@ -203,6 +204,7 @@ impl Keystead {
             on_demand_rotations: 0,
             current_version: 0,
             tags: BTreeMap::new(),
+            import: None,
         };
         self.add_material(txn, &mut key, None)?;
         self.save_key(txn, &key)?;

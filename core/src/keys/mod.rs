@@ -3,6 +3,7 @@
 
 pub mod aliases;
 pub mod id;
+pub mod import;
 pub mod lifecycle;
 pub mod metadata;
 pub(crate) mod page;

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
-use crate::keys::spec::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, RotationType};
+use crate::keys::spec::{
+    ExpirationModel, KeyManager, KeySpec, KeyState, KeyUsage, Origin, RotationType, WrappingAlgorithm, WrappingKeySpec,
+};
 
 /// Automatic rotation settings of a key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +50,22 @@ pub struct KeyRecord {
     pub current_version: u32,
     /// Tags, ordered by tag key.
     pub tags: BTreeMap<String, String>,
+    /// For keys with imported material: what was imported (kept after the material is deleted
+    /// or expires, so that only the same material can be imported again).
+    #[serde(default)]
+    pub import: Option<ImportState>,
+}
+
+/// What is known about the material imported into an `EXTERNAL` key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportState {
+    /// The `KeyMaterialId` of the imported material, derived from it (so the same material
+    /// always has the same id, and other material is recognised as different).
+    pub material_id: String,
+    /// Whether the material expires.
+    pub expiration_model: ExpirationModel,
+    /// When it expires (only with `KEY_MATERIAL_EXPIRES`).
+    pub valid_to_ms: Option<Millis>,
 }
 
 impl KeyRecord {
@@ -55,12 +73,26 @@ impl KeyRecord {
     /// end of its deletion window, or rotate it. The storage layer indexes this value so a sweep
     /// finds due keys without reading every record.
     pub fn next_event_ms(&self) -> Option<Millis> {
+        let expiry = self.material_expiry_ms();
         match self.state {
             KeyState::PendingDeletion => self.deletion_ms,
-            KeyState::Enabled => self.rotation.as_ref().map(|r| r.next_rotation_ms),
-            // A disabled key is not rotated; re-enabling it makes an overdue rotation due again.
+            KeyState::Enabled => match (self.rotation.as_ref().map(|r| r.next_rotation_ms), expiry) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            // A disabled key is not rotated (re-enabling it makes an overdue rotation due again),
+            // but its imported material still expires.
+            KeyState::Disabled => expiry,
             _ => None,
         }
+    }
+
+    /// When the imported material this key holds expires, if it holds expiring material.
+    pub fn material_expiry_ms(&self) -> Option<Millis> {
+        if self.current_version == 0 {
+            return None;
+        }
+        self.import.as_ref().and_then(|i| i.valid_to_ms)
     }
 }
 
@@ -105,4 +137,34 @@ pub struct AliasRecord {
     pub created_ms: Millis,
     /// When it was last re-pointed.
     pub updated_ms: Millis,
+}
+
+/// The parameters of one GetParametersForImport call: the wrapping private key (sealed under
+/// the root key) and what the import token allows.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ImportTokenRecord {
+    /// The token's id (32 lowercase hex characters).
+    pub token_id: String,
+    /// The key the token imports into.
+    pub key_id: String,
+    /// How the material must be wrapped.
+    pub wrapping_algorithm: WrappingAlgorithm,
+    /// The wrapping key's spec.
+    pub wrapping_key_spec: WrappingKeySpec,
+    /// The end of the token's 24 hours.
+    pub valid_to_ms: Millis,
+    /// The wrapping private key (PKCS#8) sealed under the root key.
+    pub sealed_private_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for ImportTokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportTokenRecord")
+            .field("token_id", &self.token_id)
+            .field("key_id", &self.key_id)
+            .field("wrapping_algorithm", &self.wrapping_algorithm)
+            .field("wrapping_key_spec", &self.wrapping_key_spec)
+            .field("valid_to_ms", &self.valid_to_ms)
+            .finish_non_exhaustive()
+    }
 }

@@ -312,6 +312,38 @@ aws_enum! {
 }
 
 aws_enum! {
+    /// How imported key material is wrapped (`AlgorithmSpec` of GetParametersForImport).
+    WrappingAlgorithm {
+        /// RSA PKCS#1 v1.5 (AWS no longer accepts it for new imports).
+        RsaesPkcs1V15 = "RSAES_PKCS1_V1_5",
+        /// RSA-OAEP with SHA-1.
+        RsaesOaepSha1 = "RSAES_OAEP_SHA_1",
+        /// RSA-OAEP with SHA-256.
+        RsaesOaepSha256 = "RSAES_OAEP_SHA_256",
+        /// An AES-256 key wrapped with RSA-OAEP SHA-1, the material wrapped with AES-KWP.
+        RsaAesKeyWrapSha1 = "RSA_AES_KEY_WRAP_SHA_1",
+        /// An AES-256 key wrapped with RSA-OAEP SHA-256, the material wrapped with AES-KWP.
+        RsaAesKeyWrapSha256 = "RSA_AES_KEY_WRAP_SHA_256",
+        /// SM2 public-key encryption (China Regions only).
+        Sm2pke = "SM2PKE",
+    }
+}
+
+aws_enum! {
+    /// The wrapping key GetParametersForImport returns (`WrappingKeySpec`).
+    WrappingKeySpec {
+        /// RSA 2048-bit.
+        Rsa2048 = "RSA_2048",
+        /// RSA 3072-bit.
+        Rsa3072 = "RSA_3072",
+        /// RSA 4096-bit.
+        Rsa4096 = "RSA_4096",
+        /// SM2 (China Regions only).
+        Sm2 = "SM2",
+    }
+}
+
+aws_enum! {
     /// How a rotation happened (`RotationType`).
     RotationType {
         /// On the automatic schedule.

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::keys::record::{AliasRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::store::{Storage, Txn, TxnBody};
 
 #[derive(Clone, Default)]
@@ -14,6 +14,7 @@ struct State {
     keys: BTreeMap<String, KeyRecord>,
     materials: BTreeMap<(String, u32), MaterialRecord>,
     aliases: BTreeMap<String, AliasRecord>,
+    import_tokens: BTreeMap<String, ImportTokenRecord>,
 }
 
 /// A store held in memory. Writes are all-or-nothing: a transaction works on a copy that
@@ -93,6 +94,7 @@ impl Txn for MemoryTxn<'_> {
         self.check_writable()?;
         self.state.keys.remove(key_id);
         self.state.materials.retain(|(id, _), _| id != key_id);
+        self.state.import_tokens.retain(|_, t| t.key_id != key_id);
         self.state.aliases.retain(|_, alias| alias.target_key_id != key_id);
         Ok(())
     }
@@ -134,6 +136,28 @@ impl Txn for MemoryTxn<'_> {
     fn put_material(&mut self, material: &MaterialRecord) -> Result<()> {
         self.check_writable()?;
         self.state.materials.insert((material.key_id.clone(), material.version), material.clone());
+        Ok(())
+    }
+
+    fn delete_materials(&mut self, key_id: &str) -> Result<()> {
+        self.check_writable()?;
+        self.state.materials.retain(|(id, _), _| id != key_id);
+        Ok(())
+    }
+
+    fn import_token(&mut self, token_id: &str) -> Result<Option<ImportTokenRecord>> {
+        Ok(self.state.import_tokens.get(token_id).cloned())
+    }
+
+    fn put_import_token(&mut self, token: &ImportTokenRecord) -> Result<()> {
+        self.check_writable()?;
+        self.state.import_tokens.insert(token.token_id.clone(), token.clone());
+        Ok(())
+    }
+
+    fn delete_expired_import_tokens(&mut self, now: Millis) -> Result<()> {
+        self.check_writable()?;
+        self.state.import_tokens.retain(|_, t| t.valid_to_ms > now);
         Ok(())
     }
 

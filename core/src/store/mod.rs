@@ -15,7 +15,7 @@ pub mod sqlite;
 
 use crate::clock::Millis;
 use crate::error::Result;
-use crate::keys::record::{AliasRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 
 /// A transaction body. It may run more than once if the backend retries a conflict, so it must
 /// not have side effects outside the transaction.
@@ -69,6 +69,15 @@ pub trait Txn {
     fn all_materials(&mut self) -> Result<Vec<MaterialRecord>>;
     /// Inserts or replaces a material.
     fn put_material(&mut self, material: &MaterialRecord) -> Result<()>;
+    /// Deletes every material of a key (imported material deleted or expired).
+    fn delete_materials(&mut self, key_id: &str) -> Result<()>;
+
+    /// An import token's record.
+    fn import_token(&mut self, token_id: &str) -> Result<Option<ImportTokenRecord>>;
+    /// Stores an import token's record.
+    fn put_import_token(&mut self, token: &ImportTokenRecord) -> Result<()>;
+    /// Deletes import tokens whose validity ended at or before `now`.
+    fn delete_expired_import_tokens(&mut self, now: Millis) -> Result<()>;
 
     /// An alias by full name.
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>>;

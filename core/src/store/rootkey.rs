@@ -64,6 +64,8 @@ pub(crate) enum RecordKind {
     Check = 0,
     /// A key material.
     Material = 1,
+    /// The wrapping private key of an import token.
+    WrappingKey = 2,
 }
 
 /// Stored parameters of the passphrase KDF (not secret).

@@ -16,11 +16,13 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::record::{AliasRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::store::{Storage, Txn, TxnBody};
 
-/// The schema version this build writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build writes (`PRAGMA user_version`). Version 2 added
+/// `import_tokens`. Every statement of [`SCHEMA`] is idempotent, so upgrading an older store
+/// is running it again.
+const SCHEMA_VERSION: i64 = 2;
 /// How long a transaction waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections kept open for reuse.
@@ -53,6 +55,14 @@ CREATE TABLE IF NOT EXISTS aliases (
     updated_ms    INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS aliases_by_target ON aliases(target_key_id, name);
+CREATE TABLE IF NOT EXISTS import_tokens (
+    token_id           TEXT PRIMARY KEY,
+    key_id             TEXT NOT NULL,
+    wrapping_algorithm TEXT NOT NULL,
+    wrapping_key_spec  TEXT NOT NULL,
+    valid_to_ms        INTEGER NOT NULL,
+    sealed_private_key BLOB NOT NULL
+) WITHOUT ROWID;
 ";
 
 /// A SQLite-backed store.
@@ -106,7 +116,7 @@ impl SqliteStorage {
             ));
         }
         if version < SCHEMA_VERSION {
-            if !create {
+            if !create && version == 0 {
                 return Err(Error::not_found("No Keystead store exists at this path"));
             }
             let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql_error)?;
@@ -273,6 +283,7 @@ impl Txn for SqliteTxn<'_> {
         for sql in [
             "DELETE FROM materials WHERE key_id = ?1",
             "DELETE FROM aliases WHERE target_key_id = ?1",
+            "DELETE FROM import_tokens WHERE key_id = ?1",
             "DELETE FROM keys WHERE key_id = ?1",
         ] {
             self.txn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([key_id])).map_err(sql_error)?;
@@ -310,7 +321,7 @@ impl Txn for SqliteTxn<'_> {
 
     fn next_event_ms(&mut self) -> Result<Option<Millis>> {
         self.txn
-            .prepare_cached("SELECT MIN(next_event_ms) FROM keys")
+            .prepare_cached("SELECT MIN(next_event_ms) FROM keys WHERE next_event_ms IS NOT NULL")
             .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
             .map_err(sql_error)
     }
@@ -358,6 +369,80 @@ impl Txn for SqliteTxn<'_> {
                     m.sealed
                 ])
             })
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn delete_materials(&mut self, key_id: &str) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("DELETE FROM materials WHERE key_id = ?1")
+            .and_then(|mut stmt| stmt.execute([key_id]))
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn import_token(&mut self, token_id: &str) -> Result<Option<ImportTokenRecord>> {
+        let row = self
+            .txn
+            .prepare_cached(
+                "SELECT token_id, key_id, wrapping_algorithm, wrapping_key_spec, valid_to_ms, sealed_private_key
+                 FROM import_tokens WHERE token_id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([token_id], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, Vec<u8>>(5)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(sql_error)?;
+        row.map(|(token_id, key_id, algorithm, spec, valid_to_ms, sealed_private_key)| {
+            Ok(ImportTokenRecord {
+                token_id,
+                key_id,
+                wrapping_algorithm: algorithm.parse().map_err(|_| corrupt("import token"))?,
+                wrapping_key_spec: spec.parse().map_err(|_| corrupt("import token"))?,
+                valid_to_ms,
+                sealed_private_key,
+            })
+        })
+        .transpose()
+    }
+
+    fn put_import_token(&mut self, t: &ImportTokenRecord) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO import_tokens
+                 (token_id, key_id, wrapping_algorithm, wrapping_key_spec, valid_to_ms, sealed_private_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    t.token_id,
+                    t.key_id,
+                    t.wrapping_algorithm.as_str(),
+                    t.wrapping_key_spec.as_str(),
+                    t.valid_to_ms,
+                    t.sealed_private_key
+                ])
+            })
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn delete_expired_import_tokens(&mut self, now: Millis) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("DELETE FROM import_tokens WHERE valid_to_ms <= ?1")
+            .and_then(|mut stmt| stmt.execute([now]))
             .map(|_| ())
             .map_err(sql_error)
     }
