@@ -1,18 +1,28 @@
-# Keystead: `make demo` and `make test` work on a fresh machine (Rust toolchain present).
+# Keystead: `make demo` and `make test` work on a fresh machine (Rust toolchain, Python 3 and
+# Node.js present, as on the project's machines); each step installs what it needs itself.
 CARGO ?= cargo
 STRESS_RUNS ?= 1000
 
-.PHONY: demo test test-rust lint stress bench clean
+.PHONY: demo test test-rust test-c test-python test-node lint stress bench clean
 
 demo:
 	$(CARGO) build --release -p keystead-cli
 	bash examples/cli-walkthrough.sh target/release/keystead
 
-test: test-rust
+test: test-rust test-c test-python test-node
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
+
+test-c:
+	bash bindings/c/test.sh
+
+test-python:
+	bash python/test.sh
+
+test-node:
+	bash node/test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
