@@ -322,6 +322,168 @@ keystead_result keystead_bytes_copy(const struct keystead_bytes *bytes,
 void keystead_bytes_free(struct keystead_bytes *bytes);
 
 /**
+ * A new, empty encryption context.
+ *
+ * Ownership: `*context_out` is owned by the caller. NULL behaviour: `context_out` must not be
+ * NULL. Thread safety: any thread.
+ *
+ * # Safety
+ * `context_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_context_new(struct keystead_context **context_out, struct keystead_error **err_out);
+
+/**
+ * Adds the pair `key` = `value` (both copied). A key already present is
+ * `KEYSTEAD_RESULT_INVALID_ARGUMENT` (a context is a map).
+ *
+ * NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: exclusive access to
+ * `context`.
+ *
+ * # Safety
+ * `context` is NULL or live; `key` and `value` are NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_context_add(struct keystead_context *context,
+                                     const char *key,
+                                     const char *value,
+                                     struct keystead_error **err_out);
+
+/**
+ * Frees a context. NULL is a no-op; do not free twice.
+ *
+ * # Safety
+ * `context` is NULL or a context from this library not yet freed.
+ */
+void keystead_context_free(struct keystead_context *context);
+
+/**
+ * `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key.
+ *
+ * `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none.
+ * `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; another AWS value is
+ * `INVALID_KEY_USAGE`, an unknown string `VALIDATION`. Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext).
+ * Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
+ * `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
+ * Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
+ */
+keystead_result keystead_store_encrypt(const struct keystead_store *store,
+                                       const char *key_id,
+                                       const uint8_t *plaintext,
+                                       size_t plaintext_len,
+                                       const struct keystead_context *context,
+                                       const char *encryption_algorithm,
+                                       struct keystead_bytes **ciphertext_out,
+                                       struct keystead_error **err_out);
+
+/**
+ * `Decrypt`: decrypts a ciphertext blob made by `keystead_store_encrypt`,
+ * `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
+ *
+ * `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
+ * expected to have encrypted it (`INCORRECT_KEY` otherwise). `encryption_algorithm`: NULL or
+ * `"SYMMETRIC_DEFAULT"`. Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with no
+ * detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`. Ownership:
+ * `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller; `keystead_bytes_free`
+ * zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless length 0) and
+ * `plaintext_out` must not be NULL; `key_id_out` may be NULL when not wanted. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+ */
+keystead_result keystead_store_decrypt(const struct keystead_store *store,
+                                       const uint8_t *ciphertext,
+                                       size_t ciphertext_len,
+                                       const struct keystead_context *context,
+                                       const char *key_id,
+                                       const char *encryption_algorithm,
+                                       struct keystead_bytes **plaintext_out,
+                                       struct keystead_bytes **key_id_out,
+                                       struct keystead_error **err_out);
+
+/**
+ * `ReEncrypt`: decrypts a ciphertext and encrypts the plaintext under `destination_key_id`
+ * without exposing it.
+ *
+ * `source_context`/`destination_context`: NULL for none. `source_key_id`: NULL or the expected
+ * source key. Algorithms: NULL or `"SYMMETRIC_DEFAULT"`. Errors: as `keystead_store_decrypt`
+ * for the source and `keystead_store_encrypt` for the destination. Ownership:
+ * `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `ciphertext` (unless length
+ * 0), `destination_key_id`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+ */
+keystead_result keystead_store_re_encrypt(const struct keystead_store *store,
+                                          const uint8_t *ciphertext,
+                                          size_t ciphertext_len,
+                                          const struct keystead_context *source_context,
+                                          const char *source_key_id,
+                                          const char *destination_key_id,
+                                          const struct keystead_context *destination_context,
+                                          const char *source_encryption_algorithm,
+                                          const char *destination_encryption_algorithm,
+                                          struct keystead_bytes **ciphertext_out,
+                                          struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKey`: a random data key, returned both in plaintext and encrypted under `key_id`.
+ *
+ * Give exactly one of `key_spec` (`"AES_256"` or `"AES_128"`) and `number_of_bytes` (1–1024;
+ * 0 means not given); both or neither is `VALIDATION`, as in AWS. `context`: NULL for none.
+ * Errors: as `keystead_store_encrypt`. Ownership: `*plaintext_out` (zeroized by
+ * `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
+ * `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key(const struct keystead_store *store,
+                                                 const char *key_id,
+                                                 const struct keystead_context *context,
+                                                 const char *key_spec,
+                                                 uint32_t number_of_bytes,
+                                                 struct keystead_bytes **plaintext_out,
+                                                 struct keystead_bytes **ciphertext_out,
+                                                 struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKeyWithoutPlaintext`: as `keystead_store_generate_data_key`, returning only the
+ * encrypted data key.
+ *
+ * Ownership: `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`,
+ * `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_without_plaintext(const struct keystead_store *store,
+                                                                   const char *key_id,
+                                                                   const struct keystead_context *context,
+                                                                   const char *key_spec,
+                                                                   uint32_t number_of_bytes,
+                                                                   struct keystead_bytes **ciphertext_out,
+                                                                   struct keystead_error **err_out);
+
+/**
+ * `GenerateRandom`: `number_of_bytes` (1–1024) random bytes (`VALIDATION` otherwise).
+ *
+ * Ownership: `*random_out` is owned by the caller. NULL behaviour: `store` and `random_out`
+ * must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_random(const struct keystead_store *store,
+                                               uint32_t number_of_bytes,
+                                               struct keystead_bytes **random_out,
+                                               struct keystead_error **err_out);
+
+/**
  * The code of `err` (a `keystead_result` value).
  *
  * NULL behaviour: NULL gives `KEYSTEAD_RESULT_OK`. Thread safety: any thread.
@@ -1035,168 +1197,6 @@ keystead_result keystead_store_rotate_root_key(const struct keystead_store *stor
  * `store` is NULL or live; `err_out` is NULL or writable.
  */
 keystead_result keystead_store_sweep(const struct keystead_store *store, struct keystead_error **err_out);
-
-/**
- * A new, empty encryption context.
- *
- * Ownership: `*context_out` is owned by the caller. NULL behaviour: `context_out` must not be
- * NULL. Thread safety: any thread.
- *
- * # Safety
- * `context_out` and `err_out` are NULL or writable.
- */
-keystead_result keystead_context_new(struct keystead_context **context_out, struct keystead_error **err_out);
-
-/**
- * Adds the pair `key` = `value` (both copied). A key already present is
- * `KEYSTEAD_RESULT_INVALID_ARGUMENT` (a context is a map).
- *
- * NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: exclusive access to
- * `context`.
- *
- * # Safety
- * `context` is NULL or live; `key` and `value` are NULL or NUL-terminated; `err_out` is NULL or
- * writable.
- */
-keystead_result keystead_context_add(struct keystead_context *context,
-                                     const char *key,
-                                     const char *value,
-                                     struct keystead_error **err_out);
-
-/**
- * Frees a context. NULL is a no-op; do not free twice.
- *
- * # Safety
- * `context` is NULL or a context from this library not yet freed.
- */
-void keystead_context_free(struct keystead_context *context);
-
-/**
- * `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key.
- *
- * `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none.
- * `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; another AWS value is
- * `INVALID_KEY_USAGE`, an unknown string `VALIDATION`. Errors: `NOT_FOUND`, `DISABLED`,
- * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext).
- * Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
- * `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
- * Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
- */
-keystead_result keystead_store_encrypt(const struct keystead_store *store,
-                                       const char *key_id,
-                                       const uint8_t *plaintext,
-                                       size_t plaintext_len,
-                                       const struct keystead_context *context,
-                                       const char *encryption_algorithm,
-                                       struct keystead_bytes **ciphertext_out,
-                                       struct keystead_error **err_out);
-
-/**
- * `Decrypt`: decrypts a ciphertext blob made by `keystead_store_encrypt`,
- * `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
- *
- * `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
- * expected to have encrypted it (`INCORRECT_KEY` otherwise). `encryption_algorithm`: NULL or
- * `"SYMMETRIC_DEFAULT"`. Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with no
- * detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`. Ownership:
- * `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller; `keystead_bytes_free`
- * zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless length 0) and
- * `plaintext_out` must not be NULL; `key_id_out` may be NULL when not wanted. Thread safety:
- * thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
- */
-keystead_result keystead_store_decrypt(const struct keystead_store *store,
-                                       const uint8_t *ciphertext,
-                                       size_t ciphertext_len,
-                                       const struct keystead_context *context,
-                                       const char *key_id,
-                                       const char *encryption_algorithm,
-                                       struct keystead_bytes **plaintext_out,
-                                       struct keystead_bytes **key_id_out,
-                                       struct keystead_error **err_out);
-
-/**
- * `ReEncrypt`: decrypts a ciphertext and encrypts the plaintext under `destination_key_id`
- * without exposing it.
- *
- * `source_context`/`destination_context`: NULL for none. `source_key_id`: NULL or the expected
- * source key. Algorithms: NULL or `"SYMMETRIC_DEFAULT"`. Errors: as `keystead_store_decrypt`
- * for the source and `keystead_store_encrypt` for the destination. Ownership:
- * `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `ciphertext` (unless length
- * 0), `destination_key_id`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
- */
-keystead_result keystead_store_re_encrypt(const struct keystead_store *store,
-                                          const uint8_t *ciphertext,
-                                          size_t ciphertext_len,
-                                          const struct keystead_context *source_context,
-                                          const char *source_key_id,
-                                          const char *destination_key_id,
-                                          const struct keystead_context *destination_context,
-                                          const char *source_encryption_algorithm,
-                                          const char *destination_encryption_algorithm,
-                                          struct keystead_bytes **ciphertext_out,
-                                          struct keystead_error **err_out);
-
-/**
- * `GenerateDataKey`: a random data key, returned both in plaintext and encrypted under `key_id`.
- *
- * Give exactly one of `key_spec` (`"AES_256"` or `"AES_128"`) and `number_of_bytes` (1–1024;
- * 0 means not given); both or neither is `VALIDATION`, as in AWS. `context`: NULL for none.
- * Errors: as `keystead_store_encrypt`. Ownership: `*plaintext_out` (zeroized by
- * `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
- * `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described.
- */
-keystead_result keystead_store_generate_data_key(const struct keystead_store *store,
-                                                 const char *key_id,
-                                                 const struct keystead_context *context,
-                                                 const char *key_spec,
-                                                 uint32_t number_of_bytes,
-                                                 struct keystead_bytes **plaintext_out,
-                                                 struct keystead_bytes **ciphertext_out,
-                                                 struct keystead_error **err_out);
-
-/**
- * `GenerateDataKeyWithoutPlaintext`: as `keystead_store_generate_data_key`, returning only the
- * encrypted data key.
- *
- * Ownership: `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`,
- * `ciphertext_out` must not be NULL. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described.
- */
-keystead_result keystead_store_generate_data_key_without_plaintext(const struct keystead_store *store,
-                                                                   const char *key_id,
-                                                                   const struct keystead_context *context,
-                                                                   const char *key_spec,
-                                                                   uint32_t number_of_bytes,
-                                                                   struct keystead_bytes **ciphertext_out,
-                                                                   struct keystead_error **err_out);
-
-/**
- * `GenerateRandom`: `number_of_bytes` (1–1024) random bytes (`VALIDATION` otherwise).
- *
- * Ownership: `*random_out` is owned by the caller. NULL behaviour: `store` and `random_out`
- * must not be NULL. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described.
- */
-keystead_result keystead_store_generate_random(const struct keystead_store *store,
-                                               uint32_t number_of_bytes,
-                                               struct keystead_bytes **random_out,
-                                               struct keystead_error **err_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -22,7 +22,8 @@ fn main() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("set by cargo");
     let minor = env::var("CARGO_PKG_VERSION_MINOR").expect("set by cargo");
     let patch = env::var("CARGO_PKG_VERSION_PATCH").expect("set by cargo");
-    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("bindings/c/cbindgen.toml parses");
+    let mut config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("bindings/c/cbindgen.toml parses");
     config.after_includes = Some(format!(
         "\n/** The version of the library this header was generated from. */\n\
          #define KEYSTEAD_VERSION \"{version}\"\n\

@@ -130,7 +130,7 @@ pub unsafe extern "C" fn keystead_store_encrypt(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(ciphertext_out, "ciphertext_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -139,7 +139,8 @@ pub unsafe extern "C" fn keystead_store_encrypt(
         // SAFETY: as above.
         let plaintext = unsafe { arg_bytes(plaintext, plaintext_len, "plaintext") }?;
         // SAFETY: as above.
-        let encryption_algorithm = unsafe { enum_arg::<EncryptionAlgorithm>(encryption_algorithm, "encryption_algorithm") }?;
+        let encryption_algorithm =
+            unsafe { enum_arg::<EncryptionAlgorithm>(encryption_algorithm, "encryption_algorithm") }?;
         let response = store.inner.encrypt(EncryptRequest {
             key_id,
             plaintext,
@@ -179,7 +180,7 @@ pub unsafe extern "C" fn keystead_store_decrypt(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let plaintext_out = unsafe { out(plaintext_out, "plaintext_out") }?;
         // SAFETY: as above.
         let key_id_out = unsafe { opt_out(key_id_out, "key_id_out") }?;
@@ -190,7 +191,8 @@ pub unsafe extern "C" fn keystead_store_decrypt(
         // SAFETY: as above.
         let key_id = unsafe { arg_opt_str(key_id, "key_id") }?;
         // SAFETY: as above.
-        let encryption_algorithm = unsafe { enum_arg::<EncryptionAlgorithm>(encryption_algorithm, "encryption_algorithm") }?;
+        let encryption_algorithm =
+            unsafe { enum_arg::<EncryptionAlgorithm>(encryption_algorithm, "encryption_algorithm") }?;
         let response = store.inner.decrypt(DecryptRequest {
             ciphertext_blob: ciphertext,
             // SAFETY: as above.
@@ -232,7 +234,7 @@ pub unsafe extern "C" fn keystead_store_re_encrypt(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(ciphertext_out, "ciphertext_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -243,7 +245,8 @@ pub unsafe extern "C" fn keystead_store_re_encrypt(
         // SAFETY: as above.
         let destination_key_id = unsafe { arg_str(destination_key_id, "destination_key_id") }?;
         // SAFETY: as above.
-        let source_algorithm = unsafe { enum_arg::<EncryptionAlgorithm>(source_encryption_algorithm, "source_encryption_algorithm") }?;
+        let source_algorithm =
+            unsafe { enum_arg::<EncryptionAlgorithm>(source_encryption_algorithm, "source_encryption_algorithm") }?;
         // SAFETY: as above.
         let destination_algorithm = unsafe {
             enum_arg::<EncryptionAlgorithm>(destination_encryption_algorithm, "destination_encryption_algorithm")
@@ -286,7 +289,7 @@ pub unsafe extern "C" fn keystead_store_generate_data_key(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let plaintext_out = unsafe { out(plaintext_out, "plaintext_out") }?;
         // SAFETY: as above.
         let ciphertext_out = unsafe { out(ciphertext_out, "ciphertext_out") }?;
@@ -328,7 +331,7 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_without_plaintext(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let ciphertext_out = unsafe { out(ciphertext_out, "ciphertext_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;

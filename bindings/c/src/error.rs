@@ -162,10 +162,7 @@ impl FfiError {
     }
 
     pub(crate) fn buffer_too_small(needed: usize, capacity: usize) -> Self {
-        Self::c_only(
-            keystead_result::BufferTooSmall,
-            format!("the buffer holds {capacity} bytes; {needed} are needed"),
-        )
+        Self::c_only(keystead_result::BufferTooSmall, format!("the buffer holds {capacity} bytes; {needed} are needed"))
     }
 
     pub(crate) fn panic() -> Self {
@@ -288,10 +285,7 @@ fn exception_cstr(kind: ErrorKind) -> &'static CStr {
     use std::sync::OnceLock;
     static NAMES: OnceLock<Vec<(ErrorKind, CString)>> = OnceLock::new();
     let names = NAMES.get_or_init(|| {
-        ErrorKind::ALL
-            .into_iter()
-            .map(|k| (k, CString::new(k.exception_name()).unwrap_or_default()))
-            .collect()
+        ErrorKind::ALL.into_iter().map(|k| (k, CString::new(k.exception_name()).unwrap_or_default())).collect()
     });
     names.iter().find(|(k, _)| *k == kind).map_or(c"Unknown", |(_, name)| name.as_c_str())
 }

@@ -6,7 +6,12 @@ use serde_json::{Map, Value};
 use crate::error::FfiError;
 
 fn value<T: Serialize>(item: &T) -> Result<Value, FfiError> {
-    serde_json::to_value(item).map_err(|e| FfiError::from(keystead_core::Error::new(keystead_core::ErrorKind::Internal, format!("JSON encoding failed: {e}"))))
+    serde_json::to_value(item).map_err(|e| {
+        FfiError::from(keystead_core::Error::new(
+            keystead_core::ErrorKind::Internal,
+            format!("JSON encoding failed: {e}"),
+        ))
+    })
 }
 
 /// `{ "<field>": <item> }`, e.g. `{"KeyMetadata": {...}}`.

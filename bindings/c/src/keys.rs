@@ -279,7 +279,7 @@ pub unsafe extern "C" fn keystead_store_create_key(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let key_id_out = unsafe { out(key_id_out, "key_id_out") }?;
         // SAFETY: as above.
         let metadata_out = unsafe { opt_out(metadata_json_out, "metadata_json_out") }?;
@@ -313,7 +313,7 @@ pub unsafe extern "C" fn keystead_store_describe_key(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -343,7 +343,7 @@ pub unsafe extern "C" fn keystead_store_list_keys(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -448,7 +448,7 @@ pub unsafe extern "C" fn keystead_store_schedule_key_deletion(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { opt_out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -478,7 +478,7 @@ pub unsafe extern "C" fn keystead_store_cancel_key_deletion(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { opt_out(key_id_out, "key_id_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -571,7 +571,7 @@ pub unsafe extern "C" fn keystead_store_list_resource_tags(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -685,7 +685,7 @@ pub unsafe extern "C" fn keystead_store_list_aliases(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -754,7 +754,7 @@ pub unsafe extern "C" fn keystead_store_get_key_rotation_status(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -783,7 +783,7 @@ pub unsafe extern "C" fn keystead_store_rotate_key_on_demand(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { opt_out(key_id_out, "key_id_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;
@@ -819,7 +819,7 @@ pub unsafe extern "C" fn keystead_store_list_key_rotations(
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
-        // SAFETY (all argument reads below): the caller's contract above.
+        // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(json_out, "json_out") }?;
         // SAFETY: as above.
         let store = unsafe { arg_ref(store, "store") }?;

@@ -19,11 +19,11 @@
 #[macro_use]
 mod boundary;
 mod bytes;
+mod crypto;
 mod error;
 mod json;
 mod keys;
 mod store;
-mod crypto;
 
 pub use bytes::*;
 pub use crypto::*;
@@ -35,12 +35,11 @@ pub use store::*;
 /// interface; compare `keystead_abi_version()` with this macro at start-up.
 pub const KEYSTEAD_ABI_VERSION: u32 = 1;
 
-static VERSION_CSTR: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-) {
-    Ok(text) => text,
-    Err(_) => panic!("version contains a NUL"),
-};
+static VERSION_CSTR: &std::ffi::CStr =
+    match std::ffi::CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(text) => text,
+        Err(_) => panic!("version contains a NUL"),
+    };
 
 /// The library version, e.g. `"0.1.0"`.
 ///

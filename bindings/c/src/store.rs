@@ -282,6 +282,13 @@ pub struct keystead_store {
     pub(crate) inner: Keystead,
 }
 
+impl keystead_store {
+    /// The core store behind this handle (for Rust code that shares a store with C code).
+    pub fn core(&self) -> &Keystead {
+        &self.inner
+    }
+}
+
 fn builder(options: Option<&keystead_options>) -> keystead_core::KeysteadBuilder {
     let mut builder = Keystead::builder();
     if let Some(options) = options {
