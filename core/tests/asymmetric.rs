@@ -82,6 +82,19 @@ fn every_signing_spec_signs_and_verifies_raw_and_digest() {
     ];
     let mut combinations = 0;
     for spec in specs {
+        if !spec.is_supported() {
+            // ML-DSA when linked to a system OpenSSL older than 3.5: refused, never half-made.
+            let err = store
+                .create_key(CreateKeyRequest {
+                    key_spec: Some(spec),
+                    key_usage: Some(KeyUsage::SignVerify),
+                    ..Default::default()
+                })
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::UnsupportedOperation);
+            combinations += spec.signing_algorithms().len();
+            continue;
+        }
         let key_id = create(&store, spec, KeyUsage::SignVerify);
         let meta = store.describe_key(&key_id).unwrap();
         assert_eq!(meta.signing_algorithms.as_deref(), Some(spec.signing_algorithms()));

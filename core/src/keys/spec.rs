@@ -394,6 +394,12 @@ impl KeySpec {
         }
     }
 
+    /// True when this build can create keys of this spec (ML-DSA needs the vendored OpenSSL 3.5+;
+    /// SM2 and ML-KEM are not supported).
+    pub fn is_supported(self) -> bool {
+        crate::crypto::asymmetric::is_supported(self)
+    }
+
     /// True for `SYMMETRIC_DEFAULT`.
     pub fn is_symmetric_encryption(self) -> bool {
         self == Self::SymmetricDefault
