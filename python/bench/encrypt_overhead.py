@@ -21,7 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import keystead
 
@@ -29,20 +29,30 @@ ROUNDS = int(os.environ.get("ROUNDS", "7"))
 CALLS = int(os.environ.get("CALLS", "2000"))
 
 
-def measure(rows: List[Tuple[str, Callable[[], object]]]) -> Dict[str, Tuple[float, float]]:
+Row = Tuple[str, Callable[[], object]]
+
+
+def measure(rows: List[Row], rust: Optional[Callable[[int], float]] = None) -> Dict[str, Tuple[float, float]]:
     """Per-call time of each row in microseconds: (best round, median round). Rows run
-    round-robin (one batch of CALLS calls each per round), so machine load hits all alike."""
-    samples: Dict[str, List[float]] = {name: [] for name, _ in rows}
+    round-robin, one batch of CALLS calls each per round, so machine load hits all alike.
+    `rust(n)` runs n core calls in a Rust loop and returns the seconds taken."""
+    samples: Dict[str, List[float]] = {RUST: []} if rust else {}
+    samples.update({name: [] for name, _ in rows})
     for _, fn in rows:
         for _ in range(200):
             fn()
     for _ in range(ROUNDS):
+        if rust:
+            samples[RUST].append(rust(CALLS) / CALLS * 1e6)
         for name, fn in rows:
             start = time.perf_counter()
             for _ in range(CALLS):
                 fn()
             samples[name].append((time.perf_counter() - start) / CALLS * 1e6)
     return {name: (min(v), statistics.median(v)) for name, v in samples.items()}
+
+
+RUST = "Encrypt 1 KiB, Rust loop over the core call (no Python)"
 
 
 def main() -> None:
@@ -54,7 +64,7 @@ def main() -> None:
     plaintext = bytes(i % 251 for i in range(1024))
     blob = store.encrypt(key_id, plaintext).ciphertext_blob
 
-    rows = [
+    rows: List[Row] = [
         ("Encrypt 1 KiB, native method (_keystead.Store.encrypt)", lambda: native.encrypt(key_id, plaintext)),
         ("Encrypt 1 KiB, typed API (Keystead.encrypt)", lambda: store.encrypt(key_id, plaintext)),
         ("Encrypt 1 KiB, boto3-shaped client (kms.encrypt)", lambda: kms.encrypt(KeyId=key_id, Plaintext=plaintext)),
@@ -64,8 +74,14 @@ def main() -> None:
     ]
     print(f"Python {sys.version.split()[0]}, keystead {keystead.__version__}, {ROUNDS} x {CALLS} calls")
     print(f"{'':60s} {'best':>8s} {'median':>8s}  (us/call)")
-    for name, (best, median) in measure(rows).items():
+    timings = measure(rows, rust=lambda n: native._time_encrypt(key_id, plaintext, n))
+    for name, (best, median) in timings.items():
         print(f"{name:60s} {best:8.1f} {median:8.1f}")
+
+    base = timings[RUST]
+    for name in [n for n, _ in rows if n.startswith("Encrypt")]:
+        best, median = timings[name]
+        print(f"overhead vs Rust loop, {name.split(', ', 1)[1]:44s} best {best - base[0]:+6.1f} us, median {median - base[1]:+6.1f} us")
 
     try:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
