@@ -268,8 +268,8 @@ export interface EncryptResult {
 export declare function errorCodes(): Array<string>
 
 /**
- * Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. Give `keySpec` or
- * `numberOfBytes`, not both; with neither, `keySpec` is `AES_256`.
+ * Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. As in AWS, exactly one of
+ * `keySpec` and `numberOfBytes` is required (`ValidationException` otherwise).
  */
 export interface GenerateDataKeyOptions {
   /** The encryption context bound to the encrypted data key. */
