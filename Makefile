@@ -3,7 +3,7 @@
 CARGO ?= cargo
 STRESS_RUNS ?= 1000
 
-.PHONY: demo test test-rust test-c test-python test-node lint stress bench clean
+.PHONY: demo test test-rust test-c test-python test-node test-system-openssl lint stress bench clean
 
 demo:
 	$(CARGO) build --release -p keystead-cli
@@ -23,6 +23,10 @@ test-python:
 
 test-node:
 	bash node/test.sh
+
+# The core linked to the system's OpenSSL instead of the vendored build (ML-DSA needs 3.5+).
+test-system-openssl:
+	CARGO_TARGET_DIR=target/system-openssl $(CARGO) test -p keystead-core --no-default-features
 
 lint:
 	$(CARGO) fmt --all -- --check
