@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from . import _keystead
 from .enums import DataKeySpec, EncryptionAlgorithm, IncludeKeyMaterial, KeySpec, KeyUsage, Origin
@@ -23,6 +23,9 @@ from .types import (
     RotationStatus,
     Tag,
 )
+
+if TYPE_CHECKING:
+    from .client import KMSClient
 
 __all__ = ["Keystead", "Buffer", "TagsArg"]
 
@@ -147,7 +150,7 @@ class Keystead:
         """The partition named in this store's ARNs (``aws``)."""
         return self._native.partition
 
-    def client(self) -> Any:
+    def client(self) -> KMSClient:
         """A boto3-shaped KMS client over this store (see :func:`keystead.client`)."""
         from .client import KMSClient
 
