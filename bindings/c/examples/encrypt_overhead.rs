@@ -27,7 +27,7 @@ fn main() {
         // SAFETY: the output pointer is writable.
         unsafe { keystead_store_open_in_memory(null(), &mut handle, null_mut()) }
     } else {
-        let c_dir = CString::new(dir.clone()).expect("path");
+        let c_dir = CString::new(dir.as_str()).expect("path");
         // SAFETY: valid C string and output pointer.
         unsafe { keystead_store_open(c_dir.as_ptr(), null(), &mut handle, null_mut()) }
     };
