@@ -489,6 +489,21 @@ impl Keystead {
                     next.key.seal(RecordKind::Material, &material.key_id, material.version, secret.expose())?;
                 txn.put_material(&material)?;
             }
+            let reseal = |kind: RecordKind, id: &str, sealed: &[u8]| -> Result<Vec<u8>> {
+                let secret = root.open(kind, id, 0, sealed).ok_or_else(|| {
+                    Error::new(ErrorKind::CorruptStore, format!("A sealed record of {id} failed its integrity check"))
+                })?;
+                next.key.seal(kind, id, 0, secret.expose())
+            };
+            for mut token in txn.all_import_tokens()? {
+                token.sealed_private_key = reseal(RecordKind::WrappingKey, &token.token_id, &token.sealed_private_key)?;
+                txn.put_import_token(&token)?;
+            }
+            for mut access_key in txn.list_access_keys()? {
+                access_key.sealed_secret =
+                    reseal(RecordKind::AccessKeySecret, &access_key.access_key_id, &access_key.sealed_secret)?;
+                txn.put_access_key(&access_key)?;
+            }
             txn.put_setting(SETTING_CHECK, &next.key.check_value()?)?;
             match &kdf {
                 Some(kdf) => txn.put_setting(SETTING_KDF, kdf)?,

@@ -43,6 +43,7 @@ pub mod crypto;
 pub mod error;
 pub mod keys;
 mod keystead;
+pub mod policy;
 pub mod secret;
 pub mod store;
 
@@ -74,6 +75,7 @@ pub use keys::spec::{
 pub use keystead::{
     Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_ACCOUNT_ID, DEFAULT_CACHE_CAPACITY, DEFAULT_REGION,
 };
+pub use policy::access_keys::{AccessKey, NewAccessKey};
 pub use secret::SecretBytes;
 pub use store::rootkey::{RootKeySource, DEFAULT_ENV_VAR, KEY_FILE_NAME};
 

@@ -225,3 +225,91 @@ fn a_store_is_shared_by_handles_in_one_process() {
         .unwrap();
     assert_eq!(out.plaintext.expose(), b"seen by b");
 }
+
+#[test]
+fn access_keys_are_sealed_listed_without_secrets_and_survive_root_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Keystead::open(dir.path()).unwrap();
+    let created = store.create_access_key("arn:aws:iam::111122223333:role/checkout").unwrap();
+    assert!(created.access_key_id.starts_with("AKIA") && created.access_key_id.len() == 20);
+    assert_eq!(created.secret_access_key.len(), 40);
+    let added = store
+        .add_access_key(
+            "AKIAIOSFODNN7EXAMPLE",
+            b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "arn:aws:iam::111122223333:user/alice",
+        )
+        .unwrap();
+    assert_eq!(added.principal, "arn:aws:iam::111122223333:user/alice");
+    let err =
+        store.add_access_key("AKIAIOSFODNN7EXAMPLE", b"another-secret-of-length", "arn:aws:iam::1:root").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(
+        store.add_access_key("short", b"wJalrXUtnFEMI/K7MDENG", "arn:x").unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    assert_eq!(store.create_access_key("not an arn").unwrap_err().kind(), ErrorKind::Validation);
+    let listed = store.list_access_keys().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(!format!("{listed:?}").contains("wJalrXUtnFEMI"), "listing shows no secret");
+
+    let secret = created.secret_access_key.expose().to_vec();
+    store.rotate_root_key(RootKeySource::KeyFile(None)).unwrap();
+    drop(store);
+    let store = Keystead::open(dir.path()).unwrap();
+    let (found, principal) = store.access_key_secret(&created.access_key_id).unwrap();
+    assert_eq!(found.expose(), secret);
+    assert_eq!(principal, "arn:aws:iam::111122223333:role/checkout");
+    let (alice, _) = store.access_key_secret("AKIAIOSFODNN7EXAMPLE").unwrap();
+    assert_eq!(alice.expose(), b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+
+    let files: Vec<Vec<u8>> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() != KEY_FILE_NAME)
+        .map(|e| fs::read(e.path()).unwrap())
+        .collect();
+    for needle in [&secret[..], b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] {
+        assert!(!files.iter().any(|f| f.windows(needle.len()).any(|w| w == needle)), "a secret is stored in the clear");
+    }
+    store.delete_access_key("AKIAIOSFODNN7EXAMPLE").unwrap();
+    assert_eq!(store.delete_access_key("AKIAIOSFODNN7EXAMPLE").unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(store.access_key_secret("AKIAIOSFODNN7EXAMPLE").unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn pending_import_tokens_survive_root_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Keystead::open(dir.path()).unwrap();
+    let key_id = store
+        .create_key(CreateKeyRequest { origin: Some(keystead_core::Origin::External), ..Default::default() })
+        .unwrap()
+        .key_id;
+    let parameters = store
+        .get_parameters_for_import(
+            &key_id,
+            keystead_core::WrappingAlgorithm::RsaesOaepSha256,
+            keystead_core::WrappingKeySpec::Rsa2048,
+        )
+        .unwrap();
+    store.rotate_root_key(RootKeySource::KeyFile(None)).unwrap();
+    // Wrap 32 bytes with the returned public key (RSA-OAEP SHA-256) and import them.
+    let public = openssl::pkey::PKey::public_key_from_der(&parameters.public_key).unwrap();
+    let mut ctx = openssl::pkey_ctx::PkeyCtx::new(&public).unwrap();
+    ctx.encrypt_init().unwrap();
+    ctx.set_rsa_padding(openssl::rsa::Padding::PKCS1_OAEP).unwrap();
+    ctx.set_rsa_oaep_md(openssl::md::Md::sha256()).unwrap();
+    ctx.set_rsa_mgf1_md(openssl::md::Md::sha256()).unwrap();
+    let mut wrapped = Vec::new();
+    ctx.encrypt_to_vec(&[5u8; 32], &mut wrapped).unwrap();
+    store
+        .import_key_material(keystead_core::ImportKeyMaterialRequest {
+            key_id: &key_id,
+            import_token: &parameters.import_token,
+            encrypted_key_material: &wrapped,
+            expiration_model: Some(keystead_core::ExpirationModel::KeyMaterialDoesNotExpire),
+            valid_to: None,
+        })
+        .unwrap();
+    assert_eq!(decrypt(&store, &encrypt(&store, &key_id, b"after")).unwrap(), b"after");
+}

@@ -168,3 +168,27 @@ impl std::fmt::Debug for ImportTokenRecord {
             .finish_non_exhaustive()
     }
 }
+
+/// An access key (the SigV4 credentials a server client signs with) and the principal it
+/// stands for. The secret is sealed under the root key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessKeyRecord {
+    /// The access key id (`AKIA...` for generated keys).
+    pub access_key_id: String,
+    /// The principal ARN requests signed with this key act as.
+    pub principal: String,
+    /// When it was created or added.
+    pub created_ms: Millis,
+    /// The secret access key sealed under the root key.
+    pub sealed_secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for AccessKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyRecord")
+            .field("access_key_id", &self.access_key_id)
+            .field("principal", &self.principal)
+            .field("created_ms", &self.created_ms)
+            .finish_non_exhaustive()
+    }
+}

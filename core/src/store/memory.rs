@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::keys::record::{AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AccessKeyRecord, AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::store::{Storage, Txn, TxnBody};
 
 #[derive(Clone, Default)]
@@ -15,6 +15,7 @@ struct State {
     materials: BTreeMap<(String, u32), MaterialRecord>,
     aliases: BTreeMap<String, AliasRecord>,
     import_tokens: BTreeMap<String, ImportTokenRecord>,
+    access_keys: BTreeMap<String, AccessKeyRecord>,
 }
 
 /// A store held in memory. Writes are all-or-nothing: a transaction works on a copy that
@@ -155,10 +156,33 @@ impl Txn for MemoryTxn<'_> {
         Ok(())
     }
 
+    fn all_import_tokens(&mut self) -> Result<Vec<ImportTokenRecord>> {
+        Ok(self.state.import_tokens.values().cloned().collect())
+    }
+
     fn delete_expired_import_tokens(&mut self, now: Millis) -> Result<()> {
         self.check_writable()?;
         self.state.import_tokens.retain(|_, t| t.valid_to_ms > now);
         Ok(())
+    }
+
+    fn access_key(&mut self, access_key_id: &str) -> Result<Option<AccessKeyRecord>> {
+        Ok(self.state.access_keys.get(access_key_id).cloned())
+    }
+
+    fn put_access_key(&mut self, key: &AccessKeyRecord) -> Result<()> {
+        self.check_writable()?;
+        self.state.access_keys.insert(key.access_key_id.clone(), key.clone());
+        Ok(())
+    }
+
+    fn delete_access_key(&mut self, access_key_id: &str) -> Result<bool> {
+        self.check_writable()?;
+        Ok(self.state.access_keys.remove(access_key_id).is_some())
+    }
+
+    fn list_access_keys(&mut self) -> Result<Vec<AccessKeyRecord>> {
+        Ok(self.state.access_keys.values().cloned().collect())
     }
 
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>> {

@@ -15,7 +15,7 @@ pub mod sqlite;
 
 use crate::clock::Millis;
 use crate::error::Result;
-use crate::keys::record::{AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AccessKeyRecord, AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 
 /// A transaction body. It may run more than once if the backend retries a conflict, so it must
 /// not have side effects outside the transaction.
@@ -76,8 +76,19 @@ pub trait Txn {
     fn import_token(&mut self, token_id: &str) -> Result<Option<ImportTokenRecord>>;
     /// Stores an import token's record.
     fn put_import_token(&mut self, token: &ImportTokenRecord) -> Result<()>;
+    /// Every import token (for root-key rotation).
+    fn all_import_tokens(&mut self) -> Result<Vec<ImportTokenRecord>>;
     /// Deletes import tokens whose validity ended at or before `now`.
     fn delete_expired_import_tokens(&mut self, now: Millis) -> Result<()>;
+
+    /// An access key by id.
+    fn access_key(&mut self, access_key_id: &str) -> Result<Option<AccessKeyRecord>>;
+    /// Inserts or replaces an access key.
+    fn put_access_key(&mut self, key: &AccessKeyRecord) -> Result<()>;
+    /// Deletes an access key; returns whether it existed.
+    fn delete_access_key(&mut self, access_key_id: &str) -> Result<bool>;
+    /// Every access key, by id.
+    fn list_access_keys(&mut self) -> Result<Vec<AccessKeyRecord>>;
 
     /// An alias by full name.
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>>;

@@ -66,6 +66,8 @@ pub(crate) enum RecordKind {
     Material = 1,
     /// The wrapping private key of an import token.
     WrappingKey = 2,
+    /// The secret of an access key.
+    AccessKeySecret = 3,
 }
 
 /// Stored parameters of the passphrase KDF (not secret).

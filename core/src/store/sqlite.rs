@@ -16,13 +16,13 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::record::{AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AccessKeyRecord, AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::store::{Storage, Txn, TxnBody};
 
 /// The schema version this build writes (`PRAGMA user_version`). Version 2 added
-/// `import_tokens`. Every statement of [`SCHEMA`] is idempotent, so upgrading an older store
+/// `import_tokens`, version 3 `access_keys`. Every statement of [`SCHEMA`] is idempotent, so upgrading an older store
 /// is running it again.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 /// How long a transaction waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections kept open for reuse.
@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS import_tokens (
     wrapping_key_spec  TEXT NOT NULL,
     valid_to_ms        INTEGER NOT NULL,
     sealed_private_key BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    principal     TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    sealed_secret BLOB NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -236,6 +242,37 @@ fn finish_material((mut record, rotation_type): (MaterialRecord, Option<String>)
     Ok(record)
 }
 
+const IMPORT_TOKEN_COLUMNS: &str =
+    "token_id, key_id, wrapping_algorithm, wrapping_key_spec, valid_to_ms, sealed_private_key";
+
+type ImportTokenRow = (String, String, String, String, i64, Vec<u8>);
+
+fn import_token_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ImportTokenRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+}
+
+fn finish_import_token(
+    (token_id, key_id, algorithm, spec, valid_to_ms, sealed_private_key): ImportTokenRow,
+) -> Result<ImportTokenRecord> {
+    Ok(ImportTokenRecord {
+        token_id,
+        key_id,
+        wrapping_algorithm: algorithm.parse().map_err(|_| corrupt("import token"))?,
+        wrapping_key_spec: spec.parse().map_err(|_| corrupt("import token"))?,
+        valid_to_ms,
+        sealed_private_key,
+    })
+}
+
+fn access_key_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccessKeyRecord> {
+    Ok(AccessKeyRecord {
+        access_key_id: row.get(0)?,
+        principal: row.get(1)?,
+        created_ms: row.get(2)?,
+        sealed_secret: row.get(3)?,
+    })
+}
+
 fn alias_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AliasRecord> {
     Ok(AliasRecord { name: row.get(0)?, target_key_id: row.get(1)?, created_ms: row.get(2)?, updated_ms: row.get(3)? })
 }
@@ -385,35 +422,19 @@ impl Txn for SqliteTxn<'_> {
     fn import_token(&mut self, token_id: &str) -> Result<Option<ImportTokenRecord>> {
         let row = self
             .txn
-            .prepare_cached(
-                "SELECT token_id, key_id, wrapping_algorithm, wrapping_key_spec, valid_to_ms, sealed_private_key
-                 FROM import_tokens WHERE token_id = ?1",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_row([token_id], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, i64>(4)?,
-                        row.get::<_, Vec<u8>>(5)?,
-                    ))
-                })
-                .optional()
-            })
+            .prepare_cached(&format!("SELECT {IMPORT_TOKEN_COLUMNS} FROM import_tokens WHERE token_id = ?1"))
+            .and_then(|mut stmt| stmt.query_row([token_id], import_token_from_row).optional())
             .map_err(sql_error)?;
-        row.map(|(token_id, key_id, algorithm, spec, valid_to_ms, sealed_private_key)| {
-            Ok(ImportTokenRecord {
-                token_id,
-                key_id,
-                wrapping_algorithm: algorithm.parse().map_err(|_| corrupt("import token"))?,
-                wrapping_key_spec: spec.parse().map_err(|_| corrupt("import token"))?,
-                valid_to_ms,
-                sealed_private_key,
-            })
-        })
-        .transpose()
+        row.map(finish_import_token).transpose()
+    }
+
+    fn all_import_tokens(&mut self) -> Result<Vec<ImportTokenRecord>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(&format!("SELECT {IMPORT_TOKEN_COLUMNS} FROM import_tokens ORDER BY token_id"))
+            .map_err(sql_error)?;
+        let rows = stmt.query_map([], import_token_from_row).map_err(sql_error)?;
+        rows.map(|row| row.map_err(sql_error).and_then(finish_import_token)).collect()
     }
 
     fn put_import_token(&mut self, t: &ImportTokenRecord) -> Result<()> {
@@ -445,6 +466,47 @@ impl Txn for SqliteTxn<'_> {
             .and_then(|mut stmt| stmt.execute([now]))
             .map(|_| ())
             .map_err(sql_error)
+    }
+
+    fn access_key(&mut self, access_key_id: &str) -> Result<Option<AccessKeyRecord>> {
+        self.txn
+            .prepare_cached(
+                "SELECT access_key_id, principal, created_ms, sealed_secret FROM access_keys WHERE access_key_id = ?1",
+            )
+            .and_then(|mut stmt| stmt.query_row([access_key_id], access_key_from_row).optional())
+            .map_err(sql_error)
+    }
+
+    fn put_access_key(&mut self, k: &AccessKeyRecord) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO access_keys (access_key_id, principal, created_ms, sealed_secret)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut stmt| stmt.execute(params![k.access_key_id, k.principal, k.created_ms, k.sealed_secret]))
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn delete_access_key(&mut self, access_key_id: &str) -> Result<bool> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("DELETE FROM access_keys WHERE access_key_id = ?1")
+            .and_then(|mut stmt| stmt.execute([access_key_id]))
+            .map(|n| n > 0)
+            .map_err(sql_error)
+    }
+
+    fn list_access_keys(&mut self) -> Result<Vec<AccessKeyRecord>> {
+        let mut stmt = self
+            .txn
+            .prepare_cached(
+                "SELECT access_key_id, principal, created_ms, sealed_secret FROM access_keys ORDER BY access_key_id",
+            )
+            .map_err(sql_error)?;
+        let rows = stmt.query_map([], access_key_from_row).map_err(sql_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql_error)
     }
 
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>> {
