@@ -40,6 +40,7 @@
 
 pub mod clock;
 pub mod crypto;
+pub mod envelope;
 pub mod error;
 pub mod keys;
 mod keystead;

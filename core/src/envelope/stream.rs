@@ -1,0 +1,300 @@
+//! Streaming: a `Write` adapter that seals, a `Read` adapter that opens, and ranged opening
+//! over `Read + Seek` that reads only the segments a byte range needs.
+
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+
+use zeroize::{Zeroize, Zeroizing};
+
+use super::header::{io_error, read_header};
+use super::segment::{SegmentOpener, SegmentSealer};
+use super::{layout, start, unlock, OpenOptions, SealOptions, SEGMENT_OVERHEAD};
+use crate::crypto::context::EncryptionContext;
+use crate::error::{Error, Result};
+use crate::keystead::Keystead;
+use crate::secret::SecretBytes;
+
+fn to_io(e: Error) -> io::Error {
+    let kind = match e.kind() {
+        crate::ErrorKind::InvalidCiphertext => io::ErrorKind::InvalidData,
+        _ => io::ErrorKind::Other,
+    };
+    io::Error::new(kind, e)
+}
+
+/// Seals everything written to it into one envelope message written to `inner`.
+///
+/// The header is written by [`EnvelopeWriter::new`]; each full segment is written as soon as
+/// the next byte arrives; [`EnvelopeWriter::finish`] writes the last segment. A writer dropped
+/// without `finish` leaves a message that every reader refuses as truncated. Memory: one
+/// segment of plaintext and one of ciphertext. I/O errors of `inner` are returned as they are;
+/// other failures are an `io::Error` wrapping the Keystead [`Error`] (see
+/// [`error_from_io`](super::error_from_io)).
+pub struct EnvelopeWriter<W: Write> {
+    inner: Option<W>,
+    sealer: SegmentSealer,
+    segment_size: usize,
+    pending: Zeroizing<Vec<u8>>,
+    out: Vec<u8>,
+    index: u64,
+    failed: bool,
+}
+
+impl<W: Write> EnvelopeWriter<W> {
+    /// Generates a data key under `key_id` (plus `options.additional_key_ids`) and writes the
+    /// message header to `inner`.
+    ///
+    /// # Errors
+    /// As [`seal`](super::seal); an I/O failure writing the header is `KMSInternalException`.
+    pub fn new(
+        store: &Keystead,
+        key_id: &str,
+        context: &EncryptionContext,
+        options: &SealOptions,
+        mut inner: W,
+    ) -> Result<Self> {
+        let started = start(store, key_id, context, options)?;
+        inner.write_all(&started.header).map_err(io_error)?;
+        let segment_size = started.segment_size;
+        Ok(Self {
+            inner: Some(inner),
+            sealer: SegmentSealer::new(&started.keys)?,
+            segment_size,
+            pending: Zeroizing::new(Vec::with_capacity(segment_size)),
+            out: Vec::new(),
+            index: 0,
+            failed: false,
+        })
+    }
+
+    fn emit(&mut self, plaintext: Option<&[u8]>, last: bool) -> io::Result<()> {
+        let index = u32::try_from(self.index)
+            .map_err(|_| to_io(Error::validation("The message would have more than 2^32 segments")))?;
+        let pt: &[u8] = plaintext.unwrap_or(&self.pending);
+        self.out.resize(pt.len() + SEGMENT_OVERHEAD, 0);
+        self.sealer.seal(index, last, pt, &mut self.out).map_err(to_io)?;
+        let inner = self.inner.as_mut().ok_or_else(|| to_io(Error::internal("writer already finished")))?;
+        inner.write_all(&self.out)?;
+        self.pending.zeroize();
+        self.index += 1;
+        Ok(())
+    }
+
+    fn guarded<T>(&mut self, body: impl FnOnce(&mut Self) -> io::Result<T>) -> io::Result<T> {
+        if self.failed {
+            return Err(to_io(Error::internal("an earlier write to this envelope writer failed")));
+        }
+        let result = body(self);
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// Writes the last segment, flushes and returns the inner writer.
+    ///
+    /// # Errors
+    /// An `io::Error` if writing fails or an earlier write failed.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.guarded(|w| {
+            w.emit(None, true)?;
+            let inner = w.inner.as_mut().ok_or_else(|| to_io(Error::internal("writer already finished")))?;
+            inner.flush()
+        })?;
+        self.inner.take().ok_or_else(|| to_io(Error::internal("writer already finished")))
+    }
+}
+
+impl<W: Write> Write for EnvelopeWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.guarded(|w| {
+            let seg = w.segment_size;
+            let mut rest = data;
+            while !rest.is_empty() {
+                if w.pending.len() == seg {
+                    // More data follows, so the buffered segment is not the last.
+                    w.emit(None, false)?;
+                }
+                if w.pending.is_empty() && rest.len() > seg {
+                    // Whole segments straight from the caller's buffer (no copy).
+                    w.emit(Some(&rest[..seg]), false)?;
+                    rest = &rest[seg..];
+                    continue;
+                }
+                let n = (seg - w.pending.len()).min(rest.len());
+                w.pending.extend_from_slice(&rest[..n]);
+                rest = &rest[n..];
+            }
+            Ok(data.len())
+        })
+    }
+
+    /// Flushes the inner writer; a partly filled segment stays buffered (it is sealed once it
+    /// is full or the message is finished).
+    fn flush(&mut self) -> io::Result<()> {
+        match self.inner.as_mut() {
+            Some(inner) => inner.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Opens an envelope message read from `inner`, segment by segment.
+///
+/// [`EnvelopeReader::new`] reads the header, unwraps the data key and checks the commitment;
+/// reading then yields plaintext one verified segment at a time. A failure (tampering,
+/// truncation, bytes after the last segment) is an `io::Error` of kind `InvalidData` wrapping
+/// an `InvalidCiphertextException` [`Error`]; use [`error_from_io`](super::error_from_io) to
+/// get it back. Memory: about two segments.
+pub struct EnvelopeReader<R: Read> {
+    inner: R,
+    opener: SegmentOpener,
+    segment_size: usize,
+    /// Ciphertext read ahead (at most one segment and one byte).
+    buffer: Vec<u8>,
+    /// Verified plaintext of the current segment and how much of it was handed out.
+    plain: Zeroizing<Vec<u8>>,
+    position: usize,
+    index: u64,
+    done: bool,
+    failed: Option<Error>,
+}
+
+impl<R: Read> EnvelopeReader<R> {
+    /// Reads the header from `inner` and unlocks the message.
+    ///
+    /// # Errors
+    /// As [`open`](super::open).
+    pub fn new(store: &Keystead, mut inner: R, context: &EncryptionContext, options: &OpenOptions) -> Result<Self> {
+        options.check()?;
+        let header = read_header(&mut inner, options.max_encrypted_data_keys)?;
+        let keys = unlock(store, &header, context, options)?;
+        let segment_size = header.segment_size as usize;
+        Ok(Self {
+            inner,
+            opener: SegmentOpener::new(&keys)?,
+            segment_size,
+            buffer: Vec::new(),
+            plain: Zeroizing::new(Vec::new()),
+            position: 0,
+            index: 0,
+            done: false,
+            failed: None,
+        })
+    }
+
+    /// The inner reader (positioned after the message once all of it was read).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn next_segment(&mut self) -> Result<()> {
+        let full = self.segment_size + SEGMENT_OVERHEAD;
+        // Read one segment and one byte more: the extra byte tells whether this is the last.
+        let want = full + 1;
+        if self.buffer.len() < want {
+            let missing = (want - self.buffer.len()) as u64;
+            (&mut self.inner).take(missing).read_to_end(&mut self.buffer).map_err(io_error)?;
+        }
+        let last = self.buffer.len() <= full;
+        let sealed_len = if last { self.buffer.len() } else { full };
+        let min = if last && self.index > 0 { SEGMENT_OVERHEAD + 1 } else { SEGMENT_OVERHEAD };
+        if sealed_len < min {
+            return Err(Error::invalid_ciphertext());
+        }
+        let index = u32::try_from(self.index).map_err(|_| Error::invalid_ciphertext())?;
+        self.plain.zeroize();
+        self.plain.resize(sealed_len - SEGMENT_OVERHEAD, 0);
+        self.opener.open(index, last, &self.buffer[..sealed_len], &mut self.plain)?;
+        self.buffer.drain(..sealed_len);
+        self.position = 0;
+        self.index += 1;
+        self.done = last;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for EnvelopeReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = &self.failed {
+            return Err(to_io(e.clone()));
+        }
+        while self.position == self.plain.len() {
+            if self.done {
+                return Ok(0);
+            }
+            if let Err(e) = self.next_segment() {
+                self.plain.zeroize();
+                self.position = 0;
+                self.failed = Some(e.clone());
+                return Err(to_io(e));
+            }
+        }
+        let n = out.len().min(self.plain.len() - self.position);
+        out[..n].copy_from_slice(&self.plain[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+/// The Keystead error inside an `io::Error` from [`EnvelopeReader`] or [`EnvelopeWriter`]
+/// (an inner I/O failure becomes `KMSInternalException`).
+pub fn error_from_io(e: io::Error) -> Error {
+    io_error(e)
+}
+
+/// Opens only `range` (plaintext byte offsets; the end is clipped to the plaintext length) of
+/// the message that starts at the current position of `reader`, reading the header and just the
+/// segments that overlap the range (an S3 ranged GET needs only those bytes).
+///
+/// # Errors
+/// As [`open`](super::open); `ValidationException` when `range.start > range.end`.
+pub fn open_range<R: Read + Seek>(
+    store: &Keystead,
+    mut reader: R,
+    context: &EncryptionContext,
+    options: &OpenOptions,
+    range: Range<u64>,
+) -> Result<SecretBytes> {
+    options.check()?;
+    if range.start > range.end {
+        return Err(Error::validation("The range's start is after its end"));
+    }
+    let io = |e: io::Error| io_error(e);
+    let base = reader.stream_position().map_err(io)?;
+    let end = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    reader.seek(SeekFrom::Start(base)).map_err(io)?;
+    let header = read_header(&mut reader, options.max_encrypted_data_keys)?;
+    let body_start = base + header.len() as u64;
+    let body_len = end.checked_sub(body_start).ok_or_else(Error::invalid_ciphertext)?;
+    let seg = header.segment_size as usize;
+    let (count, plaintext_len) = layout(body_len, seg)?;
+    let keys = unlock(store, &header, context, options)?;
+    let mut opener = SegmentOpener::new(&keys)?;
+    let start = range.start.min(plaintext_len);
+    let stop = range.end.min(plaintext_len);
+    let capacity = usize::try_from(stop - start).map_err(|_| Error::validation("The range is too large"))?;
+    let mut out = Zeroizing::new(Vec::with_capacity(capacity));
+    let seg64 = seg as u64;
+    let full = seg64 + SEGMENT_OVERHEAD as u64;
+    // An empty range still verifies the last segment, which authenticates the message length.
+    let (first, last_needed) = if start == stop { (count - 1, count - 1) } else { (start / seg64, (stop - 1) / seg64) };
+    let mut sealed = Vec::new();
+    let mut plain = Zeroizing::new(Vec::new());
+    reader.seek(SeekFrom::Start(body_start + first * full)).map_err(io)?;
+    for index in first..=last_needed {
+        let is_last = index == count - 1;
+        let sealed_len = if is_last { body_len - index * full } else { full };
+        sealed.resize(sealed_len as usize, 0);
+        reader.read_exact(&mut sealed).map_err(io)?;
+        plain.zeroize();
+        plain.resize(sealed.len() - SEGMENT_OVERHEAD, 0);
+        let index32 = u32::try_from(index).map_err(|_| Error::invalid_ciphertext())?;
+        opener.open(index32, is_last, &sealed, &mut plain)?;
+        let seg_start = index * seg64;
+        let from = (start.max(seg_start) - seg_start) as usize;
+        let to = (stop.min(seg_start + plain.len() as u64).max(seg_start) - seg_start) as usize;
+        out.extend_from_slice(&plain[from.min(to)..to]);
+    }
+    Ok(SecretBytes::new(std::mem::take(&mut *out)))
+}

@@ -1,0 +1,515 @@
+//! Envelope messages (`keystead_core::envelope`, `docs/format.md` section 5): round trips at
+//! every segment boundary through the one-shot, streaming, ranged and parallel paths; every
+//! tampering refused with the one ciphertext error; limits checked before unwrapping; key
+//! commitment; key states; committed known-answer vectors.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
+use std::io::{Cursor, Read, Write};
+
+use keystead_core::envelope::{
+    open, open_range, open_with_data_key, seal, seal_with_data_key, EnvelopeReader, EnvelopeWriter, OpenOptions,
+    SealOptions, COMMITMENT_LEN, SEGMENT_OVERHEAD,
+};
+use keystead_core::{
+    canonical_context, CreateKeyRequest, EncryptRequest, EncryptionContext, ErrorKind, Keystead, SecretBytes,
+};
+use proptest::prelude::*;
+
+const SEG: usize = 64;
+
+fn store_and_key() -> (Keystead, String) {
+    let store = Keystead::builder().open_in_memory().expect("open");
+    let id = store.create_key(CreateKeyRequest::default()).expect("create").key_id;
+    (store, id)
+}
+
+fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+fn small(threads: usize) -> SealOptions {
+    SealOptions { segment_size: SEG, threads, ..Default::default() }
+}
+
+fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+/// Header length of a message: fixed 38, context, count, (2 + len) per key, commitment.
+fn header_len(message: &[u8]) -> usize {
+    let mut at = 38;
+    let pairs = usize::from(u16::from_be_bytes([message[at], message[at + 1]]));
+    at += 2;
+    for _ in 0..pairs * 2 {
+        at += 2 + usize::from(u16::from_be_bytes([message[at], message[at + 1]]));
+    }
+    let count = usize::from(message[at]);
+    at += 1;
+    for _ in 0..count {
+        at += 2 + usize::from(u16::from_be_bytes([message[at], message[at + 1]]));
+    }
+    at + COMMITMENT_LEN
+}
+
+/// Opens `message` by every reading path and returns the results (all must agree).
+fn open_all(
+    store: &Keystead,
+    message: &[u8],
+    context: &EncryptionContext,
+    options: &OpenOptions,
+) -> [keystead_core::Result<Vec<u8>>; 4] {
+    let one_shot = open(store, message, context, options).map(|p| p.expose().to_vec());
+    let parallel =
+        open(store, message, context, &OpenOptions { threads: 3, ..options.clone() }).map(|p| p.expose().to_vec());
+    let streamed = EnvelopeReader::new(store, message, context, options).and_then(|mut reader| {
+        let mut out = Vec::new();
+        // Small reads cross segment boundaries.
+        let mut buf = [0u8; 7];
+        loop {
+            let n = reader.read(&mut buf).map_err(keystead_core::envelope::error_from_io)?;
+            if n == 0 {
+                break Ok(out);
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    });
+    let ranged = open_range(store, Cursor::new(message), context, options, 0..u64::MAX).map(|p| p.expose().to_vec());
+    [one_shot, parallel, streamed, ranged]
+}
+
+fn assert_refused(store: &Keystead, message: &[u8], context: &EncryptionContext, what: &str) {
+    for (path, result) in ["open", "parallel open", "reader", "open_range"].iter().zip(open_all(
+        store,
+        message,
+        context,
+        &OpenOptions::default(),
+    )) {
+        let err = result.expect_err(&format!("{what}: {path} must refuse"));
+        assert_eq!(err.kind(), ErrorKind::InvalidCiphertext, "{what}: {path}: {err:?}");
+    }
+}
+
+fn seal_streaming(
+    store: &Keystead,
+    key: &str,
+    plaintext: &[u8],
+    context: &EncryptionContext,
+    options: &SealOptions,
+    chunk: usize,
+) -> Vec<u8> {
+    let mut writer = EnvelopeWriter::new(store, key, context, options, Vec::new()).unwrap();
+    for part in plaintext.chunks(chunk.max(1)) {
+        writer.write_all(part).unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+#[test]
+fn round_trips_at_every_segment_boundary_on_every_path() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42"), ("purpose", "export")]);
+    for len in [0, 1, SEG - 1, SEG, SEG + 1, 2 * SEG, 2 * SEG + 1, 10 * SEG + 17, 37 * SEG] {
+        let plaintext = data(len, 3);
+        let sealed = [
+            seal(&store, &key, &plaintext, &context, &small(1)).unwrap(),
+            seal(&store, &key, &plaintext, &context, &small(4)).unwrap(),
+            seal_streaming(&store, &key, &plaintext, &context, &small(0), 1),
+            seal_streaming(&store, &key, &plaintext, &context, &small(0), SEG),
+            seal_streaming(&store, &key, &plaintext, &context, &small(0), 5 * SEG + 3),
+        ];
+        for message in &sealed {
+            let segments = len.div_ceil(SEG).max(1);
+            assert_eq!(message.len(), header_len(message) + len + segments * SEGMENT_OVERHEAD, "len {len}");
+            for result in open_all(&store, message, &context, &OpenOptions::default()) {
+                assert_eq!(result.unwrap(), plaintext, "len {len}");
+            }
+        }
+        // Every way of sealing gives the same layout; only the random parts differ.
+        assert!(sealed.iter().all(|m| m.len() == sealed[0].len()));
+    }
+}
+
+#[test]
+fn byte_ranges_read_only_what_they_need() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("object", "orders.csv")]);
+    let plaintext = data(10 * SEG + 17, 9);
+    let message = seal(&store, &key, &plaintext, &context, &small(1)).unwrap();
+    let opts = OpenOptions::default();
+    let len = plaintext.len() as u64;
+    for (start, end) in [
+        (0, 1),
+        (0, 64),
+        (63, 65),
+        (64, 128),
+        (100, 400),
+        (640, len),
+        (len - 1, len),
+        (5, 5),
+        (len, len + 10),
+        (0, u64::MAX),
+    ] {
+        let got = open_range(&store, Cursor::new(&message), &context, &opts, start..end).unwrap();
+        let (s, e) = (start.min(len) as usize, end.min(len) as usize);
+        assert_eq!(got.expose(), &plaintext[s..e], "{start}..{end}");
+    }
+    // A range never needs the segments after it: the message cut after the range's segment
+    // still serves it (and the last segment's flag still protects the end of the message).
+    let header = header_len(&message);
+    let cut = &message[..header + 2 * (SEG + SEGMENT_OVERHEAD)];
+    let got = open_range(&store, Cursor::new(cut), &context, &opts, 10..100);
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::InvalidCiphertext, "the cut message has no last segment");
+    // Opens from the current position of the reader (a message stored inside a larger file).
+    let mut file = b"prefix".to_vec();
+    file.extend_from_slice(&message);
+    let mut cursor = Cursor::new(&file);
+    cursor.set_position(6);
+    assert_eq!(open_range(&store, cursor, &context, &opts, 3..200).unwrap().expose(), &plaintext[3..200]);
+    let err = open_range(&store, Cursor::new(&message), &context, &opts, std::ops::Range { start: 9, end: 3 }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+}
+
+#[test]
+fn record_overhead_is_small_and_exact() {
+    let (store, key) = store_and_key();
+    let record = data(1024, 1);
+    let empty = EncryptionContext::new();
+    let message = seal(&store, &key, &record, &empty, &SealOptions::default()).unwrap();
+    // 2 + 32 + 4 + 2 (empty context) + 1 + 2 + 86 (data key blob) + 32 + 16 (one tag).
+    assert_eq!(message.len() - record.len(), 177);
+    let context = ctx(&[("tenant", "42")]);
+    let message = seal(&store, &key, &record, &context, &SealOptions::default()).unwrap();
+    assert_eq!(message.len() - record.len(), 177 + canonical_context(&context).unwrap().len() - 2);
+    // Each extra wrapping key adds 2 + 86 bytes.
+    let second = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let options = SealOptions { additional_key_ids: vec![second], ..Default::default() };
+    let message = seal(&store, &key, &record, &empty, &options).unwrap();
+    assert_eq!(message.len() - record.len(), 177 + 88);
+}
+
+#[test]
+fn every_bit_flip_and_every_truncation_is_refused() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42")]);
+    let plaintext = data(3 * SEG + 5, 7);
+    let message = seal(&store, &key, &plaintext, &context, &small(1)).unwrap();
+    for at in 0..message.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut bad = message.clone();
+            bad[at] ^= bit;
+            assert_refused(&store, &bad, &context, &format!("bit {bit:#x} at byte {at}"));
+        }
+    }
+    for len in 0..message.len() {
+        assert_refused(&store, &message[..len], &context, &format!("truncated to {len}"));
+    }
+    let mut longer = message.clone();
+    longer.push(0);
+    assert_refused(&store, &longer, &context, "one byte appended");
+    let mut longer = message;
+    longer.extend_from_slice(&[0u8; SEGMENT_OVERHEAD]);
+    assert_refused(&store, &longer, &context, "an empty segment appended");
+}
+
+/// Splits a message into its header and its sealed segments.
+fn split(message: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let header = header_len(message);
+    (message[..header].to_vec(), message[header..].chunks(SEG + SEGMENT_OVERHEAD).map(<[u8]>::to_vec).collect())
+}
+
+fn join(header: &[u8], segments: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = header.to_vec();
+    for s in segments {
+        out.extend_from_slice(s);
+    }
+    out
+}
+
+#[test]
+fn reordered_duplicated_dropped_and_spliced_segments_are_refused() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42")]);
+    let a = seal(&store, &key, &data(4 * SEG + 9, 1), &context, &small(1)).unwrap();
+    let b = seal(&store, &key, &data(4 * SEG + 9, 2), &context, &small(1)).unwrap();
+    let (header_a, segs_a) = split(&a);
+    let (header_b, segs_b) = split(&b);
+    assert_eq!(segs_a.len(), 5);
+    let mut swapped = segs_a.clone();
+    swapped.swap(1, 2);
+    assert_refused(&store, &join(&header_a, &swapped), &context, "segments 1 and 2 swapped");
+    let mut dup = segs_a.clone();
+    dup.insert(2, segs_a[1].clone());
+    assert_refused(&store, &join(&header_a, &dup), &context, "segment 1 duplicated");
+    let mut dropped = segs_a.clone();
+    dropped.remove(2);
+    assert_refused(&store, &join(&header_a, &dropped), &context, "segment 2 dropped");
+    // Truncation at a segment boundary: the new last segment was sealed as "not last".
+    for keep in 1..segs_a.len() {
+        assert_refused(&store, &join(&header_a, &segs_a[..keep]), &context, &format!("cut after {keep} segments"));
+    }
+    let mut spliced = segs_a.clone();
+    spliced[1] = segs_b[1].clone();
+    assert_refused(&store, &join(&header_a, &spliced), &context, "segment from another message");
+    assert_refused(&store, &join(&header_b, &segs_a), &context, "header of another message");
+    let mut last_swapped = segs_a;
+    last_swapped[4] = segs_b[4].clone();
+    assert_refused(&store, &join(&header_a, &last_swapped), &context, "last segment of another message");
+}
+
+#[test]
+fn context_must_match_exactly() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42"), ("table", "orders")]);
+    let message = seal(&store, &key, b"record", &context, &SealOptions::default()).unwrap();
+    for other in [
+        ctx(&[]),
+        ctx(&[("tenant", "42")]),
+        ctx(&[("tenant", "43"), ("table", "orders")]),
+        ctx(&[("Tenant", "42"), ("table", "orders")]),
+        ctx(&[("tenant", "42"), ("table", "orders"), ("x", "")]),
+    ] {
+        assert_refused(&store, &message, &other, &format!("context {other:?}"));
+    }
+    // The order a caller builds the map in does not matter.
+    let reordered: EncryptionContext =
+        [("table", "orders"), ("tenant", "42")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert_eq!(open(&store, &message, &reordered, &OpenOptions::default()).unwrap().expose(), b"record");
+}
+
+#[test]
+fn header_changes_are_refused_by_the_commitment() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42")]);
+    let message = seal(&store, &key, &data(200, 4), &context, &small(1)).unwrap();
+    let header = header_len(&message);
+    // The segment size field (bytes 34..38): 64 -> 128 keeps the body parseable.
+    let mut bad = message.clone();
+    bad[36] = 0;
+    bad[37] = 128;
+    assert_refused(&store, &bad, &context, "segment size changed");
+    // The context inside the header changed to another valid context, and the caller gives it.
+    let other = ctx(&[("tenant", "43")]);
+    let mut bad = message.clone();
+    let at = 38 + 2 + 2 + 6 + 2 + 1; // last byte of "42"
+    bad[at] = b'3';
+    assert_refused(&store, &bad, &other, "context in the header changed");
+    // The encrypted data key replaced by a valid wrap of another data key (same key, same
+    // context): the data key unwraps, the commitment does not match it.
+    let other_key = store
+        .encrypt(EncryptRequest {
+            key_id: &key,
+            plaintext: &[0x55; 32],
+            encryption_context: Some(&context),
+            ..Default::default()
+        })
+        .unwrap()
+        .ciphertext_blob;
+    let edk_at = 38 + canonical_context(&context).unwrap().len() + 1 + 2;
+    let mut bad = message.clone();
+    assert_eq!(other_key.len(), 86);
+    bad[edk_at..edk_at + 86].copy_from_slice(&other_key);
+    assert_refused(&store, &bad, &context, "data key swapped");
+    // A second encrypted data key appended to the header (count 1 -> 2).
+    let mut bad = message[..header - COMMITMENT_LEN].to_vec();
+    bad[edk_at - 3] = 2;
+    bad.extend_from_slice(&86u16.to_be_bytes());
+    bad.extend_from_slice(&other_key);
+    bad.extend_from_slice(&message[header - COMMITMENT_LEN..]);
+    assert_refused(&store, &bad, &context, "encrypted data key added");
+}
+
+#[test]
+fn wrong_data_key_or_commitment_is_refused_by_the_raw_api() {
+    let context = ctx(&[("k", "v")]);
+    let data_key = [7u8; 32];
+    let blob = keystead_core::crypto::ciphertext::seal(
+        uuid::Uuid::from_bytes([1; 16]),
+        1,
+        &[9u8; 32],
+        &canonical_context(&context).unwrap(),
+        &data_key,
+    )
+    .unwrap();
+    let message = seal_with_data_key(&data_key, &[blob], &context, SEG, &data(150, 5)).unwrap();
+    assert_eq!(open_with_data_key(&message, &data_key, &context).unwrap().expose(), &data(150, 5)[..]);
+    let mut other = data_key;
+    other[31] ^= 1;
+    assert_eq!(open_with_data_key(&message, &other, &context).unwrap_err().kind(), ErrorKind::InvalidCiphertext);
+    let commitment_at = header_len(&message) - COMMITMENT_LEN;
+    for i in 0..COMMITMENT_LEN {
+        let mut bad = message.clone();
+        bad[commitment_at + i] ^= 0x10;
+        assert_eq!(open_with_data_key(&bad, &data_key, &context).unwrap_err().kind(), ErrorKind::InvalidCiphertext);
+    }
+    assert_eq!(seal_with_data_key(&[1u8; 16], &[], &context, SEG, b"x").unwrap_err().kind(), ErrorKind::Validation);
+}
+
+#[test]
+fn the_key_limit_is_checked_before_any_unwrap() {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let keys: Vec<String> = (0..3).map(|_| store.create_key(CreateKeyRequest::default()).unwrap().key_id).collect();
+    let context = ctx(&[("tenant", "42")]);
+    let options = SealOptions { additional_key_ids: keys[1..].to_vec(), ..Default::default() };
+    let message = seal(&store, &keys[0], b"three recipients", &context, &options).unwrap();
+    let limit = |n| OpenOptions { max_encrypted_data_keys: n, ..Default::default() };
+    assert_eq!(open(&store, &message, &context, &limit(3)).unwrap().expose(), b"three recipients");
+    // With every wrapping key disabled, an attempted unwrap would say DisabledException; over
+    // the limit the answer is the ciphertext error, so no key was tried.
+    for key in &keys {
+        store.disable_key(key).unwrap();
+    }
+    assert_eq!(open(&store, &message, &context, &limit(3)).unwrap_err().kind(), ErrorKind::Disabled);
+    for n in [1, 2] {
+        assert_eq!(open(&store, &message, &context, &limit(n)).unwrap_err().kind(), ErrorKind::InvalidCiphertext);
+        let err = EnvelopeReader::new(&store, &message[..], &context, &limit(n)).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidCiphertext);
+    }
+    for n in [0, 256] {
+        assert_eq!(open(&store, &message, &context, &limit(n)).unwrap_err().kind(), ErrorKind::Validation);
+    }
+}
+
+#[test]
+fn any_wrapping_key_opens_and_the_allow_list_restricts_them() {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let a = store.create_key(CreateKeyRequest::default()).unwrap();
+    let b = store.create_key(CreateKeyRequest::default()).unwrap();
+    let c = store.create_key(CreateKeyRequest::default()).unwrap();
+    store.create_alias("alias/backup", &b.key_id).unwrap();
+    let context = ctx(&[("tenant", "42")]);
+    let options = SealOptions { additional_key_ids: vec!["alias/backup".into()], ..Default::default() };
+    let message = seal(&store, &a.key_id, b"payload", &context, &options).unwrap();
+    let allow = |ids: &[&str]| OpenOptions {
+        allowed_wrapping_keys: Some(ids.iter().map(|s| s.to_string()).collect()),
+        ..Default::default()
+    };
+    for ids in [
+        vec![a.key_id.as_str()],
+        vec![a.arn.as_str()],
+        vec!["alias/backup"],
+        vec![b.arn.as_str()],
+        vec![c.key_id.as_str(), b.key_id.as_str()],
+    ] {
+        assert_eq!(open(&store, &message, &context, &allow(&ids)).unwrap().expose(), b"payload", "{ids:?}");
+    }
+    assert_eq!(
+        open(&store, &message, &context, &allow(&[&c.key_id])).unwrap_err().kind(),
+        ErrorKind::InvalidCiphertext
+    );
+    assert_eq!(
+        open(&store, &message, &context, &allow(&["alias/none"])).unwrap_err().kind(),
+        ErrorKind::InvalidCiphertext
+    );
+    assert_eq!(open(&store, &message, &context, &allow(&[])).unwrap_err().kind(), ErrorKind::Validation);
+    // With A disabled the message still opens through B; restricted to A it reports A's state;
+    // restricted to C, A is never asked (no DisabledException).
+    store.disable_key(&a.key_id).unwrap();
+    assert_eq!(open(&store, &message, &context, &OpenOptions::default()).unwrap().expose(), b"payload");
+    assert_eq!(open(&store, &message, &context, &allow(&[&a.key_id])).unwrap_err().kind(), ErrorKind::Disabled);
+    assert_eq!(
+        open(&store, &message, &context, &allow(&[&c.key_id])).unwrap_err().kind(),
+        ErrorKind::InvalidCiphertext
+    );
+    // A message from another store (its keys unknown here) is the ciphertext error.
+    let (other_store, other_key) = store_and_key();
+    let foreign = seal(&other_store, &other_key, b"payload", &context, &SealOptions::default()).unwrap();
+    assert_refused(&store, &foreign, &context, "message of another store");
+}
+
+#[test]
+fn a_disabled_key_gives_disabled_exception() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42")]);
+    let message = seal(&store, &key, &data(300, 1), &context, &small(1)).unwrap();
+    store.disable_key(&key).unwrap();
+    for result in open_all(&store, &message, &context, &OpenOptions::default()) {
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Disabled);
+    }
+    assert_eq!(seal(&store, &key, b"x", &context, &SealOptions::default()).unwrap_err().kind(), ErrorKind::Disabled);
+    store.enable_key(&key).unwrap();
+    assert_eq!(open(&store, &message, &context, &OpenOptions::default()).unwrap().expose(), &data(300, 1)[..]);
+}
+
+#[test]
+fn bad_options_are_validation_errors() {
+    let (store, key) = store_and_key();
+    let context = EncryptionContext::new();
+    for segment_size in [0, 15, (1 << 30) + 1] {
+        let options = SealOptions { segment_size, ..Default::default() };
+        assert_eq!(seal(&store, &key, b"x", &context, &options).unwrap_err().kind(), ErrorKind::Validation);
+        assert_eq!(
+            EnvelopeWriter::new(&store, &key, &context, &options, Vec::new()).err().unwrap().kind(),
+            ErrorKind::Validation
+        );
+    }
+    let options = SealOptions { additional_key_ids: vec![key.clone(); 255], ..Default::default() };
+    assert_eq!(seal(&store, &key, b"x", &context, &options).unwrap_err().kind(), ErrorKind::Validation);
+    let options = SealOptions { additional_key_ids: vec!["no-such-key".into()], ..Default::default() };
+    assert_eq!(seal(&store, &key, b"x", &context, &options).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn reader_refuses_after_the_first_failure_and_releases_only_verified_segments() {
+    let (store, key) = store_and_key();
+    let context = EncryptionContext::new();
+    let plaintext = data(5 * SEG, 2);
+    let mut message = seal(&store, &key, &plaintext, &context, &small(1)).unwrap();
+    let header = header_len(&message);
+    // Damage segment 2: segments 0 and 1 are released, nothing of segment 2.
+    message[header + 2 * (SEG + SEGMENT_OVERHEAD) + 3] ^= 1;
+    let mut reader = EnvelopeReader::new(&store, &message[..], &context, &OpenOptions::default()).unwrap();
+    let mut out = Vec::new();
+    let err = reader.read_to_end(&mut out).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    assert_eq!(keystead_core::envelope::error_from_io(err).kind(), ErrorKind::InvalidCiphertext);
+    assert_eq!(out, plaintext[..2 * SEG]);
+    assert!(reader.read(&mut [0u8; 8]).is_err(), "stays failed");
+}
+
+#[test]
+fn a_writer_dropped_without_finish_leaves_a_refused_message() {
+    let (store, key) = store_and_key();
+    let context = EncryptionContext::new();
+    let mut sink = Vec::new();
+    {
+        let mut writer = EnvelopeWriter::new(&store, &key, &context, &small(0), &mut sink).unwrap();
+        writer.write_all(&data(3 * SEG + 1, 0)).unwrap();
+    }
+    assert_refused(&store, &sink, &context, "unfinished message");
+}
+
+#[test]
+fn large_inputs_use_threads_and_agree_with_streaming() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("object", "big")]);
+    let plaintext = data((5 << 20) + 12345, 8);
+    let options = SealOptions { segment_size: 256 << 10, ..Default::default() };
+    let message = seal(&store, &key, &plaintext, &context, &options).unwrap();
+    assert_eq!(open(&store, &message, &context, &OpenOptions::default()).unwrap().expose(), &plaintext[..]);
+    let mut reader = EnvelopeReader::new(&store, &message[..], &context, &OpenOptions::default()).unwrap();
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).unwrap();
+    assert_eq!(out, plaintext);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn round_trips(plaintext in proptest::collection::vec(any::<u8>(), 0..1500), segment_size in 16usize..200, chunk in 1usize..300, threads in 0usize..4, start in 0u64..1600, span in 0u64..1600) {
+        let (store, key) = store_and_key();
+        let context = ctx(&[("p", "q")]);
+        let options = SealOptions { segment_size, threads, ..Default::default() };
+        let message = if chunk % 2 == 0 {
+            seal(&store, &key, &plaintext, &context, &options).unwrap()
+        } else {
+            seal_streaming(&store, &key, &plaintext, &context, &options, chunk)
+        };
+        for result in open_all(&store, &message, &context, &OpenOptions { threads, ..Default::default() }) {
+            prop_assert_eq!(result.unwrap(), plaintext.clone());
+        }
+        let len = plaintext.len() as u64;
+        let got: SecretBytes = open_range(&store, Cursor::new(&message), &context, &OpenOptions::default(), start..start + span).unwrap();
+        let (s, e) = (start.min(len) as usize, (start + span).min(len) as usize);
+        prop_assert_eq!(got.expose(), &plaintext[s..e]);
+    }
+}
