@@ -76,3 +76,17 @@ def test_processes_share_a_folder(store_path: Path) -> None:
     assert descriptions == {"shared", "worker 0", "worker 1", "worker 2", "from a child"}
     assert {a.alias_name for a in parent.iter_aliases()} == {f"alias/worker-{w}" for w in range(3)}
     assert parent.describe_key(child_key).description == "from a child"
+
+
+def test_forked_workers_open_their_own_handle(store_path: Path) -> None:
+    """gunicorn-style: the parent uses the store, then forks workers that each open the folder."""
+    parent = keystead.Keystead(store_path)
+    shared = parent.create_key(description="shared").key_id
+    parent.encrypt(shared, b"parent was here")
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        results = pool.starmap(_workers.encrypt_many, [(str(store_path), shared, w, 5) for w in range(2)])
+    for worker, pairs in enumerate(results):
+        for i, (message, blob) in enumerate(pairs):
+            context = {"worker": str(worker)} if i % 2 == 0 else None
+            assert parent.decrypt(blob, encryption_context=context).plaintext == message
