@@ -270,6 +270,8 @@ const char *keystead_version(void);
  * The ABI generation of the loaded library (see `KEYSTEAD_ABI_VERSION`).
  *
  * Thread safety: any thread.
+ * Ownership: returns a plain value; nothing to free.
+ * NULL behaviour: takes no pointers.
  */
 uint32_t keystead_abi_version(void);
 
@@ -288,6 +290,8 @@ const uint8_t *keystead_bytes_data(const struct keystead_bytes *bytes);
  * The number of bytes in `bytes` (not counting the trailing NUL).
  *
  * NULL behaviour: NULL gives 0. Thread safety: any thread.
+ *
+ * Ownership: returns a plain value; nothing to free.
  *
  * # Safety
  * `bytes` is NULL or a live `keystead_bytes` from this library.
@@ -316,6 +320,8 @@ keystead_result keystead_bytes_copy(const struct keystead_bytes *bytes,
 /**
  * Zeroizes and frees `bytes`. NULL is a no-op; do not free the same buffer twice.
  *
+ * Thread safety: no other thread may use the object during or after the call.
+ *
  * # Safety
  * `bytes` is NULL or a `keystead_bytes` from this library not yet freed.
  */
@@ -339,6 +345,9 @@ keystead_result keystead_context_new(struct keystead_context **context_out, stru
  * NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: exclusive access to
  * `context`.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `context` is NULL or live; `key` and `value` are NULL or NUL-terminated; `err_out` is NULL or
  * writable.
@@ -350,6 +359,8 @@ keystead_result keystead_context_add(struct keystead_context *context,
 
 /**
  * Frees a context. NULL is a no-op; do not free twice.
+ *
+ * Thread safety: no other thread may use the object during or after the call.
  *
  * # Safety
  * `context` is NULL or a context from this library not yet freed.
@@ -488,6 +499,8 @@ keystead_result keystead_store_generate_random(const struct keystead_store *stor
  *
  * NULL behaviour: NULL gives `KEYSTEAD_RESULT_OK`. Thread safety: any thread.
  *
+ * Ownership: returns a plain value; nothing to free.
+ *
  * # Safety
  * `err` is NULL or a live error from this library.
  */
@@ -520,6 +533,8 @@ const char *keystead_error_message(const struct keystead_error *err);
 /**
  * Frees an error. NULL is a no-op; do not free the same error twice.
  *
+ * Thread safety: no other thread may use the object during or after the call.
+ *
  * # Safety
  * `err` is NULL or an error from this library not yet freed.
  */
@@ -530,6 +545,7 @@ void keystead_error_free(struct keystead_error *err);
  * and `"Unknown"` for a value that is not a code (never an error).
  *
  * Ownership: a static string; do not free. Thread safety: any thread.
+ * NULL behaviour: takes no pointers; any value is accepted.
  */
 const char *keystead_result_name(uint32_t code);
 
@@ -538,6 +554,8 @@ const char *keystead_result_name(uint32_t code);
  * `KeyUnavailableException`, `DependencyTimeoutException`). Unknown values give false.
  *
  * Thread safety: any thread.
+ * Ownership: returns a plain value; nothing to free.
+ * NULL behaviour: takes no pointers; any value is accepted.
  */
 bool keystead_result_is_retryable(uint32_t code);
 
@@ -559,6 +577,9 @@ keystead_result keystead_tags_new(struct keystead_tags **tags_out, struct keyste
  * NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: exclusive access to
  * `tags`.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `tags` is NULL or live; `key`, `value` are NULL or NUL-terminated; `err_out` is NULL or
  * writable.
@@ -570,6 +591,8 @@ keystead_result keystead_tags_add(struct keystead_tags *tags,
 
 /**
  * Frees a tag list. NULL is a no-op; do not free twice.
+ *
+ * Thread safety: no other thread may use the object during or after the call.
  *
  * # Safety
  * `tags` is NULL or a tag list from this library not yet freed.
@@ -595,6 +618,9 @@ keystead_result keystead_create_key_request_new(struct keystead_create_key_reque
  *
  * NULL behaviour: `request` and `key_spec` must not be NULL. Thread safety: exclusive access.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `request` is NULL or live; `key_spec` is NULL or NUL-terminated; `err_out` is NULL or writable.
  */
@@ -606,6 +632,9 @@ keystead_result keystead_create_key_request_set_key_spec(struct keystead_create_
  * Sets `KeyUsage` (an AWS string such as `"ENCRYPT_DECRYPT"`; unknown is `VALIDATION`).
  *
  * NULL behaviour: `request` and `key_usage` must not be NULL. Thread safety: exclusive access.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * `request` is NULL or live; `key_usage` is NULL or NUL-terminated; `err_out` is NULL or writable.
@@ -619,6 +648,9 @@ keystead_result keystead_create_key_request_set_key_usage(struct keystead_create
  *
  * NULL behaviour: `request` and `origin` must not be NULL. Thread safety: exclusive access.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `request` is NULL or live; `origin` is NULL or NUL-terminated; `err_out` is NULL or writable.
  */
@@ -630,6 +662,9 @@ keystead_result keystead_create_key_request_set_origin(struct keystead_create_ke
  * Sets the description (copied; 0–8192 characters, checked by `keystead_store_create_key`).
  *
  * NULL behaviour: `request` and `description` must not be NULL. Thread safety: exclusive access.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * `request` is NULL or live; `description` is NULL or NUL-terminated; `err_out` is NULL or
@@ -644,6 +679,9 @@ keystead_result keystead_create_key_request_set_description(struct keystead_crea
  *
  * NULL behaviour: `request` must not be NULL. Thread safety: exclusive access.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `request` is NULL or live; `err_out` is NULL or writable.
  */
@@ -657,6 +695,9 @@ keystead_result keystead_create_key_request_set_multi_region(struct keystead_cre
  * NULL behaviour: `request` and `tags` must not be NULL. Thread safety: exclusive access to
  * `request`.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `request` and `tags` are NULL or live; `err_out` is NULL or writable.
  */
@@ -666,6 +707,8 @@ keystead_result keystead_create_key_request_set_tags(struct keystead_create_key_
 
 /**
  * Frees a `CreateKey` request. NULL is a no-op; do not free twice.
+ *
+ * Thread safety: no other thread may use the object during or after the call.
  *
  * # Safety
  * `request` is NULL or a request from this library not yet freed.
@@ -729,6 +772,9 @@ keystead_result keystead_store_list_keys(const struct keystead_store *store,
  * Errors: `NOT_FOUND`, `VALIDATION`, `INVALID_STATE` (pending deletion). NULL behaviour:
  * `store`, `key_id`, `description` must not be NULL. Thread safety: thread-safe.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * Pointers are NULL or valid as described.
  */
@@ -743,6 +789,9 @@ keystead_result keystead_store_update_key_description(const struct keystead_stor
  * Errors: `NOT_FOUND`, `INVALID_STATE`. NULL behaviour: `store` and `key_id` must not be NULL.
  * Thread safety: thread-safe.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * Pointers are NULL or valid as described.
  */
@@ -756,6 +805,9 @@ keystead_result keystead_store_enable_key(const struct keystead_store *store,
  *
  * Errors: `NOT_FOUND`, `INVALID_STATE`. NULL behaviour: `store` and `key_id` must not be NULL.
  * Thread safety: thread-safe.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * Pointers are NULL or valid as described.
@@ -803,6 +855,9 @@ keystead_result keystead_store_cancel_key_deletion(const struct keystead_store *
  * Errors: `NOT_FOUND`, `TAG`, `LIMIT_EXCEEDED`, `INVALID_STATE`. NULL behaviour: no pointer may
  * be NULL except `err_out`. Thread safety: thread-safe.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * Pointers are NULL or valid as described.
  */
@@ -818,6 +873,9 @@ keystead_result keystead_store_tag_resource(const struct keystead_store *store,
  * Errors: `NOT_FOUND`, `TAG`, `INVALID_STATE`. NULL behaviour: `store`, `key_id` must not be
  * NULL; `tag_keys` may be NULL only when `tag_keys_len` is 0, and no element may be NULL.
  * Thread safety: thread-safe.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * Pointers are NULL or valid as described; `tag_keys` has `tag_keys_len` readable pointers.
@@ -853,6 +911,9 @@ keystead_result keystead_store_list_resource_tags(const struct keystead_store *s
  * `INVALID_STATE`. NULL behaviour: no pointer may be NULL except `err_out`. Thread safety:
  * thread-safe.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * Pointers are NULL or valid as described.
  */
@@ -867,6 +928,9 @@ keystead_result keystead_store_create_alias(const struct keystead_store *store,
  * Errors: `NOT_FOUND`, `INVALID_ALIAS_NAME`, `INVALID_STATE`. NULL behaviour: no pointer may be
  * NULL except `err_out`. Thread safety: thread-safe.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * Pointers are NULL or valid as described.
  */
@@ -880,6 +944,9 @@ keystead_result keystead_store_update_alias(const struct keystead_store *store,
  *
  * Errors: `NOT_FOUND`, `INVALID_ALIAS_NAME`. NULL behaviour: `store` and `alias_name` must not
  * be NULL. Thread safety: thread-safe.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * Pointers are NULL or valid as described.
@@ -913,6 +980,9 @@ keystead_result keystead_store_list_aliases(const struct keystead_store *store,
  * Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`, `VALIDATION`.
  * NULL behaviour: `store` and `key_id` must not be NULL. Thread safety: thread-safe.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * Pointers are NULL or valid as described.
  */
@@ -926,6 +996,9 @@ keystead_result keystead_store_enable_key_rotation(const struct keystead_store *
  *
  * Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`. NULL behaviour:
  * `store` and `key_id` must not be NULL. Thread safety: thread-safe.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * Pointers are NULL or valid as described.
@@ -1054,6 +1127,8 @@ keystead_result keystead_root_key_new_bytes(const uint8_t *key,
 /**
  * Frees (and zeroizes) a root-key source. NULL is a no-op; do not free twice.
  *
+ * Thread safety: no other thread may use the object during or after the call.
+ *
  * # Safety
  * `root_key` is NULL or a root key from this library not yet freed.
  */
@@ -1076,6 +1151,9 @@ keystead_result keystead_options_new(struct keystead_options **options_out, stru
  *
  * NULL behaviour: neither pointer may be NULL. Thread safety: exclusive access to `options`.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `options` and `root_key` are NULL or live objects from this library; `err_out` is NULL or
  * writable.
@@ -1090,6 +1168,9 @@ keystead_result keystead_options_set_root_key(struct keystead_options *options,
  *
  * NULL behaviour: neither pointer may be NULL. Thread safety: exclusive access to `options`.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `options` is NULL or live; `region` is NULL or NUL-terminated; `err_out` is NULL or writable.
  */
@@ -1102,6 +1183,9 @@ keystead_result keystead_options_set_region(struct keystead_options *options,
  * when the store is created (`VALIDATION`).
  *
  * NULL behaviour: neither pointer may be NULL. Thread safety: exclusive access to `options`.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * `options` is NULL or live; `account_id` is NULL or NUL-terminated; `err_out` is NULL or
@@ -1116,6 +1200,9 @@ keystead_result keystead_options_set_account_id(struct keystead_options *options
  *
  * NULL behaviour: `options` must not be NULL. Thread safety: exclusive access to `options`.
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `options` is NULL or live; `err_out` is NULL or writable.
  */
@@ -1125,6 +1212,8 @@ keystead_result keystead_options_set_cache_capacity(struct keystead_options *opt
 
 /**
  * Frees options. NULL is a no-op; do not free twice.
+ *
+ * Thread safety: no other thread may use the object during or after the call.
  *
  * # Safety
  * `options` is NULL or options from this library not yet freed.
@@ -1180,6 +1269,9 @@ void keystead_store_free(struct keystead_store *store);
  * NULL behaviour: neither pointer may be NULL. Thread safety: thread-safe (blocks other
  * operations on this handle while it runs).
  *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
+ *
  * # Safety
  * `store` and `new_root_key` are NULL or live; `err_out` is NULL or writable.
  */
@@ -1192,6 +1284,9 @@ keystead_result keystead_store_rotate_root_key(const struct keystead_store *stor
  * (every operation also does this when due).
  *
  * NULL behaviour: `store` must not be NULL. Thread safety: thread-safe.
+ *
+ * Ownership: the arguments are borrowed for the call only (strings and builders are copied
+ * as needed); nothing is returned to free.
  *
  * # Safety
  * `store` is NULL or live; `err_out` is NULL or writable.

@@ -52,6 +52,8 @@ pub unsafe extern "C" fn keystead_bytes_data(bytes: *const keystead_bytes) -> *c
 ///
 /// NULL behaviour: NULL gives 0. Thread safety: any thread.
 ///
+/// Ownership: returns a plain value; nothing to free.
+///
 /// # Safety
 /// `bytes` is NULL or a live `keystead_bytes` from this library.
 #[no_mangle]
@@ -107,6 +109,8 @@ pub unsafe extern "C" fn keystead_bytes_copy(
 }
 
 /// Zeroizes and frees `bytes`. NULL is a no-op; do not free the same buffer twice.
+///
+/// Thread safety: no other thread may use the object during or after the call.
 ///
 /// # Safety
 /// `bytes` is NULL or a `keystead_bytes` from this library not yet freed.

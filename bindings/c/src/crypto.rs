@@ -47,6 +47,9 @@ pub unsafe extern "C" fn keystead_context_new(
 /// NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: exclusive access to
 /// `context`.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `context` is NULL or live; `key` and `value` are NULL or NUL-terminated; `err_out` is NULL or
 /// writable.
@@ -73,6 +76,8 @@ pub unsafe extern "C" fn keystead_context_add(
 }
 
 /// Frees a context. NULL is a no-op; do not free twice.
+///
+/// Thread safety: no other thread may use the object during or after the call.
 ///
 /// # Safety
 /// `context` is NULL or a context from this library not yet freed.

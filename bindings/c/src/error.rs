@@ -195,6 +195,8 @@ pub struct keystead_error {
 ///
 /// NULL behaviour: NULL gives `KEYSTEAD_RESULT_OK`. Thread safety: any thread.
 ///
+/// Ownership: returns a plain value; nothing to free.
+///
 /// # Safety
 /// `err` is NULL or a live error from this library.
 #[no_mangle]
@@ -239,6 +241,8 @@ pub unsafe extern "C" fn keystead_error_message(err: *const keystead_error) -> *
 
 /// Frees an error. NULL is a no-op; do not free the same error twice.
 ///
+/// Thread safety: no other thread may use the object during or after the call.
+///
 /// # Safety
 /// `err` is NULL or an error from this library not yet freed.
 #[no_mangle]
@@ -253,6 +257,7 @@ pub unsafe extern "C" fn keystead_error_free(err: *mut keystead_error) {
 /// and `"Unknown"` for a value that is not a code (never an error).
 ///
 /// Ownership: a static string; do not free. Thread safety: any thread.
+/// NULL behaviour: takes no pointers; any value is accepted.
 #[no_mangle]
 pub extern "C" fn keystead_result_name(code: u32) -> *const c_char {
     ffi_or!(c"Unknown".as_ptr(), {
@@ -275,6 +280,8 @@ pub extern "C" fn keystead_result_name(code: u32) -> *const c_char {
 /// `KeyUnavailableException`, `DependencyTimeoutException`). Unknown values give false.
 ///
 /// Thread safety: any thread.
+/// Ownership: returns a plain value; nothing to free.
+/// NULL behaviour: takes no pointers; any value is accepted.
 #[no_mangle]
 pub extern "C" fn keystead_result_is_retryable(code: u32) -> bool {
     ffi_or!(false, { kind_of(code).is_some_and(ErrorKind::is_retryable) })

@@ -51,6 +51,9 @@ pub unsafe extern "C" fn keystead_tags_new(
 /// NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: exclusive access to
 /// `tags`.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `tags` is NULL or live; `key`, `value` are NULL or NUL-terminated; `err_out` is NULL or
 /// writable.
@@ -74,6 +77,8 @@ pub unsafe extern "C" fn keystead_tags_add(
 }
 
 /// Frees a tag list. NULL is a no-op; do not free twice.
+///
+/// Thread safety: no other thread may use the object during or after the call.
 ///
 /// # Safety
 /// `tags` is NULL or a tag list from this library not yet freed.
@@ -120,6 +125,9 @@ pub unsafe extern "C" fn keystead_create_key_request_new(
 ///
 /// NULL behaviour: `request` and `key_spec` must not be NULL. Thread safety: exclusive access.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `request` is NULL or live; `key_spec` is NULL or NUL-terminated; `err_out` is NULL or writable.
 #[no_mangle]
@@ -141,6 +149,9 @@ pub unsafe extern "C" fn keystead_create_key_request_set_key_spec(
 /// Sets `KeyUsage` (an AWS string such as `"ENCRYPT_DECRYPT"`; unknown is `VALIDATION`).
 ///
 /// NULL behaviour: `request` and `key_usage` must not be NULL. Thread safety: exclusive access.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// `request` is NULL or live; `key_usage` is NULL or NUL-terminated; `err_out` is NULL or writable.
@@ -164,6 +175,9 @@ pub unsafe extern "C" fn keystead_create_key_request_set_key_usage(
 ///
 /// NULL behaviour: `request` and `origin` must not be NULL. Thread safety: exclusive access.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `request` is NULL or live; `origin` is NULL or NUL-terminated; `err_out` is NULL or writable.
 #[no_mangle]
@@ -185,6 +199,9 @@ pub unsafe extern "C" fn keystead_create_key_request_set_origin(
 /// Sets the description (copied; 0–8192 characters, checked by `keystead_store_create_key`).
 ///
 /// NULL behaviour: `request` and `description` must not be NULL. Thread safety: exclusive access.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// `request` is NULL or live; `description` is NULL or NUL-terminated; `err_out` is NULL or
@@ -208,6 +225,9 @@ pub unsafe extern "C" fn keystead_create_key_request_set_description(
 ///
 /// NULL behaviour: `request` must not be NULL. Thread safety: exclusive access.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `request` is NULL or live; `err_out` is NULL or writable.
 #[no_mangle]
@@ -229,6 +249,9 @@ pub unsafe extern "C" fn keystead_create_key_request_set_multi_region(
 /// NULL behaviour: `request` and `tags` must not be NULL. Thread safety: exclusive access to
 /// `request`.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `request` and `tags` are NULL or live; `err_out` is NULL or writable.
 #[no_mangle]
@@ -248,6 +271,8 @@ pub unsafe extern "C" fn keystead_create_key_request_set_tags(
 }
 
 /// Frees a `CreateKey` request. NULL is a no-op; do not free twice.
+///
+/// Thread safety: no other thread may use the object during or after the call.
 ///
 /// # Safety
 /// `request` is NULL or a request from this library not yet freed.
@@ -377,6 +402,9 @@ unsafe fn on_key(
 /// Errors: `NOT_FOUND`, `VALIDATION`, `INVALID_STATE` (pending deletion). NULL behaviour:
 /// `store`, `key_id`, `description` must not be NULL. Thread safety: thread-safe.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// Pointers are NULL or valid as described.
 #[no_mangle]
@@ -399,6 +427,9 @@ pub unsafe extern "C" fn keystead_store_update_key_description(
 /// Errors: `NOT_FOUND`, `INVALID_STATE`. NULL behaviour: `store` and `key_id` must not be NULL.
 /// Thread safety: thread-safe.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// Pointers are NULL or valid as described.
 #[no_mangle]
@@ -416,6 +447,9 @@ pub unsafe extern "C" fn keystead_store_enable_key(
 ///
 /// Errors: `NOT_FOUND`, `INVALID_STATE`. NULL behaviour: `store` and `key_id` must not be NULL.
 /// Thread safety: thread-safe.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// Pointers are NULL or valid as described.
@@ -497,6 +531,9 @@ pub unsafe extern "C" fn keystead_store_cancel_key_deletion(
 /// Errors: `NOT_FOUND`, `TAG`, `LIMIT_EXCEEDED`, `INVALID_STATE`. NULL behaviour: no pointer may
 /// be NULL except `err_out`. Thread safety: thread-safe.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// Pointers are NULL or valid as described.
 #[no_mangle]
@@ -520,6 +557,9 @@ pub unsafe extern "C" fn keystead_store_tag_resource(
 /// Errors: `NOT_FOUND`, `TAG`, `INVALID_STATE`. NULL behaviour: `store`, `key_id` must not be
 /// NULL; `tag_keys` may be NULL only when `tag_keys_len` is 0, and no element may be NULL.
 /// Thread safety: thread-safe.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// Pointers are NULL or valid as described; `tag_keys` has `tag_keys_len` readable pointers.
@@ -611,6 +651,9 @@ unsafe fn on_alias(
 /// `INVALID_STATE`. NULL behaviour: no pointer may be NULL except `err_out`. Thread safety:
 /// thread-safe.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// Pointers are NULL or valid as described.
 #[no_mangle]
@@ -629,6 +672,9 @@ pub unsafe extern "C" fn keystead_store_create_alias(
 /// Errors: `NOT_FOUND`, `INVALID_ALIAS_NAME`, `INVALID_STATE`. NULL behaviour: no pointer may be
 /// NULL except `err_out`. Thread safety: thread-safe.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// Pointers are NULL or valid as described.
 #[no_mangle]
@@ -646,6 +692,9 @@ pub unsafe extern "C" fn keystead_store_update_alias(
 ///
 /// Errors: `NOT_FOUND`, `INVALID_ALIAS_NAME`. NULL behaviour: `store` and `alias_name` must not
 /// be NULL. Thread safety: thread-safe.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// Pointers are NULL or valid as described.
@@ -704,6 +753,9 @@ pub unsafe extern "C" fn keystead_store_list_aliases(
 /// Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`, `VALIDATION`.
 /// NULL behaviour: `store` and `key_id` must not be NULL. Thread safety: thread-safe.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// Pointers are NULL or valid as described.
 #[no_mangle]
@@ -724,6 +776,9 @@ pub unsafe extern "C" fn keystead_store_enable_key_rotation(
 ///
 /// Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`. NULL behaviour:
 /// `store` and `key_id` must not be NULL. Thread safety: thread-safe.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// Pointers are NULL or valid as described.

@@ -52,6 +52,8 @@ pub extern "C" fn keystead_version() -> *const std::os::raw::c_char {
 /// The ABI generation of the loaded library (see `KEYSTEAD_ABI_VERSION`).
 ///
 /// Thread safety: any thread.
+/// Ownership: returns a plain value; nothing to free.
+/// NULL behaviour: takes no pointers.
 #[no_mangle]
 pub extern "C" fn keystead_abi_version() -> u32 {
     KEYSTEAD_ABI_VERSION

@@ -124,6 +124,8 @@ pub unsafe extern "C" fn keystead_root_key_new_bytes(
 
 /// Frees (and zeroizes) a root-key source. NULL is a no-op; do not free twice.
 ///
+/// Thread safety: no other thread may use the object during or after the call.
+///
 /// # Safety
 /// `root_key` is NULL or a root key from this library not yet freed.
 #[no_mangle]
@@ -176,6 +178,9 @@ pub unsafe extern "C" fn keystead_options_new(
 ///
 /// NULL behaviour: neither pointer may be NULL. Thread safety: exclusive access to `options`.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `options` and `root_key` are NULL or live objects from this library; `err_out` is NULL or
 /// writable.
@@ -200,6 +205,9 @@ pub unsafe extern "C" fn keystead_options_set_root_key(
 ///
 /// NULL behaviour: neither pointer may be NULL. Thread safety: exclusive access to `options`.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `options` is NULL or live; `region` is NULL or NUL-terminated; `err_out` is NULL or writable.
 #[no_mangle]
@@ -221,6 +229,9 @@ pub unsafe extern "C" fn keystead_options_set_region(
 /// when the store is created (`VALIDATION`).
 ///
 /// NULL behaviour: neither pointer may be NULL. Thread safety: exclusive access to `options`.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// `options` is NULL or live; `account_id` is NULL or NUL-terminated; `err_out` is NULL or
@@ -244,6 +255,9 @@ pub unsafe extern "C" fn keystead_options_set_account_id(
 ///
 /// NULL behaviour: `options` must not be NULL. Thread safety: exclusive access to `options`.
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `options` is NULL or live; `err_out` is NULL or writable.
 #[no_mangle]
@@ -261,6 +275,8 @@ pub unsafe extern "C" fn keystead_options_set_cache_capacity(
 }
 
 /// Frees options. NULL is a no-op; do not free twice.
+///
+/// Thread safety: no other thread may use the object during or after the call.
 ///
 /// # Safety
 /// `options` is NULL or options from this library not yet freed.
@@ -380,6 +396,9 @@ pub unsafe extern "C" fn keystead_store_free(store: *mut keystead_store) {
 /// NULL behaviour: neither pointer may be NULL. Thread safety: thread-safe (blocks other
 /// operations on this handle while it runs).
 ///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
+///
 /// # Safety
 /// `store` and `new_root_key` are NULL or live; `err_out` is NULL or writable.
 #[no_mangle]
@@ -402,6 +421,9 @@ pub unsafe extern "C" fn keystead_store_rotate_root_key(
 /// (every operation also does this when due).
 ///
 /// NULL behaviour: `store` must not be NULL. Thread safety: thread-safe.
+///
+/// Ownership: the arguments are borrowed for the call only (strings and builders are copied
+/// as needed); nothing is returned to free.
 ///
 /// # Safety
 /// `store` is NULL or live; `err_out` is NULL or writable.
