@@ -165,7 +165,8 @@ fn byte_ranges_read_only_what_they_need() {
     let mut cursor = Cursor::new(&file);
     cursor.set_position(6);
     assert_eq!(open_range(&store, cursor, &context, &opts, 3..200).unwrap().expose(), &plaintext[3..200]);
-    let err = open_range(&store, Cursor::new(&message), &context, &opts, std::ops::Range { start: 9, end: 3 }).unwrap_err();
+    let err =
+        open_range(&store, Cursor::new(&message), &context, &opts, std::ops::Range { start: 9, end: 3 }).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
 }
 
@@ -511,5 +512,217 @@ proptest! {
         let got: SecretBytes = open_range(&store, Cursor::new(&message), &context, &OpenOptions::default(), start..start + span).unwrap();
         let (s, e) = (start.min(len) as usize, (start + span).min(len) as usize);
         prop_assert_eq!(got.expose(), &plaintext[s..e]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known-answer vectors (`core/tests/vectors/envelope_v1.json`)
+// ---------------------------------------------------------------------------------------------
+
+mod vectors {
+    use base64::Engine as _;
+    use keystead_core::crypto::ciphertext;
+    use keystead_core::envelope::{open_with_data_key, seal_with_data_key};
+    use keystead_core::{canonical_context, EncryptionContext, ErrorKind};
+    use serde_json::{json, Value};
+    use uuid::Uuid;
+
+    const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/envelope_v1.json");
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn unhex(text: &str) -> Vec<u8> {
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    }
+
+    fn b64() -> base64::engine::GeneralPurpose {
+        base64::engine::general_purpose::STANDARD
+    }
+
+    /// Byte `i` = `7·i + seed mod 256`.
+    fn bytes(len: usize, seed: u8) -> Vec<u8> {
+        (0..len).map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed)).collect()
+    }
+
+    struct Wrapping {
+        key_id: Uuid,
+        key_version: u32,
+        material: Vec<u8>,
+    }
+
+    fn wrapping_keys() -> [Wrapping; 2] {
+        [
+            Wrapping {
+                key_id: Uuid::parse_str("0b6f1a3e-5c2d-4e8f-9a01-23456789abcd").unwrap(),
+                key_version: 1,
+                material: bytes(32, 17),
+            },
+            Wrapping {
+                key_id: Uuid::parse_str("f0e1d2c3-b4a5-4697-8877-665544332211").unwrap(),
+                key_version: 3,
+                material: bytes(32, 99),
+            },
+        ]
+    }
+
+    fn context_of(value: &Value) -> EncryptionContext {
+        value.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect()
+    }
+
+    fn case(
+        description: &str,
+        valid: bool,
+        data_key: &[u8],
+        context: &Value,
+        segment_size: usize,
+        plaintext: &[u8],
+        message: &[u8],
+        keys: usize,
+    ) -> Value {
+        let ctx = context_of(context);
+        json!({
+            "description": description,
+            "valid": valid,
+            "data_key": hex(data_key),
+            "encryption_context": context,
+            "canonical_context": hex(&canonical_context(&ctx).unwrap()),
+            "segment_size": segment_size,
+            "wrapping_keys": wrapping_keys()[..keys].iter().map(|w| json!({
+                "key_id": w.key_id.to_string(), "key_version": w.key_version, "material": hex(&w.material),
+            })).collect::<Vec<_>>(),
+            "plaintext": hex(plaintext),
+            "message": b64().encode(message),
+        })
+    }
+
+    fn generate() -> Value {
+        let mut cases = Vec::new();
+        let data_key = bytes(32, 3);
+        let mut make = |description: &str, context: Value, segment_size: usize, plaintext: Vec<u8>, keys: usize| {
+            let ctx = context_of(&context);
+            let canonical = canonical_context(&ctx).unwrap();
+            let edks: Vec<Vec<u8>> = wrapping_keys()[..keys]
+                .iter()
+                .map(|w| ciphertext::seal(w.key_id, w.key_version, &w.material, &canonical, &data_key).unwrap())
+                .collect();
+            let message = seal_with_data_key(&data_key, &edks, &ctx, segment_size, &plaintext).unwrap();
+            cases.push(case(description, true, &data_key, &context, segment_size, &plaintext, &message, keys));
+            message
+        };
+        let empty = make("empty plaintext, empty context, one key, 64-byte segments", json!({}), 64, Vec::new(), 1);
+        let record = make(
+            "1 KiB record, default 1 MiB segments, one pair of context",
+            json!({"tenant": "42"}),
+            1 << 20,
+            bytes(1024, 5),
+            1,
+        );
+        let exact = make(
+            "two full 64-byte segments (the last segment is full)",
+            json!({"object": "orders.csv"}),
+            64,
+            bytes(128, 6),
+            1,
+        );
+        let multi = make(
+            "3 segments of 64 bytes and a 5-byte last one, two wrapping keys, unicode context",
+            json!({"purpose": "export", "tenant": "ünïcode ✓"}),
+            64,
+            bytes(3 * 64 + 5, 7),
+            2,
+        );
+        let _ = (&empty, &record, &exact);
+        // Negative cases, all derived from the multi-segment case.
+        let base = cases[3].clone();
+        let ctx = base["encryption_context"].clone();
+        let pt = bytes(3 * 64 + 5, 7);
+        let header = super::header_len(&multi);
+        let seg = 64 + 16;
+        let mut negative = |description: &str, message: Vec<u8>, context: &Value, key: &[u8]| {
+            cases.push(case(description, false, key, context, 64, &pt, &message, 2));
+        };
+        let flip = |at: usize| {
+            let mut m = multi.clone();
+            m[at] ^= 0x01;
+            m
+        };
+        negative("bit flipped in the message id", flip(2), &ctx, &data_key);
+        negative("segment size changed to 65", flip(37), &ctx, &data_key);
+        negative("bit flipped in the commitment", flip(header - 1), &ctx, &data_key);
+        negative("bit flipped in segment 1's ciphertext", flip(header + seg + 3), &ctx, &data_key);
+        negative("bit flipped in the last segment's tag", flip(multi.len() - 1), &ctx, &data_key);
+        let mut swapped = multi[..header].to_vec();
+        swapped.extend_from_slice(&multi[header + seg..header + 2 * seg]);
+        swapped.extend_from_slice(&multi[header..header + seg]);
+        swapped.extend_from_slice(&multi[header + 2 * seg..]);
+        negative("segments 0 and 1 swapped", swapped, &ctx, &data_key);
+        negative(
+            "truncated after 3 full segments (last segment dropped)",
+            multi[..header + 3 * seg].to_vec(),
+            &ctx,
+            &data_key,
+        );
+        negative("truncated inside the last segment", multi[..multi.len() - 3].to_vec(), &ctx, &data_key);
+        let mut longer = multi.clone();
+        longer.push(0);
+        negative("one byte appended", longer, &ctx, &data_key);
+        negative(
+            "different encryption context given",
+            multi.clone(),
+            &json!({"purpose": "export", "tenant": "other"}),
+            &data_key,
+        );
+        let mut other_key = data_key.clone();
+        other_key[0] ^= 0x80;
+        negative("different data key given", multi.clone(), &ctx, &other_key);
+        let mut magic = multi.clone();
+        magic[0] = 0x01;
+        negative("first byte 0x01 (a symmetric blob, not an envelope message)", magic, &ctx, &data_key);
+        json!({
+            "format": "keystead envelope message, format 0xE1 suite 0x01",
+            "generated_by": "KEYSTEAD_REGENERATE_VECTORS=1 cargo test -p keystead-core --test envelope vectors (see README.md)",
+            "cases": cases,
+        })
+    }
+
+    #[test]
+    fn committed_vectors_verify() {
+        if std::env::var_os("KEYSTEAD_REGENERATE_VECTORS").is_some() {
+            let text = serde_json::to_string_pretty(&generate()).unwrap();
+            std::fs::write(FILE, text + "\n").unwrap();
+        }
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(FILE).unwrap()).unwrap();
+        let cases = file["cases"].as_array().unwrap();
+        assert!(cases.len() >= 16);
+        for case in cases {
+            let description = case["description"].as_str().unwrap();
+            let context = context_of(&case["encryption_context"]);
+            let canonical = canonical_context(&context).unwrap();
+            assert_eq!(hex(&canonical), case["canonical_context"].as_str().unwrap(), "{description}");
+            let message = b64().decode(case["message"].as_str().unwrap()).unwrap();
+            let data_key = unhex(case["data_key"].as_str().unwrap());
+            let result = open_with_data_key(&message, &data_key, &context);
+            if !case["valid"].as_bool().unwrap() {
+                assert_eq!(result.unwrap_err().kind(), ErrorKind::InvalidCiphertext, "{description}");
+                continue;
+            }
+            assert_eq!(hex(result.unwrap().expose()), case["plaintext"].as_str().unwrap(), "{description}");
+            // Each encrypted data key in the header opens to the data key under its wrapping key.
+            let mut at = 38 + canonical.len();
+            assert_eq!(usize::from(message[at]), case["wrapping_keys"].as_array().unwrap().len());
+            at += 1;
+            for wrapping in case["wrapping_keys"].as_array().unwrap() {
+                let len = usize::from(u16::from_be_bytes([message[at], message[at + 1]]));
+                let edk = &message[at + 2..at + 2 + len];
+                at += 2 + len;
+                let header = ciphertext::parse_header(edk).unwrap();
+                assert_eq!(header.key_id.to_string(), wrapping["key_id"].as_str().unwrap());
+                assert_eq!(u64::from(header.key_version), wrapping["key_version"].as_u64().unwrap());
+                let material = unhex(wrapping["material"].as_str().unwrap());
+                assert_eq!(ciphertext::open(&header, &material, &canonical, edk).unwrap().expose(), &data_key[..]);
+            }
+        }
     }
 }
