@@ -142,7 +142,51 @@ expect_failure KMSInvalidSignatureException \
     verify --key-id "$SIGNER_ID" --message "fileb://$WORK/order.sha256" --message-type DIGEST \
     --signature "fileb://$WORK/tampered.sig" --signing-algorithm ECDSA_SHA_256
 
-heading "13. List keys and aliases"
+heading "13. Bring your own key material (BYOK), wrapped with openssl as AWS documents it"
+if command -v openssl >/dev/null; then
+    BYOK_ID=$(ks create-key --origin EXTERNAL --description "Imported" --output text --query KeyMetadata.KeyId)
+    echo "EXTERNAL key $BYOK_ID is $(ks describe-key --key-id "$BYOK_ID" --output text --query KeyMetadata.KeyState)"
+    ks get-parameters-for-import --key-id "$BYOK_ID" --wrapping-algorithm RSAES_OAEP_SHA_256 \
+        --wrapping-key-spec RSA_2048 >"$WORK/params.json"
+    grep -E '"(KeyId|ParametersValidTo)"' "$WORK/params.json"
+    sed -n 's/.*"PublicKey": "\([^"]*\)".*/\1/p' "$WORK/params.json" | base64 --decode >"$WORK/wrapping.der"
+    sed -n 's/.*"ImportToken": "\([^"]*\)".*/\1/p' "$WORK/params.json" | base64 --decode >"$WORK/token.bin"
+    openssl rand -out "$WORK/material.bin" 32
+    openssl pkeyutl -encrypt -pubin -keyform DER -inkey "$WORK/wrapping.der" -in "$WORK/material.bin" \
+        -out "$WORK/wrapped.bin" -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 \
+        -pkeyopt rsa_mgf1_md:sha256
+    show import-key-material --key-id "$BYOK_ID" --import-token "fileb://$WORK/token.bin" \
+        --encrypted-key-material "fileb://$WORK/wrapped.bin" --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE
+    BYOK_BLOB=$(ks encrypt --key-id "$BYOK_ID" --plaintext "$(printf 'imported' | base64)" \
+        --output text --query CiphertextBlob)
+    show delete-imported-key-material --key-id "$BYOK_ID"
+    expect_failure KMSInvalidStateException decrypt --ciphertext-blob "$BYOK_BLOB"
+    echo "Importing the same material again brings the key (and its old ciphertexts) back:"
+    ks get-parameters-for-import --key-id "$BYOK_ID" --wrapping-algorithm RSAES_OAEP_SHA_256 \
+        --wrapping-key-spec RSA_2048 >"$WORK/params.json"
+    sed -n 's/.*"PublicKey": "\([^"]*\)".*/\1/p' "$WORK/params.json" | base64 --decode >"$WORK/wrapping.der"
+    sed -n 's/.*"ImportToken": "\([^"]*\)".*/\1/p' "$WORK/params.json" | base64 --decode >"$WORK/token.bin"
+    openssl pkeyutl -encrypt -pubin -keyform DER -inkey "$WORK/wrapping.der" -in "$WORK/material.bin" \
+        -out "$WORK/wrapped.bin" -pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 \
+        -pkeyopt rsa_mgf1_md:sha256
+    ks import-key-material --key-id "$BYOK_ID" --import-token "fileb://$WORK/token.bin" \
+        --encrypted-key-material "fileb://$WORK/wrapped.bin" --expiration-model KEY_MATERIAL_EXPIRES \
+        --valid-to "$(($(date +%s) + 30 * 86400))" --output text --query KeyMaterialId
+    ks decrypt --ciphertext-blob "$BYOK_BLOB" --output text --query Plaintext | base64 --decode
+    echo
+else
+    echo "(skipped: the openssl tool is not installed)"
+fi
+
+heading "14. Access keys for a Keystead server (the secret is shown once)"
+ks access-key create --principal arn:aws:iam::123456789012:role/checkout --query AccessKey.AccessKeyId
+echo "An existing key pair is added with its secret read from an environment variable, never from argv:"
+DEMO_SECRET=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY show access-key add --access-key-id AKIAIOSFODNN7EXAMPLE \
+    --secret-access-key-env DEMO_SECRET --principal arn:aws:iam::123456789012:user/ada
+show access-key list
+show access-key delete --access-key-id AKIAIOSFODNN7EXAMPLE
+
+heading "15. List keys and aliases"
 show list-keys
 show list-aliases
 

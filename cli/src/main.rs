@@ -13,11 +13,12 @@ use std::process::ExitCode;
 use base64::Engine as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use keystead_core::{
-    CreateKeyRequest, DataKeyPairSpec, DataKeySpec, DecryptRequest, DeriveSharedSecretRequest, EncryptRequest,
-    EncryptionAlgorithm, EncryptionContext, Error, GenerateDataKeyPairRequest, GenerateDataKeyRequest,
-    GenerateMacRequest, IncludeKeyMaterial, KeyAgreementAlgorithm, KeySpec, KeyUsage, Keystead, MacAlgorithm,
-    MessageType, Origin, Page, ReEncryptRequest, RootKeySource, SecretBytes, SignRequest, SigningAlgorithm, Tag,
-    VerifyMacRequest, VerifyRequest, DATABASE_FILE_NAME,
+    AccessKey, CreateKeyRequest, DataKeyPairSpec, DataKeySpec, DecryptRequest, DeriveSharedSecretRequest,
+    EncryptRequest, EncryptionAlgorithm, EncryptionContext, Error, ExpirationModel, GenerateDataKeyPairRequest,
+    GenerateDataKeyRequest, GenerateMacRequest, ImportKeyMaterialRequest, IncludeKeyMaterial, KeyAgreementAlgorithm,
+    KeySpec, KeyUsage, Keystead, MacAlgorithm, MessageType, Millis, Origin, Page, ReEncryptRequest, RootKeySource,
+    SecretBytes, SignRequest, SigningAlgorithm, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm,
+    WrappingKeySpec, DATABASE_FILE_NAME,
 };
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
@@ -368,6 +369,46 @@ enum Command {
         #[arg(long)]
         number_of_bytes: u32,
     },
+    /// Get a wrapping public key and an import token (valid 24 hours) for an EXTERNAL key
+    GetParametersForImport {
+        /// Key id or key ARN of a key created with --origin EXTERNAL
+        #[arg(long)]
+        key_id: String,
+        /// RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, RSA_AES_KEY_WRAP_SHA_256 or RSA_AES_KEY_WRAP_SHA_1
+        #[arg(long)]
+        wrapping_algorithm: String,
+        /// RSA_2048, RSA_3072 or RSA_4096
+        #[arg(long)]
+        wrapping_key_spec: String,
+    },
+    /// Import key material wrapped with the public key of get-parameters-for-import
+    ImportKeyMaterial {
+        /// Key id or key ARN of a key created with --origin EXTERNAL
+        #[arg(long)]
+        key_id: String,
+        /// The ImportToken: base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        import_token: String,
+        /// The wrapped material: base64, fileb://PATH or - (stdin)
+        #[arg(long)]
+        encrypted_key_material: String,
+        /// KEY_MATERIAL_EXPIRES (the default; needs --valid-to) or KEY_MATERIAL_DOES_NOT_EXPIRE
+        #[arg(long)]
+        expiration_model: Option<String>,
+        /// When the material expires: ISO 8601 (2030-01-31T12:00:00Z; UTC when no offset) or
+        /// epoch seconds
+        #[arg(long, value_name = "TIMESTAMP")]
+        valid_to: Option<String>,
+    },
+    /// Delete a key's imported material (the key returns to PendingImport)
+    DeleteImportedKeyMaterial {
+        /// Key id or key ARN of a key created with --origin EXTERNAL
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Manage the access keys (SigV4 credentials) of a Keystead server
+    #[command(subcommand)]
+    AccessKey(AccessKeyCommand),
     /// Re-seal every key material under a new root key (default: a new key file)
     RotateRootKey {
         /// New root key: a passphrase read from this environment variable
@@ -376,6 +417,36 @@ enum Command {
         /// New root key: base64 of 32 bytes read from this environment variable
         #[arg(long, value_name = "VAR")]
         new_root_key_env: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AccessKeyCommand {
+    /// Create an access key for a principal; its secret is shown only this once
+    Create {
+        /// The principal ARN its requests act as, e.g. arn:aws:iam::111122223333:role/checkout
+        #[arg(long)]
+        principal: String,
+    },
+    /// Add an existing access key id and secret (the secret read from an environment variable)
+    Add {
+        /// The access key id (16 to 128 characters of [A-Za-z0-9_], e.g. AKIAIOSFODNN7EXAMPLE)
+        #[arg(long)]
+        access_key_id: String,
+        /// The environment variable holding the secret access key (never passed on the command line)
+        #[arg(long, value_name = "VAR")]
+        secret_access_key_env: String,
+        /// The principal ARN its requests act as
+        #[arg(long)]
+        principal: String,
+    },
+    /// List access keys (without secrets)
+    List,
+    /// Delete an access key
+    Delete {
+        /// The access key id
+        #[arg(long)]
+        access_key_id: String,
     },
 }
 
@@ -454,6 +525,13 @@ impl Command {
             Self::VerifyMac { .. } => "VerifyMac",
             Self::DeriveSharedSecret { .. } => "DeriveSharedSecret",
             Self::GenerateRandom { .. } => "GenerateRandom",
+            Self::GetParametersForImport { .. } => "GetParametersForImport",
+            Self::ImportKeyMaterial { .. } => "ImportKeyMaterial",
+            Self::DeleteImportedKeyMaterial { .. } => "DeleteImportedKeyMaterial",
+            Self::AccessKey(AccessKeyCommand::Create { .. }) => "CreateAccessKey",
+            Self::AccessKey(AccessKeyCommand::Add { .. }) => "AddAccessKey",
+            Self::AccessKey(AccessKeyCommand::List) => "ListAccessKeys",
+            Self::AccessKey(AccessKeyCommand::Delete { .. }) => "DeleteAccessKey",
             Self::RotateRootKey { .. } => "RotateRootKey",
         }
     }
@@ -526,6 +604,110 @@ fn passphrase_from_env(var: &str) -> CliResult<SecretBytes> {
             "The environment variable {var} (named by a passphrase option) is not set or empty"
         ))),
     }
+}
+
+/// Reads a secret access key from the environment variable named by `--secret-access-key-env`.
+fn secret_from_env(var: &str) -> CliResult<SecretBytes> {
+    match std::env::var_os(var) {
+        Some(value) if !value.is_empty() => Ok(SecretBytes::new(value.into_encoded_bytes())),
+        _ => Err(Failure::Usage(format!(
+            "The environment variable {var} (named by --secret-access-key-env) is not set or empty"
+        ))),
+    }
+}
+
+/// Parses a timestamp parameter like aws-cli: epoch seconds (`1767225600`, `1767225600.5`) or
+/// ISO 8601 (`2030-01-31`, `2030-01-31T12:00`, `2030-01-31T12:00:00.250Z`,
+/// `2030-01-31 12:00:00+02:00`); without an offset the time is UTC. Returns epoch milliseconds.
+fn parse_timestamp(name: &str, value: &str) -> CliResult<Millis> {
+    let bad = || {
+        Failure::Usage(format!(
+            "Error parsing parameter '{name}': Invalid timestamp value: {value} (expected ISO 8601, e.g. \
+             2030-01-31T12:00:00Z, or epoch seconds)"
+        ))
+    };
+    let text = value.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let seconds: f64 = text.parse().map_err(|_| bad())?;
+        if !seconds.is_finite() || seconds > 253_402_300_799.0 {
+            return Err(bad());
+        }
+        // In range (checked above), so the conversion is exact to the millisecond.
+        return Ok((seconds * 1000.0).round() as Millis);
+    }
+    let number = |s: &str, len: usize| -> CliResult<i64> {
+        if s.len() != len || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        s.parse().map_err(|_| bad())
+    };
+    let (date, rest) = match text.find(['T', 't', ' ']) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let (year, month, day) = (number(y, 4)?, number(m, 2)?, number(d, 2)?);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day < 1 || day > month_days[(month - 1) as usize] {
+        return Err(bad());
+    }
+    let (mut seconds_of_day, mut millis, mut offset_seconds) = (0i64, 0i64, 0i64);
+    if let Some(rest) = rest {
+        let (time, offset) = if let Some(time) = rest.strip_suffix(['Z', 'z']) {
+            (time, None)
+        } else if let Some(at) = rest.rfind(['+', '-']) {
+            (&rest[..at], Some(&rest[at..]))
+        } else {
+            (rest, None)
+        };
+        let (clock, fraction) = match time.split_once('.') {
+            Some((clock, fraction)) => (clock, Some(fraction)),
+            None => (time, None),
+        };
+        let fields: Vec<&str> = clock.split(':').collect();
+        let (hour, minute, second) = match fields.as_slice() {
+            [h, m] => (number(h, 2)?, number(m, 2)?, 0),
+            [h, m, s] => (number(h, 2)?, number(m, 2)?, number(s, 2)?),
+            _ => return Err(bad()),
+        };
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(bad());
+        }
+        seconds_of_day = hour * 3600 + minute * 60 + second;
+        if let Some(fraction) = fraction {
+            if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            let padded = format!("{fraction:0<3}");
+            millis = number(&padded[..3], 3)?;
+        }
+        if let Some(offset) = offset {
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let digits = &offset[1..];
+            let (oh, om) = match digits.split_once(':') {
+                Some((h, m)) => (number(h, 2)?, number(m, 2)?),
+                None if digits.len() == 4 => (number(&digits[..2], 2)?, number(&digits[2..], 2)?),
+                None => (number(digits, 2)?, 0),
+            };
+            if oh > 23 || om > 59 {
+                return Err(bad());
+            }
+            offset_seconds = sign * (oh * 3600 + om * 60);
+        }
+    }
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let shifted_month = (month + 9) % 12;
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Ok((days * 86_400 + seconds_of_day - offset_seconds) * 1000 + millis)
 }
 
 /// The root key source named by `--passphrase-env` / `--root-key-env` (default: the key file).
@@ -742,6 +924,32 @@ struct SharedSecretOut {
 #[serde(rename_all = "PascalCase")]
 struct RandomOut {
     plaintext: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NewAccessKeyOut {
+    access_key: NewAccessKeyFields,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct NewAccessKeyFields {
+    access_key_id: String,
+    secret_access_key: String,
+    principal: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccessKeyOut {
+    access_key: AccessKey,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AccessKeysOut {
+    access_keys: Vec<AccessKey>,
 }
 
 #[derive(Serialize)]
@@ -981,6 +1189,50 @@ fn run(cli: &Cli) -> CliResult<()> {
             let bytes = store.generate_random(*number_of_bytes)?;
             out.print(&RandomOut { plaintext: b64(bytes.expose()) })
         }
+        Command::GetParametersForImport { key_id, wrapping_algorithm, wrapping_key_spec } => {
+            out.print(&store.get_parameters_for_import(
+                key_id,
+                wrapping_algorithm.parse::<WrappingAlgorithm>()?,
+                wrapping_key_spec.parse::<WrappingKeySpec>()?,
+            )?)
+        }
+        Command::ImportKeyMaterial { key_id, import_token, encrypted_key_material, expiration_model, valid_to } => {
+            let import_token = read_blob("--import-token", import_token)?;
+            let wrapped = read_blob("--encrypted-key-material", encrypted_key_material)?;
+            let valid_to = valid_to.as_deref().map(|v| parse_timestamp("--valid-to", v)).transpose()?;
+            out.print(&store.import_key_material(ImportKeyMaterialRequest {
+                key_id,
+                import_token: &import_token,
+                encrypted_key_material: &wrapped,
+                expiration_model: parse_enum::<ExpirationModel>(expiration_model.as_deref())?,
+                valid_to,
+            })?)
+        }
+        Command::DeleteImportedKeyMaterial { key_id } => out.print(&store.delete_imported_key_material(key_id)?),
+        Command::AccessKey(AccessKeyCommand::Create { principal }) => {
+            let created = store.create_access_key(principal)?;
+            let secret_access_key = String::from_utf8(created.secret_access_key.expose().to_vec())
+                .map_err(|_| Failure::Other("the new secret access key is not UTF-8".to_owned()))?;
+            out.print(&NewAccessKeyOut {
+                access_key: NewAccessKeyFields {
+                    access_key_id: created.access_key_id,
+                    secret_access_key,
+                    principal: created.principal,
+                },
+            })
+        }
+        Command::AccessKey(AccessKeyCommand::Add { access_key_id, secret_access_key_env, principal }) => {
+            let secret = secret_from_env(secret_access_key_env)?;
+            let added = store.add_access_key(access_key_id, secret.expose(), principal)?;
+            out.print(&AccessKeyOut { access_key: added })
+        }
+        Command::AccessKey(AccessKeyCommand::List) => {
+            out.print(&AccessKeysOut { access_keys: store.list_access_keys()? })
+        }
+        Command::AccessKey(AccessKeyCommand::Delete { access_key_id }) => {
+            store.delete_access_key(access_key_id)?;
+            Ok(())
+        }
         Command::RotateRootKey { new_passphrase_env, new_root_key_env } => {
             let source = match root_key_source(new_passphrase_env.as_deref(), new_root_key_env.as_deref())? {
                 RootKeySource::KeyFile(_) => RootKeySource::KeyFile(Some(dir.join(keystead_core::KEY_FILE_NAME))),
@@ -1158,6 +1410,24 @@ mod tests {
         assert_eq!(select(&value, "A.B[1].C").ok(), Some(serde_json::json!("x")));
         assert_eq!(select(&value, "Missing").ok(), Some(serde_json::Value::Null));
         assert!(select(&value, "A..B").is_err());
+    }
+
+    #[test]
+    fn timestamps_iso_8601_and_epoch_seconds() {
+        let at = |text: &str| parse_timestamp("--valid-to", text).ok();
+        assert_eq!(at("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(at("2030-01-31T12:00:00Z"), Some(1_896_091_200_000));
+        assert_eq!(at("2030-01-31T12:00:00"), Some(1_896_091_200_000));
+        assert_eq!(at("2030-01-31 14:00:00+02:00"), Some(1_896_091_200_000));
+        assert_eq!(at("2030-01-31T07:30-0430"), Some(1_896_091_200_000));
+        assert_eq!(at("2030-01-31T12:00:00.25Z"), Some(1_896_091_200_250));
+        assert_eq!(at("2030-01-31"), Some(1_896_048_000_000));
+        assert_eq!(at("2024-02-29T00:00:00Z"), Some(1_709_164_800_000));
+        assert_eq!(at("1896091200"), Some(1_896_091_200_000));
+        assert_eq!(at("1896091200.5"), Some(1_896_091_200_500));
+        for bad in ["", "tomorrow", "2023-02-29", "2030-13-01", "2030-01-31T24:00", "2030-1-31", "1e9", "2030-01-31T"] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
     }
 
     #[test]

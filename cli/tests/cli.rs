@@ -1640,3 +1640,563 @@ fn generate_data_key_pair_private_key_decrypts_to_the_plaintext() {
     assert_eq!(out.status.code(), Some(252));
     assert!(out.stdout.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Importing key material (BYOK), following AWS's documented procedure with the openssl tool.
+
+/// Runs `openssl` (which must be installed) and requires success.
+fn openssl_must(dir: &Path, args: &[&str]) -> Vec<u8> {
+    assert!(openssl_installed());
+    openssl_ok(dir, args).expect("the openssl tool is required")
+}
+
+/// Seconds since the Unix epoch, now.
+fn now_seconds() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after 1970").as_secs_f64()
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of whole epoch seconds (Howard Hinnant's civil_from_days).
+fn iso_8601(epoch_seconds: i64) -> String {
+    let days = epoch_seconds.div_euclid(86_400) + 719_468;
+    let second_of_day = epoch_seconds.rem_euclid(86_400);
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// Wraps the material in `dir/material.bin` for import as AWS documents it with openssl, using
+/// the wrapping public key in `dir/wrapping.der`; returns the path of the wrapped file.
+fn openssl_wrap(dir: &Path, algorithm: &str) -> PathBuf {
+    let md = if algorithm.ends_with("SHA_1") { "sha1" } else { "sha256" };
+    let oaep = |input: &str, output: &str| {
+        openssl_must(
+            dir,
+            &[
+                "pkeyutl",
+                "-encrypt",
+                "-pubin",
+                "-keyform",
+                "DER",
+                "-inkey",
+                "wrapping.der",
+                "-in",
+                input,
+                "-out",
+                output,
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+                "-pkeyopt",
+                &format!("rsa_oaep_md:{md}"),
+                "-pkeyopt",
+                &format!("rsa_mgf1_md:{md}"),
+            ],
+        );
+    };
+    if algorithm.starts_with("RSAES_OAEP") {
+        oaep("material.bin", "EncryptedKeyMaterial.bin");
+    } else {
+        // RSA_AES_KEY_WRAP: an ephemeral AES-256 key wraps the material (AES-KWP, RFC 5649),
+        // RSA-OAEP wraps the AES key; the two are concatenated.
+        openssl_must(dir, &["rand", "-out", "aes-key.bin", "32"]);
+        let aes_hex: String =
+            std::fs::read(dir.join("aes-key.bin")).expect("read aes key").iter().map(|b| format!("{b:02x}")).collect();
+        openssl_must(
+            dir,
+            &[
+                "enc",
+                "-id-aes256-wrap-pad",
+                "-K",
+                &aes_hex,
+                "-iv",
+                "A65959A6",
+                "-in",
+                "material.bin",
+                "-out",
+                "material-wrapped.bin",
+            ],
+        );
+        oaep("aes-key.bin", "aes-key-wrapped.bin");
+        let mut wrapped = std::fs::read(dir.join("aes-key-wrapped.bin")).expect("read wrapped aes key");
+        let modulus_bytes = wrapped.len();
+        wrapped.extend(std::fs::read(dir.join("material-wrapped.bin")).expect("read wrapped material"));
+        assert!(wrapped.len() > modulus_bytes + 32, "AES-KWP output follows the RSA block");
+        std::fs::write(dir.join("EncryptedKeyMaterial.bin"), wrapped).expect("write wrapped material");
+    }
+    std::fs::remove_file(dir.join("aes-key.bin")).ok();
+    dir.join("EncryptedKeyMaterial.bin")
+}
+
+/// Runs get-parameters-for-import, saves `wrapping.der` and `token.bin` in `dir`, and checks
+/// the response's shape; returns the response.
+fn import_parameters(store: &Store, dir: &Path, key: &str, algorithm: &str, spec: &str) -> Value {
+    let before = now_seconds();
+    let params = store.json(&[
+        "get-parameters-for-import",
+        "--key-id",
+        key,
+        "--wrapping-algorithm",
+        algorithm,
+        "--wrapping-key-spec",
+        spec,
+    ]);
+    assert!(str_field(&params, "KeyId").ends_with(&format!(":key/{key}")), "{params}");
+    let valid_to = params["ParametersValidTo"].as_f64().unwrap_or_else(|| panic!("a number: {params}"));
+    assert!(
+        valid_to >= before + 86_400.0 - 1.0 && valid_to <= now_seconds() + 86_400.0 + 1.0,
+        "valid 24 hours: {valid_to} vs now {before}"
+    );
+    let token = unb64(str_field(&params, "ImportToken"));
+    assert!(!token.is_empty());
+    let public_key = unb64(str_field(&params, "PublicKey"));
+    assert_eq!(public_key[0], 0x30, "DER SubjectPublicKeyInfo");
+    std::fs::write(dir.join("wrapping.der"), &public_key).expect("write wrapping key");
+    std::fs::write(dir.join("token.bin"), &token).expect("write token");
+    // openssl reads it as an RSA public key of the requested size.
+    let text = openssl_must(dir, &["pkey", "-pubin", "-inform", "DER", "-in", "wrapping.der", "-noout", "-text"]);
+    let bits = spec.trim_start_matches("RSA_");
+    assert!(String::from_utf8_lossy(&text).contains(&format!("Public-Key: ({bits} bit)")), "{spec}");
+    params
+}
+
+/// Imports `material` into `key` through the CLI with openssl wrapping; returns the output or
+/// the failed process output.
+fn import_with_openssl(
+    store: &Store,
+    dir: &Path,
+    key: &str,
+    algorithm: &str,
+    material: &[u8],
+    extra: &[&str],
+) -> Output {
+    import_parameters(store, dir, key, algorithm, "RSA_2048");
+    std::fs::write(dir.join("material.bin"), material).expect("write material");
+    let wrapped = openssl_wrap(dir, algorithm);
+    let token_arg = format!("fileb://{}", path_str(&dir.join("token.bin")));
+    let wrapped_arg = format!("fileb://{}", path_str(&wrapped));
+    let mut args = vec![
+        "import-key-material",
+        "--key-id",
+        key,
+        "--import-token",
+        &token_arg,
+        "--encrypted-key-material",
+        &wrapped_arg,
+    ];
+    args.extend_from_slice(extra);
+    store.run(&args)
+}
+
+const NEVER: [&str; 2] = ["--expiration-model", "KEY_MATERIAL_DOES_NOT_EXPIRE"];
+
+fn imported_json(output: &Output) -> Value {
+    assert!(output.status.success(), "import failed: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+fn key_state(store: &Store, key: &str) -> String {
+    store
+        .ok(&["describe-key", "--key-id", key, "--output", "text", "--query", "KeyMetadata.KeyState"])
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn byok_rsaes_oaep_sha_256_with_openssl_then_delete_and_reimport() {
+    let store = Store::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let created = store.json(&["create-key", "--origin", "EXTERNAL", "--description", "BYOK"]);
+    assert_eq!(str_field(&created["KeyMetadata"], "KeyState"), "PendingImport");
+    assert_eq!(str_field(&created["KeyMetadata"], "Origin"), "EXTERNAL");
+    let key = str_field(&created["KeyMetadata"], "KeyId").to_owned();
+    store.service_error(
+        &["encrypt", "--key-id", &key, "--plaintext", &b64(b"too early")],
+        "KMSInvalidStateException",
+        "Encrypt",
+    );
+
+    // 32 random bytes of material from openssl, as AWS's procedure makes them.
+    openssl_must(dir, &["rand", "-out", "PlaintextKeyMaterial.bin", "32"]);
+    let material = std::fs::read(dir.join("PlaintextKeyMaterial.bin")).expect("material");
+    let imported = imported_json(&import_with_openssl(&store, dir, &key, "RSAES_OAEP_SHA_256", &material, &NEVER));
+    assert!(str_field(&imported, "KeyId").ends_with(&format!(":key/{key}")), "{imported}");
+    let material_id = str_field(&imported, "KeyMaterialId").to_owned();
+    assert_eq!(material_id.len(), 64, "{material_id}");
+    let meta = &store.json(&["describe-key", "--key-id", &key])["KeyMetadata"];
+    assert_eq!(str_field(meta, "KeyState"), "Enabled");
+    assert_eq!(str_field(meta, "ExpirationModel"), "KEY_MATERIAL_DOES_NOT_EXPIRE");
+    assert!(meta.get("ValidTo").is_none_or(Value::is_null), "{meta}");
+    assert_eq!(str_field(meta, "CurrentKeyMaterialId"), material_id);
+
+    // The imported key encrypts and decrypts.
+    let encrypted = store.json(&["encrypt", "--key-id", &key, "--plaintext", &b64(b"imported secret")]);
+    let blob = str_field(&encrypted, "CiphertextBlob").to_owned();
+    let decrypted = store.json(&["decrypt", "--ciphertext-blob", &blob]);
+    assert_eq!(unb64(str_field(&decrypted, "Plaintext")), b"imported secret");
+    assert_eq!(str_field(&decrypted, "KeyMaterialId"), material_id);
+
+    // Other material cannot replace it, not even while it is in use.
+    let other = import_with_openssl(&store, dir, &key, "RSAES_OAEP_SHA_256", &[0x5a; 32], &NEVER);
+    assert_eq!(other.status.code(), Some(254));
+    assert!(
+        String::from_utf8_lossy(&other.stderr).contains(
+            "An error occurred (IncorrectKeyMaterialException) when calling the ImportKeyMaterial operation: "
+        ),
+        "{}",
+        String::from_utf8_lossy(&other.stderr)
+    );
+
+    // Delete the material: the key is PendingImport and the ciphertext no longer decrypts.
+    let deleted = store.json(&["delete-imported-key-material", "--key-id", &key]);
+    assert!(str_field(&deleted, "KeyId").ends_with(&format!(":key/{key}")), "{deleted}");
+    assert_eq!(str_field(&deleted, "KeyMaterialId"), material_id);
+    assert_eq!(key_state(&store, &key), "PendingImport");
+    let line = store.service_error(&["decrypt", "--ciphertext-blob", &blob], "KMSInvalidStateException", "Decrypt");
+    assert!(line.contains("pending import"), "{line}");
+
+    // Different material is refused; the key stays PendingImport.
+    let other = import_with_openssl(&store, dir, &key, "RSAES_OAEP_SHA_256", &[0x5a; 32], &NEVER);
+    assert_eq!(other.status.code(), Some(254));
+    assert!(other.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("(IncorrectKeyMaterialException)"));
+    assert_eq!(key_state(&store, &key), "PendingImport");
+
+    // The same material again (wrapped the other way this time): the old ciphertext decrypts.
+    let again = imported_json(&import_with_openssl(&store, dir, &key, "RSA_AES_KEY_WRAP_SHA_256", &material, &NEVER));
+    assert_eq!(str_field(&again, "KeyMaterialId"), material_id);
+    assert_eq!(key_state(&store, &key), "Enabled");
+    let decrypted = store.json(&["decrypt", "--ciphertext-blob", &blob]);
+    assert_eq!(unb64(str_field(&decrypted, "Plaintext")), b"imported secret");
+}
+
+#[test]
+fn byok_rsa_aes_key_wrap_sha_256_with_openssl_and_expiring_material() {
+    let store = Store::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let key = store.create_key(&["--origin", "EXTERNAL"]);
+    openssl_must(dir, &["rand", "-out", "PlaintextKeyMaterial.bin", "32"]);
+    let material = std::fs::read(dir.join("PlaintextKeyMaterial.bin")).expect("material");
+
+    // --valid-to as ISO 8601, 30 days ahead (the default model KEY_MATERIAL_EXPIRES needs it).
+    let valid_to = (now_seconds() as i64) + 30 * 86_400;
+    let iso = iso_8601(valid_to);
+    let imported = imported_json(&import_with_openssl(
+        &store,
+        dir,
+        &key,
+        "RSA_AES_KEY_WRAP_SHA_256",
+        &material,
+        &["--valid-to", &iso],
+    ));
+    let material_id = str_field(&imported, "KeyMaterialId").to_owned();
+    let meta = &store.json(&["describe-key", "--key-id", &key])["KeyMetadata"];
+    assert_eq!(str_field(meta, "KeyState"), "Enabled");
+    assert_eq!(str_field(meta, "ExpirationModel"), "KEY_MATERIAL_EXPIRES");
+    assert_eq!(meta["ValidTo"].as_f64(), Some(valid_to as f64), "{iso}: {meta}");
+
+    // Encrypt through stdin and decrypt with the imported key.
+    let out = store.run_stdin(&["encrypt", "--key-id", &key, "--plaintext", "-"], b"wrapped twice");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let encrypted: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let blob = str_field(&encrypted, "CiphertextBlob").to_owned();
+    let decrypted = store.json(&["decrypt", "--ciphertext-blob", &blob, "--key-id", &key]);
+    assert_eq!(unb64(str_field(&decrypted, "Plaintext")), b"wrapped twice");
+
+    // Re-importing the same material moves ValidTo (epoch seconds this time); base64 inputs.
+    let deleted =
+        store.ok(&["delete-imported-key-material", "--key-id", &key, "--output", "text", "--query", "KeyMaterialId"]);
+    assert_eq!(deleted.trim(), material_id);
+    let later = valid_to + 10 * 86_400;
+    import_parameters(&store, dir, &key, "RSA_AES_KEY_WRAP_SHA_256", "RSA_3072");
+    std::fs::write(dir.join("material.bin"), &material).expect("write material");
+    let wrapped = std::fs::read(openssl_wrap(dir, "RSA_AES_KEY_WRAP_SHA_256")).expect("wrapped");
+    assert!(wrapped.len() > 384, "a 3072-bit RSA block then the AES-KWP output");
+    let token = std::fs::read(dir.join("token.bin")).expect("token");
+    let again = store.json(&[
+        "import-key-material",
+        "--key-id",
+        &key,
+        "--import-token",
+        &b64(&token),
+        "--encrypted-key-material",
+        &b64(&wrapped),
+        "--expiration-model",
+        "KEY_MATERIAL_EXPIRES",
+        "--valid-to",
+        &later.to_string(),
+    ]);
+    assert_eq!(str_field(&again, "KeyMaterialId"), material_id);
+    let meta = &store.json(&["describe-key", "--key-id", &key])["KeyMetadata"];
+    assert_eq!(meta["ValidTo"].as_f64(), Some(later as f64), "{meta}");
+    let decrypted = store.json(&["decrypt", "--ciphertext-blob", &blob]);
+    assert_eq!(unb64(str_field(&decrypted, "Plaintext")), b"wrapped twice");
+}
+
+#[test]
+fn byok_token_and_parameter_errors() {
+    let store = Store::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let key = store.create_key(&["--origin", "EXTERNAL"]);
+    let other_key = store.create_key(&["--origin", "EXTERNAL"]);
+    import_parameters(&store, dir, &key, "RSAES_OAEP_SHA_256", "RSA_4096");
+    std::fs::write(dir.join("material.bin"), [3u8; 32]).expect("write material");
+    let wrapped_path = openssl_wrap(dir, "RSAES_OAEP_SHA_256");
+    let token = format!("fileb://{}", path_str(&dir.join("token.bin")));
+    let wrapped = format!("fileb://{}", path_str(&wrapped_path));
+    let import = |key: &str, token: &str, wrapped: &str, extra: &[&str]| {
+        let mut args =
+            vec!["import-key-material", "--key-id", key, "--import-token", token, "--encrypted-key-material", wrapped];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<String>>()
+    };
+    let refused = |args: Vec<String>, exception: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        store.service_error(&args, exception, "ImportKeyMaterial")
+    };
+
+    // A token issued for another key, or not issued by this store at all.
+    refused(import(&other_key, &token, &wrapped, &NEVER), "InvalidImportTokenException");
+    refused(import(&key, &b64(b"not a token at all"), &wrapped, &NEVER), "InvalidImportTokenException");
+    // A token of another store (same shape, unknown id).
+    let foreign = Store::new();
+    let foreign_key = foreign.create_key(&["--origin", "EXTERNAL"]);
+    let foreign_params = foreign.json(&[
+        "get-parameters-for-import",
+        "--key-id",
+        &foreign_key,
+        "--wrapping-algorithm",
+        "RSAES_OAEP_SHA_256",
+        "--wrapping-key-spec",
+        "RSA_2048",
+    ]);
+    refused(import(&key, str_field(&foreign_params, "ImportToken"), &wrapped, &NEVER), "InvalidImportTokenException");
+    // (ExpiredImportTokenException needs a clock 24 hours ahead: the core's tests cover it.)
+
+    // Tampered wrapped material does not unwrap.
+    let bytes = std::fs::read(&wrapped_path).expect("wrapped");
+    refused(import(&key, &token, &b64(&flipped(&bytes, 7)), &NEVER), "InvalidCiphertextException");
+    // ValidTo: required by the default model, in the future, at most 365 days away, and
+    // forbidden when the material does not expire.
+    refused(import(&key, &token, &wrapped, &[]), "ValidationException");
+    refused(import(&key, &token, &wrapped, &["--valid-to", "2001-01-01T00:00:00Z"]), "ValidationException");
+    let too_far = iso_8601(now_seconds() as i64 + 400 * 86_400);
+    refused(import(&key, &token, &wrapped, &["--valid-to", &too_far]), "ValidationException");
+    let soon = (now_seconds() as i64 + 86_400).to_string();
+    let mut never_with_date = NEVER.to_vec();
+    never_with_date.extend_from_slice(&["--valid-to", &soon]);
+    refused(import(&key, &token, &wrapped, &never_with_date), "ValidationException");
+    refused(import(&key, &token, &wrapped, &["--expiration-model", "SOMETIMES"]), "ValidationException");
+    // A timestamp that is not one is a usage error (exit 252), before any service call.
+    let args = import(&key, &token, &wrapped, &["--valid-to", "next tuesday"]);
+    let out = store.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(252));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--valid-to"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(key_state(&store, &key), "PendingImport", "nothing was imported");
+
+    // Wrong material size for a symmetric key.
+    std::fs::write(dir.join("material.bin"), [3u8; 16]).expect("write material");
+    let short = std::fs::read(openssl_wrap(dir, "RSAES_OAEP_SHA_256")).expect("wrapped");
+    refused(import(&key, &token, &b64(&short), &NEVER), "IncorrectKeyMaterialException");
+    // The valid import still works with the same token (openssl_wrap overwrote the file).
+    let ok_args = import(&key, &token, &b64(&bytes), &NEVER);
+    let imported = store.json(&ok_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(str_field(&imported, "KeyMaterialId").len(), 64);
+
+    // Parameters: the algorithm and spec are checked; only EXTERNAL keys take imports.
+    let params = |key: &str, algorithm: &str, spec: &str| {
+        vec![
+            "get-parameters-for-import".to_owned(),
+            "--key-id".to_owned(),
+            key.to_owned(),
+            "--wrapping-algorithm".to_owned(),
+            algorithm.to_owned(),
+            "--wrapping-key-spec".to_owned(),
+            spec.to_owned(),
+        ]
+    };
+    let failing = |args: Vec<String>, exception: &str| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        store.service_error(&args, exception, "GetParametersForImport")
+    };
+    failing(params(&key, "RSAES_PKCS1_V1_5", "RSA_2048"), "UnsupportedOperationException");
+    failing(params(&key, "RSAES_OAEP_SHA_256", "RSA_1024"), "ValidationException");
+    failing(params(&key, "ROT13", "RSA_2048"), "ValidationException");
+    let normal = store.create_key(&[]);
+    failing(params(&normal, "RSAES_OAEP_SHA_256", "RSA_2048"), "UnsupportedOperationException");
+    store.service_error(
+        &["delete-imported-key-material", "--key-id", &normal],
+        "UnsupportedOperationException",
+        "DeleteImportedKeyMaterial",
+    );
+    failing(params("alias/none", "RSAES_OAEP_SHA_256", "RSA_2048"), "NotFoundException");
+    store.json(&["schedule-key-deletion", "--key-id", &other_key]);
+    failing(params(&other_key, "RSAES_OAEP_SHA_256", "RSA_2048"), "KMSInvalidStateException");
+    let out = store.run(&["get-parameters-for-import", "--key-id", &key, "--wrapping-algorithm", "RSAES_OAEP_SHA_256"]);
+    assert_eq!(out.status.code(), Some(252), "--wrapping-key-spec is required");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access keys (the SigV4 credentials of a Keystead server).
+
+const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/checkout";
+
+#[test]
+fn access_keys_create_add_list_delete() {
+    let mut store = Store::new();
+    let created = store.json(&["access-key", "create", "--principal", PRINCIPAL]);
+    let object = created.as_object().expect("an object");
+    assert_eq!(object.keys().collect::<Vec<_>>(), ["AccessKey"], "{created}");
+    let access_key = &created["AccessKey"];
+    let id = str_field(access_key, "AccessKeyId").to_owned();
+    let secret = str_field(access_key, "SecretAccessKey").to_owned();
+    assert_eq!(str_field(access_key, "Principal"), PRINCIPAL);
+    assert!(id.starts_with("AKIA") && id.len() == 20, "{id}");
+    assert!(id[4..].bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)), "{id}");
+    assert_eq!(secret.len(), 40, "{secret}");
+    assert!(secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'), "{secret}");
+    // Text output with a query gives the bare secret (for scripts).
+    let second = store.ok(&[
+        "access-key",
+        "create",
+        "--principal",
+        "arn:aws:iam::111122223333:user/ada",
+        "--query",
+        "AccessKey.SecretAccessKey",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(second.trim().len(), 40);
+    assert_ne!(second.trim(), secret);
+
+    // Listing never shows a secret.
+    let listed_text = store.ok(&["access-key", "list"]);
+    assert!(!listed_text.contains(&secret) && !listed_text.contains(second.trim()), "{listed_text}");
+    assert!(!listed_text.contains("SecretAccessKey"), "{listed_text}");
+    let listed: Value = serde_json::from_str(&listed_text).expect("JSON");
+    let keys = listed["AccessKeys"].as_array().expect("AccessKeys");
+    assert_eq!(keys.len(), 2, "{listed}");
+    let ours = keys.iter().find(|k| k["AccessKeyId"] == id.as_str()).expect("the created key is listed");
+    assert_eq!(str_field(ours, "Principal"), PRINCIPAL);
+    assert!(ours["CreateDate"].as_f64().is_some_and(|t| (t - now_seconds()).abs() < 600.0), "{ours}");
+    let text = store.ok(&["access-key", "list", "--output", "text"]);
+    assert!(text.contains(&id) && !text.contains(&secret), "{text}");
+
+    // Add an existing key; the secret comes from an environment variable only.
+    let added_id = "AKIAIOSFODNN7EXAMPLE";
+    let added_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    store.env.push(("KS_TEST_SECRET".to_owned(), added_secret.to_owned()));
+    let added = store.json(&[
+        "access-key",
+        "add",
+        "--access-key-id",
+        added_id,
+        "--secret-access-key-env",
+        "KS_TEST_SECRET",
+        "--principal",
+        PRINCIPAL,
+    ]);
+    assert_eq!(str_field(&added["AccessKey"], "AccessKeyId"), added_id);
+    assert_eq!(str_field(&added["AccessKey"], "Principal"), PRINCIPAL);
+    assert!(!added.to_string().contains(added_secret), "{added}");
+    let listed = store.ok(&["access-key", "list"]);
+    assert!(listed.contains(added_id) && !listed.contains(added_secret), "{listed}");
+    // The same id again: AlreadyExistsException (exit 254).
+    store.service_error(
+        &[
+            "access-key",
+            "add",
+            "--access-key-id",
+            added_id,
+            "--secret-access-key-env",
+            "KS_TEST_SECRET",
+            "--principal",
+            PRINCIPAL,
+        ],
+        "AlreadyExistsException",
+        "AddAccessKey",
+    );
+    // The secret is never an argument; an unset variable is a usage error.
+    let out = store.run(&[
+        "access-key",
+        "add",
+        "--access-key-id",
+        "AKIAIOSFODNN7EXAMPL2",
+        "--secret-access-key",
+        added_secret,
+        "--principal",
+        PRINCIPAL,
+    ]);
+    assert_eq!(out.status.code(), Some(252));
+    let out = store.run(&[
+        "access-key",
+        "add",
+        "--access-key-id",
+        "AKIAIOSFODNN7EXAMPL2",
+        "--secret-access-key-env",
+        "KS_TEST_SECRET_UNSET",
+        "--principal",
+        PRINCIPAL,
+    ]);
+    assert_eq!(out.status.code(), Some(252));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KS_TEST_SECRET_UNSET"));
+    // Bad principal / id / secret are the service's ValidationException.
+    store.service_error(&["access-key", "create", "--principal", "checkout"], "ValidationException", "CreateAccessKey");
+    store.service_error(
+        &[
+            "access-key",
+            "add",
+            "--access-key-id",
+            "short",
+            "--secret-access-key-env",
+            "KS_TEST_SECRET",
+            "--principal",
+            PRINCIPAL,
+        ],
+        "ValidationException",
+        "AddAccessKey",
+    );
+    store.env.push(("KS_TEST_SHORT".to_owned(), "tiny".to_owned()));
+    store.service_error(
+        &[
+            "access-key",
+            "add",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPL3",
+            "--secret-access-key-env",
+            "KS_TEST_SHORT",
+            "--principal",
+            PRINCIPAL,
+        ],
+        "ValidationException",
+        "AddAccessKey",
+    );
+
+    // Delete prints nothing; deleting again is NotFoundException.
+    store.silent(&["access-key", "delete", "--access-key-id", &id]);
+    store.service_error(&["access-key", "delete", "--access-key-id", &id], "NotFoundException", "DeleteAccessKey");
+    let listed: Value = store.json(&["access-key", "list"]);
+    let ids: Vec<&str> =
+        listed["AccessKeys"].as_array().expect("list").iter().filter_map(|k| k["AccessKeyId"].as_str()).collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(!ids.contains(&id.as_str()) && ids.contains(&added_id), "{listed}");
+
+    // The keys live in the store: a new process still sees them, and a root-key rotation
+    // keeps them.
+    store.silent(&["rotate-root-key"]);
+    let listed: Value = store.json(&["access-key", "list", "--query", "AccessKeys[0].AccessKeyId"]);
+    assert!(listed.is_string(), "{listed}");
+    assert_eq!(store.json(&["access-key", "list"])["AccessKeys"].as_array().map(Vec::len), Some(2));
+}
