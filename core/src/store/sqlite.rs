@@ -74,7 +74,13 @@ CREATE TABLE IF NOT EXISTS access_keys (
 /// A SQLite-backed store.
 pub struct SqliteStorage {
     path: PathBuf,
-    pool: Mutex<Vec<Connection>>,
+    pool: Mutex<Pool>,
+}
+
+/// Idle connections, and the process that opened them.
+struct Pool {
+    owner_pid: u32,
+    idle: Vec<Connection>,
 }
 
 fn sql_error(err: rusqlite::Error) -> Error {
@@ -98,7 +104,8 @@ impl SqliteStorage {
     /// Opens the database at `path` (creating the file when `create` is true) and makes sure
     /// its schema exists. Opening an existing store writes nothing.
     pub fn open(path: &Path, create: bool) -> Result<Self> {
-        let storage = Self { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
+        let storage =
+            Self { path: path.to_owned(), pool: Mutex::new(Pool { owner_pid: std::process::id(), idle: Vec::new() }) };
         // While another process creates the file or switches it to WAL mode, SQLite can answer
         // SQLITE_BUSY without calling the busy handler; such an opener waits and retries.
         let started = Instant::now();
@@ -157,7 +164,16 @@ impl SqliteStorage {
     }
 
     fn take(&self) -> Result<Connection> {
-        let pooled = self.pool.lock().map_err(|_| Error::internal("connection pool poisoned"))?.pop();
+        let mut pool = self.pool.lock().map_err(|_| Error::internal("connection pool poisoned"))?;
+        if pool.owner_pid != std::process::id() {
+            // This process is a fork of the one that opened these connections. SQLite
+            // connections must not cross a fork, and closing them here could drop the parent's
+            // POSIX locks on the file, so they are abandoned (never closed) and fresh ones opened.
+            std::mem::forget(std::mem::take(&mut pool.idle));
+            pool.owner_pid = std::process::id();
+        }
+        let pooled = pool.idle.pop();
+        drop(pool);
         match pooled {
             Some(conn) => Ok(conn),
             None => self.connect(false),
@@ -166,8 +182,11 @@ impl SqliteStorage {
 
     fn give_back(&self, conn: Connection) {
         if let Ok(mut pool) = self.pool.lock() {
-            if pool.len() < POOL_SIZE {
-                pool.push(conn);
+            if pool.owner_pid != std::process::id() {
+                // Opened before a fork that happened while it was in use: abandon it too.
+                std::mem::forget(conn);
+            } else if pool.idle.len() < POOL_SIZE {
+                pool.idle.push(conn);
             }
         }
     }
