@@ -8,6 +8,7 @@ STRESS_RUNS ?= 1000
 demo:
 	$(CARGO) build --release -p keystead-cli
 	bash examples/cli-walkthrough.sh target/release/keystead
+	bash examples/ecommerce/run.sh
 
 test: test-rust test-c test-python test-node
 
