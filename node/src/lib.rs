@@ -11,6 +11,7 @@
 // napi exports must be `pub`; the modules are private, so `pub` here means "exported to JS".
 #![allow(unreachable_pub)]
 
+mod bytes;
 mod error;
 mod ops;
 mod store;

@@ -2,7 +2,9 @@
 
 use keystead_core as core;
 use keystead_core::{Keystead as Core, Result, SecretBytes};
-use napi::bindgen_prelude::{Buffer, Undefined};
+use napi::bindgen_prelude::Undefined;
+
+use crate::bytes::{Bytes, Secret};
 
 use crate::task::Op;
 use crate::types::{self as t, seconds};
@@ -12,10 +14,6 @@ fn parse<T: std::str::FromStr<Err = core::Error>>(text: Option<&str>) -> Result<
     text.map(str::parse).transpose()
 }
 
-/// A secret leaving for JavaScript: copied into a `Buffer`; the Rust copy is zeroized on drop.
-fn secret_buffer(secret: &SecretBytes) -> Buffer {
-    Buffer::from(secret.expose().to_vec())
-}
 
 macro_rules! key_op {
     ($(#[$m:meta])* $name:ident, $method:ident, $out:ty, $js:ty, $conv:expr) => {
@@ -381,7 +379,7 @@ impl Op for Encrypt {
     }
     fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::EncryptResult {
-            ciphertext_blob: r.ciphertext_blob.into(),
+            ciphertext_blob: Bytes(r.ciphertext_blob),
             key_id: r.key_id,
             encryption_algorithm: r.encryption_algorithm.to_string(),
         })
@@ -410,7 +408,7 @@ impl Op for Decrypt {
     fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::DecryptResult {
             key_id: r.key_id,
-            plaintext: secret_buffer(&r.plaintext),
+            plaintext: Secret(r.plaintext),
             encryption_algorithm: r.encryption_algorithm.to_string(),
             key_material_id: r.key_material_id,
         })
@@ -444,7 +442,7 @@ impl Op for ReEncrypt {
     }
     fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::ReEncryptResult {
-            ciphertext_blob: r.ciphertext_blob.into(),
+            ciphertext_blob: Bytes(r.ciphertext_blob),
             source_key_id: r.source_key_id,
             key_id: r.key_id,
             source_encryption_algorithm: r.source_encryption_algorithm.to_string(),
@@ -490,8 +488,8 @@ impl Op for GenerateDataKey<true> {
     }
     fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GenerateDataKeyResult {
-            ciphertext_blob: r.ciphertext_blob.into(),
-            plaintext: secret_buffer(&r.plaintext),
+            ciphertext_blob: Bytes(r.ciphertext_blob),
+            plaintext: Secret(r.plaintext),
             key_id: r.key_id,
             key_material_id: r.key_material_id,
         })
@@ -506,7 +504,7 @@ impl Op for GenerateDataKey<false> {
     }
     fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GenerateDataKeyWithoutPlaintextResult {
-            ciphertext_blob: r.ciphertext_blob.into(),
+            ciphertext_blob: Bytes(r.ciphertext_blob),
             key_id: r.key_id,
             key_material_id: r.key_material_id,
         })
@@ -525,7 +523,7 @@ impl Op for GenerateRandom {
         store.generate_random(self.number_of_bytes)
     }
     fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
-        Ok(t::GenerateRandomResult { plaintext: secret_buffer(&r) })
+        Ok(t::GenerateRandomResult { plaintext: Secret(r) })
     }
 }
 

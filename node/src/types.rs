@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use keystead_core as core;
-use napi::bindgen_prelude::{Buffer, Either, Uint8Array};
+use napi::bindgen_prelude::{Either, Uint8Array};
+
+use crate::bytes::{Bytes, Secret};
 use napi_derive::napi;
 
 /// Seconds since the epoch, from the core's milliseconds.
@@ -375,7 +377,8 @@ pub struct KeyRotationStatus {
 #[napi(object)]
 pub struct EncryptResult {
     /// The ciphertext (self-describing: names the key and material version).
-    pub ciphertext_blob: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub ciphertext_blob: Bytes,
     /// The ARN of the key used.
     pub key_id: String,
     /// The algorithm used.
@@ -388,7 +391,8 @@ pub struct DecryptResult {
     /// The ARN of the key that decrypted.
     pub key_id: String,
     /// The plaintext.
-    pub plaintext: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub plaintext: Secret,
     /// The algorithm used.
     pub encryption_algorithm: String,
     /// The key material that decrypted.
@@ -399,7 +403,8 @@ pub struct DecryptResult {
 #[napi(object)]
 pub struct ReEncryptResult {
     /// The new ciphertext.
-    pub ciphertext_blob: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub ciphertext_blob: Bytes,
     /// The ARN of the key that decrypted.
     pub source_key_id: String,
     /// The ARN of the key that encrypted.
@@ -418,9 +423,11 @@ pub struct ReEncryptResult {
 #[napi(object)]
 pub struct GenerateDataKeyResult {
     /// The data key encrypted under the KMS key (store it next to your data).
-    pub ciphertext_blob: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub ciphertext_blob: Bytes,
     /// The data key in the clear (use it, then overwrite it with `fill(0)`).
-    pub plaintext: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub plaintext: Secret,
     /// The ARN of the key used.
     pub key_id: String,
     /// The key material used.
@@ -431,7 +438,8 @@ pub struct GenerateDataKeyResult {
 #[napi(object)]
 pub struct GenerateDataKeyWithoutPlaintextResult {
     /// The data key encrypted under the KMS key.
-    pub ciphertext_blob: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub ciphertext_blob: Bytes,
     /// The ARN of the key used.
     pub key_id: String,
     /// The key material used.
@@ -442,5 +450,6 @@ pub struct GenerateDataKeyWithoutPlaintextResult {
 #[napi(object)]
 pub struct GenerateRandomResult {
     /// The random bytes.
-    pub plaintext: Buffer,
+    #[napi(ts_type = "Buffer")]
+    pub plaintext: Secret,
 }
