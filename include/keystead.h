@@ -1063,7 +1063,8 @@ keystead_result keystead_store_list_key_rotations(const struct keystead_store *s
 /**
  * A root key read from a key file of 32 bytes, created (mode 0600) with the store.
  *
- * `path`: the file; NULL means `<store folder>/root.key` (the default). Ownership: `*root_key_out`
+ * `path`: the file (any bytes, not necessarily UTF-8); NULL means `<store folder>/root.key`
+ * (the default). Ownership: `*root_key_out`
  * is owned by the caller. NULL behaviour: `root_key_out` must not be NULL; `err_out` may be.
  * Thread safety: any thread.
  *
@@ -1221,7 +1222,8 @@ keystead_result keystead_options_set_cache_capacity(struct keystead_options *opt
 void keystead_options_free(struct keystead_options *options);
 
 /**
- * Opens the store in folder `dir`, creating the folder and the store if they do not exist.
+ * Opens the store in folder `dir` (a path: any bytes, not necessarily UTF-8), creating the
+ * folder and the store if they do not exist.
  *
  * `options`: NULL means the defaults (see `keystead_options_new`). Errors:
  * `INCORRECT_ROOT_KEY` when the root key does not open an existing store, `VALIDATION` for a bad

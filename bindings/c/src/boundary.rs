@@ -96,6 +96,21 @@ pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<O
     }
 }
 
+/// A filesystem path from a required `const char *` argument: any bytes but NUL (Unix paths
+/// need not be UTF-8).
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn arg_path<'a>(ptr: *const c_char, name: &str) -> Result<&'a std::path::Path, FfiError> {
+    use std::os::unix::ffi::OsStrExt;
+    if ptr.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    Ok(std::path::Path::new(std::ffi::OsStr::from_bytes(bytes)))
+}
+
 /// A byte slice from `(const uint8_t *ptr, size_t len)`; NULL is allowed only with `len == 0`.
 ///
 /// # Safety

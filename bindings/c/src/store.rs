@@ -1,11 +1,10 @@
 //! Opening stores: root-key sources, open options, the store handle.
 
 use std::os::raw::c_char;
-use std::path::PathBuf;
 
 use keystead_core::{Keystead, RootKeySource, SecretBytes};
 
-use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_ref, arg_str, free_box, out};
+use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_path, arg_ref, arg_str, free_box, out};
 use crate::error::{keystead_error, keystead_result};
 
 /// Where a store's root key comes from: a key file, an environment variable, a passphrase or
@@ -20,7 +19,8 @@ pub struct keystead_root_key {
 
 /// A root key read from a key file of 32 bytes, created (mode 0600) with the store.
 ///
-/// `path`: the file; NULL means `<store folder>/root.key` (the default). Ownership: `*root_key_out`
+/// `path`: the file (any bytes, not necessarily UTF-8); NULL means `<store folder>/root.key`
+/// (the default). Ownership: `*root_key_out`
 /// is owned by the caller. NULL behaviour: `root_key_out` must not be NULL; `err_out` may be.
 /// Thread safety: any thread.
 ///
@@ -37,8 +37,8 @@ pub unsafe extern "C" fn keystead_root_key_new_file(
         // SAFETY: the caller's contract above.
         let out = unsafe { out(root_key_out, "root_key_out") }?;
         // SAFETY: the caller's contract above.
-        let path = unsafe { arg_opt_str(path, "path") }?;
-        out.set(keystead_root_key { source: RootKeySource::KeyFile(path.map(PathBuf::from)) });
+        let path = if path.is_null() { None } else { Some(unsafe { arg_path(path, "path") }?.to_path_buf()) };
+        out.set(keystead_root_key { source: RootKeySource::KeyFile(path) });
         Ok(())
     })
 }
@@ -322,7 +322,8 @@ fn builder(options: Option<&keystead_options>) -> keystead_core::KeysteadBuilder
     builder
 }
 
-/// Opens the store in folder `dir`, creating the folder and the store if they do not exist.
+/// Opens the store in folder `dir` (a path: any bytes, not necessarily UTF-8), creating the
+/// folder and the store if they do not exist.
 ///
 /// `options`: NULL means the defaults (see `keystead_options_new`). Errors:
 /// `INCORRECT_ROOT_KEY` when the root key does not open an existing store, `VALIDATION` for a bad
@@ -344,7 +345,7 @@ pub unsafe extern "C" fn keystead_store_open(
         // SAFETY: the caller's contract above.
         let out = unsafe { out(store_out, "store_out") }?;
         // SAFETY: the caller's contract above.
-        let dir = unsafe { arg_str(dir, "dir") }?;
+        let dir = unsafe { arg_path(dir, "dir") }?;
         // SAFETY: the caller's contract above.
         let options = unsafe { options.as_ref() };
         out.set(keystead_store { inner: builder(options).open(dir)? });

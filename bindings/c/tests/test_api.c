@@ -684,6 +684,13 @@ static void test_store_key_file_and_options(void) {
     CHECK(access(key_path, F_OK) == 0);
     CHECK(opens_and_decrypts(store2, o2, ct2, "elsewhere"));
     keystead_bytes_free(ct2);
+    /* A folder whose name is not UTF-8 (Unix paths are bytes). */
+    char odd[160];
+    snprintf(odd, sizeof odd, "%s/store-\xff\xfe", dir2);
+    CHECK_OK(keystead_store_open(odd, NULL, &store, ERR));
+    keystead_store_free(store);
+    store = NULL;
+    CHECK(access(odd, F_OK) == 0);
     keystead_options_free(o2);
     keystead_root_key_free(explicit_file);
     keystead_options_free(bad);
