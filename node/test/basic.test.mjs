@@ -90,3 +90,25 @@ test('the package entry point and the generated types agree', () => {
   assert.ok(dts.includes('static open('))
   assert.ok(dts.includes('static openSync('))
 })
+
+test('every declaration in index.d.ts has JSDoc', () => {
+  const lines = fs.readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8').split('\n')
+  let previous = ''
+  const undocumented = []
+  for (const line of lines) {
+    if (/^export |^ {2}[A-Za-z].*[(:]/.test(line) && !previous.trim().endsWith('*/')) undocumented.push(line.trim())
+    if (line.trim()) previous = line
+  }
+  assert.deepEqual(undocumented, [])
+})
+
+test('ESM named imports work', async () => {
+  const esm = await import('../keystead.js')
+  assert.equal(esm.Keystead, Keystead)
+  assert.equal(typeof esm.errorCodes, 'function')
+  assert.equal(typeof esm.version, 'function')
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  assert.equal(pkg.main, 'keystead.js')
+  assert.equal(pkg.types, 'index.d.ts')
+  assert.deepEqual(pkg.napi.targets, ['x86_64-unknown-linux-gnu'])
+})
