@@ -495,6 +495,46 @@ keystead_result keystead_store_generate_random(const struct keystead_store *stor
                                                struct keystead_error **err_out);
 
 /**
+ * `GenerateDataKeyPair`: a random asymmetric data key pair; the private key is returned in
+ * plaintext (PKCS#8 DER) and encrypted under the symmetric key `key_id`.
+ *
+ * `key_pair_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`, `"ECC_NIST_P256"`, ... (NULL or
+ * unknown is `VALIDATION`). `context`: NULL for none. Errors: as `keystead_store_encrypt`.
+ * Ownership: `*private_key_out` (zeroized by `keystead_bytes_free`), `*private_key_ciphertext_out`
+ * and `*public_key_out` (DER `SubjectPublicKeyInfo`) are owned by the caller. NULL behaviour:
+ * no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_pair(const struct keystead_store *store,
+                                                      const char *key_id,
+                                                      const struct keystead_context *context,
+                                                      const char *key_pair_spec,
+                                                      struct keystead_bytes **private_key_out,
+                                                      struct keystead_bytes **private_key_ciphertext_out,
+                                                      struct keystead_bytes **public_key_out,
+                                                      struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKeyPairWithoutPlaintext`: as `keystead_store_generate_data_key_pair`, without
+ * the plaintext private key.
+ *
+ * Ownership: `*private_key_ciphertext_out` and `*public_key_out` are owned by the caller. NULL
+ * behaviour: no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_pair_without_plaintext(const struct keystead_store *store,
+                                                                        const char *key_id,
+                                                                        const struct keystead_context *context,
+                                                                        const char *key_pair_spec,
+                                                                        struct keystead_bytes **private_key_ciphertext_out,
+                                                                        struct keystead_bytes **public_key_out,
+                                                                        struct keystead_error **err_out);
+
+/**
  * The code of `err` (a `keystead_result` value).
  *
  * NULL behaviour: NULL gives `KEYSTEAD_RESULT_OK`. Thread safety: any thread.
@@ -1059,6 +1099,132 @@ keystead_result keystead_store_list_key_rotations(const struct keystead_store *s
                                                   const char *marker,
                                                   struct keystead_bytes **json_out,
                                                   struct keystead_error **err_out);
+
+/**
+ * `Sign`: signs a message (or, with `message_type` `"DIGEST"`, a digest) with an asymmetric
+ * `SIGN_VERIFY` key.
+ *
+ * `signing_algorithm`: an AWS value such as `"ECDSA_SHA_256"` or `"RSASSA_PSS_SHA_256"` (NULL
+ * or unknown is `VALIDATION`; one the key does not support is `INVALID_KEY_USAGE`).
+ * `message_type`: NULL or `"RAW"` (default), `"DIGEST"`. Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (message of 0 or more than 4096 bytes).
+ * Ownership: `*signature_out` (the DER or raw signature AWS returns) is owned by the caller.
+ * NULL behaviour: `store`, `key_id`, `signature_out` must not be NULL; `message` only with length 0.
+ * Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
+ */
+keystead_result keystead_store_sign(const struct keystead_store *store,
+                                    const char *key_id,
+                                    const uint8_t *message,
+                                    size_t message_len,
+                                    const char *message_type,
+                                    const char *signing_algorithm,
+                                    struct keystead_bytes **signature_out,
+                                    struct keystead_error **err_out);
+
+/**
+ * `Verify`: checks a signature made by `keystead_store_sign` (or by anyone holding the key).
+ *
+ * Returns `KEYSTEAD_RESULT_OK` only when the signature is valid; an invalid signature is
+ * `KEYSTEAD_RESULT_INVALID_SIGNATURE` (`KMSInvalidSignatureException`), as in AWS. Other
+ * parameters and errors as `keystead_store_sign`. Ownership: nothing is returned to free.
+ * NULL behaviour: `store`, `key_id` must not be NULL; `message` and `signature` only with length
+ * 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ */
+keystead_result keystead_store_verify(const struct keystead_store *store,
+                                      const char *key_id,
+                                      const uint8_t *message,
+                                      size_t message_len,
+                                      const char *message_type,
+                                      const uint8_t *signature,
+                                      size_t signature_len,
+                                      const char *signing_algorithm,
+                                      struct keystead_error **err_out);
+
+/**
+ * `GetPublicKey`: the public key of an asymmetric key.
+ *
+ * Ownership: `*public_key_out` (DER `SubjectPublicKeyInfo`) and `*json_out` (AWS's response:
+ * `{"KeyId", "PublicKey" (base64), "KeySpec", "KeyUsage", "SigningAlgorithms"?, ...}`) are owned
+ * by the caller. Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`
+ * (symmetric and HMAC keys). NULL behaviour: `store`, `key_id`, `public_key_out` must not be
+ * NULL; `json_out` may be NULL when not wanted. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_get_public_key(const struct keystead_store *store,
+                                              const char *key_id,
+                                              struct keystead_bytes **public_key_out,
+                                              struct keystead_bytes **json_out,
+                                              struct keystead_error **err_out);
+
+/**
+ * `GenerateMac`: an HMAC of `message` (1–4096 bytes) with a `GENERATE_VERIFY_MAC` key.
+ *
+ * `mac_algorithm`: `"HMAC_SHA_224"`, `"HMAC_SHA_256"`, `"HMAC_SHA_384"` or `"HMAC_SHA_512"`
+ * matching the key spec (NULL or unknown is `VALIDATION`). Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION`. Ownership: `*mac_out` is owned by the
+ * caller. NULL behaviour: `store`, `key_id`, `mac_out` must not be NULL; `message` only with
+ * length 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
+ */
+keystead_result keystead_store_generate_mac(const struct keystead_store *store,
+                                            const char *key_id,
+                                            const uint8_t *message,
+                                            size_t message_len,
+                                            const char *mac_algorithm,
+                                            struct keystead_bytes **mac_out,
+                                            struct keystead_error **err_out);
+
+/**
+ * `VerifyMac`: checks an HMAC made by `keystead_store_generate_mac`.
+ *
+ * Returns `KEYSTEAD_RESULT_OK` only when the MAC is valid; an invalid one is
+ * `KEYSTEAD_RESULT_INVALID_MAC` (`KMSInvalidMacException`), as in AWS. Other parameters and
+ * errors as `keystead_store_generate_mac`. Ownership: nothing is returned to free. NULL
+ * behaviour: `store`, `key_id` must not be NULL; `message` and `mac` only with length 0. Thread
+ * safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ */
+keystead_result keystead_store_verify_mac(const struct keystead_store *store,
+                                          const char *key_id,
+                                          const uint8_t *message,
+                                          size_t message_len,
+                                          const uint8_t *mac,
+                                          size_t mac_len,
+                                          const char *mac_algorithm,
+                                          struct keystead_error **err_out);
+
+/**
+ * `DeriveSharedSecret`: ECDH between the private key of the `KEY_AGREEMENT` key `key_id` and a
+ * peer's public key (DER `SubjectPublicKeyInfo`).
+ *
+ * `key_agreement_algorithm`: `"ECDH"` (NULL or unknown is `VALIDATION`). Errors: `NOT_FOUND`,
+ * `DISABLED`, `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (malformed or mismatched public
+ * key). Ownership: `*shared_secret_out` is owned by the caller and zeroized by
+ * `keystead_bytes_free`. NULL behaviour: `store`, `key_id`, `shared_secret_out` must not be NULL;
+ * `public_key` only with length 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `public_key` has `public_key_len` readable bytes.
+ */
+keystead_result keystead_store_derive_shared_secret(const struct keystead_store *store,
+                                                    const char *key_id,
+                                                    const char *key_agreement_algorithm,
+                                                    const uint8_t *public_key,
+                                                    size_t public_key_len,
+                                                    struct keystead_bytes **shared_secret_out,
+                                                    struct keystead_error **err_out);
 
 /**
  * A root key read from a key file of 32 bytes, created (mode 0600) with the store.

@@ -72,7 +72,7 @@ fi
 echo "up to date"
 
 step "header compiles as C11 and C++17"
-gcc -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c "$ROOT/include/keystead.h"
+gcc -std=c11 -Wall -Wextra -Werror -pedantic -Wstrict-prototypes -fsyntax-only -x c "$ROOT/include/keystead.h"
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -x c++ "$ROOT/include/keystead.h"
 printf '#include "keystead.h"\nint main() { keystead_store *s = nullptr; keystead_result r = keystead_store_open_in_memory(nullptr, &s, nullptr);\n keystead_store_free(s); return r == KEYSTEAD_RESULT_OK ? 0 : 1; }\n' >"$WORK/cpp.cpp"
 g++ -std=c++17 -Wall -Wextra -Werror -I"$ROOT/include" "$WORK/cpp.cpp" -L"$LIB_DIR" -lkeystead -Wl,-rpath,"$LIB_DIR" -o "$WORK/cpp"

@@ -3,8 +3,8 @@
 use std::os::raw::c_char;
 
 use keystead_core::{
-    DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm, EncryptionContext, GenerateDataKeyRequest,
-    ReEncryptRequest,
+    DataKeyPairSpec, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionAlgorithm, EncryptionContext,
+    GenerateDataKeyPairRequest, GenerateDataKeyRequest, ReEncryptRequest,
 };
 
 use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_ref, arg_str, free_box, opt_out, out};
@@ -376,6 +376,95 @@ pub unsafe extern "C" fn keystead_store_generate_random(
         // SAFETY: the caller's contract above.
         let store = unsafe { arg_ref(store, "store") }?;
         put_secret(random_out, store.inner.generate_random(number_of_bytes)?);
+        Ok(())
+    })
+}
+
+/// `GenerateDataKeyPair`: a random asymmetric data key pair; the private key is returned in
+/// plaintext (PKCS#8 DER) and encrypted under the symmetric key `key_id`.
+///
+/// `key_pair_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`, `"ECC_NIST_P256"`, ... (NULL or
+/// unknown is `VALIDATION`). `context`: NULL for none. Errors: as `keystead_store_encrypt`.
+/// Ownership: `*private_key_out` (zeroized by `keystead_bytes_free`), `*private_key_ciphertext_out`
+/// and `*public_key_out` (DER `SubjectPublicKeyInfo`) are owned by the caller. NULL behaviour:
+/// no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_data_key_pair(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    key_pair_spec: *const c_char,
+    private_key_out: *mut *mut keystead_bytes,
+    private_key_ciphertext_out: *mut *mut keystead_bytes,
+    public_key_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    ffi!(err_out, {
+        // SAFETY: the caller's contract above (also for the argument reads below).
+        let private_key_out = unsafe { out(private_key_out, "private_key_out") }?;
+        // SAFETY: as above.
+        let ciphertext_out = unsafe { out(private_key_ciphertext_out, "private_key_ciphertext_out") }?;
+        // SAFETY: as above.
+        let public_key_out = unsafe { out(public_key_out, "public_key_out") }?;
+        // SAFETY: as above.
+        let store = unsafe { arg_ref(store, "store") }?;
+        // SAFETY: as above.
+        let key_id = unsafe { arg_str(key_id, "key_id") }?;
+        // SAFETY: as above.
+        let key_pair_spec = unsafe { enum_arg::<DataKeyPairSpec>(key_pair_spec, "key_pair_spec") }?;
+        let response = store.inner.generate_data_key_pair(GenerateDataKeyPairRequest {
+            key_id,
+            // SAFETY: as above.
+            encryption_context: unsafe { context_arg(context) },
+            key_pair_spec,
+        })?;
+        put(ciphertext_out, &response.private_key_ciphertext_blob);
+        put(public_key_out, &response.public_key);
+        put_secret(private_key_out, response.private_key_plaintext);
+        Ok(())
+    })
+}
+
+/// `GenerateDataKeyPairWithoutPlaintext`: as `keystead_store_generate_data_key_pair`, without
+/// the plaintext private key.
+///
+/// Ownership: `*private_key_ciphertext_out` and `*public_key_out` are owned by the caller. NULL
+/// behaviour: no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_data_key_pair_without_plaintext(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    key_pair_spec: *const c_char,
+    private_key_ciphertext_out: *mut *mut keystead_bytes,
+    public_key_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    ffi!(err_out, {
+        // SAFETY: the caller's contract above (also for the argument reads below).
+        let ciphertext_out = unsafe { out(private_key_ciphertext_out, "private_key_ciphertext_out") }?;
+        // SAFETY: as above.
+        let public_key_out = unsafe { out(public_key_out, "public_key_out") }?;
+        // SAFETY: as above.
+        let store = unsafe { arg_ref(store, "store") }?;
+        // SAFETY: as above.
+        let key_id = unsafe { arg_str(key_id, "key_id") }?;
+        // SAFETY: as above.
+        let key_pair_spec = unsafe { enum_arg::<DataKeyPairSpec>(key_pair_spec, "key_pair_spec") }?;
+        let response = store.inner.generate_data_key_pair_without_plaintext(GenerateDataKeyPairRequest {
+            key_id,
+            // SAFETY: as above.
+            encryption_context: unsafe { context_arg(context) },
+            key_pair_spec,
+        })?;
+        put(ciphertext_out, &response.private_key_ciphertext_blob);
+        put(public_key_out, &response.public_key);
         Ok(())
     })
 }

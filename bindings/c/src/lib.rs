@@ -23,12 +23,14 @@ mod crypto;
 mod error;
 mod json;
 mod keys;
+mod signing;
 mod store;
 
 pub use bytes::*;
 pub use crypto::*;
 pub use error::*;
 pub use keys::*;
+pub use signing::*;
 pub use store::*;
 
 /// The ABI generation of this library. It changes only on an incompatible change to the C

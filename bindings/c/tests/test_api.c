@@ -553,6 +553,142 @@ static void test_data_keys(void) {
     keystead_store_free(store);
 }
 
+static keystead_bytes *new_key_of(keystead_store *store, const char *spec, const char *usage) {
+    keystead_create_key_request *req = NULL;
+    keystead_bytes *key_id = NULL;
+    CHECK_OK(keystead_create_key_request_new(&req, ERR));
+    CHECK_OK(keystead_create_key_request_set_key_spec(req, spec, ERR));
+    CHECK_OK(keystead_create_key_request_set_key_usage(req, usage, ERR));
+    CHECK_OK(keystead_store_create_key(store, req, &key_id, NULL, ERR));
+    keystead_create_key_request_free(req);
+    return key_id;
+}
+
+static void test_signing(void) {
+    keystead_store *store = memory_store();
+    keystead_bytes *k = new_key_of(store, "ECC_NIST_P256", "SIGN_VERIFY");
+    const uint8_t msg[] = "pay 10 EUR to alice";
+    keystead_bytes *sig = NULL, *pub = NULL, *json = NULL, *ct = NULL;
+    if (k == NULL) {
+        keystead_store_free(store);
+        return;
+    }
+    CHECK_OK(keystead_store_sign(store, bytes_str(k), msg, sizeof msg - 1, NULL, "ECDSA_SHA_256", &sig, ERR));
+    CHECK(sig != NULL && keystead_bytes_len(sig) > 60);
+    CHECK_OK(keystead_store_verify(store, bytes_str(k), msg, sizeof msg - 1, "RAW", keystead_bytes_data(sig), keystead_bytes_len(sig),
+                                   "ECDSA_SHA_256", ERR));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_SIGNATURE, "KMSInvalidSignatureException",
+               keystead_store_verify(store, bytes_str(k), msg, sizeof msg - 2, NULL, keystead_bytes_data(sig), keystead_bytes_len(sig),
+                                     "ECDSA_SHA_256", EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_sign(store, bytes_str(k), msg, sizeof msg - 1, NULL, "ECDSA_SHA_999", &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_sign(store, bytes_str(k), msg, sizeof msg - 1, NULL, NULL, &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_sign(store, bytes_str(k), msg, sizeof msg - 1, "COOKED", "ECDSA_SHA_256", &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_KEY_USAGE, "InvalidKeyUsageException",
+               keystead_store_sign(store, bytes_str(k), msg, sizeof msg - 1, NULL, "RSASSA_PSS_SHA_256", &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_KEY_USAGE, "InvalidKeyUsageException",
+               keystead_store_encrypt(store, bytes_str(k), msg, sizeof msg - 1, NULL, NULL, &ct, EOUT));
+    CHECK(ct == NULL);
+    CHECK_OK(keystead_store_get_public_key(store, bytes_str(k), &pub, &json, ERR));
+    CHECK(pub != NULL && keystead_bytes_len(pub) == 91); /* DER SubjectPublicKeyInfo of a P-256 key */
+    CHECK(json != NULL && strstr(bytes_str(json), "\"KeySpec\":\"ECC_NIST_P256\"") != NULL);
+    keystead_bytes_free(pub);
+    pub = NULL;
+    keystead_bytes *sym = new_key(store);
+    EXPECT_ERR(KEYSTEAD_RESULT_UNSUPPORTED_OPERATION, "UnsupportedOperationException",
+               keystead_store_get_public_key(store, bytes_str(sym), &pub, NULL, EOUT));
+    CHECK(pub == NULL);
+
+    keystead_bytes *h = new_key_of(store, "HMAC_256", "GENERATE_VERIFY_MAC");
+    keystead_bytes *mac = NULL;
+    CHECK_OK(keystead_store_generate_mac(store, bytes_str(h), msg, sizeof msg - 1, "HMAC_SHA_256", &mac, ERR));
+    CHECK(mac != NULL && keystead_bytes_len(mac) == 32);
+    CHECK_OK(keystead_store_verify_mac(store, bytes_str(h), msg, sizeof msg - 1, keystead_bytes_data(mac), keystead_bytes_len(mac),
+                                       "HMAC_SHA_256", ERR));
+    uint8_t bad_mac[32];
+    memcpy(bad_mac, keystead_bytes_data(mac), 32);
+    bad_mac[0] ^= 1;
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_MAC, "KMSInvalidMacException",
+               keystead_store_verify_mac(store, bytes_str(h), msg, sizeof msg - 1, bad_mac, 32, "HMAC_SHA_256", EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_generate_mac(store, bytes_str(h), msg, sizeof msg - 1, "HMAC_MD5", &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_generate_mac(store, bytes_str(h), NULL, 0, "HMAC_SHA_256", &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_KEY_USAGE, "InvalidKeyUsageException",
+               keystead_store_generate_mac(store, bytes_str(h), msg, sizeof msg - 1, "HMAC_SHA_512", &ct, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_KEY_USAGE, "InvalidKeyUsageException",
+               keystead_store_generate_mac(store, bytes_str(sym), msg, sizeof msg - 1, "HMAC_SHA_256", &ct, EOUT));
+    CHECK_OK(keystead_store_disable_key(store, bytes_str(h), ERR));
+    EXPECT_ERR(KEYSTEAD_RESULT_DISABLED, "DisabledException",
+               keystead_store_generate_mac(store, bytes_str(h), msg, sizeof msg - 1, "HMAC_SHA_256", &ct, EOUT));
+    CHECK(ct == NULL);
+    keystead_bytes_free(mac);
+    keystead_bytes_free(h);
+    keystead_bytes_free(sym);
+    keystead_bytes_free(json);
+    keystead_bytes_free(sig);
+    keystead_bytes_free(k);
+    keystead_store_free(store);
+}
+
+static void test_data_key_pairs_and_agreement(void) {
+    keystead_store *store = memory_store();
+    keystead_bytes *k = new_key(store);
+    keystead_context *ctx = context_of("pair", "1", NULL, NULL);
+    keystead_bytes *priv = NULL, *priv_ct = NULL, *pub = NULL, *back = NULL;
+    CHECK_OK(keystead_store_generate_data_key_pair(store, bytes_str(k), ctx, "ECC_NIST_P256", &priv, &priv_ct, &pub, ERR));
+    CHECK(pub != NULL && keystead_bytes_len(pub) == 91);
+    CHECK(priv != NULL && keystead_bytes_len(priv) > 60);
+    CHECK_OK(keystead_store_decrypt(store, keystead_bytes_data(priv_ct), keystead_bytes_len(priv_ct), ctx, NULL, NULL, &back, NULL, ERR));
+    CHECK(back != NULL && keystead_bytes_len(back) == keystead_bytes_len(priv) &&
+          memcmp(keystead_bytes_data(back), keystead_bytes_data(priv), keystead_bytes_len(priv)) == 0);
+    keystead_bytes_free(priv);
+    keystead_bytes_free(priv_ct);
+    keystead_bytes_free(pub);
+    keystead_bytes_free(back);
+    priv = priv_ct = pub = NULL;
+    CHECK_OK(keystead_store_generate_data_key_pair_without_plaintext(store, bytes_str(k), NULL, "RSA_2048", &priv_ct, &pub, ERR));
+    CHECK(pub != NULL && keystead_bytes_len(pub) > 250);
+    keystead_bytes_free(priv_ct);
+    keystead_bytes_free(pub);
+    priv_ct = pub = NULL;
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_generate_data_key_pair(store, bytes_str(k), NULL, "ECC_NIST_P999", &priv, &priv_ct, &pub, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_generate_data_key_pair_without_plaintext(store, bytes_str(k), NULL, NULL, &priv_ct, &pub, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_NOT_FOUND, "NotFoundException",
+               keystead_store_generate_data_key_pair(store, "alias/none", NULL, "ECC_NIST_P256", &priv, &priv_ct, &pub, EOUT));
+    CHECK(priv == NULL && priv_ct == NULL && pub == NULL);
+
+    /* ECDH: both sides derive the same secret. */
+    keystead_bytes *a = new_key_of(store, "ECC_NIST_P256", "KEY_AGREEMENT");
+    keystead_bytes *b = new_key_of(store, "ECC_NIST_P256", "KEY_AGREEMENT");
+    keystead_bytes *pub_a = NULL, *pub_b = NULL, *s1 = NULL, *s2 = NULL;
+    CHECK_OK(keystead_store_get_public_key(store, bytes_str(a), &pub_a, NULL, ERR));
+    CHECK_OK(keystead_store_get_public_key(store, bytes_str(b), &pub_b, NULL, ERR));
+    CHECK_OK(keystead_store_derive_shared_secret(store, bytes_str(a), "ECDH", keystead_bytes_data(pub_b), keystead_bytes_len(pub_b), &s1, ERR));
+    CHECK_OK(keystead_store_derive_shared_secret(store, bytes_str(b), "ECDH", keystead_bytes_data(pub_a), keystead_bytes_len(pub_a), &s2, ERR));
+    CHECK(s1 != NULL && s2 != NULL && keystead_bytes_len(s1) == 32 && keystead_bytes_len(s2) == 32 &&
+          memcmp(keystead_bytes_data(s1), keystead_bytes_data(s2), 32) == 0);
+    keystead_bytes *s3 = NULL;
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_derive_shared_secret(store, bytes_str(a), "ECDHE", keystead_bytes_data(pub_b), keystead_bytes_len(pub_b), &s3, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_KEY_USAGE, "InvalidKeyUsageException",
+               keystead_store_derive_shared_secret(store, bytes_str(k), "ECDH", keystead_bytes_data(pub_b), keystead_bytes_len(pub_b), &s3, EOUT));
+    CHECK(s3 == NULL);
+    keystead_bytes_free(s1);
+    keystead_bytes_free(s2);
+    keystead_bytes_free(pub_a);
+    keystead_bytes_free(pub_b);
+    keystead_bytes_free(a);
+    keystead_bytes_free(b);
+    keystead_context_free(ctx);
+    keystead_bytes_free(k);
+    keystead_store_free(store);
+}
+
 static void test_generate_random(void) {
     keystead_store *store = memory_store();
     keystead_bytes *r1 = NULL, *r2 = NULL;
@@ -815,6 +951,8 @@ int main(void) {
     RUN(test_rotation);
     RUN(test_re_encrypt);
     RUN(test_data_keys);
+    RUN(test_signing);
+    RUN(test_data_key_pairs_and_agreement);
     RUN(test_generate_random);
     RUN(test_bytes_copy);
     RUN(test_store_key_file_and_options);

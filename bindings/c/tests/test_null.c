@@ -234,6 +234,52 @@ static void test_null_crypto(void) {
     keystead_bytes_free(out);
 }
 
+static void test_null_signing(void) {
+    keystead_bytes *out = NULL, *out2 = NULL;
+    const uint8_t *m = (const uint8_t *)"m";
+    NULLP(keystead_store_sign(NULL, K, m, 1, NULL, "ECDSA_SHA_256", &out, EOUT));
+    NULLP(keystead_store_sign(store, NULL, m, 1, NULL, "ECDSA_SHA_256", &out, EOUT));
+    NULLP(keystead_store_sign(store, K, NULL, 1, NULL, "ECDSA_SHA_256", &out, EOUT));
+    NULLP(keystead_store_sign(store, K, m, 1, NULL, "ECDSA_SHA_256", NULL, EOUT));
+    NULLP(keystead_store_verify(NULL, K, m, 1, NULL, m, 1, "ECDSA_SHA_256", EOUT));
+    NULLP(keystead_store_verify(store, NULL, m, 1, NULL, m, 1, "ECDSA_SHA_256", EOUT));
+    NULLP(keystead_store_verify(store, K, NULL, 1, NULL, m, 1, "ECDSA_SHA_256", EOUT));
+    NULLP(keystead_store_verify(store, K, m, 1, NULL, NULL, 1, "ECDSA_SHA_256", EOUT));
+    NULLP(keystead_store_get_public_key(NULL, K, &out, NULL, EOUT));
+    NULLP(keystead_store_get_public_key(store, NULL, &out, NULL, EOUT));
+    NULLP(keystead_store_get_public_key(store, K, NULL, &out2, EOUT));
+    NULLP(keystead_store_generate_mac(NULL, K, m, 1, "HMAC_SHA_256", &out, EOUT));
+    NULLP(keystead_store_generate_mac(store, NULL, m, 1, "HMAC_SHA_256", &out, EOUT));
+    NULLP(keystead_store_generate_mac(store, K, NULL, 1, "HMAC_SHA_256", &out, EOUT));
+    NULLP(keystead_store_generate_mac(store, K, m, 1, "HMAC_SHA_256", NULL, EOUT));
+    NULLP(keystead_store_verify_mac(NULL, K, m, 1, m, 1, "HMAC_SHA_256", EOUT));
+    NULLP(keystead_store_verify_mac(store, NULL, m, 1, m, 1, "HMAC_SHA_256", EOUT));
+    NULLP(keystead_store_verify_mac(store, K, NULL, 1, m, 1, "HMAC_SHA_256", EOUT));
+    NULLP(keystead_store_verify_mac(store, K, m, 1, NULL, 1, "HMAC_SHA_256", EOUT));
+    keystead_bytes *out3 = NULL;
+    NULLP(keystead_store_generate_data_key_pair(NULL, K, NULL, "ECC_NIST_P256", &out, &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair(store, NULL, NULL, "ECC_NIST_P256", &out, &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair(store, K, NULL, "ECC_NIST_P256", NULL, &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair(store, K, NULL, "ECC_NIST_P256", &out, NULL, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair(store, K, NULL, "ECC_NIST_P256", &out, &out2, NULL, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext(NULL, K, NULL, "ECC_NIST_P256", &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext(store, NULL, NULL, "ECC_NIST_P256", &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext(store, K, NULL, "ECC_NIST_P256", NULL, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext(store, K, NULL, "ECC_NIST_P256", &out2, NULL, EOUT));
+    NULLP(keystead_store_derive_shared_secret(NULL, K, "ECDH", m, 1, &out, EOUT));
+    NULLP(keystead_store_derive_shared_secret(store, NULL, "ECDH", m, 1, &out, EOUT));
+    NULLP(keystead_store_derive_shared_secret(store, K, "ECDH", NULL, 1, &out, EOUT));
+    NULLP(keystead_store_derive_shared_secret(store, K, "ECDH", m, 1, NULL, EOUT));
+    CHECK(out == NULL && out2 == NULL && out3 == NULL);
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_data_key_pair(store, K, NULL, NULL, &out, &out2, &out3, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_derive_shared_secret(store, K, NULL, m, 1, &out, ERR));
+    /* NULL algorithms are a ValidationException (required by AWS), not a NULL error. */
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_sign(store, K, m, 1, NULL, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_verify(store, K, m, 1, NULL, m, 1, NULL, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_mac(store, K, m, 1, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_verify_mac(store, K, m, 1, m, 1, NULL, ERR));
+}
+
 /* Enum strings that are not AWS values: ValidationException, never a crash. Integers from C
  * only size things (limits, day counts, byte counts), and out-of-range ones are validated. */
 static void test_bad_enums_and_ranges(void) {
@@ -251,6 +297,17 @@ static void test_bad_enums_and_ranges(void) {
         CHECK_RC(want, keystead_store_generate_data_key(store, K, NULL, bad[i], 0, &out, &out2, ERR));
         CHECK_RC(want, keystead_store_generate_data_key_without_plaintext(store, K, NULL, bad[i], 0, &out, ERR));
         CHECK_RC(want, keystead_store_list_key_rotations(store, K, bad[i], 0, NULL, &out, ERR));
+        CHECK_RC(want, keystead_store_sign(store, K, (const uint8_t *)"m", 1, bad[i], "ECDSA_SHA_256", &out, ERR));
+        CHECK_RC(want, keystead_store_sign(store, K, (const uint8_t *)"m", 1, NULL, bad[i], &out, ERR));
+        CHECK_RC(want, keystead_store_verify(store, K, (const uint8_t *)"m", 1, bad[i], (const uint8_t *)"s", 1, "ECDSA_SHA_256", ERR));
+        CHECK_RC(want, keystead_store_verify(store, K, (const uint8_t *)"m", 1, NULL, (const uint8_t *)"s", 1, bad[i], ERR));
+        CHECK_RC(want, keystead_store_generate_mac(store, K, (const uint8_t *)"m", 1, bad[i], &out, ERR));
+        keystead_bytes *out3 = NULL;
+        CHECK_RC(want, keystead_store_generate_data_key_pair(store, K, NULL, bad[i], &out, &out2, &out3, ERR));
+        CHECK_RC(want, keystead_store_generate_data_key_pair_without_plaintext(store, K, NULL, bad[i], &out2, &out3, ERR));
+        CHECK_RC(want, keystead_store_derive_shared_secret(store, K, bad[i], (const uint8_t *)"p", 1, &out, ERR));
+        CHECK(out3 == NULL);
+        CHECK_RC(want, keystead_store_verify_mac(store, K, (const uint8_t *)"m", 1, (const uint8_t *)"s", 1, bad[i], ERR));
     }
     CHECK(out == NULL && out2 == NULL);
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_list_keys(store, 0xFFFFFFFFu, NULL, &out, ERR));
@@ -270,6 +327,7 @@ int main(void) {
     RUN(test_null_store);
     RUN(test_null_keys);
     RUN(test_null_crypto);
+    RUN(test_null_signing);
     RUN(test_bad_enums_and_ranges);
     teardown();
     printf("null-parameter checks: %d\n", null_checks);
