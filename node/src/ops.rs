@@ -14,7 +14,6 @@ fn parse<T: std::str::FromStr<Err = core::Error>>(text: Option<&str>) -> Result<
     text.map(str::parse).transpose()
 }
 
-
 macro_rules! key_op {
     ($(#[$m:meta])* $name:ident, $method:ident, $out:ty, $js:ty, $conv:expr) => {
         $(#[$m])*
@@ -54,15 +53,15 @@ key_op!(
     /// RotateKeyOnDemand.
     RotateKeyOnDemand, rotate_key_on_demand, String, String, |s| s);
 key_op!(
-    /// GetKeyRotationStatus.
-    GetKeyRotationStatus, get_key_rotation_status, core::KeyRotationStatus, t::KeyRotationStatus,
-    |s: core::KeyRotationStatus| t::KeyRotationStatus {
-        key_rotation_enabled: s.key_rotation_enabled,
-        key_id: s.key_id,
-        rotation_period_in_days: s.rotation_period_in_days,
-        next_rotation_date: s.next_rotation_date.map(seconds),
-        on_demand_rotation_start_date: s.on_demand_rotation_start_date.map(seconds),
-    });
+/// GetKeyRotationStatus.
+GetKeyRotationStatus, get_key_rotation_status, core::KeyRotationStatus, t::KeyRotationStatus,
+|s: core::KeyRotationStatus| t::KeyRotationStatus {
+    key_rotation_enabled: s.key_rotation_enabled,
+    key_id: s.key_id,
+    rotation_period_in_days: s.rotation_period_in_days,
+    next_rotation_date: s.next_rotation_date.map(seconds),
+    on_demand_rotation_start_date: s.on_demand_rotation_start_date.map(seconds),
+});
 
 /// CreateKey.
 pub struct CreateKey {

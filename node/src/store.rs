@@ -56,7 +56,11 @@ impl Open {
     /// `TypeError`: static methods cannot be wrapped from JavaScript.
     fn from_js(env: &Env, method: &str, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Self> {
         let bad = |what: &str, e: napi::Error| {
-            type_error(env, "ERR_INVALID_ARG_TYPE", format!("Keystead.{method}: invalid argument ({what}: {})", e.reason))
+            type_error(
+                env,
+                "ERR_INVALID_ARG_TYPE",
+                format!("Keystead.{method}: invalid argument ({what}: {})", e.reason),
+            )
         };
         // SAFETY: `path` and `options` are live values of this call's `env`.
         let path: String = unsafe { String::from_napi_value(env.raw(), path.raw()) }.map_err(|e| bad("path", e))?;
@@ -140,7 +144,10 @@ impl Keystead {
     ///
     /// Rejects with `IncorrectRootKeyException` when the root key does not open the store.
     /// Argument mistakes are thrown synchronously as `TypeError`s.
-    #[napi(ts_args_type = "path: string, options?: OpenOptions | undefined | null", ts_return_type = "Promise<Keystead>")]
+    #[napi(
+        ts_args_type = "path: string, options?: OpenOptions | undefined | null",
+        ts_return_type = "Promise<Keystead>"
+    )]
     pub fn open(env: Env, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<AsyncTask<OpenJob<Open>>> {
         Ok(AsyncTask::new(OpenJob::new(Open::from_js(&env, "open", path, options)?)))
     }
@@ -212,7 +219,11 @@ impl Keystead {
 
     /// `UpdateKeyDescription`: replaces the description (up to 8192 characters).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn update_key_description(&self, key_id: String, description: String) -> AsyncTask<Job<ops::UpdateKeyDescription>> {
+    pub fn update_key_description(
+        &self,
+        key_id: String,
+        description: String,
+    ) -> AsyncTask<Job<ops::UpdateKeyDescription>> {
         self.job(ops::UpdateKeyDescription { key_id, description })
     }
 
@@ -248,7 +259,11 @@ impl Keystead {
 
     /// `ListResourceTags`: one page of a key's tags (`limit` 1–50, default 50).
     #[napi(ts_return_type = "Promise<ListResourceTagsResult>")]
-    pub fn list_resource_tags(&self, key_id: String, options: Option<t::ListOptions>) -> AsyncTask<Job<ops::ListResourceTags>> {
+    pub fn list_resource_tags(
+        &self,
+        key_id: String,
+        options: Option<t::ListOptions>,
+    ) -> AsyncTask<Job<ops::ListResourceTags>> {
         let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
         self.job(ops::ListResourceTags { key_id, limit, marker })
     }
@@ -457,7 +472,12 @@ impl Keystead {
     /// `Encrypt`: encrypts up to 4096 bytes under a symmetric key. The plaintext is copied into
     /// zeroizing memory before the call is queued, so the caller may reuse its buffer at once.
     #[napi(ts_return_type = "Promise<EncryptResult>")]
-    pub fn encrypt(&self, key_id: String, plaintext: &[u8], options: Option<t::EncryptOptions>) -> AsyncTask<Job<ops::Encrypt>> {
+    pub fn encrypt(
+        &self,
+        key_id: String,
+        plaintext: &[u8],
+        options: Option<t::EncryptOptions>,
+    ) -> AsyncTask<Job<ops::Encrypt>> {
         self.job(encrypt(key_id, plaintext, options))
     }
 
@@ -483,7 +503,12 @@ impl Keystead {
 
     /// Synchronous twin of `decrypt`.
     #[napi]
-    pub fn decrypt_sync(&self, env: Env, ciphertext_blob: &[u8], options: Option<t::DecryptOptions>) -> Result<t::DecryptResult> {
+    pub fn decrypt_sync(
+        &self,
+        env: Env,
+        ciphertext_blob: &[u8],
+        options: Option<t::DecryptOptions>,
+    ) -> Result<t::DecryptResult> {
         run_sync(&env, &self.core, decrypt(ciphertext_blob, options))
     }
 
@@ -612,7 +637,8 @@ fn list_key_rotations(key_id: String, options: Option<t::ListKeyRotationsOptions
 }
 
 fn encrypt(key_id: String, plaintext: &[u8], options: Option<t::EncryptOptions>) -> ops::Encrypt {
-    let (context, algorithm) = options.map_or((None, None), |o| (t::context(o.encryption_context), o.encryption_algorithm));
+    let (context, algorithm) =
+        options.map_or((None, None), |o| (t::context(o.encryption_context), o.encryption_algorithm));
     ops::Encrypt { key_id, plaintext: SecretBytes::copy_from(plaintext), context, algorithm }
 }
 
