@@ -600,6 +600,74 @@ const char *keystead_result_name(uint32_t code);
 bool keystead_result_is_retryable(uint32_t code);
 
 /**
+ * `GetParametersForImport`: a fresh RSA wrapping public key and an import token for the
+ * `EXTERNAL` key `key_id`, both valid for 24 hours.
+ *
+ * `wrapping_algorithm`: `"RSAES_OAEP_SHA_1"`, `"RSAES_OAEP_SHA_256"`, `"RSA_AES_KEY_WRAP_SHA_1"`
+ * or `"RSA_AES_KEY_WRAP_SHA_256"`; `wrapping_key_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`
+ * (unknown is `VALIDATION`, AWS values Keystead does not offer `UNSUPPORTED_OPERATION`).
+ * Errors: `NOT_FOUND`, `UNSUPPORTED_OPERATION` (not an `EXTERNAL` key), `INVALID_STATE`.
+ * Ownership: `*import_token_out`, `*public_key_out` (DER `SubjectPublicKeyInfo`) and `*json_out`
+ * (`{"KeyId", "ImportToken", "PublicKey", "ParametersValidTo"}`, base64 blobs) are owned by the
+ * caller. NULL behaviour: all pointers but `json_out` and `err_out` must not be NULL. Thread
+ * safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_get_parameters_for_import(const struct keystead_store *store,
+                                                         const char *key_id,
+                                                         const char *wrapping_algorithm,
+                                                         const char *wrapping_key_spec,
+                                                         struct keystead_bytes **import_token_out,
+                                                         struct keystead_bytes **public_key_out,
+                                                         struct keystead_bytes **json_out,
+                                                         struct keystead_error **err_out);
+
+/**
+ * `ImportKeyMaterial`: imports key material wrapped under the public key of
+ * `keystead_store_get_parameters_for_import` into the `EXTERNAL` key `key_id`.
+ *
+ * `expiration_model`: NULL (default `"KEY_MATERIAL_EXPIRES"`) or `"KEY_MATERIAL_DOES_NOT_EXPIRE"`;
+ * `valid_to_ms`: expiry in milliseconds since the epoch, 0 for none (required when the material
+ * expires, as in AWS). Errors: `NOT_FOUND`, `UNSUPPORTED_OPERATION`, `INVALID_STATE`,
+ * `INVALID_IMPORT_TOKEN`, `EXPIRED_IMPORT_TOKEN`, `INVALID_CIPHERTEXT` (material that does not
+ * unwrap), `INCORRECT_KEY_MATERIAL`, `VALIDATION`. Ownership: `*json_out` (`{"KeyId",
+ * "KeyMaterialId"}`) is owned by the caller. NULL behaviour: `store`, `key_id` must not be NULL;
+ * byte inputs only with length 0; `json_out` may be NULL when not wanted. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ */
+keystead_result keystead_store_import_key_material(const struct keystead_store *store,
+                                                   const char *key_id,
+                                                   const uint8_t *import_token,
+                                                   size_t import_token_len,
+                                                   const uint8_t *encrypted_key_material,
+                                                   size_t encrypted_key_material_len,
+                                                   const char *expiration_model,
+                                                   int64_t valid_to_ms,
+                                                   struct keystead_bytes **json_out,
+                                                   struct keystead_error **err_out);
+
+/**
+ * `DeleteImportedKeyMaterial`: removes the imported material; the key becomes `PendingImport`.
+ *
+ * Errors: `NOT_FOUND`, `UNSUPPORTED_OPERATION` (not an `EXTERNAL` key), `INVALID_STATE`.
+ * Ownership: `*json_out` (`{"KeyId", "KeyMaterialId"}`) is owned by the caller. NULL behaviour:
+ * `store`, `key_id` must not be NULL; `json_out` may be NULL when not wanted. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_delete_imported_key_material(const struct keystead_store *store,
+                                                            const char *key_id,
+                                                            struct keystead_bytes **json_out,
+                                                            struct keystead_error **err_out);
+
+/**
  * A new, empty tag list.
  *
  * Ownership: `*tags_out` is owned by the caller. NULL behaviour: `tags_out` must not be NULL.

@@ -24,6 +24,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/keystead-c-tests.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 TESTS=(test_api test_null test_threads)
+# test_import wraps key material with the system libcrypto, so it links the shared library only
+# (the static library embeds its own OpenSSL).
+SHARED_ONLY_TESTS=(test_import)
 CFLAGS=(-Wall -Wextra -Werror -std=c11 -g -O1 -I"$ROOT/include" -I"$ROOT/bindings/c/tests")
 STATIC_LIBS=(-lpthread -ldl -lm)
 PASSED=0
@@ -84,6 +87,11 @@ for t in "${TESTS[@]}"; do
     run_test "shared  $t" "$WORK/$t.shared"
 done
 
+for t in "${SHARED_ONLY_TESTS[@]}"; do
+    gcc "${CFLAGS[@]}" "$ROOT/bindings/c/tests/$t.c" -L"$LIB_DIR" -lkeystead -lcrypto -Wl,-rpath,"$LIB_DIR" -o "$WORK/$t.shared"
+    run_test "shared  $t" "$WORK/$t.shared"
+done
+
 step "C tests, static library"
 for t in "${TESTS[@]}"; do
     gcc "${CFLAGS[@]}" "$ROOT/bindings/c/tests/$t.c" "$LIB_DIR/libkeystead.a" "${STATIC_LIBS[@]}" -o "$WORK/$t.static"
@@ -96,6 +104,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in "${TESTS[@]}"; do
     gcc "${CFLAGS[@]}" "${SAN[@]}" "$ROOT/bindings/c/tests/$t.c" -L"$LIB_DIR" -lkeystead -lpthread -Wl,-rpath,"$LIB_DIR" -o "$WORK/$t.asan"
+    run_test "asan    $t" "$WORK/$t.asan"
+done
+for t in "${SHARED_ONLY_TESTS[@]}"; do
+    gcc "${CFLAGS[@]}" "${SAN[@]}" "$ROOT/bindings/c/tests/$t.c" -L"$LIB_DIR" -lkeystead -lcrypto -Wl,-rpath,"$LIB_DIR" -o "$WORK/$t.asan"
     run_test "asan    $t" "$WORK/$t.asan"
 done
 gcc "${CFLAGS[@]}" "${SAN[@]}" "$ROOT/bindings/c/tests/leak_canary.c" -L"$LIB_DIR" -lkeystead -Wl,-rpath,"$LIB_DIR" -o "$WORK/leak.asan"
@@ -122,6 +134,7 @@ if command -v valgrind >/dev/null; then
     run_test "valgrind test_api" "${VG[@]}" "$WORK/test_api.shared"
     run_test "valgrind test_null" "${VG[@]}" "$WORK/test_null.shared"
     run_test "valgrind test_threads" "${VG[@]}" "$WORK/test_threads.shared" 20
+    run_test "valgrind test_import" "${VG[@]}" "$WORK/test_import.shared"
     gcc "${CFLAGS[@]}" "$ROOT/bindings/c/tests/leak_canary.c" -L"$LIB_DIR" -lkeystead -Wl,-rpath,"$LIB_DIR" -o "$WORK/leak.shared"
     if "${VG[@]}" "$WORK/leak.shared" >"$WORK/leak.vg.log" 2>&1; then
         echo "FAILED: valgrind did not report the deliberate leak" >&2

@@ -271,6 +271,19 @@ static void test_null_signing(void) {
     NULLP(keystead_store_derive_shared_secret(store, K, "ECDH", NULL, 1, &out, EOUT));
     NULLP(keystead_store_derive_shared_secret(store, K, "ECDH", m, 1, NULL, EOUT));
     CHECK(out == NULL && out2 == NULL && out3 == NULL);
+    NULLP(keystead_store_get_parameters_for_import(NULL, K, "RSAES_OAEP_SHA_256", "RSA_2048", &out, &out2, NULL, EOUT));
+    NULLP(keystead_store_get_parameters_for_import(store, NULL, "RSAES_OAEP_SHA_256", "RSA_2048", &out, &out2, NULL, EOUT));
+    NULLP(keystead_store_get_parameters_for_import(store, K, NULL, "RSA_2048", &out, &out2, NULL, EOUT));
+    NULLP(keystead_store_get_parameters_for_import(store, K, "RSAES_OAEP_SHA_256", NULL, &out, &out2, NULL, EOUT));
+    NULLP(keystead_store_get_parameters_for_import(store, K, "RSAES_OAEP_SHA_256", "RSA_2048", NULL, &out2, NULL, EOUT));
+    NULLP(keystead_store_get_parameters_for_import(store, K, "RSAES_OAEP_SHA_256", "RSA_2048", &out, NULL, &out3, EOUT));
+    NULLP(keystead_store_import_key_material(NULL, K, m, 1, m, 1, NULL, 0, NULL, EOUT));
+    NULLP(keystead_store_import_key_material(store, NULL, m, 1, m, 1, NULL, 0, NULL, EOUT));
+    NULLP(keystead_store_import_key_material(store, K, NULL, 1, m, 1, NULL, 0, NULL, EOUT));
+    NULLP(keystead_store_import_key_material(store, K, m, 1, NULL, 1, NULL, 0, &out, EOUT));
+    NULLP(keystead_store_delete_imported_key_material(NULL, K, NULL, EOUT));
+    NULLP(keystead_store_delete_imported_key_material(store, NULL, &out, EOUT));
+    CHECK(out == NULL && out2 == NULL && out3 == NULL);
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_data_key_pair(store, K, NULL, NULL, &out, &out2, &out3, ERR));
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_derive_shared_secret(store, K, NULL, m, 1, &out, ERR));
     /* NULL algorithms are a ValidationException (required by AWS), not a NULL error. */
@@ -306,6 +319,9 @@ static void test_bad_enums_and_ranges(void) {
         CHECK_RC(want, keystead_store_generate_data_key_pair(store, K, NULL, bad[i], &out, &out2, &out3, ERR));
         CHECK_RC(want, keystead_store_generate_data_key_pair_without_plaintext(store, K, NULL, bad[i], &out2, &out3, ERR));
         CHECK_RC(want, keystead_store_derive_shared_secret(store, K, bad[i], (const uint8_t *)"p", 1, &out, ERR));
+        CHECK_RC(want, keystead_store_import_key_material(store, K, (const uint8_t *)"t", 1, (const uint8_t *)"m", 1, bad[i], 0, NULL, ERR));
+        CHECK_RC(want, keystead_store_get_parameters_for_import(store, K, bad[i], "RSA_2048", &out, &out2, NULL, ERR));
+        CHECK_RC(want, keystead_store_get_parameters_for_import(store, K, "RSAES_OAEP_SHA_256", bad[i], &out, &out2, NULL, ERR));
         CHECK(out3 == NULL);
         CHECK_RC(want, keystead_store_verify_mac(store, K, (const uint8_t *)"m", 1, (const uint8_t *)"s", 1, bad[i], ERR));
     }
