@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Keystead, keystead, tempDir, freshStore, throwsCode, rejectsCode, throwsTypeError } from '../testing/helpers.mjs'
 
 test('open creates a store folder with a root key file', async () => {
@@ -111,4 +112,15 @@ test('ESM named imports work', async () => {
   assert.equal(pkg.main, 'keystead.js')
   assert.equal(pkg.types, 'index.d.ts')
   assert.deepEqual(pkg.napi.targets, ['x86_64-unknown-linux-gnu'])
+})
+
+test('an application resolves the package by name (require and import)', async () => {
+  const { execFileSync } = await import('node:child_process')
+  const app = tempDir('app')
+  fs.mkdirSync(path.join(app, 'node_modules'))
+  fs.symlinkSync(fileURLToPath(new URL('..', import.meta.url)), path.join(app, 'node_modules', 'keystead'), 'dir')
+  const cjs = "const { Keystead } = require('keystead'); const s = Keystead.openSync(process.argv[1]); process.stdout.write(s.createKeySync().keySpec)"
+  assert.equal(execFileSync(process.execPath, ['-e', cjs, path.join(app, 'store1')], { cwd: app, encoding: 'utf8' }), 'SYMMETRIC_DEFAULT')
+  const esm = "import { Keystead } from 'keystead'; const s = await Keystead.open(process.argv[1]); process.stdout.write((await s.createKey()).keyState)"
+  assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', esm, path.join(app, 'store2')], { cwd: app, encoding: 'utf8' }), 'Enabled')
 })
