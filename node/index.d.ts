@@ -166,6 +166,24 @@ export declare class Keystead {
   /** Synchronous twin of `generateRandom`. */
   generateRandomSync(numberOfBytes: number): GenerateRandomResult
   /**
+   * Envelope encryption in one call (Keystead's message format, `docs/format.md` section 5):
+   * a fresh data key from `keyId` (plus `additionalKeyIds`), AES-256-GCM segments, the
+   * encryption context and a key commitment in a self-describing header. For records and
+   * objects of any size (the 4096-byte limit of `encrypt` does not apply). Resolves to the
+   * message.
+   */
+  sealEnvelope(keyId: string, plaintext: Uint8Array, options?: SealEnvelopeOptions | undefined | null): Promise<Buffer>
+  /** Synchronous twin of `sealEnvelope`. */
+  sealEnvelopeSync(keyId: string, plaintext: Uint8Array, options?: SealEnvelopeOptions | undefined | null): Buffer
+  /**
+   * Opens a message made by `sealEnvelope` (no key id needed: the message names its wrapping
+   * keys). Any damaged, truncated or forged message, or another encryption context, is
+   * `InvalidCiphertextException`. Resolves to the plaintext.
+   */
+  openEnvelope(message: Uint8Array, options?: OpenEnvelopeOptions | undefined | null): Promise<Buffer>
+  /** Synchronous twin of `openEnvelope`. */
+  openEnvelopeSync(message: Uint8Array, options?: OpenEnvelopeOptions | undefined | null): Buffer
+  /**
    * Replaces the store's root key (Keystead only): every key material is re-sealed under the
    * new root key in one transaction. Give exactly one source; `{}` means a new random key
    * file at the default path. Other handles and processes must reopen the store.
@@ -444,6 +462,19 @@ export interface ListResourceTagsResult {
   truncated: boolean
 }
 
+/** Options of `openEnvelope`. */
+export interface OpenEnvelopeOptions {
+  /** The encryption context given to `sealEnvelope`. */
+  encryptionContext?: Record<string, string>
+  /**
+   * Messages with more encrypted data keys are refused before any is unwrapped (1–255,
+   * default 8).
+   */
+  maxEncryptedDataKeys?: number
+  /** When set, only data keys wrapped by these keys are unwrapped. */
+  allowedWrappingKeys?: Array<string>
+}
+
 /** Options of `Keystead.open`. */
 export interface OpenOptions {
   /** Path of a 32-byte key file (default `<store folder>/root.key`). */
@@ -539,6 +570,19 @@ export interface ScheduleKeyDeletionResult {
   keyState: string
   /** The waiting period in days. */
   pendingWindowInDays: number
+}
+
+/** Options of `sealEnvelope`. */
+export interface SealEnvelopeOptions {
+  /** The encryption context, bound to the message (needed again to open it). */
+  encryptionContext?: Record<string, string>
+  /**
+   * Further keys (any identifier form) that each wrap the same data key, so that any one of
+   * them can open the message.
+   */
+  additionalKeyIds?: Array<string>
+  /** Plaintext bytes per AES-GCM segment (default 1 MiB). */
+  segmentSize?: number
 }
 
 /** A resource tag. */

@@ -69,6 +69,7 @@ await measure('keystead decrypt (async, 64 in flight)', 64, () => store.decrypt(
 await measure('node:crypto envelope, aes-256-gcm sync', 0, envelopeSync)
 await measure('node:crypto envelope, WebCrypto async (64 in flight)', 64, envelopeAsync)
 await measure('keystead generateDataKeySync (a new data key per record)', 0, () => store.generateDataKeySync(keyId, { keySpec: 'AES_256', encryptionContext: context }))
+await measure('keystead sealEnvelopeSync (Keystead message format)', 0, () => store.sealEnvelopeSync(keyId, record, options))
 await measure('keystead generateRandomSync(32) (no store access: binding cost)', 0, () => store.generateRandomSync(32))
 await measure('keystead describeKeySync (one store read, no crypto)', 0, () => store.describeKeySync(keyId))
 dataKey.plaintext.fill(0)

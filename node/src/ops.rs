@@ -555,3 +555,40 @@ impl Op for Sweep {
         Ok(())
     }
 }
+
+/// Envelope seal (Keystead's message format: a data key per message, AES-256-GCM segments).
+pub struct SealEnvelope {
+    pub key_id: String,
+    pub plaintext: SecretBytes,
+    pub context: core::EncryptionContext,
+    pub options: core::envelope::SealOptions,
+}
+
+impl Op for SealEnvelope {
+    type Output = Vec<u8>;
+    type Js = Bytes;
+    fn run(&self, store: &Core) -> Result<Vec<u8>> {
+        core::envelope::seal(store, &self.key_id, self.plaintext.expose(), &self.context, &self.options)
+    }
+    fn to_js(message: Vec<u8>) -> napi::Result<Bytes> {
+        Ok(Bytes(message))
+    }
+}
+
+/// Envelope open.
+pub struct OpenEnvelope {
+    pub message: Vec<u8>,
+    pub context: core::EncryptionContext,
+    pub options: core::envelope::OpenOptions,
+}
+
+impl Op for OpenEnvelope {
+    type Output = SecretBytes;
+    type Js = Secret;
+    fn run(&self, store: &Core) -> Result<SecretBytes> {
+        core::envelope::open(store, &self.message, &self.context, &self.options)
+    }
+    fn to_js(plaintext: SecretBytes) -> napi::Result<Secret> {
+        Ok(Secret(plaintext))
+    }
+}

@@ -591,6 +591,56 @@ impl Keystead {
         run_sync(&env, &self.core, ops::GenerateRandom { number_of_bytes })
     }
 
+    /// Envelope encryption in one call (Keystead's message format, `docs/format.md` section 5):
+    /// a fresh data key from `keyId` (plus `additionalKeyIds`), AES-256-GCM segments, the
+    /// encryption context and a key commitment in a self-describing header. For records and
+    /// objects of any size (the 4096-byte limit of `encrypt` does not apply). Resolves to the
+    /// message.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn seal_envelope(
+        &self,
+        key_id: String,
+        plaintext: &[u8],
+        options: Option<t::SealEnvelopeOptions>,
+    ) -> AsyncTask<Job<ops::SealEnvelope>> {
+        self.job(seal_envelope(key_id, plaintext, options))
+    }
+
+    /// Synchronous twin of `sealEnvelope`.
+    #[napi(ts_return_type = "Buffer")]
+    pub fn seal_envelope_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        plaintext: &[u8],
+        options: Option<t::SealEnvelopeOptions>,
+    ) -> Result<crate::bytes::Bytes> {
+        run_sync(&env, &self.core, seal_envelope(key_id, plaintext, options))
+    }
+
+    /// Opens a message made by `sealEnvelope` (no key id needed: the message names its wrapping
+    /// keys). Any damaged, truncated or forged message, or another encryption context, is
+    /// `InvalidCiphertextException`. Resolves to the plaintext.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn open_envelope(
+        &self,
+        message: &[u8],
+        options: Option<t::OpenEnvelopeOptions>,
+    ) -> AsyncTask<Job<ops::OpenEnvelope>> {
+        self.job(open_envelope(message, options))
+    }
+
+    /// Synchronous twin of `openEnvelope`.
+    #[napi(ts_return_type = "Buffer")]
+    pub fn open_envelope_sync(
+        &self,
+        env: Env,
+        message: &[u8],
+        options: Option<t::OpenEnvelopeOptions>,
+    ) -> Result<crate::bytes::Secret> {
+        run_sync(&env, &self.core, open_envelope(message, options))
+    }
+
     /// Replaces the store's root key (Keystead only): every key material is re-sealed under the
     /// new root key in one transaction. Give exactly one source; `{}` means a new random key
     /// file at the default path. Other handles and processes must reopen the store.
@@ -666,4 +716,37 @@ fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::
         op.destination_algorithm = o.destination_encryption_algorithm;
     }
     op
+}
+
+fn seal_envelope(key_id: String, plaintext: &[u8], options: Option<t::SealEnvelopeOptions>) -> ops::SealEnvelope {
+    let mut seal = core::envelope::SealOptions::default();
+    let mut context = None;
+    if let Some(o) = options {
+        context = t::context(o.encryption_context);
+        if let Some(ids) = o.additional_key_ids {
+            seal.additional_key_ids = ids;
+        }
+        if let Some(size) = o.segment_size {
+            seal.segment_size = size as usize;
+        }
+    }
+    ops::SealEnvelope {
+        key_id,
+        plaintext: SecretBytes::copy_from(plaintext),
+        context: context.unwrap_or_default(),
+        options: seal,
+    }
+}
+
+fn open_envelope(message: &[u8], options: Option<t::OpenEnvelopeOptions>) -> ops::OpenEnvelope {
+    let mut open = core::envelope::OpenOptions::default();
+    let mut context = None;
+    if let Some(o) = options {
+        context = t::context(o.encryption_context);
+        if let Some(max) = o.max_encrypted_data_keys {
+            open.max_encrypted_data_keys = max as usize;
+        }
+        open.allowed_wrapping_keys = o.allowed_wrapping_keys;
+    }
+    ops::OpenEnvelope { message: message.to_vec(), context: context.unwrap_or_default(), options: open }
 }

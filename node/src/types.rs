@@ -453,3 +453,27 @@ pub struct GenerateRandomResult {
     #[napi(ts_type = "Buffer")]
     pub plaintext: Secret,
 }
+
+/// Options of `sealEnvelope`.
+#[napi(object)]
+pub struct SealEnvelopeOptions {
+    /// The encryption context, bound to the message (needed again to open it).
+    pub encryption_context: Option<HashMap<String, String>>,
+    /// Further keys (any identifier form) that each wrap the same data key, so that any one of
+    /// them can open the message.
+    pub additional_key_ids: Option<Vec<String>>,
+    /// Plaintext bytes per AES-GCM segment (default 1 MiB).
+    pub segment_size: Option<u32>,
+}
+
+/// Options of `openEnvelope`.
+#[napi(object)]
+pub struct OpenEnvelopeOptions {
+    /// The encryption context given to `sealEnvelope`.
+    pub encryption_context: Option<HashMap<String, String>>,
+    /// Messages with more encrypted data keys are refused before any is unwrapped (1–255,
+    /// default 8).
+    pub max_encrypted_data_keys: Option<u32>,
+    /// When set, only data keys wrapped by these keys are unwrapped.
+    pub allowed_wrapping_keys: Option<Vec<String>>,
+}
