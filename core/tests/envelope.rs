@@ -371,6 +371,30 @@ fn the_key_limit_is_checked_before_any_unwrap() {
 }
 
 #[test]
+fn a_header_with_255_keys_is_refused_fast_under_a_limit_of_3() {
+    let (store, key) = store_and_key();
+    let context = ctx(&[("tenant", "42")]);
+    let generated = store
+        .generate_data_key(keystead_core::GenerateDataKeyRequest {
+            key_id: &key,
+            encryption_context: Some(&context),
+            key_spec: Some(keystead_core::DataKeySpec::Aes256),
+            number_of_bytes: None,
+        })
+        .unwrap();
+    let edks = vec![generated.ciphertext_blob; 255];
+    let message = seal_with_data_key(generated.plaintext.expose(), &edks, &context, SEG, b"many recipients").unwrap();
+    let limit = |n| OpenOptions { max_encrypted_data_keys: n, ..Default::default() };
+    assert_eq!(open(&store, &message, &context, &limit(255)).unwrap().expose(), b"many recipients");
+    store.disable_key(&key).unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(open(&store, &message, &context, &limit(3)).unwrap_err().kind(), ErrorKind::InvalidCiphertext);
+    assert!(started.elapsed() < std::time::Duration::from_millis(50), "{:?}", started.elapsed());
+    // Without the limit every key is tried (and each says the key is disabled).
+    assert_eq!(open(&store, &message, &context, &limit(255)).unwrap_err().kind(), ErrorKind::Disabled);
+}
+
+#[test]
 fn any_wrapping_key_opens_and_the_allow_list_restricts_them() {
     let store = Keystead::builder().open_in_memory().unwrap();
     let a = store.create_key(CreateKeyRequest::default()).unwrap();
@@ -571,6 +595,7 @@ mod vectors {
         value.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn case(
         description: &str,
         valid: bool,
