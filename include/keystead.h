@@ -535,6 +535,58 @@ keystead_result keystead_store_generate_data_key_pair_without_plaintext(const st
                                                                         struct keystead_error **err_out);
 
 /**
+ * Seals `plaintext` (any size) into one message: a data key generated under `key_id` (and
+ * wrapped also under each of `additional_key_ids`, so any of them can open it), AES-256-GCM
+ * segments of `segment_size` bytes (0 for the default, 1 MiB), bound to `context`.
+ * Large inputs are sealed on several threads.
+ *
+ * Errors: `VALIDATION` (bad segment size, too large context), and the KMS errors of
+ * GenerateDataKey/Encrypt for the keys (`NOT_FOUND`, `DISABLED`, ...). Ownership: `*message_out`
+ * is owned by the caller. NULL behaviour: `store`, `key_id`, `message_out` must not be NULL;
+ * `plaintext` only with length 0; `context` may be NULL (empty); `additional_key_ids` only with
+ * count 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; arrays and buffers have the given lengths.
+ */
+keystead_result keystead_envelope_seal(const struct keystead_store *store,
+                                       const char *key_id,
+                                       const uint8_t *plaintext,
+                                       size_t plaintext_len,
+                                       const struct keystead_context *context,
+                                       const char *const *additional_key_ids,
+                                       size_t additional_key_ids_len,
+                                       size_t segment_size,
+                                       struct keystead_bytes **message_out,
+                                       struct keystead_error **err_out);
+
+/**
+ * Opens a message made by `keystead_envelope_seal` (or the core's streaming writer) and returns
+ * its plaintext, all of it verified.
+ *
+ * `context`: must equal the sealing context (NULL for empty). `allowed_wrapping_keys`: when
+ * `allowed_wrapping_keys_len` > 0, only data keys wrapped by these keys are unwrapped.
+ * `max_encrypted_data_keys`: messages with more wrapped data keys are refused (1–255; 0 for the
+ * default, 8). Errors: `INVALID_CIPHERTEXT` (damaged, truncated or forged message, other
+ * context, no allowed key), `VALIDATION`, `DISABLED`, `INVALID_STATE`. Ownership:
+ * `*plaintext_out` is owned by the caller and zeroized by `keystead_bytes_free`. NULL behaviour:
+ * `store`, `plaintext_out` must not be NULL; `message` only with length 0;
+ * `allowed_wrapping_keys` only with count 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; arrays and buffers have the given lengths.
+ */
+keystead_result keystead_envelope_open(const struct keystead_store *store,
+                                       const uint8_t *message,
+                                       size_t message_len,
+                                       const struct keystead_context *context,
+                                       const char *const *allowed_wrapping_keys,
+                                       size_t allowed_wrapping_keys_len,
+                                       size_t max_encrypted_data_keys,
+                                       struct keystead_bytes **plaintext_out,
+                                       struct keystead_error **err_out);
+
+/**
  * The code of `err` (a `keystead_result` value).
  *
  * NULL behaviour: NULL gives `KEYSTEAD_RESULT_OK`. Thread safety: any thread.

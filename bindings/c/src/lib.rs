@@ -20,6 +20,7 @@
 mod boundary;
 mod bytes;
 mod crypto;
+mod envelope;
 mod error;
 mod import;
 mod json;
@@ -29,6 +30,7 @@ mod store;
 
 pub use bytes::*;
 pub use crypto::*;
+pub use envelope::*;
 pub use error::*;
 pub use import::*;
 pub use keys::*;

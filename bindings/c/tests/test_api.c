@@ -689,6 +689,77 @@ static void test_data_key_pairs_and_agreement(void) {
     keystead_store_free(store);
 }
 
+static void test_envelope(void) {
+    keystead_store *store = memory_store();
+    keystead_bytes *k1 = new_key(store), *k2 = new_key(store);
+    keystead_context *ctx = context_of("object", "report.pdf", NULL, NULL);
+    keystead_context *other = context_of("object", "other.pdf", NULL, NULL);
+    size_t len = 300000;
+    uint8_t *data = malloc(len);
+    for (size_t i = 0; i < len; i++) data[i] = (uint8_t)(i * 7);
+    const char *extra[] = {bytes_str(k2)};
+    keystead_bytes *msg = NULL, *pt = NULL;
+    CHECK_OK(keystead_envelope_seal(store, bytes_str(k1), data, len, ctx, extra, 1, 65536, &msg, ERR));
+    CHECK(msg != NULL && keystead_bytes_len(msg) > len);
+    CHECK_OK(keystead_envelope_open(store, keystead_bytes_data(msg), keystead_bytes_len(msg), ctx, NULL, 0, 0, &pt, ERR));
+    CHECK(pt != NULL && keystead_bytes_len(pt) == len && memcmp(keystead_bytes_data(pt), data, len) == 0);
+    keystead_bytes_free(pt);
+    pt = NULL;
+    /* Either wrapping key opens it: with k1 disabled, k2 still does. */
+    CHECK_OK(keystead_store_disable_key(store, bytes_str(k1), ERR));
+    const char *only_k2[] = {bytes_str(k2)};
+    CHECK_OK(keystead_envelope_open(store, keystead_bytes_data(msg), keystead_bytes_len(msg), ctx, only_k2, 1, 2, &pt, ERR));
+    CHECK(pt != NULL && keystead_bytes_len(pt) == len);
+    keystead_bytes_free(pt);
+    pt = NULL;
+    const char *only_k1[] = {bytes_str(k1)};
+    keystead_result rc = keystead_envelope_open(store, keystead_bytes_data(msg), keystead_bytes_len(msg), ctx, only_k1, 1, 0, &pt, NULL);
+    CHECK(rc != KEYSTEAD_RESULT_OK && pt == NULL);
+    CHECK_OK(keystead_store_enable_key(store, bytes_str(k1), ERR));
+    /* Wrong context, tampering, truncation: InvalidCiphertext. */
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_CIPHERTEXT, "InvalidCiphertextException",
+               keystead_envelope_open(store, keystead_bytes_data(msg), keystead_bytes_len(msg), other, NULL, 0, 0, &pt, EOUT));
+    uint8_t *copy = malloc(keystead_bytes_len(msg));
+    memcpy(copy, keystead_bytes_data(msg), keystead_bytes_len(msg));
+    copy[keystead_bytes_len(msg) / 2] ^= 0x40;
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_CIPHERTEXT, "InvalidCiphertextException",
+               keystead_envelope_open(store, copy, keystead_bytes_len(msg), ctx, NULL, 0, 0, &pt, EOUT));
+    copy[keystead_bytes_len(msg) / 2] ^= 0x40;
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_CIPHERTEXT, "InvalidCiphertextException",
+               keystead_envelope_open(store, copy, keystead_bytes_len(msg) - 1, ctx, NULL, 0, 0, &pt, EOUT));
+    /* One wrapped data key too many for max_encrypted_data_keys = 1. */
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_CIPHERTEXT, "InvalidCiphertextException",
+               keystead_envelope_open(store, copy, keystead_bytes_len(msg), ctx, NULL, 0, 1, &pt, EOUT));
+    CHECK(pt == NULL);
+    free(copy);
+    /* Empty plaintext and NULL context work; bad options and keys fail. */
+    keystead_bytes *empty = NULL;
+    CHECK_OK(keystead_envelope_seal(store, bytes_str(k1), NULL, 0, NULL, NULL, 0, 0, &empty, ERR));
+    CHECK_OK(keystead_envelope_open(store, keystead_bytes_data(empty), keystead_bytes_len(empty), NULL, NULL, 0, 0, &pt, ERR));
+    CHECK(pt != NULL && keystead_bytes_len(pt) == 0);
+    keystead_bytes_free(pt);
+    pt = NULL;
+    keystead_bytes *m2 = NULL;
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_envelope_seal(store, bytes_str(k1), data, 10, NULL, NULL, 0, 1, &m2, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_NOT_FOUND, "NotFoundException",
+               keystead_envelope_seal(store, "alias/none", data, 10, NULL, NULL, 0, 0, &m2, EOUT));
+    const char *missing[] = {"alias/none"};
+    EXPECT_ERR(KEYSTEAD_RESULT_NOT_FOUND, "NotFoundException",
+               keystead_envelope_seal(store, bytes_str(k1), data, 10, NULL, missing, 1, 0, &m2, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_envelope_open(store, keystead_bytes_data(empty), keystead_bytes_len(empty), NULL, NULL, 0, 256, &pt, EOUT));
+    CHECK(m2 == NULL && pt == NULL);
+    keystead_bytes_free(empty);
+    keystead_bytes_free(msg);
+    free(data);
+    keystead_context_free(ctx);
+    keystead_context_free(other);
+    keystead_bytes_free(k1);
+    keystead_bytes_free(k2);
+    keystead_store_free(store);
+}
+
 static void test_generate_random(void) {
     keystead_store *store = memory_store();
     keystead_bytes *r1 = NULL, *r2 = NULL;
@@ -953,6 +1024,7 @@ int main(void) {
     RUN(test_data_keys);
     RUN(test_signing);
     RUN(test_data_key_pairs_and_agreement);
+    RUN(test_envelope);
     RUN(test_generate_random);
     RUN(test_bytes_copy);
     RUN(test_store_key_file_and_options);

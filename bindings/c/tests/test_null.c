@@ -283,6 +283,18 @@ static void test_null_signing(void) {
     NULLP(keystead_store_import_key_material(store, K, m, 1, NULL, 1, NULL, 0, &out, EOUT));
     NULLP(keystead_store_delete_imported_key_material(NULL, K, NULL, EOUT));
     NULLP(keystead_store_delete_imported_key_material(store, NULL, &out, EOUT));
+    const char *ids[] = {K, NULL};
+    NULLP(keystead_envelope_seal(NULL, K, m, 1, NULL, NULL, 0, 0, &out, EOUT));
+    NULLP(keystead_envelope_seal(store, NULL, m, 1, NULL, NULL, 0, 0, &out, EOUT));
+    NULLP(keystead_envelope_seal(store, K, NULL, 1, NULL, NULL, 0, 0, &out, EOUT));
+    NULLP(keystead_envelope_seal(store, K, m, 1, NULL, NULL, 1, 0, &out, EOUT));
+    NULLP(keystead_envelope_seal(store, K, m, 1, NULL, ids, 2, 0, &out, EOUT));
+    NULLP(keystead_envelope_seal(store, K, m, 1, NULL, NULL, 0, 0, NULL, EOUT));
+    NULLP(keystead_envelope_open(NULL, m, 1, NULL, NULL, 0, 0, &out, EOUT));
+    NULLP(keystead_envelope_open(store, NULL, 1, NULL, NULL, 0, 0, &out, EOUT));
+    NULLP(keystead_envelope_open(store, m, 1, NULL, NULL, 1, 0, &out, EOUT));
+    NULLP(keystead_envelope_open(store, m, 1, NULL, ids, 2, 0, &out, EOUT));
+    NULLP(keystead_envelope_open(store, m, 1, NULL, NULL, 0, 0, NULL, EOUT));
     CHECK(out == NULL && out2 == NULL && out3 == NULL);
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_data_key_pair(store, K, NULL, NULL, &out, &out2, &out3, ERR));
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_derive_shared_secret(store, K, NULL, m, 1, &out, ERR));
