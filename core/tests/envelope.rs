@@ -751,3 +751,64 @@ mod vectors {
         }
     }
 }
+
+/// `make stress`: a generated stream (4 GiB by default, `KEYSTEAD_STRESS_BYTES` to change) is
+/// sealed by an `EnvelopeWriter` into a pipe and opened by an `EnvelopeReader` on the other
+/// end, never stored; the process's peak resident memory must grow by less than 64 MiB.
+#[test]
+#[ignore = "stress: run with --ignored (make stress)"]
+fn stress_stream_round_trips_with_bounded_memory() {
+    fn peak_rss_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+    fn fill(buf: &mut [u8], offset: u64) {
+        for (i, b) in buf.iter_mut().enumerate() {
+            let x = offset + i as u64;
+            *b = (x ^ (x >> 13) ^ (x >> 29)) as u8;
+        }
+    }
+    let total: u64 = std::env::var("KEYSTEAD_STRESS_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(4 << 30);
+    let (store, key) = store_and_key();
+    let context = ctx(&[("stress", "stream")]);
+    let before = peak_rss_kib();
+    let started = std::time::Instant::now();
+    let (pipe_reader, pipe_writer) = std::io::pipe().unwrap();
+    std::thread::scope(|scope| {
+        let (store, key, context) = (&store, &key, &context);
+        scope.spawn(move || {
+            let mut writer = EnvelopeWriter::new(store, key, context, &SealOptions::default(), pipe_writer).unwrap();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut offset = 0u64;
+            while offset < total {
+                let n = buf.len().min((total - offset) as usize);
+                fill(&mut buf[..n], offset);
+                writer.write_all(&buf[..n]).unwrap();
+                offset += n as u64;
+            }
+            writer.finish().unwrap();
+        });
+        let mut reader = EnvelopeReader::new(store, pipe_reader, context, &OpenOptions::default()).unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut expected = vec![0u8; 1 << 16];
+        let mut offset = 0u64;
+        loop {
+            let n = reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            fill(&mut expected[..n], offset);
+            assert!(buf[..n] == expected[..n], "plaintext differs at {offset}");
+            offset += n as u64;
+        }
+        assert_eq!(offset, total);
+    });
+    let grown_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    let secs = started.elapsed().as_secs_f64();
+    println!("{total} bytes sealed and opened through a pipe in {secs:.1} s; peak RSS grew by {grown_mib} MiB");
+    assert!(grown_mib < 64, "peak RSS grew by {grown_mib} MiB");
+}

@@ -145,7 +145,8 @@ impl<W: Write> Write for EnvelopeWriter<W> {
 /// reading then yields plaintext one verified segment at a time. A failure (tampering,
 /// truncation, bytes after the last segment) is an `io::Error` of kind `InvalidData` wrapping
 /// an `InvalidCiphertextException` [`Error`]; use [`error_from_io`](super::error_from_io) to
-/// get it back. Memory: about two segments.
+/// get it back. I/O errors of `inner` are returned as they are. After any failure every read
+/// fails. Memory: about two segments.
 pub struct EnvelopeReader<R: Read> {
     inner: R,
     opener: SegmentOpener,
@@ -188,14 +189,20 @@ impl<R: Read> EnvelopeReader<R> {
         self.inner
     }
 
-    fn next_segment(&mut self) -> Result<()> {
+    /// Reads and verifies the next segment. I/O errors of the inner reader are returned as they
+    /// are; a bad segment is an `InvalidData` error wrapping `InvalidCiphertextException`.
+    fn next_segment(&mut self) -> io::Result<()> {
         let full = self.segment_size + SEGMENT_OVERHEAD;
         // Read one segment and one byte more: the extra byte tells whether this is the last.
         let want = full + 1;
         if self.buffer.len() < want {
             let missing = (want - self.buffer.len()) as u64;
-            (&mut self.inner).take(missing).read_to_end(&mut self.buffer).map_err(io_error)?;
+            (&mut self.inner).take(missing).read_to_end(&mut self.buffer)?;
         }
+        self.open_buffered(full).map_err(to_io)
+    }
+
+    fn open_buffered(&mut self, full: usize) -> Result<()> {
         let last = self.buffer.len() <= full;
         let sealed_len = if last { self.buffer.len() } else { full };
         let min = if last && self.index > 0 { SEGMENT_OVERHEAD + 1 } else { SEGMENT_OVERHEAD };
@@ -226,14 +233,22 @@ impl<R: Read> Read for EnvelopeReader<R> {
             if let Err(e) = self.next_segment() {
                 self.plain.zeroize();
                 self.position = 0;
-                self.failed = Some(e.clone());
-                return Err(to_io(e));
+                self.failed = Some(keystead_error_of(&e));
+                return Err(e);
             }
         }
         let n = out.len().min(self.plain.len() - self.position);
         out[..n].copy_from_slice(&self.plain[self.position..self.position + n]);
         self.position += n;
         Ok(n)
+    }
+}
+
+/// The Keystead error an `io::Error` stands for, without consuming it.
+fn keystead_error_of(e: &io::Error) -> Error {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<Error>()) {
+        Some(inner) => inner.clone(),
+        None => Error::internal(format!("I/O error while reading an envelope message: {e}")),
     }
 }
 
