@@ -276,6 +276,71 @@ const char *keystead_version(void);
 uint32_t keystead_abi_version(void);
 
 /**
+ * Creates an access key for `principal` (an ARN such as
+ * `arn:aws:iam::111122223333:role/checkout`). The secret is returned only here.
+ *
+ * Errors: `VALIDATION` (malformed principal). Ownership: `*access_key_id_out` (`AKIA...`) and
+ * `*secret_access_key_out` (40 characters, zeroized by `keystead_bytes_free`) are owned by the
+ * caller. NULL behaviour: no pointer may be NULL except `err_out`. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_create_access_key(const struct keystead_store *store,
+                                                 const char *principal,
+                                                 struct keystead_bytes **access_key_id_out,
+                                                 struct keystead_bytes **secret_access_key_out,
+                                                 struct keystead_error **err_out);
+
+/**
+ * Adds an existing access key id and secret for `principal` (to accept a client's current
+ * configuration).
+ *
+ * Errors: `ALREADY_EXISTS`, `VALIDATION`. Ownership: `*json_out` (`{"AccessKeyId", "Principal",
+ * "CreateDate"}`) is owned by the caller. NULL behaviour: `store`, `access_key_id`, `principal`
+ * must not be NULL; `secret_access_key` only with length 0; `json_out` may be NULL when not
+ * wanted. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `secret_access_key` has the given readable length.
+ */
+keystead_result keystead_store_add_access_key(const struct keystead_store *store,
+                                              const char *access_key_id,
+                                              const uint8_t *secret_access_key,
+                                              size_t secret_access_key_len,
+                                              const char *principal,
+                                              struct keystead_bytes **json_out,
+                                              struct keystead_error **err_out);
+
+/**
+ * Every access key, without secrets.
+ *
+ * Ownership: `*json_out` (`{"AccessKeys": [{"AccessKeyId", "Principal", "CreateDate"}...]}`) is
+ * owned by the caller. NULL behaviour: `store` and `json_out` must not be NULL. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_list_access_keys(const struct keystead_store *store,
+                                                struct keystead_bytes **json_out,
+                                                struct keystead_error **err_out);
+
+/**
+ * Deletes an access key.
+ *
+ * Errors: `NOT_FOUND`. Ownership: the arguments are borrowed for the call only; nothing is
+ * returned to free. NULL behaviour: `store` and `access_key_id` must not be NULL. Thread
+ * safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_delete_access_key(const struct keystead_store *store,
+                                                 const char *access_key_id,
+                                                 struct keystead_error **err_out);
+
+/**
  * A pointer to the bytes of `bytes` (followed by a NUL byte not counted in the length).
  *
  * Ownership: borrowed, valid until `keystead_bytes_free(bytes)`. NULL behaviour: NULL gives

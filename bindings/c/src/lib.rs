@@ -16,8 +16,11 @@
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+// First: the boundary macros are textually scoped.
 #[macro_use]
 mod boundary;
+
+mod access_keys;
 mod bytes;
 mod crypto;
 mod envelope;
@@ -28,6 +31,7 @@ mod keys;
 mod signing;
 mod store;
 
+pub use access_keys::*;
 pub use bytes::*;
 pub use crypto::*;
 pub use envelope::*;

@@ -760,6 +760,35 @@ static void test_envelope(void) {
     keystead_store_free(store);
 }
 
+static void test_access_keys(void) {
+    keystead_store *store = memory_store();
+    keystead_bytes *id = NULL, *secret = NULL, *json = NULL;
+    const char *role = "arn:aws:iam::111122223333:role/checkout";
+    CHECK_OK(keystead_store_create_access_key(store, role, &id, &secret, ERR));
+    CHECK(id != NULL && strncmp(bytes_str(id), "AKIA", 4) == 0 && keystead_bytes_len(id) == 20);
+    CHECK(secret != NULL && keystead_bytes_len(secret) == 40);
+    const char *secret2 = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    CHECK_OK(keystead_store_add_access_key(store, "AKIAIOSFODNN7EXAMPLE", (const uint8_t *)secret2, strlen(secret2), role, &json, ERR));
+    CHECK(json != NULL && strstr(bytes_str(json), "\"AccessKeyId\":\"AKIAIOSFODNN7EXAMPLE\"") != NULL);
+    keystead_bytes_free(json);
+    json = NULL;
+    EXPECT_ERR(KEYSTEAD_RESULT_ALREADY_EXISTS, "AlreadyExistsException",
+               keystead_store_add_access_key(store, "AKIAIOSFODNN7EXAMPLE", (const uint8_t *)secret2, strlen(secret2), role, NULL, EOUT));
+    CHECK_OK(keystead_store_list_access_keys(store, &json, ERR));
+    CHECK(json != NULL && strncmp(bytes_str(json), "{\"AccessKeys\":[", 15) == 0 && strstr(bytes_str(json), bytes_str(id)) != NULL);
+    CHECK(json != NULL && strstr(bytes_str(json), "Secret") == NULL);
+    keystead_bytes_free(json);
+    json = NULL;
+    CHECK_OK(keystead_store_delete_access_key(store, bytes_str(id), ERR));
+    EXPECT_ERR(KEYSTEAD_RESULT_NOT_FOUND, "NotFoundException", keystead_store_delete_access_key(store, bytes_str(id), EOUT));
+    keystead_bytes *id2 = NULL, *secret3 = NULL;
+    keystead_result rc = keystead_store_create_access_key(store, "not an arn", &id2, &secret3, NULL);
+    CHECK(rc != KEYSTEAD_RESULT_OK && id2 == NULL && secret3 == NULL);
+    keystead_bytes_free(id);
+    keystead_bytes_free(secret);
+    keystead_store_free(store);
+}
+
 static void test_generate_random(void) {
     keystead_store *store = memory_store();
     keystead_bytes *r1 = NULL, *r2 = NULL;
@@ -1025,6 +1054,7 @@ int main(void) {
     RUN(test_signing);
     RUN(test_data_key_pairs_and_agreement);
     RUN(test_envelope);
+    RUN(test_access_keys);
     RUN(test_generate_random);
     RUN(test_bytes_copy);
     RUN(test_store_key_file_and_options);

@@ -283,6 +283,18 @@ static void test_null_signing(void) {
     NULLP(keystead_store_import_key_material(store, K, m, 1, NULL, 1, NULL, 0, &out, EOUT));
     NULLP(keystead_store_delete_imported_key_material(NULL, K, NULL, EOUT));
     NULLP(keystead_store_delete_imported_key_material(store, NULL, &out, EOUT));
+    NULLP(keystead_store_create_access_key(NULL, "arn:aws:iam::111122223333:role/x", &out, &out2, EOUT));
+    NULLP(keystead_store_create_access_key(store, NULL, &out, &out2, EOUT));
+    NULLP(keystead_store_create_access_key(store, "arn:aws:iam::111122223333:role/x", NULL, &out2, EOUT));
+    NULLP(keystead_store_create_access_key(store, "arn:aws:iam::111122223333:role/x", &out, NULL, EOUT));
+    NULLP(keystead_store_add_access_key(NULL, "AKIAIOSFODNN7EXAMPLE", m, 1, "arn:aws:iam::111122223333:role/x", NULL, EOUT));
+    NULLP(keystead_store_add_access_key(store, NULL, m, 1, "arn:aws:iam::111122223333:role/x", NULL, EOUT));
+    NULLP(keystead_store_add_access_key(store, "AKIAIOSFODNN7EXAMPLE", NULL, 1, "arn:aws:iam::111122223333:role/x", NULL, EOUT));
+    NULLP(keystead_store_add_access_key(store, "AKIAIOSFODNN7EXAMPLE", m, 1, NULL, &out, EOUT));
+    NULLP(keystead_store_list_access_keys(NULL, &out, EOUT));
+    NULLP(keystead_store_list_access_keys(store, NULL, EOUT));
+    NULLP(keystead_store_delete_access_key(NULL, "AKIAIOSFODNN7EXAMPLE", EOUT));
+    NULLP(keystead_store_delete_access_key(store, NULL, EOUT));
     const char *ids[] = {K, NULL};
     NULLP(keystead_envelope_seal(NULL, K, m, 1, NULL, NULL, 0, 0, &out, EOUT));
     NULLP(keystead_envelope_seal(store, NULL, m, 1, NULL, NULL, 0, 0, &out, EOUT));
