@@ -442,6 +442,25 @@ fn any_wrapping_key_opens_and_the_allow_list_restricts_them() {
 }
 
 #[test]
+fn inspect_describes_the_header_without_opening() {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let a = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let b = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let context = ctx(&[("tenant", "42")]);
+    let options = SealOptions { additional_key_ids: vec![b.clone()], segment_size: SEG, ..Default::default() };
+    let message = seal(&store, &a, &data(100, 0), &context, &options).unwrap();
+    let mut reader = &message[..];
+    let info = keystead_core::envelope::inspect(&mut reader, 8).unwrap();
+    assert_eq!(info.encryption_context, context);
+    assert_eq!(info.wrapping_key_ids, vec![a, b]);
+    assert_eq!(info.segment_size, SEG);
+    assert_eq!(info.header_len, header_len(&message));
+    assert_eq!(reader.len(), message.len() - info.header_len, "consumes exactly the header");
+    let err = keystead_core::envelope::inspect(&mut &message[..], 1).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCiphertext);
+}
+
+#[test]
 fn a_disabled_key_gives_disabled_exception() {
     let (store, key) = store_and_key();
     let context = ctx(&[("tenant", "42")]);

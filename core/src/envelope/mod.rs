@@ -463,6 +463,45 @@ pub fn open_with_data_key(message: &[u8], data_key: &[u8], context: &EncryptionC
     open_body(body, seg, count, plaintext_len, &keys, 1)
 }
 
+/// What a message's header says, before anything is verified: for tools that must show or
+/// choose the encryption context and wrapping keys (a CLI `decrypt` that was given no
+/// context). Nothing here is authenticated until [`open`] succeeds with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageInfo {
+    /// The encryption context stored in the header.
+    pub encryption_context: EncryptionContext,
+    /// The key id (UUID) of each encrypted data key's wrapping key, in header order.
+    pub wrapping_key_ids: Vec<String>,
+    /// Plaintext bytes per segment.
+    pub segment_size: usize,
+    /// Bytes of the header (the body starts there).
+    pub header_len: usize,
+}
+
+/// Reads a message header from `reader` (consuming exactly the header) and describes it, with
+/// the same bounds as [`open`] (`max_encrypted_data_keys`).
+///
+/// # Errors
+/// `InvalidCiphertextException` for a malformed header; `ValidationException` for a bad limit.
+pub fn inspect<R: std::io::Read>(reader: &mut R, max_encrypted_data_keys: usize) -> Result<MessageInfo> {
+    OpenOptions { max_encrypted_data_keys, ..Default::default() }.check()?;
+    let header = header::read_header(reader, max_encrypted_data_keys)?;
+    let encryption_context =
+        crate::crypto::context::parse_canonical_context(&header.context).map_err(|_| Error::invalid_ciphertext())?;
+    let wrapping_key_ids = header
+        .encrypted_data_keys
+        .iter()
+        .map(|edk| parse_blob_header(edk).map(|h| h.key_id.hyphenated().to_string()))
+        .collect::<Result<Vec<_>>>()
+        .map_err(|_| Error::invalid_ciphertext())?;
+    Ok(MessageInfo {
+        encryption_context,
+        wrapping_key_ids,
+        segment_size: header.segment_size as usize,
+        header_len: header.len(),
+    })
+}
+
 /// Bytes a message adds to a plaintext of `plaintext_len` bytes, for a header of
 /// `header_len` bytes and segments of `segment_size` bytes.
 pub fn overhead(header_len: usize, plaintext_len: usize, segment_size: usize) -> usize {
