@@ -831,3 +831,91 @@ fn stress_stream_round_trips_with_bounded_memory() {
     println!("{total} bytes sealed and opened through a pipe in {secs:.1} s; peak RSS grew by {grown_mib} MiB");
     assert!(grown_mib < 64, "peak RSS grew by {grown_mib} MiB");
 }
+
+mod caching {
+    use std::sync::Arc;
+
+    use keystead_core::envelope::{open, seal, CacheLimits, DataKeyCache, OpenOptions, SealOptions};
+    use keystead_core::{CreateKeyRequest, ErrorKind, Keystead, ManualClock};
+
+    use super::{ctx, header_len};
+
+    /// The encrypted data keys and message id of a message (header bytes 2..34 and 38+c..).
+    fn edks_and_id(message: &[u8], context_len: usize) -> (Vec<u8>, Vec<u8>) {
+        (message[38 + context_len..header_len(message) - 32].to_vec(), message[2..34].to_vec())
+    }
+
+    fn setup(limits: CacheLimits) -> (Keystead, Arc<ManualClock>, String, SealOptions) {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let store = Keystead::builder().clock(clock.clone()).open_in_memory().unwrap();
+        let key = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+        let options = SealOptions { cache: Some(Arc::new(DataKeyCache::new(limits).unwrap())), ..Default::default() };
+        (store, clock, key, options)
+    }
+
+    #[test]
+    fn off_by_default_and_reused_within_limits_with_fresh_message_ids() {
+        let (store, _clock, key, cached) = setup(CacheLimits::with_max_age_ms(60_000));
+        let context = ctx(&[("tenant", "42")]);
+        let c = keystead_core::canonical_context(&context).unwrap().len();
+        let plain = SealOptions::default();
+        let a = seal(&store, &key, b"one", &context, &plain).unwrap();
+        let b = seal(&store, &key, b"two", &context, &plain).unwrap();
+        assert_ne!(edks_and_id(&a, c).0, edks_and_id(&b, c).0, "no cache: a data key per message");
+        let a = seal(&store, &key, b"one", &context, &cached).unwrap();
+        let b = seal(&store, &key, b"two", &context, &cached).unwrap();
+        let (ea, ia) = edks_and_id(&a, c);
+        let (eb, ib) = edks_and_id(&b, c);
+        assert_eq!(ea, eb, "cached data key reused");
+        assert_ne!(ia, ib, "each message has its own id, hence its own segment key");
+        assert_eq!(open(&store, &a, &context, &OpenOptions::default()).unwrap().expose(), b"one");
+        assert_eq!(open(&store, &b, &context, &OpenOptions::default()).unwrap().expose(), b"two");
+        // Another context is another entry.
+        let other = ctx(&[("tenant", "43")]);
+        let d = seal(&store, &key, b"three", &other, &cached).unwrap();
+        assert_ne!(edks_and_id(&d, c).0, ea);
+        assert_eq!(cached.cache.as_ref().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn evicted_exactly_at_max_age_messages_and_bytes() {
+        let context = ctx(&[]);
+        let (store, clock, key, options) = setup(CacheLimits::with_max_age_ms(1000));
+        let first = edks_and_id(&seal(&store, &key, b"x", &context, &options).unwrap(), 2).0;
+        clock.advance_ms(999);
+        assert_eq!(edks_and_id(&seal(&store, &key, b"x", &context, &options).unwrap(), 2).0, first, "age 999 < 1000");
+        clock.advance_ms(1);
+        let second = edks_and_id(&seal(&store, &key, b"x", &context, &options).unwrap(), 2).0;
+        assert_ne!(second, first, "evicted at exactly max age");
+
+        let limits = CacheLimits { max_messages: 3, ..CacheLimits::with_max_age_ms(60_000) };
+        let (store, _clock, key, options) = setup(limits);
+        let runs: Vec<Vec<u8>> =
+            (0..7).map(|_| edks_and_id(&seal(&store, &key, b"x", &context, &options).unwrap(), 2).0).collect();
+        assert!(runs[0] == runs[1] && runs[1] == runs[2] && runs[2] != runs[3]);
+        assert!(runs[3] == runs[4] && runs[4] == runs[5] && runs[5] != runs[6]);
+
+        let limits = CacheLimits { max_bytes: 10, ..CacheLimits::with_max_age_ms(60_000) };
+        let (store, _clock, key, options) = setup(limits);
+        let a = edks_and_id(&seal(&store, &key, &[0; 6], &context, &options).unwrap(), 2).0;
+        let b = edks_and_id(&seal(&store, &key, &[0; 4], &context, &options).unwrap(), 2).0;
+        let c = edks_and_id(&seal(&store, &key, &[0; 1], &context, &options).unwrap(), 2).0;
+        assert!(a == b && b != c, "6 + 4 = 10 bytes fit; the 11th byte needs a new key");
+        let big = edks_and_id(&seal(&store, &key, &[0; 11], &context, &options).unwrap(), 2).0;
+        let after = edks_and_id(&seal(&store, &key, &[0; 1], &context, &options).unwrap(), 2).0;
+        assert!(big != c && after == c, "a message over max_bytes gets its own uncached key");
+    }
+
+    #[test]
+    fn bad_limits_are_validation_errors() {
+        for limits in [
+            CacheLimits::with_max_age_ms(0),
+            CacheLimits { max_messages: 0, ..CacheLimits::with_max_age_ms(1) },
+            CacheLimits { max_messages: (1 << 32) + 1, ..CacheLimits::with_max_age_ms(1) },
+            CacheLimits { max_bytes: 0, ..CacheLimits::with_max_age_ms(1) },
+            CacheLimits { capacity: 0, ..CacheLimits::with_max_age_ms(1) },
+        ] {
+            assert_eq!(DataKeyCache::new(limits).unwrap_err().kind(), ErrorKind::Validation, "{limits:?}");
+        }
+    }
+}

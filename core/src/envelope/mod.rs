@@ -18,6 +18,9 @@
 //! - **Segments.** Segment `i` is sealed with nonce `prefix || i || last`, so truncation,
 //!   reordering, duplication and splicing between messages fail a tag. Streaming readers release
 //!   a segment's plaintext only after its tag verifies; memory stays at about two segments.
+//! - **Data key caching** ([`DataKeyCache`], off by default): one-shot [`seal`] may reuse a
+//!   data key within limits of age, messages and bytes (each message keeps its own message id,
+//!   segment key and commitment); evicted keys are zeroized.
 //! - **One error.** Every damaged or forged message is `InvalidCiphertextException` with the
 //!   same message; a bad option is `ValidationException`; a wrapping key's state (disabled,
 //!   pending deletion) surfaces as the KMS error for it.
@@ -37,11 +40,13 @@
 //! # }
 //! ```
 
+mod cache;
 mod header;
 mod segment;
 mod stream;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -55,6 +60,7 @@ use crate::keys::spec::DataKeySpec;
 use crate::keystead::Keystead;
 use crate::secret::SecretBytes;
 
+pub use cache::{CacheLimits, DataKeyCache};
 use header::Header;
 pub use header::{
     COMMITMENT_LEN, DATA_KEY_LEN, MAGIC, MAX_FORMAT_DATA_KEYS, MESSAGE_ID_LEN, SUITE_AES_256_GCM_HKDF_SHA256_COMMIT,
@@ -89,11 +95,14 @@ pub struct SealOptions {
     /// Threads for one-shot sealing: 0 = automatic (all cores for inputs of at least
     /// [`PARALLEL_THRESHOLD`] bytes), 1 = this thread only, n = up to n threads.
     pub threads: usize,
+    /// Data key cache for one-shot [`seal`] (default none: a fresh data key per message).
+    /// [`EnvelopeWriter`] never uses it (its length is not known in advance).
+    pub cache: Option<Arc<DataKeyCache>>,
 }
 
 impl Default for SealOptions {
     fn default() -> Self {
-        Self { additional_key_ids: Vec::new(), segment_size: DEFAULT_SEGMENT_SIZE, threads: 0 }
+        Self { additional_key_ids: Vec::new(), segment_size: DEFAULT_SEGMENT_SIZE, threads: 0, cache: None }
     }
 }
 
@@ -160,10 +169,27 @@ pub(crate) fn start(
     options: &SealOptions,
 ) -> Result<Started> {
     let segment_size = options.checked_segment_size()?;
+    let canonical = checked_context(context, options)?;
+    let (data_key, edks) = materials(store, key_id, context, options)?;
+    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size)?;
+    Ok(Started { header, keys, segment_size: segment_size as usize })
+}
+
+fn checked_context(context: &EncryptionContext, options: &SealOptions) -> Result<Vec<u8>> {
     if options.additional_key_ids.len() + 1 > MAX_FORMAT_DATA_KEYS {
         return Err(Error::validation(format!("A message can have at most {MAX_FORMAT_DATA_KEYS} wrapping keys")));
     }
-    let canonical = canonical_context(context)?;
+    canonical_context(context)
+}
+
+/// A fresh data key from `GenerateDataKey` under `key_id` and its copies under the additional
+/// keys (`Encrypt`).
+fn materials(
+    store: &Keystead,
+    key_id: &str,
+    context: &EncryptionContext,
+    options: &SealOptions,
+) -> Result<(SecretBytes, Vec<Vec<u8>>)> {
     let generated = store.generate_data_key(GenerateDataKeyRequest {
         key_id,
         encryption_context: Some(context),
@@ -181,8 +207,7 @@ pub(crate) fn start(
         })?;
         edks.push(wrapped.ciphertext_blob);
     }
-    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size)?;
-    Ok(Started { header, keys, segment_size: segment_size as usize })
+    Ok((data_key, edks))
 }
 
 /// A header (with its commitment) for a fresh random message id, and its segment keys.
@@ -339,8 +364,26 @@ pub fn seal(
     context: &EncryptionContext,
     options: &SealOptions,
 ) -> Result<Vec<u8>> {
-    let started = start(store, key_id, context, options)?;
-    seal_body(started.header, &started.keys, started.segment_size, plaintext, options.threads)
+    let Some(cache) = &options.cache else {
+        let started = start(store, key_id, context, options)?;
+        return seal_body(started.header, &started.keys, started.segment_size, plaintext, options.threads);
+    };
+    let segment_size = options.checked_segment_size()?;
+    let canonical = checked_context(context, options)?;
+    let ids: Vec<String> =
+        std::iter::once(key_id.to_owned()).chain(options.additional_key_ids.iter().cloned()).collect();
+    let bytes = plaintext.len() as u64;
+    let now = store.now();
+    let (data_key, edks) = match cache.take(&ids, &canonical, bytes, now)? {
+        Some(cached) => cached,
+        None => {
+            let fresh = materials(store, key_id, context, options)?;
+            cache.put(&ids, &canonical, &fresh.0, &fresh.1, bytes, now)?;
+            fresh
+        }
+    };
+    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size)?;
+    seal_body(header, &keys, segment_size as usize, plaintext, options.threads)
 }
 
 fn seal_body(header: Vec<u8>, keys: &SegmentKeys, seg: usize, plaintext: &[u8], threads: usize) -> Result<Vec<u8>> {
