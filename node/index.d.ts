@@ -166,6 +166,38 @@ export declare class Keystead {
   /** Synchronous twin of `generateRandom`. */
   generateRandomSync(numberOfBytes: number): GenerateRandomResult
   /**
+   * `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
+   * required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
+   */
+  sign(keyId: string, message: Uint8Array, signingAlgorithm: string, options?: SignOptions | undefined | null): Promise<SignResult>
+  /** Synchronous twin of `sign`. */
+  signSync(keyId: string, message: Uint8Array, signingAlgorithm: string, options?: SignOptions | undefined | null): SignResult
+  /**
+   * `Verify`: checks a signature made by `sign` (or by any holder of the private key).
+   * An invalid signature rejects with `KMSInvalidSignatureException`.
+   */
+  verify(keyId: string, message: Uint8Array, signature: Uint8Array, signingAlgorithm: string, options?: SignOptions | undefined | null): Promise<VerifyResult>
+  /** Synchronous twin of `verify`. */
+  verifySync(keyId: string, message: Uint8Array, signature: Uint8Array, signingAlgorithm: string, options?: SignOptions | undefined | null): VerifyResult
+  /** `GetPublicKey`: the public key of an asymmetric key (DER SubjectPublicKeyInfo). */
+  getPublicKey(keyId: string): Promise<GetPublicKeyResult>
+  /** Synchronous twin of `getPublicKey`. */
+  getPublicKeySync(keyId: string): GetPublicKeyResult
+  /**
+   * `GenerateMac`: an HMAC of `message` with a `GENERATE_VERIFY_MAC` key; `macAlgorithm`
+   * (required) e.g. `HMAC_SHA_256`.
+   */
+  generateMac(keyId: string, message: Uint8Array, macAlgorithm: string): Promise<GenerateMacResult>
+  /** Synchronous twin of `generateMac`. */
+  generateMacSync(keyId: string, message: Uint8Array, macAlgorithm: string): GenerateMacResult
+  /**
+   * `VerifyMac`: checks an HMAC in constant time; a mismatch rejects with
+   * `KMSInvalidMacException`.
+   */
+  verifyMac(keyId: string, message: Uint8Array, mac: Uint8Array, macAlgorithm: string): Promise<VerifyMacResult>
+  /** Synchronous twin of `verifyMac`. */
+  verifyMacSync(keyId: string, message: Uint8Array, mac: Uint8Array, macAlgorithm: string): VerifyMacResult
+  /**
    * Envelope encryption in one call (Keystead's message format, `docs/format.md` section 5):
    * a fresh data key from `keyId` (plus `additionalKeyIds`), AES-256-GCM segments, the
    * encryption context and a key commitment in a self-describing header. For records and
@@ -320,10 +352,40 @@ export interface GenerateDataKeyWithoutPlaintextResult {
   keyMaterialId: string
 }
 
+/** Result of `generateMac`. */
+export interface GenerateMacResult {
+  /** The HMAC. */
+  mac: Buffer
+  /** The algorithm used. */
+  macAlgorithm: string
+  /** The ARN of the key used. */
+  keyId: string
+}
+
 /** Result of `generateRandom`. */
 export interface GenerateRandomResult {
   /** The random bytes. */
   plaintext: Buffer
+}
+
+/** Result of `getPublicKey`. */
+export interface GetPublicKeyResult {
+  /** The key ARN. */
+  keyId: string
+  /** The public key, DER `SubjectPublicKeyInfo` (`crypto.createPublicKey({ key, format: 'der', type: 'spki' })`). */
+  publicKey: Buffer
+  /** Deprecated twin of `keySpec`. */
+  customerMasterKeySpec: string
+  /** The key spec, e.g. `ECC_NIST_P256`, `RSA_2048`. */
+  keySpec: string
+  /** The key usage. */
+  keyUsage: string
+  /** Encryption algorithms (encryption keys). */
+  encryptionAlgorithms?: Array<string>
+  /** Signing algorithms (signing keys). */
+  signingAlgorithms?: Array<string>
+  /** Key agreement algorithms (key agreement keys). */
+  keyAgreementAlgorithms?: Array<string>
 }
 
 /** One key in `listKeys`. */
@@ -585,12 +647,51 @@ export interface SealEnvelopeOptions {
   segmentSize?: number
 }
 
+/** Options of `sign` and `verify`. */
+export interface SignOptions {
+  /**
+   * `RAW` (default: the message is hashed here, up to 4096 bytes) or `DIGEST` (the message
+   * is already a digest of the algorithm's hash).
+   */
+  messageType?: string
+}
+
+/** Result of `sign`. */
+export interface SignResult {
+  /** The ARN of the key used. */
+  keyId: string
+  /** The signature (DER for ECDSA, as AWS returns it). */
+  signature: Buffer
+  /** The algorithm used. */
+  signingAlgorithm: string
+}
+
 /** A resource tag. */
 export interface Tag {
   /** The tag key (1–128 characters). */
   tagKey: string
   /** The tag value (0–256 characters). */
   tagValue: string
+}
+
+/** Result of `verifyMac` (a mismatch rejects with `KMSInvalidMacException`). */
+export interface VerifyMacResult {
+  /** The ARN of the key used. */
+  keyId: string
+  /** Always true (a mismatch is an error). */
+  macValid: boolean
+  /** The algorithm used. */
+  macAlgorithm: string
+}
+
+/** Result of `verify` (an invalid signature rejects with `KMSInvalidSignatureException`). */
+export interface VerifyResult {
+  /** The ARN of the key used. */
+  keyId: string
+  /** Always true (an invalid signature is an error). */
+  signatureValid: boolean
+  /** The algorithm used. */
+  signingAlgorithm: string
 }
 
 /** The version of the Keystead core this addon was built with. */

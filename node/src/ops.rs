@@ -592,3 +592,136 @@ impl Op for OpenEnvelope {
         Ok(Secret(plaintext))
     }
 }
+
+/// Sign.
+pub struct Sign {
+    pub key_id: String,
+    pub message: SecretBytes,
+    pub algorithm: String,
+    pub message_type: Option<String>,
+}
+
+impl Op for Sign {
+    type Output = core::SignResponse;
+    type Js = t::SignResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.sign(core::SignRequest {
+            key_id: &self.key_id,
+            message: self.message.expose(),
+            message_type: parse(self.message_type.as_deref())?,
+            signing_algorithm: parse(Some(self.algorithm.as_str()))?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::SignResult {
+            key_id: r.key_id,
+            signature: Bytes(r.signature),
+            signing_algorithm: r.signing_algorithm.to_string(),
+        })
+    }
+}
+
+/// Verify.
+pub struct Verify {
+    pub key_id: String,
+    pub message: SecretBytes,
+    pub signature: Vec<u8>,
+    pub algorithm: String,
+    pub message_type: Option<String>,
+}
+
+impl Op for Verify {
+    type Output = core::VerifyResponse;
+    type Js = t::VerifyResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.verify(core::VerifyRequest {
+            key_id: &self.key_id,
+            message: self.message.expose(),
+            message_type: parse(self.message_type.as_deref())?,
+            signature: &self.signature,
+            signing_algorithm: parse(Some(self.algorithm.as_str()))?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::VerifyResult {
+            key_id: r.key_id,
+            signature_valid: r.signature_valid,
+            signing_algorithm: r.signing_algorithm.to_string(),
+        })
+    }
+}
+
+fn names<T: std::fmt::Display>(values: Option<Vec<T>>) -> Option<Vec<String>> {
+    values.map(|v| v.iter().map(ToString::to_string).collect())
+}
+
+/// GetPublicKey.
+pub struct GetPublicKey {
+    pub key_id: String,
+}
+
+impl Op for GetPublicKey {
+    type Output = core::GetPublicKeyResponse;
+    type Js = t::GetPublicKeyResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.get_public_key(&self.key_id)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GetPublicKeyResult {
+            key_id: r.key_id,
+            public_key: Bytes(r.public_key),
+            customer_master_key_spec: r.customer_master_key_spec.to_string(),
+            key_spec: r.key_spec.to_string(),
+            key_usage: r.key_usage.to_string(),
+            encryption_algorithms: names(r.encryption_algorithms),
+            signing_algorithms: names(r.signing_algorithms),
+            key_agreement_algorithms: names(r.key_agreement_algorithms),
+        })
+    }
+}
+
+/// GenerateMac.
+pub struct GenerateMac {
+    pub key_id: String,
+    pub message: SecretBytes,
+    pub algorithm: String,
+}
+
+impl Op for GenerateMac {
+    type Output = core::GenerateMacResponse;
+    type Js = t::GenerateMacResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.generate_mac(core::GenerateMacRequest {
+            key_id: &self.key_id,
+            message: self.message.expose(),
+            mac_algorithm: parse(Some(self.algorithm.as_str()))?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateMacResult { mac: Bytes(r.mac), mac_algorithm: r.mac_algorithm.to_string(), key_id: r.key_id })
+    }
+}
+
+/// VerifyMac.
+pub struct VerifyMac {
+    pub key_id: String,
+    pub message: SecretBytes,
+    pub mac: Vec<u8>,
+    pub algorithm: String,
+}
+
+impl Op for VerifyMac {
+    type Output = core::VerifyMacResponse;
+    type Js = t::VerifyMacResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.verify_mac(core::VerifyMacRequest {
+            key_id: &self.key_id,
+            message: self.message.expose(),
+            mac: &self.mac,
+            mac_algorithm: parse(Some(self.algorithm.as_str()))?,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::VerifyMacResult { key_id: r.key_id, mac_valid: r.mac_valid, mac_algorithm: r.mac_algorithm.to_string() })
+    }
+}

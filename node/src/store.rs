@@ -591,6 +591,134 @@ impl Keystead {
         run_sync(&env, &self.core, ops::GenerateRandom { number_of_bytes })
     }
 
+    /// `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
+    /// required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
+    #[napi(ts_return_type = "Promise<SignResult>")]
+    pub fn sign(
+        &self,
+        key_id: String,
+        message: &[u8],
+        signing_algorithm: String,
+        options: Option<t::SignOptions>,
+    ) -> AsyncTask<Job<ops::Sign>> {
+        self.job(sign(key_id, message, signing_algorithm, options))
+    }
+
+    /// Synchronous twin of `sign`.
+    #[napi]
+    pub fn sign_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        message: &[u8],
+        signing_algorithm: String,
+        options: Option<t::SignOptions>,
+    ) -> Result<t::SignResult> {
+        run_sync(&env, &self.core, sign(key_id, message, signing_algorithm, options))
+    }
+
+    /// `Verify`: checks a signature made by `sign` (or by any holder of the private key).
+    /// An invalid signature rejects with `KMSInvalidSignatureException`.
+    #[napi(ts_return_type = "Promise<VerifyResult>")]
+    pub fn verify(
+        &self,
+        key_id: String,
+        message: &[u8],
+        signature: &[u8],
+        signing_algorithm: String,
+        options: Option<t::SignOptions>,
+    ) -> AsyncTask<Job<ops::Verify>> {
+        self.job(verify(key_id, message, signature, signing_algorithm, options))
+    }
+
+    /// Synchronous twin of `verify`.
+    #[napi]
+    pub fn verify_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        message: &[u8],
+        signature: &[u8],
+        signing_algorithm: String,
+        options: Option<t::SignOptions>,
+    ) -> Result<t::VerifyResult> {
+        run_sync(&env, &self.core, verify(key_id, message, signature, signing_algorithm, options))
+    }
+
+    /// `GetPublicKey`: the public key of an asymmetric key (DER SubjectPublicKeyInfo).
+    #[napi(ts_return_type = "Promise<GetPublicKeyResult>")]
+    pub fn get_public_key(&self, key_id: String) -> AsyncTask<Job<ops::GetPublicKey>> {
+        self.job(ops::GetPublicKey { key_id })
+    }
+
+    /// Synchronous twin of `getPublicKey`.
+    #[napi]
+    pub fn get_public_key_sync(&self, env: Env, key_id: String) -> Result<t::GetPublicKeyResult> {
+        run_sync(&env, &self.core, ops::GetPublicKey { key_id })
+    }
+
+    /// `GenerateMac`: an HMAC of `message` with a `GENERATE_VERIFY_MAC` key; `macAlgorithm`
+    /// (required) e.g. `HMAC_SHA_256`.
+    #[napi(ts_return_type = "Promise<GenerateMacResult>")]
+    pub fn generate_mac(
+        &self,
+        key_id: String,
+        message: &[u8],
+        mac_algorithm: String,
+    ) -> AsyncTask<Job<ops::GenerateMac>> {
+        self.job(ops::GenerateMac { key_id, message: SecretBytes::copy_from(message), algorithm: mac_algorithm })
+    }
+
+    /// Synchronous twin of `generateMac`.
+    #[napi]
+    pub fn generate_mac_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        message: &[u8],
+        mac_algorithm: String,
+    ) -> Result<t::GenerateMacResult> {
+        let op = ops::GenerateMac { key_id, message: SecretBytes::copy_from(message), algorithm: mac_algorithm };
+        run_sync(&env, &self.core, op)
+    }
+
+    /// `VerifyMac`: checks an HMAC in constant time; a mismatch rejects with
+    /// `KMSInvalidMacException`.
+    #[napi(ts_return_type = "Promise<VerifyMacResult>")]
+    pub fn verify_mac(
+        &self,
+        key_id: String,
+        message: &[u8],
+        mac: &[u8],
+        mac_algorithm: String,
+    ) -> AsyncTask<Job<ops::VerifyMac>> {
+        self.job(ops::VerifyMac {
+            key_id,
+            message: SecretBytes::copy_from(message),
+            mac: mac.to_vec(),
+            algorithm: mac_algorithm,
+        })
+    }
+
+    /// Synchronous twin of `verifyMac`.
+    #[napi]
+    pub fn verify_mac_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        message: &[u8],
+        mac: &[u8],
+        mac_algorithm: String,
+    ) -> Result<t::VerifyMacResult> {
+        let op = ops::VerifyMac {
+            key_id,
+            message: SecretBytes::copy_from(message),
+            mac: mac.to_vec(),
+            algorithm: mac_algorithm,
+        };
+        run_sync(&env, &self.core, op)
+    }
+
     /// Envelope encryption in one call (Keystead's message format, `docs/format.md` section 5):
     /// a fresh data key from `keyId` (plus `additionalKeyIds`), AES-256-GCM segments, the
     /// encryption context and a key commitment in a self-describing header. For records and
@@ -749,4 +877,26 @@ fn open_envelope(message: &[u8], options: Option<t::OpenEnvelopeOptions>) -> ops
         open.allowed_wrapping_keys = o.allowed_wrapping_keys;
     }
     ops::OpenEnvelope { message: message.to_vec(), context: context.unwrap_or_default(), options: open }
+}
+
+fn sign(key_id: String, message: &[u8], algorithm: String, options: Option<t::SignOptions>) -> ops::Sign {
+    let message_type = options.and_then(|o| o.message_type);
+    ops::Sign { key_id, message: SecretBytes::copy_from(message), algorithm, message_type }
+}
+
+fn verify(
+    key_id: String,
+    message: &[u8],
+    signature: &[u8],
+    algorithm: String,
+    options: Option<t::SignOptions>,
+) -> ops::Verify {
+    let message_type = options.and_then(|o| o.message_type);
+    ops::Verify {
+        key_id,
+        message: SecretBytes::copy_from(message),
+        signature: signature.to_vec(),
+        algorithm,
+        message_type,
+    }
 }

@@ -477,3 +477,79 @@ pub struct OpenEnvelopeOptions {
     /// When set, only data keys wrapped by these keys are unwrapped.
     pub allowed_wrapping_keys: Option<Vec<String>>,
 }
+
+/// Options of `sign` and `verify`.
+#[napi(object)]
+pub struct SignOptions {
+    /// `RAW` (default: the message is hashed here, up to 4096 bytes) or `DIGEST` (the message
+    /// is already a digest of the algorithm's hash).
+    pub message_type: Option<String>,
+}
+
+/// Result of `sign`.
+#[napi(object)]
+pub struct SignResult {
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The signature (DER for ECDSA, as AWS returns it).
+    #[napi(ts_type = "Buffer")]
+    pub signature: Bytes,
+    /// The algorithm used.
+    pub signing_algorithm: String,
+}
+
+/// Result of `verify` (an invalid signature rejects with `KMSInvalidSignatureException`).
+#[napi(object)]
+pub struct VerifyResult {
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// Always true (an invalid signature is an error).
+    pub signature_valid: bool,
+    /// The algorithm used.
+    pub signing_algorithm: String,
+}
+
+/// Result of `getPublicKey`.
+#[napi(object)]
+pub struct GetPublicKeyResult {
+    /// The key ARN.
+    pub key_id: String,
+    /// The public key, DER `SubjectPublicKeyInfo` (`crypto.createPublicKey({ key, format: 'der', type: 'spki' })`).
+    #[napi(ts_type = "Buffer")]
+    pub public_key: Bytes,
+    /// Deprecated twin of `keySpec`.
+    pub customer_master_key_spec: String,
+    /// The key spec, e.g. `ECC_NIST_P256`, `RSA_2048`.
+    pub key_spec: String,
+    /// The key usage.
+    pub key_usage: String,
+    /// Encryption algorithms (encryption keys).
+    pub encryption_algorithms: Option<Vec<String>>,
+    /// Signing algorithms (signing keys).
+    pub signing_algorithms: Option<Vec<String>>,
+    /// Key agreement algorithms (key agreement keys).
+    pub key_agreement_algorithms: Option<Vec<String>>,
+}
+
+/// Result of `generateMac`.
+#[napi(object)]
+pub struct GenerateMacResult {
+    /// The HMAC.
+    #[napi(ts_type = "Buffer")]
+    pub mac: Bytes,
+    /// The algorithm used.
+    pub mac_algorithm: String,
+    /// The ARN of the key used.
+    pub key_id: String,
+}
+
+/// Result of `verifyMac` (a mismatch rejects with `KMSInvalidMacException`).
+#[napi(object)]
+pub struct VerifyMacResult {
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// Always true (a mismatch is an error).
+    pub mac_valid: bool,
+    /// The algorithm used.
+    pub mac_algorithm: String,
+}

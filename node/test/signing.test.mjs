@@ -1,0 +1,55 @@
+// Asymmetric signing keys and HMAC keys: sign / verify / getPublicKey / generateMac / verifyMac.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import crypto from 'node:crypto'
+import { Keystead, tempDir, throwsCode, rejectsCode } from '../testing/helpers.mjs'
+
+test('sign and verify with an ECC key; the public key verifies in node:crypto', async () => {
+  const store = Keystead.openSync(tempDir())
+  const key = await store.createKey({ keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' })
+  assert.equal(key.keySpec, 'ECC_NIST_P256')
+  assert.ok(key.signingAlgorithms.includes('ECDSA_SHA_256'))
+  const message = Buffer.from('release v1.2.3')
+  const signed = store.signSync(key.keyId, message, 'ECDSA_SHA_256')
+  assert.equal(signed.keyId, key.arn)
+  assert.equal(signed.signingAlgorithm, 'ECDSA_SHA_256')
+  const verified = await store.verify(key.keyId, message, signed.signature, 'ECDSA_SHA_256')
+  assert.equal(verified.signatureValid, true)
+  const pub = store.getPublicKeySync(key.keyId)
+  assert.equal(pub.keySpec, 'ECC_NIST_P256')
+  assert.equal(pub.keyUsage, 'SIGN_VERIFY')
+  const publicKey = crypto.createPublicKey({ key: pub.publicKey, format: 'der', type: 'spki' })
+  assert.ok(crypto.verify('sha256', message, publicKey, signed.signature))
+  // A digest signed with messageType DIGEST verifies against the raw message.
+  const digest = crypto.createHash('sha256').update(message).digest()
+  const fromDigest = (await store.sign(key.keyId, digest, 'ECDSA_SHA_256', { messageType: 'DIGEST' })).signature
+  assert.equal(store.verifySync(key.keyId, message, fromDigest, 'ECDSA_SHA_256').signatureValid, true)
+  assert.equal((await store.getPublicKey(key.arn)).keyId, key.arn)
+  // Failures.
+  throwsCode(() => store.verifySync(key.keyId, Buffer.from('tampered'), signed.signature, 'ECDSA_SHA_256'), 'KMSInvalidSignatureException')
+  await rejectsCode(store.verify(key.keyId, message, Buffer.alloc(8), 'ECDSA_SHA_256'), 'KMSInvalidSignatureException')
+  await rejectsCode(store.sign(key.keyId, message, 'RSASSA_PSS_SHA_256'), 'InvalidKeyUsageException')
+  await rejectsCode(store.sign(key.keyId, message, 'NOT_AN_ALGORITHM'), 'ValidationException')
+  throwsCode(() => store.encryptSync(key.keyId, message), 'InvalidKeyUsageException')
+  const symmetric = store.createKeySync().keyId
+  await rejectsCode(store.sign(symmetric, message, 'ECDSA_SHA_256'), 'InvalidKeyUsageException')
+  throwsCode(() => store.getPublicKeySync(symmetric), 'UnsupportedOperationException')
+})
+
+test('generateMac and verifyMac with an HMAC key', async () => {
+  const store = Keystead.openSync(tempDir())
+  const key = store.createKeySync({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' })
+  assert.deepEqual(key.macAlgorithms, ['HMAC_SHA_256'])
+  const message = Buffer.from('webhook body')
+  const { mac, macAlgorithm, keyId } = await store.generateMac(key.keyId, message, 'HMAC_SHA_256')
+  assert.equal(mac.length, 32)
+  assert.equal(macAlgorithm, 'HMAC_SHA_256')
+  assert.equal(keyId, key.arn)
+  assert.deepEqual(store.generateMacSync(key.keyId, message, 'HMAC_SHA_256').mac, mac)
+  assert.equal(store.verifyMacSync(key.keyId, message, mac, 'HMAC_SHA_256').macValid, true)
+  assert.equal((await store.verifyMac(key.keyId, message, mac, 'HMAC_SHA_256')).macValid, true)
+  const bad = Buffer.from(mac)
+  bad[0] ^= 1
+  await rejectsCode(store.verifyMac(key.keyId, message, bad, 'HMAC_SHA_256'), 'KMSInvalidMacException')
+  throwsCode(() => store.generateMacSync(key.keyId, message, 'HMAC_SHA_512'), 'InvalidKeyUsageException')
+})
