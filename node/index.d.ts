@@ -166,6 +166,28 @@ export declare class Keystead {
   /** Synchronous twin of `generateRandom`. */
   generateRandomSync(numberOfBytes: number): GenerateRandomResult
   /**
+   * `GenerateDataKeyPair`: a fresh asymmetric data key pair (`keyPairSpec` required, e.g.
+   * `ECC_NIST_P256`, `RSA_2048`): the public key, the private key in the clear and encrypted
+   * under the symmetric KMS key.
+   */
+  generateDataKeyPair(keyId: string, keyPairSpec: string, options?: GenerateDataKeyPairOptions | undefined | null): Promise<GenerateDataKeyPairResult>
+  /** Synchronous twin of `generateDataKeyPair`. */
+  generateDataKeyPairSync(keyId: string, keyPairSpec: string, options?: GenerateDataKeyPairOptions | undefined | null): GenerateDataKeyPairResult
+  /**
+   * `GenerateDataKeyPairWithoutPlaintext`: like `generateDataKeyPair`, without the clear
+   * private key.
+   */
+  generateDataKeyPairWithoutPlaintext(keyId: string, keyPairSpec: string, options?: GenerateDataKeyPairOptions | undefined | null): Promise<GenerateDataKeyPairWithoutPlaintextResult>
+  /** Synchronous twin of `generateDataKeyPairWithoutPlaintext`. */
+  generateDataKeyPairWithoutPlaintextSync(keyId: string, keyPairSpec: string, options?: GenerateDataKeyPairOptions | undefined | null): GenerateDataKeyPairWithoutPlaintextResult
+  /**
+   * `DeriveSharedSecret`: ECDH between a `KEY_AGREEMENT` key's private key and a peer's
+   * public key (DER SubjectPublicKeyInfo); `keyAgreementAlgorithm` is `ECDH`.
+   */
+  deriveSharedSecret(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array): Promise<DeriveSharedSecretResult>
+  /** Synchronous twin of `deriveSharedSecret`. */
+  deriveSharedSecretSync(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array): DeriveSharedSecretResult
+  /**
    * `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
    * required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
    */
@@ -287,6 +309,18 @@ export interface DecryptResult {
   keyMaterialId: string
 }
 
+/** Result of `deriveSharedSecret`. */
+export interface DeriveSharedSecretResult {
+  /** The ARN of the key used. */
+  keyId: string
+  /** The raw ECDH shared secret. */
+  sharedSecret: Buffer
+  /** `ECDH`. */
+  keyAgreementAlgorithm: string
+  /** Origin of the private key's material. */
+  keyOrigin: string
+}
+
 /** Options of `enableKeyRotation`. */
 export interface EnableKeyRotationOptions {
   /** Days between automatic rotations, 90–2560 (default 365). */
@@ -328,6 +362,42 @@ export interface GenerateDataKeyOptions {
   keySpec?: string
   /** Length of the data key in bytes (1–1024). */
   numberOfBytes?: number
+}
+
+/** Options of `generateDataKeyPair` and `generateDataKeyPairWithoutPlaintext`. */
+export interface GenerateDataKeyPairOptions {
+  /** The encryption context bound to the encrypted private key. */
+  encryptionContext?: Record<string, string>
+}
+
+/** Result of `generateDataKeyPair`. */
+export interface GenerateDataKeyPairResult {
+  /** The private key (PKCS#8 DER) encrypted under the KMS key. */
+  privateKeyCiphertextBlob: Buffer
+  /** The private key in the clear (PKCS#8 DER). */
+  privateKeyPlaintext: Buffer
+  /** The public key (DER SubjectPublicKeyInfo). */
+  publicKey: Buffer
+  /** The ARN of the key used. */
+  keyId: string
+  /** The key pair spec, e.g. `ECC_NIST_P256`. */
+  keyPairSpec: string
+  /** The key material used. */
+  keyMaterialId: string
+}
+
+/** Result of `generateDataKeyPairWithoutPlaintext`. */
+export interface GenerateDataKeyPairWithoutPlaintextResult {
+  /** The private key (PKCS#8 DER) encrypted under the KMS key. */
+  privateKeyCiphertextBlob: Buffer
+  /** The public key (DER SubjectPublicKeyInfo). */
+  publicKey: Buffer
+  /** The ARN of the key used. */
+  keyId: string
+  /** The key pair spec. */
+  keyPairSpec: string
+  /** The key material used. */
+  keyMaterialId: string
 }
 
 /** Result of `generateDataKey`. */

@@ -725,3 +725,82 @@ impl Op for VerifyMac {
         Ok(t::VerifyMacResult { key_id: r.key_id, mac_valid: r.mac_valid, mac_algorithm: r.mac_algorithm.to_string() })
     }
 }
+
+/// GenerateDataKeyPair (with or without the plaintext private key).
+pub struct GenerateDataKeyPair<const PLAINTEXT: bool> {
+    pub key_id: String,
+    pub key_pair_spec: String,
+    pub context: Option<core::EncryptionContext>,
+}
+
+impl<const PLAINTEXT: bool> GenerateDataKeyPair<PLAINTEXT> {
+    fn request(&self) -> Result<core::GenerateDataKeyPairRequest<'_>> {
+        Ok(core::GenerateDataKeyPairRequest {
+            key_id: &self.key_id,
+            encryption_context: self.context.as_ref(),
+            key_pair_spec: parse(Some(self.key_pair_spec.as_str()))?,
+        })
+    }
+}
+
+impl Op for GenerateDataKeyPair<true> {
+    type Output = core::GenerateDataKeyPairResponse;
+    type Js = t::GenerateDataKeyPairResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.generate_data_key_pair(self.request()?)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateDataKeyPairResult {
+            private_key_ciphertext_blob: Bytes(r.private_key_ciphertext_blob),
+            private_key_plaintext: Secret(r.private_key_plaintext),
+            public_key: Bytes(r.public_key),
+            key_id: r.key_id,
+            key_pair_spec: r.key_pair_spec.to_string(),
+            key_material_id: r.key_material_id,
+        })
+    }
+}
+
+impl Op for GenerateDataKeyPair<false> {
+    type Output = core::GenerateDataKeyPairWithoutPlaintextResponse;
+    type Js = t::GenerateDataKeyPairWithoutPlaintextResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.generate_data_key_pair_without_plaintext(self.request()?)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateDataKeyPairWithoutPlaintextResult {
+            private_key_ciphertext_blob: Bytes(r.private_key_ciphertext_blob),
+            public_key: Bytes(r.public_key),
+            key_id: r.key_id,
+            key_pair_spec: r.key_pair_spec.to_string(),
+            key_material_id: r.key_material_id,
+        })
+    }
+}
+
+/// DeriveSharedSecret.
+pub struct DeriveSharedSecret {
+    pub key_id: String,
+    pub algorithm: String,
+    pub public_key: Vec<u8>,
+}
+
+impl Op for DeriveSharedSecret {
+    type Output = core::DeriveSharedSecretResponse;
+    type Js = t::DeriveSharedSecretResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.derive_shared_secret(core::DeriveSharedSecretRequest {
+            key_id: &self.key_id,
+            key_agreement_algorithm: parse(Some(self.algorithm.as_str()))?,
+            public_key: &self.public_key,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::DeriveSharedSecretResult {
+            key_id: r.key_id,
+            shared_secret: Secret(r.shared_secret),
+            key_agreement_algorithm: r.key_agreement_algorithm.to_string(),
+            key_origin: r.key_origin.to_string(),
+        })
+    }
+}

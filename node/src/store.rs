@@ -591,6 +591,89 @@ impl Keystead {
         run_sync(&env, &self.core, ops::GenerateRandom { number_of_bytes })
     }
 
+    /// `GenerateDataKeyPair`: a fresh asymmetric data key pair (`keyPairSpec` required, e.g.
+    /// `ECC_NIST_P256`, `RSA_2048`): the public key, the private key in the clear and encrypted
+    /// under the symmetric KMS key.
+    #[napi(ts_return_type = "Promise<GenerateDataKeyPairResult>")]
+    pub fn generate_data_key_pair(
+        &self,
+        key_id: String,
+        key_pair_spec: String,
+        options: Option<t::GenerateDataKeyPairOptions>,
+    ) -> AsyncTask<Job<ops::GenerateDataKeyPair<true>>> {
+        let context = t::context(options.and_then(|o| o.encryption_context));
+        self.job(ops::GenerateDataKeyPair { key_id, key_pair_spec, context })
+    }
+
+    /// Synchronous twin of `generateDataKeyPair`.
+    #[napi]
+    pub fn generate_data_key_pair_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        key_pair_spec: String,
+        options: Option<t::GenerateDataKeyPairOptions>,
+    ) -> Result<t::GenerateDataKeyPairResult> {
+        let context = t::context(options.and_then(|o| o.encryption_context));
+        run_sync(&env, &self.core, ops::GenerateDataKeyPair::<true> { key_id, key_pair_spec, context })
+    }
+
+    /// `GenerateDataKeyPairWithoutPlaintext`: like `generateDataKeyPair`, without the clear
+    /// private key.
+    #[napi(ts_return_type = "Promise<GenerateDataKeyPairWithoutPlaintextResult>")]
+    pub fn generate_data_key_pair_without_plaintext(
+        &self,
+        key_id: String,
+        key_pair_spec: String,
+        options: Option<t::GenerateDataKeyPairOptions>,
+    ) -> AsyncTask<Job<ops::GenerateDataKeyPair<false>>> {
+        let context = t::context(options.and_then(|o| o.encryption_context));
+        self.job(ops::GenerateDataKeyPair { key_id, key_pair_spec, context })
+    }
+
+    /// Synchronous twin of `generateDataKeyPairWithoutPlaintext`.
+    #[napi]
+    pub fn generate_data_key_pair_without_plaintext_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        key_pair_spec: String,
+        options: Option<t::GenerateDataKeyPairOptions>,
+    ) -> Result<t::GenerateDataKeyPairWithoutPlaintextResult> {
+        let context = t::context(options.and_then(|o| o.encryption_context));
+        run_sync(&env, &self.core, ops::GenerateDataKeyPair::<false> { key_id, key_pair_spec, context })
+    }
+
+    /// `DeriveSharedSecret`: ECDH between a `KEY_AGREEMENT` key's private key and a peer's
+    /// public key (DER SubjectPublicKeyInfo); `keyAgreementAlgorithm` is `ECDH`.
+    #[napi(ts_return_type = "Promise<DeriveSharedSecretResult>")]
+    pub fn derive_shared_secret(
+        &self,
+        key_id: String,
+        key_agreement_algorithm: String,
+        public_key: &[u8],
+    ) -> AsyncTask<Job<ops::DeriveSharedSecret>> {
+        self.job(ops::DeriveSharedSecret {
+            key_id,
+            algorithm: key_agreement_algorithm,
+            public_key: public_key.to_vec(),
+        })
+    }
+
+    /// Synchronous twin of `deriveSharedSecret`.
+    #[napi]
+    pub fn derive_shared_secret_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        key_agreement_algorithm: String,
+        public_key: &[u8],
+    ) -> Result<t::DeriveSharedSecretResult> {
+        let op =
+            ops::DeriveSharedSecret { key_id, algorithm: key_agreement_algorithm, public_key: public_key.to_vec() };
+        run_sync(&env, &self.core, op)
+    }
+
     /// `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
     /// required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
     #[napi(ts_return_type = "Promise<SignResult>")]

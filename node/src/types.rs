@@ -553,3 +553,61 @@ pub struct VerifyMacResult {
     /// The algorithm used.
     pub mac_algorithm: String,
 }
+
+/// Options of `generateDataKeyPair` and `generateDataKeyPairWithoutPlaintext`.
+#[napi(object)]
+pub struct GenerateDataKeyPairOptions {
+    /// The encryption context bound to the encrypted private key.
+    pub encryption_context: Option<HashMap<String, String>>,
+}
+
+/// Result of `generateDataKeyPair`.
+#[napi(object)]
+pub struct GenerateDataKeyPairResult {
+    /// The private key (PKCS#8 DER) encrypted under the KMS key.
+    #[napi(ts_type = "Buffer")]
+    pub private_key_ciphertext_blob: Bytes,
+    /// The private key in the clear (PKCS#8 DER).
+    #[napi(ts_type = "Buffer")]
+    pub private_key_plaintext: Secret,
+    /// The public key (DER SubjectPublicKeyInfo).
+    #[napi(ts_type = "Buffer")]
+    pub public_key: Bytes,
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The key pair spec, e.g. `ECC_NIST_P256`.
+    pub key_pair_spec: String,
+    /// The key material used.
+    pub key_material_id: String,
+}
+
+/// Result of `generateDataKeyPairWithoutPlaintext`.
+#[napi(object)]
+pub struct GenerateDataKeyPairWithoutPlaintextResult {
+    /// The private key (PKCS#8 DER) encrypted under the KMS key.
+    #[napi(ts_type = "Buffer")]
+    pub private_key_ciphertext_blob: Bytes,
+    /// The public key (DER SubjectPublicKeyInfo).
+    #[napi(ts_type = "Buffer")]
+    pub public_key: Bytes,
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The key pair spec.
+    pub key_pair_spec: String,
+    /// The key material used.
+    pub key_material_id: String,
+}
+
+/// Result of `deriveSharedSecret`.
+#[napi(object)]
+pub struct DeriveSharedSecretResult {
+    /// The ARN of the key used.
+    pub key_id: String,
+    /// The raw ECDH shared secret.
+    #[napi(ts_type = "Buffer")]
+    pub shared_secret: Secret,
+    /// `ECDH`.
+    pub key_agreement_algorithm: String,
+    /// Origin of the private key's material.
+    pub key_origin: String,
+}

@@ -53,3 +53,38 @@ test('generateMac and verifyMac with an HMAC key', async () => {
   await rejectsCode(store.verifyMac(key.keyId, message, bad, 'HMAC_SHA_256'), 'KMSInvalidMacException')
   throwsCode(() => store.generateMacSync(key.keyId, message, 'HMAC_SHA_512'), 'InvalidKeyUsageException')
 })
+
+test('generateDataKeyPair (+WithoutPlaintext): usable key pairs, private key sealed under the key', async () => {
+  const store = Keystead.openSync(tempDir())
+  const keyId = store.createKeySync().keyId
+  const context = { purpose: 'device' }
+  const pair = await store.generateDataKeyPair(keyId, 'ECC_NIST_P256', { encryptionContext: context })
+  assert.equal(pair.keyPairSpec, 'ECC_NIST_P256')
+  const privateKey = crypto.createPrivateKey({ key: pair.privateKeyPlaintext, format: 'der', type: 'pkcs8' })
+  const publicKey = crypto.createPublicKey({ key: pair.publicKey, format: 'der', type: 'spki' })
+  const signature = crypto.sign('sha256', Buffer.from('m'), privateKey)
+  assert.ok(crypto.verify('sha256', Buffer.from('m'), publicKey, signature))
+  assert.deepEqual(store.decryptSync(pair.privateKeyCiphertextBlob, { encryptionContext: context }).plaintext, pair.privateKeyPlaintext)
+  const bare = store.generateDataKeyPairWithoutPlaintextSync(keyId, 'RSA_2048')
+  assert.equal(bare.privateKeyPlaintext, undefined)
+  assert.equal(bare.keyPairSpec, 'RSA_2048')
+  crypto.createPrivateKey({ key: store.decryptSync(bare.privateKeyCiphertextBlob).plaintext, format: 'der', type: 'pkcs8' })
+  assert.equal(store.generateDataKeyPairSync(keyId, 'ECC_NIST_P384').keyPairSpec, 'ECC_NIST_P384')
+  await rejectsCode(store.generateDataKeyPairWithoutPlaintext(keyId, 'ECC_NIST_P999'), 'ValidationException')
+  throwsCode(() => store.generateDataKeyPairSync('alias/missing', 'RSA_2048'), 'NotFoundException')
+})
+
+test('deriveSharedSecret agrees with node:crypto ECDH', async () => {
+  const store = Keystead.openSync(tempDir())
+  const key = store.createKeySync({ keySpec: 'ECC_NIST_P256', keyUsage: 'KEY_AGREEMENT' })
+  const peer = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const peerPublic = peer.publicKey.export({ format: 'der', type: 'spki' })
+  const derived = await store.deriveSharedSecret(key.keyId, 'ECDH', peerPublic)
+  assert.equal(derived.keyAgreementAlgorithm, 'ECDH')
+  assert.equal(derived.keyOrigin, 'AWS_KMS')
+  const ours = crypto.createPublicKey({ key: store.getPublicKeySync(key.keyId).publicKey, format: 'der', type: 'spki' })
+  const expected = crypto.diffieHellman({ privateKey: peer.privateKey, publicKey: ours })
+  assert.deepEqual(derived.sharedSecret, expected)
+  assert.deepEqual(store.deriveSharedSecretSync(key.keyId, 'ECDH', peerPublic).sharedSecret, expected)
+  throwsCode(() => store.deriveSharedSecretSync(key.keyId, 'ECDH', Buffer.from('not a key')), 'ValidationException')
+})
