@@ -23,11 +23,12 @@ from __future__ import annotations
 import functools
 import os
 import random
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import exceptions as _exc
 from .exceptions import ParamValidationError
-from .store import Keystead
+from .store import Keystead, _epoch_millis
 from .types import RootKey
 
 __all__ = ["client", "KMSClient", "Paginator"]
@@ -150,6 +151,21 @@ def _check(operation: str, params: Mapping[str, Any], required: Tuple[str, ...],
 def _blob(value: Any) -> Any:
     """botocore accepts a ``str`` for blob parameters and sends its UTF-8 bytes; so do we."""
     return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def _timestamp(name: str, value: Any) -> datetime:
+    """A timestamp parameter as botocore takes it: a datetime, epoch seconds or ISO 8601 text."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise ParamValidationError(f"Invalid type for parameter {name}, value: {value!r}, type: {type(value)}, "
+                               "valid types: <class 'datetime.datetime'>, timestamp-string")
 
 
 def _tags(tags: Any) -> List[Tuple[str, str]]:
@@ -388,6 +404,119 @@ class KMSClient:
                 "GenerateRandom",
             )
         return _ok({"Plaintext": self._native.generate_random(params.get("NumberOfBytes", 32))})
+
+    # -- asymmetric keys and HMAC -----------------------------------------------------------
+
+    def sign(self, **params: Any) -> Response:
+        """Sign(KeyId=, Message=, SigningAlgorithm=, MessageType=, GrantTokens=)."""
+        _check("Sign", params, ("KeyId", "Message", "SigningAlgorithm"), ("MessageType", "GrantTokens"))
+        return _ok(
+            self._native.sign(
+                params["KeyId"], _blob(params["Message"]), params["SigningAlgorithm"], params.get("MessageType")
+            )
+        )
+
+    def verify(self, **params: Any) -> Response:
+        """Verify(KeyId=, Message=, Signature=, SigningAlgorithm=, MessageType=, GrantTokens=).
+        An invalid signature raises ``KMSInvalidSignatureException``, as AWS does."""
+        _check("Verify", params, ("KeyId", "Message", "Signature", "SigningAlgorithm"), ("MessageType", "GrantTokens"))
+        return _ok(
+            self._native.verify(
+                params["KeyId"],
+                _blob(params["Message"]),
+                _blob(params["Signature"]),
+                params["SigningAlgorithm"],
+                params.get("MessageType"),
+            )
+        )
+
+    def get_public_key(self, **params: Any) -> Response:
+        """GetPublicKey(KeyId=, GrantTokens=)."""
+        _check("GetPublicKey", params, ("KeyId",), ("GrantTokens",))
+        return _ok(self._native.get_public_key(params["KeyId"]))
+
+    def generate_mac(self, **params: Any) -> Response:
+        """GenerateMac(KeyId=, Message=, MacAlgorithm=, GrantTokens=)."""
+        _check("GenerateMac", params, ("KeyId", "Message", "MacAlgorithm"), ("GrantTokens",))
+        return _ok(self._native.generate_mac(params["KeyId"], _blob(params["Message"]), params["MacAlgorithm"]))
+
+    def verify_mac(self, **params: Any) -> Response:
+        """VerifyMac(KeyId=, Message=, Mac=, MacAlgorithm=, GrantTokens=). A wrong MAC raises
+        ``KMSInvalidMacException``, as AWS does."""
+        _check("VerifyMac", params, ("KeyId", "Message", "Mac", "MacAlgorithm"), ("GrantTokens",))
+        return _ok(
+            self._native.verify_mac(
+                params["KeyId"], _blob(params["Message"]), _blob(params["Mac"]), params["MacAlgorithm"]
+            )
+        )
+
+    def derive_shared_secret(self, **params: Any) -> Response:
+        """DeriveSharedSecret(KeyId=, KeyAgreementAlgorithm=, PublicKey=, GrantTokens=)."""
+        _check("DeriveSharedSecret", params, ("KeyId", "KeyAgreementAlgorithm", "PublicKey"), ("GrantTokens",))
+        return _ok(
+            self._native.derive_shared_secret(
+                params["KeyId"], _blob(params["PublicKey"]), params["KeyAgreementAlgorithm"]
+            )
+        )
+
+    def generate_data_key_pair(self, **params: Any) -> Response:
+        """GenerateDataKeyPair(KeyId=, KeyPairSpec=, EncryptionContext=, GrantTokens=)."""
+        _check("GenerateDataKeyPair", params, ("KeyId", "KeyPairSpec"), ("EncryptionContext", "GrantTokens"))
+        return _ok(
+            self._native.generate_data_key_pair(
+                params["KeyId"], params["KeyPairSpec"], params.get("EncryptionContext")
+            )
+        )
+
+    def generate_data_key_pair_without_plaintext(self, **params: Any) -> Response:
+        """GenerateDataKeyPairWithoutPlaintext(KeyId=, KeyPairSpec=, EncryptionContext=, GrantTokens=)."""
+        _check(
+            "GenerateDataKeyPairWithoutPlaintext",
+            params,
+            ("KeyId", "KeyPairSpec"),
+            ("EncryptionContext", "GrantTokens"),
+        )
+        return _ok(
+            self._native.generate_data_key_pair_without_plaintext(
+                params["KeyId"], params["KeyPairSpec"], params.get("EncryptionContext")
+            )
+        )
+
+    # -- key material import (BYOK) ---------------------------------------------------------
+
+    def get_parameters_for_import(self, **params: Any) -> Response:
+        """GetParametersForImport(KeyId=, WrappingAlgorithm=, WrappingKeySpec=)."""
+        _check("GetParametersForImport", params, ("KeyId", "WrappingAlgorithm", "WrappingKeySpec"), ())
+        return _ok(
+            self._native.get_parameters_for_import(
+                params["KeyId"], params["WrappingAlgorithm"], params["WrappingKeySpec"]
+            )
+        )
+
+    def import_key_material(self, **params: Any) -> Response:
+        """ImportKeyMaterial(KeyId=, ImportToken=, EncryptedKeyMaterial=, ExpirationModel=, ValidTo=).
+        ``ValidTo`` is a datetime (naive means UTC), epoch seconds or an ISO 8601 string, as in botocore."""
+        _check(
+            "ImportKeyMaterial",
+            params,
+            ("KeyId", "ImportToken", "EncryptedKeyMaterial"),
+            ("ExpirationModel", "ValidTo"),
+        )
+        valid_to = _timestamp("ValidTo", params["ValidTo"]) if "ValidTo" in params else None
+        return _ok(
+            self._native.import_key_material(
+                params["KeyId"],
+                _blob(params["ImportToken"]),
+                _blob(params["EncryptedKeyMaterial"]),
+                params.get("ExpirationModel"),
+                _epoch_millis(valid_to),
+            )
+        )
+
+    def delete_imported_key_material(self, **params: Any) -> Response:
+        """DeleteImportedKeyMaterial(KeyId=)."""
+        _check("DeleteImportedKeyMaterial", params, ("KeyId",), ())
+        return _ok(self._native.delete_imported_key_material(params["KeyId"]))
 
     # -- pagination -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial"]
+__all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial", "WrappingAlgorithm", "WrappingKeySpec"]
 
 
 class _AwsEnum(str, enum.Enum):
@@ -351,3 +351,41 @@ class IncludeKeyMaterial(_AwsEnum):
     ROTATIONS_ONLY = "ROTATIONS_ONLY"
     """Only completed rotations."""
 
+
+
+class WrappingAlgorithm(_AwsEnum):
+    """How key material to import is wrapped (`WrappingAlgorithm` of GetParametersForImport)."""
+
+    RSAES_PKCS1_V1_5 = "RSAES_PKCS1_V1_5"
+    """RSA PKCS#1 v1.5 (AWS no longer accepts it for new imports)."""
+
+    RSAES_OAEP_SHA_1 = "RSAES_OAEP_SHA_1"
+    """RSA-OAEP with SHA-1."""
+
+    RSAES_OAEP_SHA_256 = "RSAES_OAEP_SHA_256"
+    """RSA-OAEP with SHA-256."""
+
+    RSA_AES_KEY_WRAP_SHA_1 = "RSA_AES_KEY_WRAP_SHA_1"
+    """An AES-256 key wrapped with RSA-OAEP SHA-1, the material wrapped with AES-KWP (RFC 5649)."""
+
+    RSA_AES_KEY_WRAP_SHA_256 = "RSA_AES_KEY_WRAP_SHA_256"
+    """An AES-256 key wrapped with RSA-OAEP SHA-256, the material wrapped with AES-KWP (RFC 5649)."""
+
+    SM2PKE = "SM2PKE"
+    """SM2 public-key encryption (China Regions only)."""
+
+
+class WrappingKeySpec(_AwsEnum):
+    """The RSA wrapping key GetParametersForImport returns (`WrappingKeySpec`)."""
+
+    RSA_2048 = "RSA_2048"
+    """RSA 2048-bit."""
+
+    RSA_3072 = "RSA_3072"
+    """RSA 3072-bit."""
+
+    RSA_4096 = "RSA_4096"
+    """RSA 4096-bit."""
+
+    SM2 = "SM2"
+    """SM2 (China Regions only)."""

@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
 from . import _keystead
-from .enums import DataKeySpec, EncryptionAlgorithm, IncludeKeyMaterial, KeySpec, KeyUsage, Origin
+from .enums import (
+    DataKeyPairSpec,
+    DataKeySpec,
+    EncryptionAlgorithm,
+    ExpirationModel,
+    IncludeKeyMaterial,
+    KeyAgreementAlgorithm,
+    KeySpec,
+    KeyUsage,
+    MacAlgorithm,
+    MessageType,
+    Origin,
+    SigningAlgorithm,
+    WrappingAlgorithm,
+    WrappingKeySpec,
+)
 from .types import (
+    AccessKey,
     AliasListEntry,
     DataKey,
+    DataKeyPair,
+    EncryptedDataKeyPair,
+    ImportedKeyMaterial,
+    ImportParameters,
+    MacResult,
+    NewAccessKey,
+    PublicKey,
+    SharedSecret,
+    SignResult,
+    VerifyMacResult,
+    VerifyResult,
     DecryptResult,
     DeletionSchedule,
     EncryptedDataKey,
@@ -377,6 +405,140 @@ class Keystead:
         """``GenerateRandom``: 1–1024 random bytes."""
         return self._native.generate_random(number_of_bytes)
 
+    # -- asymmetric keys and HMAC -----------------------------------------------------------
+
+    def sign(
+        self,
+        key_id: str,
+        message: Buffer,
+        *,
+        signing_algorithm: Union[SigningAlgorithm, str],
+        message_type: Union[MessageType, str, None] = None,
+    ) -> SignResult:
+        """``Sign``: a signature with a ``SIGN_VERIFY`` key. ``message`` is the message (``RAW``,
+        1–4096 bytes, the default) or its digest (``message_type="DIGEST"``)."""
+        return SignResult._from_aws(self._native.sign(key_id, message, signing_algorithm, message_type))
+
+    def verify(
+        self,
+        key_id: str,
+        message: Buffer,
+        signature: Buffer,
+        *,
+        signing_algorithm: Union[SigningAlgorithm, str],
+        message_type: Union[MessageType, str, None] = None,
+    ) -> VerifyResult:
+        """``Verify``: checks a signature; an invalid one raises ``KMSInvalidSignatureException``."""
+        d = self._native.verify(key_id, message, signature, signing_algorithm, message_type)
+        return VerifyResult._from_aws(d)
+
+    def get_public_key(self, key_id: str) -> PublicKey:
+        """``GetPublicKey``: the public key of an asymmetric key (DER SubjectPublicKeyInfo)."""
+        return PublicKey._from_aws(self._native.get_public_key(key_id))
+
+    def generate_mac(self, key_id: str, message: Buffer, *, mac_algorithm: Union[MacAlgorithm, str]) -> MacResult:
+        """``GenerateMac``: an HMAC of 1–4096 bytes with a ``GENERATE_VERIFY_MAC`` key."""
+        return MacResult._from_aws(self._native.generate_mac(key_id, message, mac_algorithm))
+
+    def verify_mac(
+        self, key_id: str, message: Buffer, mac: Buffer, *, mac_algorithm: Union[MacAlgorithm, str]
+    ) -> VerifyMacResult:
+        """``VerifyMac``: checks an HMAC in constant time; a wrong one raises ``KMSInvalidMacException``."""
+        return VerifyMacResult._from_aws(self._native.verify_mac(key_id, message, mac, mac_algorithm))
+
+    def derive_shared_secret(
+        self,
+        key_id: str,
+        public_key: Buffer,
+        *,
+        key_agreement_algorithm: Union[KeyAgreementAlgorithm, str] = KeyAgreementAlgorithm.ECDH,
+    ) -> SharedSecret:
+        """``DeriveSharedSecret``: raw ECDH between a ``KEY_AGREEMENT`` key and a peer's public
+        key (DER SubjectPublicKeyInfo on the same curve)."""
+        d = self._native.derive_shared_secret(key_id, public_key, key_agreement_algorithm)
+        return SharedSecret._from_aws(d)
+
+    def generate_data_key_pair(
+        self,
+        key_id: str,
+        key_pair_spec: Union[DataKeyPairSpec, str],
+        *,
+        encryption_context: Optional[Mapping[str, str]] = None,
+    ) -> DataKeyPair:
+        """``GenerateDataKeyPair``: a new key pair, its private key in plaintext (DER PKCS#8) and
+        encrypted under the symmetric key ``key_id``."""
+        d = self._native.generate_data_key_pair(key_id, key_pair_spec, _context(encryption_context))
+        return DataKeyPair._from_aws(d)
+
+    def generate_data_key_pair_without_plaintext(
+        self,
+        key_id: str,
+        key_pair_spec: Union[DataKeyPairSpec, str],
+        *,
+        encryption_context: Optional[Mapping[str, str]] = None,
+    ) -> EncryptedDataKeyPair:
+        """``GenerateDataKeyPairWithoutPlaintext``: a new key pair, the private key only encrypted."""
+        d = self._native.generate_data_key_pair_without_plaintext(key_id, key_pair_spec, _context(encryption_context))
+        return EncryptedDataKeyPair._from_aws(d)
+
+    # -- key material import (BYOK) ---------------------------------------------------------
+
+    def get_parameters_for_import(
+        self,
+        key_id: str,
+        *,
+        wrapping_algorithm: Union[WrappingAlgorithm, str],
+        wrapping_key_spec: Union[WrappingKeySpec, str],
+    ) -> ImportParameters:
+        """``GetParametersForImport``: an RSA wrapping public key and an import token for an
+        ``EXTERNAL`` key, valid for 24 hours."""
+        d = self._native.get_parameters_for_import(key_id, wrapping_algorithm, wrapping_key_spec)
+        return ImportParameters._from_aws(d)
+
+    def import_key_material(
+        self,
+        key_id: str,
+        import_token: Buffer,
+        encrypted_key_material: Buffer,
+        *,
+        expiration_model: Union[ExpirationModel, str, None] = None,
+        valid_to: Optional[datetime] = None,
+    ) -> ImportedKeyMaterial:
+        """``ImportKeyMaterial``: wrapped key material for an ``EXTERNAL`` key. With
+        ``valid_to`` (a datetime; naive means UTC) the material expires then."""
+        if valid_to is not None and not isinstance(valid_to, datetime):
+            raise TypeError(f"valid_to must be a datetime, not {type(valid_to).__name__}")
+        d = self._native.import_key_material(
+            key_id, import_token, encrypted_key_material, expiration_model, _epoch_millis(valid_to)
+        )
+        return ImportedKeyMaterial._from_aws(d)
+
+    def delete_imported_key_material(self, key_id: str) -> ImportedKeyMaterial:
+        """``DeleteImportedKeyMaterial``: the key goes to ``PendingImport`` until the same
+        material is imported again."""
+        return ImportedKeyMaterial._from_aws(self._native.delete_imported_key_material(key_id))
+
+    # -- access keys (Keystead only) --------------------------------------------------------
+
+    def create_access_key(self, principal: str) -> NewAccessKey:
+        """A new access key (id and secret) for ``principal`` (an ARN), for clients of a
+        Keystead server. The secret is returned only here."""
+        return NewAccessKey._from_aws(self._native.create_access_key(principal))
+
+    def add_access_key(
+        self, access_key_id: str, secret_access_key: Union[str, bytes, bytearray, memoryview], principal: str
+    ) -> AccessKey:
+        """Adds an existing access key id and secret for ``principal``."""
+        return AccessKey._from_aws(self._native.add_access_key(access_key_id, secret_access_key, principal))
+
+    def list_access_keys(self) -> List[AccessKey]:
+        """Every access key, without secrets."""
+        return [AccessKey._from_aws(d) for d in self._native.list_access_keys()]
+
+    def delete_access_key(self, access_key_id: str) -> None:
+        """Deletes an access key (``NotFoundException`` if missing)."""
+        self._native.delete_access_key(access_key_id)
+
     # -- store administration ---------------------------------------------------------------
 
     def rotate_root_key(self, new_root_key: RootKey) -> None:
@@ -411,3 +573,12 @@ def _context(context: Optional[Mapping[str, str]]) -> Optional[dict[str, str]]:
     if not isinstance(context, Mapping):
         raise TypeError(f"an encryption context must be a mapping of str to str, not {type(context).__name__}")
     return dict(context)
+
+
+def _epoch_millis(value: Optional[datetime]) -> Optional[int]:
+    """Milliseconds since the epoch of a datetime (naive means UTC, as botocore assumes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return int(value.timestamp() * 1000)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Generic, Iterator, Mapping, Optional, Tuple, TypeVar, Union
 
 from .enums import (
+    DataKeyPairSpec,
     EncryptionAlgorithm,
     ExpirationModel,
     KeyAgreementAlgorithm,
@@ -37,6 +38,18 @@ __all__ = [
     "RotationStatus",
     "KeyRotation",
     "DeletionSchedule",
+    "SignResult",
+    "VerifyResult",
+    "PublicKey",
+    "MacResult",
+    "VerifyMacResult",
+    "SharedSecret",
+    "DataKeyPair",
+    "EncryptedDataKeyPair",
+    "ImportParameters",
+    "ImportedKeyMaterial",
+    "AccessKey",
+    "NewAccessKey",
 ]
 
 T = TypeVar("T")
@@ -371,3 +384,235 @@ class DeletionSchedule:
             key_state=KeyState(d["KeyState"]),
             pending_window_in_days=d["PendingWindowInDays"],
         )
+
+
+@dataclass(frozen=True)
+class SignResult:
+    """What :meth:`Keystead.sign` returns: the signature (DER ``ECDSA-Sig-Value`` for ECDSA,
+    raw for RSA, Ed25519 and ML-DSA)."""
+
+    signature: bytes = field(repr=False)
+    key_id: str
+    signing_algorithm: SigningAlgorithm
+
+    def __repr__(self) -> str:
+        return (
+            f"SignResult(key_id={self.key_id!r}, signing_algorithm={self.signing_algorithm}, "
+            f"signature=<{len(self.signature)} bytes>)"
+        )
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> SignResult:
+        return cls(d["Signature"], d["KeyId"], SigningAlgorithm(d["SigningAlgorithm"]))
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What :meth:`Keystead.verify` returns for a valid signature (an invalid one raises
+    ``KMSInvalidSignatureException``)."""
+
+    key_id: str
+    signature_valid: bool
+    signing_algorithm: SigningAlgorithm
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> VerifyResult:
+        return cls(d["KeyId"], d["SignatureValid"], SigningAlgorithm(d["SigningAlgorithm"]))
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """What :meth:`Keystead.get_public_key` returns: the DER SubjectPublicKeyInfo, with the
+    key's spec, usage and algorithms."""
+
+    public_key: bytes = field(repr=False)
+    key_id: str
+    key_spec: KeySpec
+    key_usage: KeyUsage
+    customer_master_key_spec: KeySpec = field(repr=False)
+    encryption_algorithms: Tuple[EncryptionAlgorithm, ...] = field(default=(), repr=False)
+    signing_algorithms: Tuple[SigningAlgorithm, ...] = field(default=(), repr=False)
+    key_agreement_algorithms: Tuple[KeyAgreementAlgorithm, ...] = field(default=(), repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"PublicKey(key_id={self.key_id!r}, key_spec={self.key_spec}, key_usage={self.key_usage}, "
+            f"public_key=<{len(self.public_key)} bytes>)"
+        )
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> PublicKey:
+        return cls(
+            public_key=d["PublicKey"],
+            key_id=d["KeyId"],
+            key_spec=KeySpec(d["KeySpec"]),
+            key_usage=KeyUsage(d["KeyUsage"]),
+            customer_master_key_spec=KeySpec(d["CustomerMasterKeySpec"]),
+            encryption_algorithms=_enums(EncryptionAlgorithm, d.get("EncryptionAlgorithms")),
+            signing_algorithms=_enums(SigningAlgorithm, d.get("SigningAlgorithms")),
+            key_agreement_algorithms=_enums(KeyAgreementAlgorithm, d.get("KeyAgreementAlgorithms")),
+        )
+
+
+@dataclass(frozen=True)
+class MacResult:
+    """What :meth:`Keystead.generate_mac` returns. The ``repr`` hides the MAC."""
+
+    mac: bytes = field(repr=False)
+    key_id: str
+    mac_algorithm: MacAlgorithm
+
+    def __repr__(self) -> str:
+        return f"MacResult(key_id={self.key_id!r}, mac_algorithm={self.mac_algorithm}, mac=<{len(self.mac)} bytes>)"
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> MacResult:
+        return cls(d["Mac"], d["KeyId"], MacAlgorithm(d["MacAlgorithm"]))
+
+
+@dataclass(frozen=True)
+class VerifyMacResult:
+    """What :meth:`Keystead.verify_mac` returns for a valid MAC (a wrong one raises
+    ``KMSInvalidMacException``)."""
+
+    key_id: str
+    mac_valid: bool
+    mac_algorithm: MacAlgorithm
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> VerifyMacResult:
+        return cls(d["KeyId"], d["MacValid"], MacAlgorithm(d["MacAlgorithm"]))
+
+
+@dataclass(frozen=True)
+class SharedSecret:
+    """What :meth:`Keystead.derive_shared_secret` returns: the raw ECDH secret (no KDF; derive
+    keys from it with HKDF). The ``repr`` hides it."""
+
+    shared_secret: bytes = field(repr=False)
+    key_id: str
+    key_agreement_algorithm: KeyAgreementAlgorithm
+    key_origin: Origin = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"SharedSecret(key_id={self.key_id!r}, shared_secret={_redacted(self.shared_secret)})"
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> SharedSecret:
+        return cls(
+            d["SharedSecret"], d["KeyId"], KeyAgreementAlgorithm(d["KeyAgreementAlgorithm"]), Origin(d["KeyOrigin"])
+        )
+
+
+@dataclass(frozen=True)
+class DataKeyPair:
+    """A new key pair: ``private_key_plaintext`` (DER PKCS#8) to use locally, the same private
+    key encrypted under the KMS key, and ``public_key`` (DER SubjectPublicKeyInfo). The
+    ``repr`` hides the private key."""
+
+    private_key_plaintext: bytes = field(repr=False)
+    private_key_ciphertext_blob: bytes = field(repr=False)
+    public_key: bytes = field(repr=False)
+    key_id: str
+    key_pair_spec: DataKeyPairSpec
+    key_material_id: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"DataKeyPair(key_id={self.key_id!r}, key_pair_spec={self.key_pair_spec}, "
+            f"private_key_plaintext={_redacted(self.private_key_plaintext)}, "
+            f"private_key_ciphertext_blob=<{len(self.private_key_ciphertext_blob)} bytes>)"
+        )
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> DataKeyPair:
+        return cls(
+            d["PrivateKeyPlaintext"],
+            d["PrivateKeyCiphertextBlob"],
+            d["PublicKey"],
+            d["KeyId"],
+            DataKeyPairSpec(d["KeyPairSpec"]),
+            d["KeyMaterialId"],
+        )
+
+
+@dataclass(frozen=True)
+class EncryptedDataKeyPair:
+    """A new key pair with its private key only encrypted (``GenerateDataKeyPairWithoutPlaintext``)."""
+
+    private_key_ciphertext_blob: bytes = field(repr=False)
+    public_key: bytes = field(repr=False)
+    key_id: str
+    key_pair_spec: DataKeyPairSpec
+    key_material_id: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"EncryptedDataKeyPair(key_id={self.key_id!r}, key_pair_spec={self.key_pair_spec}, "
+            f"private_key_ciphertext_blob=<{len(self.private_key_ciphertext_blob)} bytes>)"
+        )
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> EncryptedDataKeyPair:
+        return cls(
+            d["PrivateKeyCiphertextBlob"], d["PublicKey"], d["KeyId"], DataKeyPairSpec(d["KeyPairSpec"]), d["KeyMaterialId"]
+        )
+
+
+@dataclass(frozen=True)
+class ImportParameters:
+    """What :meth:`Keystead.get_parameters_for_import` returns: the RSA wrapping public key
+    (DER SubjectPublicKeyInfo) and the import token, both valid until ``parameters_valid_to``."""
+
+    import_token: bytes = field(repr=False)
+    public_key: bytes = field(repr=False)
+    key_id: str
+    parameters_valid_to: datetime
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> ImportParameters:
+        return cls(d["ImportToken"], d["PublicKey"], d["KeyId"], d["ParametersValidTo"])
+
+
+@dataclass(frozen=True)
+class ImportedKeyMaterial:
+    """What :meth:`Keystead.import_key_material` and :meth:`Keystead.delete_imported_key_material` return."""
+
+    key_id: str
+    key_material_id: str
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> ImportedKeyMaterial:
+        return cls(d["KeyId"], d["KeyMaterialId"])
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """An access key as listed (never with its secret)."""
+
+    access_key_id: str
+    principal: str
+    create_date: datetime
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> AccessKey:
+        return cls(d["AccessKeyId"], d["Principal"], d["CreateDate"])
+
+
+@dataclass(frozen=True)
+class NewAccessKey:
+    """A new access key with its secret, shown only once. The ``repr`` hides the secret."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    principal: str
+
+    def __repr__(self) -> str:
+        return (
+            f"NewAccessKey(access_key_id={self.access_key_id!r}, principal={self.principal!r}, "
+            f"secret_access_key=<redacted, {len(self.secret_access_key)} characters>)"
+        )
+
+    @classmethod
+    def _from_aws(cls, d: Mapping[str, Any]) -> NewAccessKey:
+        return cls(d["AccessKeyId"], d["SecretAccessKey"], d["Principal"])

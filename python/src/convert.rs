@@ -6,7 +6,7 @@
 //! boto3-shaped client returns them as they are and the typed API wraps them.
 
 use keystead_core::{
-    AliasListEntry, Error, KeyListEntry, KeyMetadata, KeyRotationStatus, Millis, Page, RotationsListEntry,
+    AccessKey, AliasListEntry, Error, GetPublicKeyResponse, ImportedKeyMaterialResponse, KeyListEntry, KeyMetadata, KeyRotationStatus, Millis, Page, RotationsListEntry,
     ScheduleKeyDeletionResponse, SecretBytes, Tag,
 };
 use pyo3::buffer::PyBuffer;
@@ -179,5 +179,36 @@ pub(crate) fn deletion<'py>(py: Python<'py>, r: &ScheduleKeyDeletionResponse) ->
     d.set_item("DeletionDate", date(py, r.deletion_date)?)?;
     d.set_item("KeyState", r.key_state.as_str())?;
     d.set_item("PendingWindowInDays", r.pending_window_in_days)?;
+    Ok(d)
+}
+
+/// `GetPublicKey`.
+pub(crate) fn public_key<'py>(py: Python<'py>, r: &GetPublicKeyResponse) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("KeyId", &r.key_id)?;
+    d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
+    d.set_item("CustomerMasterKeySpec", r.customer_master_key_spec.as_str())?;
+    d.set_item("KeySpec", r.key_spec.as_str())?;
+    d.set_item("KeyUsage", r.key_usage.as_str())?;
+    set_opt(&d, "EncryptionAlgorithms", r.encryption_algorithms.as_deref().map(strings))?;
+    set_opt(&d, "SigningAlgorithms", r.signing_algorithms.as_deref().map(strings))?;
+    set_opt(&d, "KeyAgreementAlgorithms", r.key_agreement_algorithms.as_deref().map(strings))?;
+    Ok(d)
+}
+
+/// `ImportKeyMaterial` and `DeleteImportedKeyMaterial`.
+pub(crate) fn imported<'py>(py: Python<'py>, r: &ImportedKeyMaterialResponse) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("KeyId", &r.key_id)?;
+    d.set_item("KeyMaterialId", &r.key_material_id)?;
+    Ok(d)
+}
+
+/// One access key (no secret).
+pub(crate) fn access_key<'py>(py: Python<'py>, k: &AccessKey) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("AccessKeyId", &k.access_key_id)?;
+    d.set_item("Principal", &k.principal)?;
+    d.set_item("CreateDate", date(py, k.create_date)?)?;
     Ok(d)
 }

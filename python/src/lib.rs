@@ -14,8 +14,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use keystead_core::{
-    CreateKeyRequest, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, Keystead, ReEncryptRequest,
-    RootKeySource, SecretBytes, Tag, DEFAULT_ENV_VAR,
+    CreateKeyRequest, DecryptRequest, DeriveSharedSecretRequest, EncryptRequest, GenerateDataKeyPairRequest,
+    GenerateDataKeyRequest, GenerateMacRequest, ImportKeyMaterialRequest, Keystead, ReEncryptRequest, RootKeySource,
+    SecretBytes, SignRequest, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm, WrappingKeySpec,
+    DEFAULT_ENV_VAR,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -498,6 +500,301 @@ impl Store {
         Ok(PyBytes::new(py, random.expose()))
     }
 
+    /// `Sign`; returns `{"KeyId", "Signature", "SigningAlgorithm"}`.
+    #[pyo3(signature = (key_id, message, signing_algorithm = None, message_type = None))]
+    fn sign<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        message: &Bound<'py, PyAny>,
+        signing_algorithm: Option<&str>,
+        message_type: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let message = secret_arg(message, "Message")?;
+        let algorithm = enum_arg(signing_algorithm);
+        let message_type = enum_arg(message_type);
+        let r = run(py, "Sign", || {
+            self.inner.sign(SignRequest {
+                key_id: &key_id,
+                message: message.expose(),
+                message_type: message_type?,
+                signing_algorithm: algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("Signature", PyBytes::new(py, &r.signature))?;
+        d.set_item("SigningAlgorithm", r.signing_algorithm.as_str())?;
+        Ok(d)
+    }
+
+    /// `Verify`; returns `{"KeyId", "SignatureValid": True, "SigningAlgorithm"}` (an invalid
+    /// signature raises `KMSInvalidSignatureException`).
+    #[pyo3(signature = (key_id, message, signature, signing_algorithm = None, message_type = None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        message: &Bound<'py, PyAny>,
+        signature: &Bound<'py, PyAny>,
+        signing_algorithm: Option<&str>,
+        message_type: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let message = secret_arg(message, "Message")?;
+        let signature = bytes_arg(signature, "Signature")?;
+        let algorithm = enum_arg(signing_algorithm);
+        let message_type = enum_arg(message_type);
+        let r = run(py, "Verify", || {
+            self.inner.verify(VerifyRequest {
+                key_id: &key_id,
+                message: message.expose(),
+                message_type: message_type?,
+                signature: &signature,
+                signing_algorithm: algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("SignatureValid", r.signature_valid)?;
+        d.set_item("SigningAlgorithm", r.signing_algorithm.as_str())?;
+        Ok(d)
+    }
+
+    /// `GetPublicKey`; returns `{"KeyId", "PublicKey", "CustomerMasterKeySpec", "KeySpec",
+    /// "KeyUsage", "EncryptionAlgorithms"?, "SigningAlgorithms"?, "KeyAgreementAlgorithms"?}`.
+    fn get_public_key<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyDict>> {
+        let r = run(py, "GetPublicKey", || self.inner.get_public_key(&key_id))?;
+        convert::public_key(py, &r)
+    }
+
+    /// `GenerateMac`; returns `{"Mac", "MacAlgorithm", "KeyId"}`.
+    #[pyo3(signature = (key_id, message, mac_algorithm = None))]
+    fn generate_mac<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        message: &Bound<'py, PyAny>,
+        mac_algorithm: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let message = secret_arg(message, "Message")?;
+        let algorithm = enum_arg(mac_algorithm);
+        let r = run(py, "GenerateMac", || {
+            self.inner.generate_mac(GenerateMacRequest {
+                key_id: &key_id,
+                message: message.expose(),
+                mac_algorithm: algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("Mac", PyBytes::new(py, &r.mac))?;
+        d.set_item("MacAlgorithm", r.mac_algorithm.as_str())?;
+        d.set_item("KeyId", &r.key_id)?;
+        Ok(d)
+    }
+
+    /// `VerifyMac`; returns `{"KeyId", "MacValid": True, "MacAlgorithm"}` (a wrong MAC raises
+    /// `KMSInvalidMacException`).
+    #[pyo3(signature = (key_id, message, mac, mac_algorithm = None))]
+    fn verify_mac<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        message: &Bound<'py, PyAny>,
+        mac: &Bound<'py, PyAny>,
+        mac_algorithm: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let message = secret_arg(message, "Message")?;
+        let mac = bytes_arg(mac, "Mac")?;
+        let algorithm = enum_arg(mac_algorithm);
+        let r = run(py, "VerifyMac", || {
+            self.inner.verify_mac(VerifyMacRequest {
+                key_id: &key_id,
+                message: message.expose(),
+                mac: &mac,
+                mac_algorithm: algorithm?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("MacValid", r.mac_valid)?;
+        d.set_item("MacAlgorithm", r.mac_algorithm.as_str())?;
+        Ok(d)
+    }
+
+    /// `DeriveSharedSecret`; returns `{"KeyId", "SharedSecret", "KeyAgreementAlgorithm", "KeyOrigin"}`.
+    #[pyo3(signature = (key_id, public_key, key_agreement_algorithm = None))]
+    fn derive_shared_secret<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        public_key: &Bound<'py, PyAny>,
+        key_agreement_algorithm: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let public_key = bytes_arg(public_key, "PublicKey")?;
+        let algorithm = enum_arg(key_agreement_algorithm);
+        let r = run(py, "DeriveSharedSecret", || {
+            self.inner.derive_shared_secret(DeriveSharedSecretRequest {
+                key_id: &key_id,
+                key_agreement_algorithm: algorithm?,
+                public_key: &public_key,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("SharedSecret", PyBytes::new(py, r.shared_secret.expose()))?;
+        d.set_item("KeyAgreementAlgorithm", r.key_agreement_algorithm.as_str())?;
+        d.set_item("KeyOrigin", r.key_origin.as_str())?;
+        Ok(d)
+    }
+
+    /// `GenerateDataKeyPair`; returns `{"PrivateKeyCiphertextBlob", "PrivateKeyPlaintext",
+    /// "PublicKey", "KeyId", "KeyPairSpec", "KeyMaterialId"}`.
+    #[pyo3(signature = (key_id, key_pair_spec = None, encryption_context = None))]
+    fn generate_data_key_pair<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        key_pair_spec: Option<&str>,
+        encryption_context: Context,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let spec = enum_arg(key_pair_spec);
+        let r = run(py, "GenerateDataKeyPair", || {
+            self.inner.generate_data_key_pair(GenerateDataKeyPairRequest {
+                key_id: &key_id,
+                encryption_context: encryption_context.as_ref(),
+                key_pair_spec: spec?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
+        d.set_item("PrivateKeyPlaintext", PyBytes::new(py, r.private_key_plaintext.expose()))?;
+        d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("KeyPairSpec", r.key_pair_spec.as_str())?;
+        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        Ok(d)
+    }
+
+    /// `GenerateDataKeyPairWithoutPlaintext`; as `generate_data_key_pair` without
+    /// `PrivateKeyPlaintext`.
+    #[pyo3(signature = (key_id, key_pair_spec = None, encryption_context = None))]
+    fn generate_data_key_pair_without_plaintext<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        key_pair_spec: Option<&str>,
+        encryption_context: Context,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let spec = enum_arg(key_pair_spec);
+        let r = run(py, "GenerateDataKeyPairWithoutPlaintext", || {
+            self.inner.generate_data_key_pair_without_plaintext(GenerateDataKeyPairRequest {
+                key_id: &key_id,
+                encryption_context: encryption_context.as_ref(),
+                key_pair_spec: spec?,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
+        d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("KeyPairSpec", r.key_pair_spec.as_str())?;
+        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        Ok(d)
+    }
+
+    /// `GetParametersForImport`; returns `{"KeyId", "ImportToken", "PublicKey", "ParametersValidTo"}`.
+    fn get_parameters_for_import<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        wrapping_algorithm: &str,
+        wrapping_key_spec: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let algorithm = wrapping_algorithm.parse::<WrappingAlgorithm>();
+        let spec = wrapping_key_spec.parse::<WrappingKeySpec>();
+        let r = run(py, "GetParametersForImport", || {
+            self.inner.get_parameters_for_import(&key_id, algorithm?, spec?)
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("KeyId", &r.key_id)?;
+        d.set_item("ImportToken", PyBytes::new(py, &r.import_token))?;
+        d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
+        d.set_item("ParametersValidTo", convert::date(py, r.parameters_valid_to)?)?;
+        Ok(d)
+    }
+
+    /// `ImportKeyMaterial`; `valid_to` in milliseconds since the epoch. Returns `{"KeyId", "KeyMaterialId"}`.
+    #[pyo3(signature = (key_id, import_token, encrypted_key_material, expiration_model = None, valid_to = None))]
+    fn import_key_material<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        import_token: &Bound<'py, PyAny>,
+        encrypted_key_material: &Bound<'py, PyAny>,
+        expiration_model: Option<&str>,
+        valid_to: Option<i64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = bytes_arg(import_token, "ImportToken")?;
+        let material = secret_arg(encrypted_key_material, "EncryptedKeyMaterial")?;
+        let model = enum_arg(expiration_model);
+        let r = run(py, "ImportKeyMaterial", || {
+            self.inner.import_key_material(ImportKeyMaterialRequest {
+                key_id: &key_id,
+                import_token: &token,
+                encrypted_key_material: material.expose(),
+                expiration_model: model?,
+                valid_to,
+            })
+        })?;
+        convert::imported(py, &r)
+    }
+
+    /// `DeleteImportedKeyMaterial`; returns `{"KeyId", "KeyMaterialId"}`.
+    fn delete_imported_key_material<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyDict>> {
+        let r = run(py, "DeleteImportedKeyMaterial", || self.inner.delete_imported_key_material(&key_id))?;
+        convert::imported(py, &r)
+    }
+
+    /// Creates an access key for `principal`; returns `{"AccessKeyId", "SecretAccessKey", "Principal"}`
+    /// (the secret is shown only here).
+    fn create_access_key<'py>(&self, py: Python<'py>, principal: String) -> PyResult<Bound<'py, PyDict>> {
+        let r = run(py, "CreateAccessKey", || self.inner.create_access_key(&principal))?;
+        let d = PyDict::new(py);
+        d.set_item("AccessKeyId", &r.access_key_id)?;
+        let secret = std::str::from_utf8(r.secret_access_key.expose())
+            .map_err(|_| PyValueError::new_err("the secret access key is not ASCII"))?;
+        d.set_item("SecretAccessKey", secret)?;
+        d.set_item("Principal", &r.principal)?;
+        Ok(d)
+    }
+
+    /// Adds an existing access key; returns `{"AccessKeyId", "Principal", "CreateDate"}`.
+    fn add_access_key<'py>(
+        &self,
+        py: Python<'py>,
+        access_key_id: String,
+        secret_access_key: &Bound<'py, PyAny>,
+        principal: String,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let secret = match secret_access_key.cast::<PyString>() {
+            Ok(text) => SecretBytes::copy_from(text.to_str()?.as_bytes()),
+            Err(_) => secret_arg(secret_access_key, "SecretAccessKey")?,
+        };
+        let r = run(py, "AddAccessKey", || self.inner.add_access_key(&access_key_id, secret.expose(), &principal))?;
+        convert::access_key(py, &r)
+    }
+
+    /// Every access key (no secrets): a list of `{"AccessKeyId", "Principal", "CreateDate"}`.
+    fn list_access_keys<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let keys = run(py, "ListAccessKeys", || self.inner.list_access_keys())?;
+        keys.iter().map(|k| convert::access_key(py, k)).collect()
+    }
+
+    /// Deletes an access key.
+    fn delete_access_key(&self, py: Python<'_>, access_key_id: String) -> PyResult<()> {
+        run(py, "DeleteAccessKey", || self.inner.delete_access_key(&access_key_id))
+    }
+
     /// Re-seals every key material under a new root key (all or nothing).
     #[pyo3(signature = (root_key_kind, root_key_value = None))]
     fn rotate_root_key(
@@ -555,6 +852,8 @@ fn _enum_values() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("RotationType", all(k::RotationType::ALL, k::RotationType::as_str)),
         ("KeyMaterialState", all(k::KeyMaterialState::ALL, k::KeyMaterialState::as_str)),
         ("IncludeKeyMaterial", all(k::IncludeKeyMaterial::ALL, k::IncludeKeyMaterial::as_str)),
+        ("WrappingAlgorithm", all(WrappingAlgorithm::ALL, WrappingAlgorithm::as_str)),
+        ("WrappingKeySpec", all(WrappingKeySpec::ALL, WrappingKeySpec::as_str)),
     ])
 }
 
