@@ -3,7 +3,7 @@
 CARGO ?= cargo
 STRESS_RUNS ?= 1000
 
-.PHONY: demo test test-rust test-c test-python test-node test-system-openssl lint stress bench clean
+.PHONY: demo test test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
 
 demo:
 	$(CARGO) build --release -p keystead-cli
@@ -35,6 +35,12 @@ lint:
 
 stress:
 	KEYSTEAD_CRASH_RUNS=$(STRESS_RUNS) $(CARGO) test --release -p keystead-core --test crash_safety -- --nocapture
+	$(CARGO) test --release -p keystead-core --test envelope stress -- --ignored --nocapture
+
+# Installs the C library, header and pkg-config file under PREFIX (default /usr/local).
+PREFIX ?= /usr/local
+install:
+	bash bindings/c/install.sh $(PREFIX)
 
 bench:
 	$(CARGO) bench -p keystead-bench
