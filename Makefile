@@ -12,9 +12,12 @@ demo:
 
 test: test-rust test-c test-python test-node
 
+# The Python and Node crates are built (in release) and tested by their own suites below.
+RUST_PACKAGES = --workspace --exclude keystead-python --exclude keystead-node
+
 test-rust:
-	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --workspace --doc
+	$(CARGO) test $(RUST_PACKAGES) --all-targets
+	$(CARGO) test $(RUST_PACKAGES) --doc
 
 test-c:
 	bash bindings/c/test.sh
