@@ -6,8 +6,8 @@
 //! boto3-shaped client returns them as they are and the typed API wraps them.
 
 use keystead_core::{
-    AccessKey, AliasListEntry, Error, GetPublicKeyResponse, ImportedKeyMaterialResponse, KeyListEntry, KeyMetadata, KeyRotationStatus, Millis, Page, RotationsListEntry,
-    ScheduleKeyDeletionResponse, SecretBytes, Tag,
+    AccessKey, AliasListEntry, Error, GetPublicKeyResponse, ImportedKeyMaterialResponse, KeyListEntry, KeyMetadata,
+    KeyRotationStatus, Millis, Page, RotationsListEntry, ScheduleKeyDeletionResponse, SecretBytes, Tag,
 };
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyTypeError;

@@ -712,9 +712,7 @@ impl Store {
     ) -> PyResult<Bound<'py, PyDict>> {
         let algorithm = wrapping_algorithm.parse::<WrappingAlgorithm>();
         let spec = wrapping_key_spec.parse::<WrappingKeySpec>();
-        let r = run(py, "GetParametersForImport", || {
-            self.inner.get_parameters_for_import(&key_id, algorithm?, spec?)
-        })?;
+        let r = run(py, "GetParametersForImport", || self.inner.get_parameters_for_import(&key_id, algorithm?, spec?))?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
         d.set_item("ImportToken", PyBytes::new(py, &r.import_token))?;

@@ -304,3 +304,27 @@ def test_data_key_pair_client(kms: keystead.KMSClient) -> None:
     assert _der_public(private.public_key()) == bare["PublicKey"]
     with pytest.raises(keystead.ParamValidationError, match="KeyPairSpec"):
         kms.generate_data_key_pair(KeyId=kid)
+
+
+@pytest.mark.parametrize(
+    ("key_spec", "algorithm"),
+    [
+        ("ECC_NIST_P384", "ECDSA_SHA_384"),
+        ("ECC_NIST_P521", "ECDSA_SHA_512"),
+        ("ECC_SECG_P256K1", "ECDSA_SHA_256"),
+        ("RSA_2048", "RSASSA_PKCS1_V1_5_SHA_256"),
+        ("ML_DSA_44", "ML_DSA_SHAKE_256"),
+    ],
+)
+def test_other_signing_specs_round_trip(store: keystead.Keystead, key_spec: str, algorithm: str) -> None:
+    key = store.create_key(key_spec=key_spec, key_usage="SIGN_VERIFY").key_id
+    signature = store.sign(key, MESSAGE, signing_algorithm=algorithm).signature
+    assert store.verify(key, MESSAGE, signature, signing_algorithm=algorithm).signature_valid
+    with pytest.raises(exc.KMSInvalidSignatureException):
+        store.verify(key, MESSAGE[:-1], signature, signing_algorithm=algorithm)
+    public = serialization.load_der_public_key(store.get_public_key(key).public_key) if "ML_DSA" not in key_spec else None
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        digest = {"ECDSA_SHA_256": hashes.SHA256(), "ECDSA_SHA_384": hashes.SHA384(), "ECDSA_SHA_512": hashes.SHA512()}
+        public.verify(signature, MESSAGE, ec.ECDSA(digest[algorithm]))
+    elif isinstance(public, rsa.RSAPublicKey):
+        public.verify(signature, MESSAGE, padding.PKCS1v15(), hashes.SHA256())
