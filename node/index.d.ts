@@ -188,6 +188,24 @@ export declare class Keystead {
   /** Synchronous twin of `deriveSharedSecret`. */
   deriveSharedSecretSync(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array): DeriveSharedSecretResult
   /**
+   * `GetParametersForImport`: an RSA wrapping key and an import token for a key created with
+   * `origin: 'EXTERNAL'`; e.g. `('RSAES_OAEP_SHA_256', 'RSA_2048')`.
+   */
+  getParametersForImport(keyId: string, wrappingAlgorithm: string, wrappingKeySpec: string): Promise<GetParametersForImportResult>
+  /** Synchronous twin of `getParametersForImport`. */
+  getParametersForImportSync(keyId: string, wrappingAlgorithm: string, wrappingKeySpec: string): GetParametersForImportResult
+  /**
+   * `ImportKeyMaterial`: imports key material wrapped under the public key from
+   * `getParametersForImport`.
+   */
+  importKeyMaterial(keyId: string, importToken: Uint8Array, encryptedKeyMaterial: Uint8Array, options?: ImportKeyMaterialOptions | undefined | null): Promise<ImportedKeyMaterialResult>
+  /** Synchronous twin of `importKeyMaterial`. */
+  importKeyMaterialSync(keyId: string, importToken: Uint8Array, encryptedKeyMaterial: Uint8Array, options?: ImportKeyMaterialOptions | undefined | null): ImportedKeyMaterialResult
+  /** `DeleteImportedKeyMaterial`: deletes imported material; the key becomes `PendingImport`. */
+  deleteImportedKeyMaterial(keyId: string): Promise<ImportedKeyMaterialResult>
+  /** Synchronous twin of `deleteImportedKeyMaterial`. */
+  deleteImportedKeyMaterialSync(keyId: string): ImportedKeyMaterialResult
+  /**
    * `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
    * required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
    */
@@ -438,6 +456,18 @@ export interface GenerateRandomResult {
   plaintext: Buffer
 }
 
+/** Result of `getParametersForImport`. */
+export interface GetParametersForImportResult {
+  /** The key ARN. */
+  keyId: string
+  /** The import token to pass to `importKeyMaterial`. */
+  importToken: Buffer
+  /** The RSA wrapping public key (DER SubjectPublicKeyInfo). */
+  publicKey: Buffer
+  /** When the token and wrapping key expire (seconds since the epoch). */
+  parametersValidTo: number
+}
+
 /** Result of `getPublicKey`. */
 export interface GetPublicKeyResult {
   /** The key ARN. */
@@ -456,6 +486,25 @@ export interface GetPublicKeyResult {
   signingAlgorithms?: Array<string>
   /** Key agreement algorithms (key agreement keys). */
   keyAgreementAlgorithms?: Array<string>
+}
+
+/** Result of `importKeyMaterial` and `deleteImportedKeyMaterial`. */
+export interface ImportedKeyMaterialResult {
+  /** The key ARN. */
+  keyId: string
+  /** The key material imported or deleted. */
+  keyMaterialId: string
+}
+
+/** Options of `importKeyMaterial`. */
+export interface ImportKeyMaterialOptions {
+  /**
+   * `KEY_MATERIAL_EXPIRES` (the default, as in AWS: then `validTo` is required) or
+   * `KEY_MATERIAL_DOES_NOT_EXPIRE`.
+   */
+  expirationModel?: string
+  /** When the material expires (seconds since the epoch), with `KEY_MATERIAL_EXPIRES`. */
+  validTo?: number
 }
 
 /** One key in `listKeys`. */

@@ -804,3 +804,74 @@ impl Op for DeriveSharedSecret {
         })
     }
 }
+
+/// GetParametersForImport.
+pub struct GetParametersForImport {
+    pub key_id: String,
+    pub wrapping_algorithm: String,
+    pub wrapping_key_spec: String,
+}
+
+impl Op for GetParametersForImport {
+    type Output = core::GetParametersForImportResponse;
+    type Js = t::GetParametersForImportResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        let algorithm: core::WrappingAlgorithm = self.wrapping_algorithm.parse()?;
+        let spec: core::WrappingKeySpec = self.wrapping_key_spec.parse()?;
+        store.get_parameters_for_import(&self.key_id, algorithm, spec)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GetParametersForImportResult {
+            key_id: r.key_id,
+            import_token: Bytes(r.import_token),
+            public_key: Bytes(r.public_key),
+            parameters_valid_to: seconds(r.parameters_valid_to),
+        })
+    }
+}
+
+/// ImportKeyMaterial.
+pub struct ImportKeyMaterial {
+    pub key_id: String,
+    pub import_token: Vec<u8>,
+    pub encrypted_key_material: Vec<u8>,
+    pub expiration_model: Option<String>,
+    pub valid_to_seconds: Option<f64>,
+}
+
+impl Op for ImportKeyMaterial {
+    type Output = core::ImportedKeyMaterialResponse;
+    type Js = t::ImportedKeyMaterialResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        // Seconds since the epoch to the core's milliseconds (a date far outside i64 saturates
+        // and is refused by the core's own range check).
+        #[allow(clippy::cast_possible_truncation)]
+        let valid_to = self.valid_to_seconds.map(|s| (s * 1000.0).round() as i64);
+        store.import_key_material(core::ImportKeyMaterialRequest {
+            key_id: &self.key_id,
+            import_token: &self.import_token,
+            encrypted_key_material: &self.encrypted_key_material,
+            expiration_model: parse(self.expiration_model.as_deref())?,
+            valid_to,
+        })
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::ImportedKeyMaterialResult { key_id: r.key_id, key_material_id: r.key_material_id })
+    }
+}
+
+/// DeleteImportedKeyMaterial.
+pub struct DeleteImportedKeyMaterial {
+    pub key_id: String,
+}
+
+impl Op for DeleteImportedKeyMaterial {
+    type Output = core::ImportedKeyMaterialResponse;
+    type Js = t::ImportedKeyMaterialResult;
+    fn run(&self, store: &Core) -> Result<Self::Output> {
+        store.delete_imported_key_material(&self.key_id)
+    }
+    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::ImportedKeyMaterialResult { key_id: r.key_id, key_material_id: r.key_material_id })
+    }
+}

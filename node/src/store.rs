@@ -674,6 +674,68 @@ impl Keystead {
         run_sync(&env, &self.core, op)
     }
 
+    /// `GetParametersForImport`: an RSA wrapping key and an import token for a key created with
+    /// `origin: 'EXTERNAL'`; e.g. `('RSAES_OAEP_SHA_256', 'RSA_2048')`.
+    #[napi(ts_return_type = "Promise<GetParametersForImportResult>")]
+    pub fn get_parameters_for_import(
+        &self,
+        key_id: String,
+        wrapping_algorithm: String,
+        wrapping_key_spec: String,
+    ) -> AsyncTask<Job<ops::GetParametersForImport>> {
+        self.job(ops::GetParametersForImport { key_id, wrapping_algorithm, wrapping_key_spec })
+    }
+
+    /// Synchronous twin of `getParametersForImport`.
+    #[napi]
+    pub fn get_parameters_for_import_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        wrapping_algorithm: String,
+        wrapping_key_spec: String,
+    ) -> Result<t::GetParametersForImportResult> {
+        run_sync(&env, &self.core, ops::GetParametersForImport { key_id, wrapping_algorithm, wrapping_key_spec })
+    }
+
+    /// `ImportKeyMaterial`: imports key material wrapped under the public key from
+    /// `getParametersForImport`.
+    #[napi(ts_return_type = "Promise<ImportedKeyMaterialResult>")]
+    pub fn import_key_material(
+        &self,
+        key_id: String,
+        import_token: &[u8],
+        encrypted_key_material: &[u8],
+        options: Option<t::ImportKeyMaterialOptions>,
+    ) -> AsyncTask<Job<ops::ImportKeyMaterial>> {
+        self.job(import_key_material(key_id, import_token, encrypted_key_material, options))
+    }
+
+    /// Synchronous twin of `importKeyMaterial`.
+    #[napi]
+    pub fn import_key_material_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        import_token: &[u8],
+        encrypted_key_material: &[u8],
+        options: Option<t::ImportKeyMaterialOptions>,
+    ) -> Result<t::ImportedKeyMaterialResult> {
+        run_sync(&env, &self.core, import_key_material(key_id, import_token, encrypted_key_material, options))
+    }
+
+    /// `DeleteImportedKeyMaterial`: deletes imported material; the key becomes `PendingImport`.
+    #[napi(ts_return_type = "Promise<ImportedKeyMaterialResult>")]
+    pub fn delete_imported_key_material(&self, key_id: String) -> AsyncTask<Job<ops::DeleteImportedKeyMaterial>> {
+        self.job(ops::DeleteImportedKeyMaterial { key_id })
+    }
+
+    /// Synchronous twin of `deleteImportedKeyMaterial`.
+    #[napi]
+    pub fn delete_imported_key_material_sync(&self, env: Env, key_id: String) -> Result<t::ImportedKeyMaterialResult> {
+        run_sync(&env, &self.core, ops::DeleteImportedKeyMaterial { key_id })
+    }
+
     /// `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
     /// required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
     #[napi(ts_return_type = "Promise<SignResult>")]
@@ -981,5 +1043,21 @@ fn verify(
         signature: signature.to_vec(),
         algorithm,
         message_type,
+    }
+}
+
+fn import_key_material(
+    key_id: String,
+    import_token: &[u8],
+    encrypted_key_material: &[u8],
+    options: Option<t::ImportKeyMaterialOptions>,
+) -> ops::ImportKeyMaterial {
+    let (expiration_model, valid_to_seconds) = options.map_or((None, None), |o| (o.expiration_model, o.valid_to));
+    ops::ImportKeyMaterial {
+        key_id,
+        import_token: import_token.to_vec(),
+        encrypted_key_material: encrypted_key_material.to_vec(),
+        expiration_model,
+        valid_to_seconds,
     }
 }

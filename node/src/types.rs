@@ -611,3 +611,37 @@ pub struct DeriveSharedSecretResult {
     /// Origin of the private key's material.
     pub key_origin: String,
 }
+
+/// Result of `getParametersForImport`.
+#[napi(object)]
+pub struct GetParametersForImportResult {
+    /// The key ARN.
+    pub key_id: String,
+    /// The import token to pass to `importKeyMaterial`.
+    #[napi(ts_type = "Buffer")]
+    pub import_token: Bytes,
+    /// The RSA wrapping public key (DER SubjectPublicKeyInfo).
+    #[napi(ts_type = "Buffer")]
+    pub public_key: Bytes,
+    /// When the token and wrapping key expire (seconds since the epoch).
+    pub parameters_valid_to: f64,
+}
+
+/// Options of `importKeyMaterial`.
+#[napi(object)]
+pub struct ImportKeyMaterialOptions {
+    /// `KEY_MATERIAL_EXPIRES` (the default, as in AWS: then `validTo` is required) or
+    /// `KEY_MATERIAL_DOES_NOT_EXPIRE`.
+    pub expiration_model: Option<String>,
+    /// When the material expires (seconds since the epoch), with `KEY_MATERIAL_EXPIRES`.
+    pub valid_to: Option<f64>,
+}
+
+/// Result of `importKeyMaterial` and `deleteImportedKeyMaterial`.
+#[napi(object)]
+pub struct ImportedKeyMaterialResult {
+    /// The key ARN.
+    pub key_id: String,
+    /// The key material imported or deleted.
+    pub key_material_id: String,
+}
