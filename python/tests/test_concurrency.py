@@ -90,3 +90,33 @@ def test_forked_workers_open_their_own_handle(store_path: Path) -> None:
         for i, (message, blob) in enumerate(pairs):
             context = {"worker": str(worker)} if i % 2 == 0 else None
             assert parent.decrypt(blob, encryption_context=context).plaintext == message
+
+
+def test_gil_is_released_during_key_pair_generation(store: keystead.Keystead, key_id: str) -> None:
+    """GenerateDataKeyPair and GetParametersForImport make RSA keys in Rust; other threads run meanwhile."""
+    external = store.create_key(origin="EXTERNAL").key_id
+    for operation in (
+        lambda: store.generate_data_key_pair(key_id, "RSA_4096"),
+        lambda: store.get_parameters_for_import(
+            external, wrapping_algorithm="RSAES_OAEP_SHA_256", wrapping_key_spec="RSA_4096"
+        ),
+    ):
+        ticks = 0
+        stop = threading.Event()
+
+        def ticker() -> None:
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                time.sleep(0.001)
+
+        thread = threading.Thread(target=ticker)
+        thread.start()
+        try:
+            started = time.perf_counter()
+            operation()
+            elapsed = time.perf_counter() - started
+        finally:
+            stop.set()
+            thread.join()
+        assert ticks >= max(3, int(elapsed * 1000) // 10), (ticks, elapsed)
