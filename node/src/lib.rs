@@ -4,7 +4,7 @@
 //! the `Keystead` class (`store::Keystead`); `index.d.ts` is generated from the doc comments
 //! in this crate.
 //!
-//! Shape: every operation is an `task::Op` holding owned copies of its inputs; it runs either
+//! Shape: every operation is a `task::Op` holding owned copies of its inputs; it runs either
 //! on the JS thread (`...Sync`) or on the libuv thread pool (`task::Job`, a Promise). Errors are
 //! mapped once, in `error::exception_code`.
 #![deny(clippy::all)]

@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use crate::error::{core_error, type_error};
 use crate::ops::{self, tags};
-use crate::task::{open_guarded, run_sync, Job, OpenJob, OpenOp};
+use crate::task::{open_guarded, run_sync, Job, Op, OpenJob, OpenOp};
 use crate::types as t;
 
 /// A root key source made of owned, zeroizing copies of the JS inputs.
@@ -125,13 +125,9 @@ impl Keystead {
         Self { core }
     }
 
-    fn job<O: ops_trait::Op>(&self, op: O) -> AsyncTask<Job<O>> {
+    fn job<O: Op>(&self, op: O) -> AsyncTask<Job<O>> {
         AsyncTask::new(Job::new(&self.core, op))
     }
-}
-
-mod ops_trait {
-    pub(crate) use crate::task::Op;
 }
 
 #[napi]
