@@ -311,7 +311,10 @@ export interface DecryptOptions {
    * `IncorrectKeyException`.
    */
   keyId?: string
-  /** `SYMMETRIC_DEFAULT`. */
+  /**
+   * `SYMMETRIC_DEFAULT` (default); for RSA ciphertexts `RSAES_OAEP_SHA_1` or
+   * `RSAES_OAEP_SHA_256`, required together with `keyId`, since they carry no metadata.
+   */
   encryptionAlgorithm?: string
 }
 
@@ -323,8 +326,8 @@ export interface DecryptResult {
   plaintext: Buffer
   /** The algorithm used. */
   encryptionAlgorithm: string
-  /** The key material that decrypted. */
-  keyMaterialId: string
+  /** The key material that decrypted (symmetric keys only, as in AWS). */
+  keyMaterialId?: string
 }
 
 /** Result of `deriveSharedSecret`. */
@@ -349,7 +352,10 @@ export interface EnableKeyRotationOptions {
 export interface EncryptOptions {
   /** The encryption context: string pairs bound to the ciphertext (needed again to decrypt). */
   encryptionContext?: Record<string, string>
-  /** `SYMMETRIC_DEFAULT` (the default and the only value for symmetric keys). */
+  /**
+   * `SYMMETRIC_DEFAULT` (the default and the only value for symmetric keys);
+   * `RSAES_OAEP_SHA_1` or `RSAES_OAEP_SHA_256` (required) for RSA encryption keys.
+   */
   encryptionAlgorithm?: string
 }
 
@@ -700,10 +706,10 @@ export interface ReEncryptResult {
   sourceEncryptionAlgorithm: string
   /** Algorithm of the new ciphertext. */
   destinationEncryptionAlgorithm: string
-  /** Material that decrypted. */
-  sourceKeyMaterialId: string
-  /** Material that encrypted. */
-  destinationKeyMaterialId: string
+  /** Material that decrypted (symmetric source keys only). */
+  sourceKeyMaterialId?: string
+  /** Material that encrypted (symmetric destination keys only). */
+  destinationKeyMaterialId?: string
 }
 
 /**

@@ -888,7 +888,8 @@ struct DecryptOut {
     key_id: String,
     plaintext: String,
     encryption_algorithm: EncryptionAlgorithm,
-    key_material_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_id: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -209,14 +209,33 @@ fn create_key_with_spec_and_json_tags() {
     assert_eq!(hmac["KeyMetadata"]["MacAlgorithms"][0], "HMAC_SHA_256");
     // HMAC keys must say their usage; the ENCRYPT_DECRYPT default does not fit them.
     store.service_error(&["create-key", "--key-spec", "HMAC_256"], "ValidationException", "CreateKey");
-    // RSA encryption keys arrive with asymmetric Encrypt/Decrypt.
-    store.service_error(
-        &["create-key", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT"],
-        "UnsupportedOperationException",
-        "CreateKey",
-    );
+    // An RSA encryption key encrypts with OAEP; its ciphertext needs the key and algorithm back.
+    let rsa = store.json(&["create-key", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT"]);
+    let rsa_id = rsa["KeyMetadata"]["KeyId"].as_str().expect("KeyId").to_owned();
+    assert_eq!(rsa["KeyMetadata"]["EncryptionAlgorithms"][1], "RSAES_OAEP_SHA_256");
+    let sealed = store.json(&[
+        "encrypt",
+        "--key-id",
+        &rsa_id,
+        "--plaintext",
+        "c2VjcmV0",
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+    ]);
+    let blob = sealed["CiphertextBlob"].as_str().expect("CiphertextBlob").to_owned();
+    let opened = store.json(&[
+        "decrypt",
+        "--key-id",
+        &rsa_id,
+        "--ciphertext-blob",
+        &blob,
+        "--encryption-algorithm",
+        "RSAES_OAEP_SHA_256",
+    ]);
+    assert_eq!(opened["Plaintext"], "c2VjcmV0");
+    assert!(opened.get("KeyMaterialId").is_none(), "no KeyMaterialId for asymmetric keys, as in AWS");
     let keys = store.json(&["list-keys"]);
-    assert_eq!(keys["Keys"].as_array().map(Vec::len), Some(2));
+    assert_eq!(keys["Keys"].as_array().map(Vec::len), Some(3));
 }
 
 #[test]

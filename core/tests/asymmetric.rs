@@ -439,3 +439,173 @@ fn data_key_pairs_are_usable_and_their_private_key_decrypts() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
 }
+
+#[test]
+fn rsa_encryption_keys_encrypt_and_decrypt_with_oaep() {
+    use keystead_core::{EncryptionAlgorithm, ReEncryptRequest};
+    let store = store();
+    let dir = tempfile::tempdir().unwrap();
+    for (spec, limits) in [(KeySpec::Rsa2048, [214usize, 190]), (KeySpec::Rsa3072, [342, 318])] {
+        let key_id = create(&store, spec, KeyUsage::EncryptDecrypt);
+        let meta = store.describe_key(&key_id).unwrap();
+        assert_eq!(
+            meta.encryption_algorithms,
+            Some(vec![EncryptionAlgorithm::RsaesOaepSha1, EncryptionAlgorithm::RsaesOaepSha256])
+        );
+        for (algorithm, max) in
+            [EncryptionAlgorithm::RsaesOaepSha1, EncryptionAlgorithm::RsaesOaepSha256].into_iter().zip(limits)
+        {
+            let plaintext = vec![0x5a; max];
+            let sealed = store
+                .encrypt(EncryptRequest {
+                    key_id: &key_id,
+                    plaintext: &plaintext,
+                    encryption_algorithm: Some(algorithm),
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!(sealed.encryption_algorithm, algorithm);
+            let opened = store
+                .decrypt(DecryptRequest {
+                    ciphertext_blob: &sealed.ciphertext_blob,
+                    key_id: Some(&key_id),
+                    encryption_algorithm: Some(algorithm),
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!(opened.plaintext.expose(), &plaintext[..]);
+            assert_eq!(opened.key_material_id, None, "AWS returns no KeyMaterialId for asymmetric keys");
+            let too_long = store
+                .encrypt(EncryptRequest {
+                    key_id: &key_id,
+                    plaintext: &vec![0; max + 1],
+                    encryption_algorithm: Some(algorithm),
+                    ..Default::default()
+                })
+                .unwrap_err();
+            assert_eq!(too_long.kind(), ErrorKind::Validation, "{spec} {algorithm} limit {max}");
+        }
+    }
+    let key_id = create(&store, KeySpec::Rsa2048, KeyUsage::EncryptDecrypt);
+    let encrypt = |algorithm: Option<EncryptionAlgorithm>, context: Option<&EncryptionContext>| {
+        store.encrypt(EncryptRequest {
+            key_id: &key_id,
+            plaintext: b"card",
+            encryption_algorithm: algorithm,
+            encryption_context: context,
+        })
+    };
+    assert_eq!(encrypt(None, None).unwrap_err().kind(), ErrorKind::Validation);
+    assert_eq!(
+        encrypt(Some(EncryptionAlgorithm::SymmetricDefault), None).unwrap_err().kind(),
+        ErrorKind::InvalidKeyUsage
+    );
+    let context = EncryptionContext::from([("a".to_string(), "b".to_string())]);
+    assert_eq!(
+        encrypt(Some(EncryptionAlgorithm::RsaesOaepSha256), Some(&context)).unwrap_err().kind(),
+        ErrorKind::Validation
+    );
+    let blob = encrypt(Some(EncryptionAlgorithm::RsaesOaepSha256), None).unwrap().ciphertext_blob;
+    // Without the key id the blob cannot be found: it carries no metadata.
+    let err = store.decrypt(DecryptRequest { ciphertext_blob: &blob, ..Default::default() }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCiphertext);
+    let err = store
+        .decrypt(DecryptRequest { ciphertext_blob: &blob, key_id: Some(&key_id), ..Default::default() })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation, "the algorithm is required");
+    let mut tampered = blob.clone();
+    tampered[7] ^= 1;
+    let err = store
+        .decrypt(DecryptRequest {
+            ciphertext_blob: &tampered,
+            key_id: Some(&key_id),
+            encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha256),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCiphertext);
+    let err = store
+        .decrypt(DecryptRequest {
+            ciphertext_blob: &blob,
+            key_id: Some(&key_id),
+            encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha1),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidCiphertext, "decrypting with the other OAEP hash fails");
+
+    // The openssl tool encrypts with the public key; Keystead decrypts.
+    let public = store.get_public_key(&key_id).unwrap();
+    assert_eq!(public.encryption_algorithms.as_ref().map(Vec::len), Some(2));
+    std::fs::write(dir.path().join("rsa.der"), &public.public_key).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), b"from openssl").unwrap();
+    let status = openssl_cli()
+        .current_dir(dir.path())
+        .args(["pkeyutl", "-encrypt", "-pubin", "-keyform", "DER", "-inkey", "rsa.der", "-in", "secret.txt"])
+        .args(["-out", "secret.bin", "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256"])
+        .args(["-pkeyopt", "rsa_mgf1_md:sha256"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let from_openssl = std::fs::read(dir.path().join("secret.bin")).unwrap();
+    let opened = store
+        .decrypt(DecryptRequest {
+            ciphertext_blob: &from_openssl,
+            key_id: Some(&key_id),
+            encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha256),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(opened.plaintext.expose(), b"from openssl");
+
+    // ReEncrypt between an RSA key and a symmetric key, both ways.
+    let symmetric = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let to_symmetric = store
+        .re_encrypt(ReEncryptRequest {
+            ciphertext_blob: &blob,
+            source_key_id: Some(&key_id),
+            source_encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha256),
+            destination_key_id: &symmetric,
+            destination_encryption_context: Some(&context),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(to_symmetric.source_key_material_id, None);
+    assert!(to_symmetric.destination_key_material_id.is_some());
+    let back = store
+        .re_encrypt(ReEncryptRequest {
+            ciphertext_blob: &to_symmetric.ciphertext_blob,
+            source_encryption_context: Some(&context),
+            destination_key_id: &key_id,
+            destination_encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha1),
+            ..Default::default()
+        })
+        .unwrap();
+    let opened = store
+        .decrypt(DecryptRequest {
+            ciphertext_blob: &back.ciphertext_blob,
+            key_id: Some(&key_id),
+            encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(opened.plaintext.expose(), b"card");
+
+    // Symmetric-only operations and state rules.
+    let err = store
+        .generate_data_key(GenerateDataKeyRequest { key_id: &key_id, number_of_bytes: Some(32), ..Default::default() })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+    store.disable_key(&key_id).unwrap();
+    assert_eq!(encrypt(Some(EncryptionAlgorithm::RsaesOaepSha256), None).unwrap_err().kind(), ErrorKind::Disabled);
+    let signer = create(&store, KeySpec::Rsa2048, KeyUsage::SignVerify);
+    let err = store
+        .encrypt(EncryptRequest {
+            key_id: &signer,
+            plaintext: b"x",
+            encryption_algorithm: Some(EncryptionAlgorithm::RsaesOaepSha256),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+}

@@ -63,7 +63,7 @@ fn encrypt(store: &Keystead, key_id: &str, plaintext: &[u8]) -> keystead_core::R
 fn decrypt(store: &Keystead, blob: &[u8]) -> keystead_core::Result<(Vec<u8>, String)> {
     store
         .decrypt(DecryptRequest { ciphertext_blob: blob, ..Default::default() })
-        .map(|r| (r.plaintext.expose().to_vec(), r.key_material_id))
+        .map(|r| (r.plaintext.expose().to_vec(), r.key_material_id.unwrap_or_default()))
 }
 
 fn version_of(blob: &[u8]) -> u32 {

@@ -305,7 +305,7 @@ fn automatic_rotation_follows_the_period() {
     assert_eq!(old_plain.plaintext.expose(), b"before");
     assert_eq!(new_plain.plaintext.expose(), b"after");
     assert_ne!(old_plain.key_material_id, new_plain.key_material_id);
-    assert_eq!(new_plain.key_material_id, rotations[0].key_material_id);
+    assert_eq!(new_plain.key_material_id.as_deref(), Some(rotations[0].key_material_id.as_str()));
 
     // Disabled keys do not rotate; an overdue rotation happens when the key is enabled again.
     store.disable_key(&id).unwrap();

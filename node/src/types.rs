@@ -140,7 +140,8 @@ pub struct EnableKeyRotationOptions {
 pub struct EncryptOptions {
     /// The encryption context: string pairs bound to the ciphertext (needed again to decrypt).
     pub encryption_context: Option<HashMap<String, String>>,
-    /// `SYMMETRIC_DEFAULT` (the default and the only value for symmetric keys).
+    /// `SYMMETRIC_DEFAULT` (the default and the only value for symmetric keys);
+    /// `RSAES_OAEP_SHA_1` or `RSAES_OAEP_SHA_256` (required) for RSA encryption keys.
     pub encryption_algorithm: Option<String>,
 }
 
@@ -152,7 +153,8 @@ pub struct DecryptOptions {
     /// The key expected to have encrypted the ciphertext (any identifier form); a mismatch is
     /// `IncorrectKeyException`.
     pub key_id: Option<String>,
-    /// `SYMMETRIC_DEFAULT`.
+    /// `SYMMETRIC_DEFAULT` (default); for RSA ciphertexts `RSAES_OAEP_SHA_1` or
+    /// `RSAES_OAEP_SHA_256`, required together with `keyId`, since they carry no metadata.
     pub encryption_algorithm: Option<String>,
 }
 
@@ -395,8 +397,8 @@ pub struct DecryptResult {
     pub plaintext: Secret,
     /// The algorithm used.
     pub encryption_algorithm: String,
-    /// The key material that decrypted.
-    pub key_material_id: String,
+    /// The key material that decrypted (symmetric keys only, as in AWS).
+    pub key_material_id: Option<String>,
 }
 
 /// Result of `reEncrypt`.
@@ -413,10 +415,10 @@ pub struct ReEncryptResult {
     pub source_encryption_algorithm: String,
     /// Algorithm of the new ciphertext.
     pub destination_encryption_algorithm: String,
-    /// Material that decrypted.
-    pub source_key_material_id: String,
-    /// Material that encrypted.
-    pub destination_key_material_id: String,
+    /// Material that decrypted (symmetric source keys only).
+    pub source_key_material_id: Option<String>,
+    /// Material that encrypted (symmetric destination keys only).
+    pub destination_key_material_id: Option<String>,
 }
 
 /// Result of `generateDataKey`.

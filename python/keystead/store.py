@@ -319,7 +319,9 @@ class Keystead:
         encryption_context: Optional[Mapping[str, str]] = None,
         encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
     ) -> EncryptResult:
-        """``Encrypt``: 1–4096 bytes under a symmetric key, bound to ``encryption_context``."""
+        """``Encrypt``: 1–4096 bytes under a symmetric key, bound to ``encryption_context``; or,
+        with an RSA ``ENCRYPT_DECRYPT`` key, RSA-OAEP with ``encryption_algorithm``
+        ``RSAES_OAEP_SHA_1``/``RSAES_OAEP_SHA_256`` (required; no context; 190–470 bytes max)."""
         d = self._native.encrypt(key_id, plaintext, _context(encryption_context), encryption_algorithm)
         return EncryptResult(d["CiphertextBlob"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]))
 
@@ -332,10 +334,11 @@ class Keystead:
         encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
     ) -> DecryptResult:
         """``Decrypt``: the blob names its key; give the same ``encryption_context`` as at
-        encryption. With ``key_id``, the blob must have been encrypted under that key."""
+        encryption. With ``key_id``, the blob must have been encrypted under that key. RSA
+        ciphertexts carry no metadata: give ``key_id`` and ``encryption_algorithm``."""
         d = self._native.decrypt(ciphertext_blob, _context(encryption_context), key_id, encryption_algorithm)
         return DecryptResult(
-            d["Plaintext"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]), d["KeyMaterialId"]
+            d["Plaintext"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]), d.get("KeyMaterialId")
         )
 
     def re_encrypt(
@@ -366,8 +369,8 @@ class Keystead:
             source_key_id=d["SourceKeyId"],
             source_encryption_algorithm=EncryptionAlgorithm(d["SourceEncryptionAlgorithm"]),
             destination_encryption_algorithm=EncryptionAlgorithm(d["DestinationEncryptionAlgorithm"]),
-            source_key_material_id=d["SourceKeyMaterialId"],
-            destination_key_material_id=d["DestinationKeyMaterialId"],
+            source_key_material_id=d.get("SourceKeyMaterialId"),
+            destination_key_material_id=d.get("DestinationKeyMaterialId"),
         )
 
     def generate_data_key(

@@ -271,7 +271,8 @@ class DecryptResult:
     plaintext: bytes = field(repr=False)
     key_id: str
     encryption_algorithm: EncryptionAlgorithm
-    key_material_id: str
+    #: ``None`` for asymmetric (RSA) keys, as AWS omits it.
+    key_material_id: Optional[str]
 
     def __repr__(self) -> str:
         return f"DecryptResult(key_id={self.key_id!r}, plaintext={_redacted(self.plaintext)})"
@@ -286,8 +287,8 @@ class ReEncryptResult:
     source_key_id: str
     source_encryption_algorithm: EncryptionAlgorithm = field(repr=False)
     destination_encryption_algorithm: EncryptionAlgorithm = field(repr=False)
-    source_key_material_id: str = field(repr=False)
-    destination_key_material_id: str = field(repr=False)
+    source_key_material_id: Optional[str] = field(repr=False)
+    destination_key_material_id: Optional[str] = field(repr=False)
 
     def __repr__(self) -> str:
         return (

@@ -391,7 +391,9 @@ impl Store {
         d.set_item("KeyId", &response.key_id)?;
         d.set_item("Plaintext", PyBytes::new(py, response.plaintext.expose()))?;
         d.set_item("EncryptionAlgorithm", response.encryption_algorithm.as_str())?;
-        d.set_item("KeyMaterialId", &response.key_material_id)?;
+        if let Some(id) = &response.key_material_id {
+            d.set_item("KeyMaterialId", id)?;
+        }
         Ok(d)
     }
 
@@ -433,8 +435,12 @@ impl Store {
         d.set_item("KeyId", &r.key_id)?;
         d.set_item("SourceEncryptionAlgorithm", r.source_encryption_algorithm.as_str())?;
         d.set_item("DestinationEncryptionAlgorithm", r.destination_encryption_algorithm.as_str())?;
-        d.set_item("SourceKeyMaterialId", &r.source_key_material_id)?;
-        d.set_item("DestinationKeyMaterialId", &r.destination_key_material_id)?;
+        if let Some(id) = &r.source_key_material_id {
+            d.set_item("SourceKeyMaterialId", id)?;
+        }
+        if let Some(id) = &r.destination_key_material_id {
+            d.set_item("DestinationKeyMaterialId", id)?;
+        }
         Ok(d)
     }
 

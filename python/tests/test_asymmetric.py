@@ -328,3 +328,20 @@ def test_other_signing_specs_round_trip(store: keystead.Keystead, key_spec: str,
         public.verify(signature, MESSAGE, ec.ECDSA(digest[algorithm]))
     elif isinstance(public, rsa.RSAPublicKey):
         public.verify(signature, MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_rsa_encryption_both_apis(store: keystead.Keystead, kms: keystead.KMSClient) -> None:
+    meta = store.create_key(key_spec="RSA_2048", key_usage=KeyUsage.ENCRYPT_DECRYPT)
+    sealed = store.encrypt(meta.key_id, b"card 4111", encryption_algorithm="RSAES_OAEP_SHA_256")
+    opened = store.decrypt(sealed.ciphertext_blob, key_id=meta.key_id, encryption_algorithm="RSAES_OAEP_SHA_256")
+    assert opened.plaintext == b"card 4111" and opened.key_material_id is None
+    with pytest.raises(exc.ValidationException):
+        store.encrypt(meta.key_id, b"x")  # the algorithm is required for asymmetric keys
+    with pytest.raises(exc.InvalidCiphertextException):
+        store.decrypt(sealed.ciphertext_blob)  # no metadata in the blob: the key id is needed
+    # `cryptography` encrypts with the public key; Keystead decrypts (boto3-shaped client).
+    public = serialization.load_der_public_key(store.get_public_key(meta.key_id).public_key)
+    assert isinstance(public, rsa.RSAPublicKey)
+    blob = public.encrypt(b"hello", padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    response = kms.decrypt(CiphertextBlob=blob, KeyId=meta.key_id, EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert response["Plaintext"] == b"hello" and "KeyMaterialId" not in response

@@ -111,11 +111,13 @@ where
     Ok(text.map(str::parse).transpose()?)
 }
 
-/// `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key.
+/// `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key, or (RSA
+/// `ENCRYPT_DECRYPT` keys) at most 190–470 bytes with RSA-OAEP.
 ///
-/// `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none.
-/// `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; another AWS value is
-/// `INVALID_KEY_USAGE`, an unknown string `VALIDATION`. Errors: `NOT_FOUND`, `DISABLED`,
+/// `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none (symmetric keys
+/// only; `VALIDATION` with an RSA key). `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`
+/// for symmetric keys; `"RSAES_OAEP_SHA_1"` or `"RSAES_OAEP_SHA_256"` (required) for RSA keys;
+/// a value the key cannot use is `INVALID_KEY_USAGE`, an unknown string `VALIDATION`. Errors: `NOT_FOUND`, `DISABLED`,
 /// `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext).
 /// Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
 /// `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
@@ -162,8 +164,9 @@ pub unsafe extern "C" fn keystead_store_encrypt(
 /// `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
 ///
 /// `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
-/// expected to have encrypted it (`INCORRECT_KEY` otherwise). `encryption_algorithm`: NULL or
-/// `"SYMMETRIC_DEFAULT"`. Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with no
+/// expected to have encrypted it (`INCORRECT_KEY` otherwise); required for RSA ciphertexts,
+/// which carry no metadata. `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; for RSA
+/// ciphertexts the OAEP algorithm they were made with (required). Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with no
 /// detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`. Ownership:
 /// `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller; `keystead_bytes_free`
 /// zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless length 0) and

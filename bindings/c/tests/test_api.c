@@ -564,6 +564,39 @@ static keystead_bytes *new_key_of(keystead_store *store, const char *spec, const
     return key_id;
 }
 
+static void test_rsa_encryption(void) {
+    keystead_store *store = memory_store();
+    keystead_bytes *k = new_key_of(store, "RSA_2048", "ENCRYPT_DECRYPT");
+    const char *secret = "card 4111";
+    keystead_bytes *ct = NULL, *pt = NULL;
+    keystead_context *ctx = context_of("order", "42", NULL, NULL);
+    if (k == NULL) {
+        keystead_context_free(ctx);
+        keystead_store_free(store);
+        return;
+    }
+    CHECK_OK(keystead_store_encrypt(store, bytes_str(k), (const uint8_t *)secret, strlen(secret), NULL, "RSAES_OAEP_SHA_256", &ct, ERR));
+    CHECK(ct != NULL && keystead_bytes_len(ct) == 256);
+    CHECK_OK(keystead_store_decrypt(store, keystead_bytes_data(ct), keystead_bytes_len(ct), NULL, bytes_str(k), "RSAES_OAEP_SHA_256",
+                                    &pt, NULL, ERR));
+    CHECK(bytes_eq_str(pt, secret));
+    keystead_bytes_free(pt);
+    pt = NULL;
+    /* The algorithm is required; a context is not allowed; the blob alone names no key. */
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_decrypt(store, keystead_bytes_data(ct), keystead_bytes_len(ct), NULL, bytes_str(k), NULL, &pt, NULL, EOUT));
+    EXPECT_ERR(KEYSTEAD_RESULT_INVALID_CIPHERTEXT, "InvalidCiphertextException",
+               keystead_store_decrypt(store, keystead_bytes_data(ct), keystead_bytes_len(ct), NULL, NULL, NULL, &pt, NULL, EOUT));
+    keystead_bytes *ct2 = NULL;
+    EXPECT_ERR(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
+               keystead_store_encrypt(store, bytes_str(k), (const uint8_t *)secret, strlen(secret), ctx, "RSAES_OAEP_SHA_256", &ct2, EOUT));
+    CHECK(pt == NULL && ct2 == NULL);
+    keystead_context_free(ctx);
+    keystead_bytes_free(ct);
+    keystead_bytes_free(k);
+    keystead_store_free(store);
+}
+
 static void test_signing(void) {
     keystead_store *store = memory_store();
     keystead_bytes *k = new_key_of(store, "ECC_NIST_P256", "SIGN_VERIFY");
@@ -1051,6 +1084,7 @@ int main(void) {
     RUN(test_rotation);
     RUN(test_re_encrypt);
     RUN(test_data_keys);
+    RUN(test_rsa_encryption);
     RUN(test_signing);
     RUN(test_data_key_pairs_and_agreement);
     RUN(test_envelope);

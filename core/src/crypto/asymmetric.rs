@@ -268,7 +268,6 @@ pub(crate) fn verify<T: openssl::pkey::HasPublic>(
     }
 }
 
-#[allow(dead_code)] // Used by asymmetric Encrypt (next slice) and its tests.
 /// The largest plaintext RSA-OAEP takes for a key of `modulus_bytes` bytes:
 /// key bytes − 2 × hash bytes − 2.
 pub(crate) fn rsa_oaep_max_plaintext(modulus_bytes: usize, algorithm: EncryptionAlgorithm) -> usize {
@@ -284,7 +283,6 @@ fn oaep_md(algorithm: EncryptionAlgorithm) -> Result<&'static openssl::md::MdRef
     }
 }
 
-#[allow(dead_code)]
 /// RSA-OAEP encryption (MGF1 with the same hash, empty label).
 pub(crate) fn rsa_oaep_encrypt<T: openssl::pkey::HasPublic>(
     key: &PKey<T>,

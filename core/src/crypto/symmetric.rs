@@ -70,8 +70,8 @@ pub struct DecryptResponse {
     pub plaintext: SecretBytes,
     /// The algorithm used.
     pub encryption_algorithm: EncryptionAlgorithm,
-    /// The material that decrypted it.
-    pub key_material_id: String,
+    /// The material that decrypted it (symmetric keys only, as in AWS).
+    pub key_material_id: Option<String>,
 }
 
 /// Inputs of `ReEncrypt`.
@@ -108,10 +108,12 @@ pub struct ReEncryptResponse {
     pub source_encryption_algorithm: EncryptionAlgorithm,
     /// Algorithm of the new blob.
     pub destination_encryption_algorithm: EncryptionAlgorithm,
-    /// Material that decrypted the old blob.
-    pub source_key_material_id: String,
-    /// Material that encrypted the new blob.
-    pub destination_key_material_id: String,
+    /// Material that decrypted the old blob (symmetric source keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_key_material_id: Option<String>,
+    /// Material that encrypted the new blob (symmetric destination keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_key_material_id: Option<String>,
 }
 
 /// Inputs of `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`: exactly one of
@@ -168,6 +170,14 @@ pub mod base64_bytes {
 fn empty_context() -> &'static EncryptionContext {
     static EMPTY: std::sync::OnceLock<EncryptionContext> = std::sync::OnceLock::new();
     EMPTY.get_or_init(EncryptionContext::new)
+}
+
+/// An encryption context is only valid with symmetric keys.
+fn reject_context_for_asymmetric(context: Option<&EncryptionContext>) -> Result<()> {
+    if context.is_some_and(|c| !c.is_empty()) {
+        return Err(Error::validation("EncryptionContext is supported only with symmetric encryption keys"));
+    }
+    Ok(())
 }
 
 /// Fails unless `algorithm` suits a symmetric key.
@@ -254,10 +264,124 @@ impl Keystead {
         }
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material, _) = self.read(|txn| self.encryption_key(txn, request.key_id, "Encrypt"))?;
-        let algorithm = check_symmetric_algorithm(request.encryption_algorithm)?;
-        let ciphertext_blob = self.seal_under(&key, material.expose(), &context, request.plaintext)?;
-        Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm: algorithm })
+        let (key, material) = self.read(|txn| self.encryption_target(txn, request.key_id, "Encrypt"))?;
+        let (ciphertext_blob, encryption_algorithm, _) = self.encrypt_with(
+            &key,
+            &material,
+            request.encryption_algorithm,
+            request.encryption_context,
+            &context,
+            request.plaintext,
+        )?;
+        Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm })
+    }
+
+    /// Resolves the key of Encrypt or of ReEncrypt's destination: an ENCRYPT_DECRYPT key,
+    /// symmetric or RSA, usable, with its current material.
+    fn encryption_target(
+        &self,
+        txn: &mut dyn Txn,
+        key_id: &str,
+        operation: &str,
+    ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
+        let key = self.resolve(txn, key_id)?;
+        self.require_usable(&key)?;
+        if key.key_usage != KeyUsage::EncryptDecrypt {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyUsage,
+                format!("{} key usage is {} which is not valid for {operation}.", self.arn(&key.key_id), key.key_usage),
+            ));
+        }
+        let material = self.material(txn, &key.key_id, key.current_version)?;
+        Ok((key, material))
+    }
+
+    /// The algorithm an RSA encryption key is asked to use: required, and one of its spec's.
+    fn asymmetric_algorithm(
+        &self,
+        key: &KeyRecord,
+        algorithm: Option<EncryptionAlgorithm>,
+    ) -> Result<EncryptionAlgorithm> {
+        let algorithm = algorithm.ok_or_else(|| {
+            Error::validation(format!("EncryptionAlgorithm is required with asymmetric key {}", self.arn(&key.key_id)))
+        })?;
+        if !key.key_spec.encryption_algorithms().contains(&algorithm) {
+            return Err(Error::new(
+                ErrorKind::InvalidKeyUsage,
+                format!("Algorithm {algorithm} is incompatible with key spec {}.", key.key_spec),
+            ));
+        }
+        Ok(algorithm)
+    }
+
+    /// Encrypts under `key`: the self-describing symmetric blob, or raw RSA-OAEP (no metadata,
+    /// no encryption context, as in AWS). Returns the blob, the algorithm and the material id
+    /// (symmetric keys only).
+    fn encrypt_with(
+        &self,
+        key: &KeyRecord,
+        material: &CachedMaterial,
+        algorithm: Option<EncryptionAlgorithm>,
+        context: Option<&EncryptionContext>,
+        canonical: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, EncryptionAlgorithm, Option<String>)> {
+        if key.key_spec == KeySpec::SymmetricDefault {
+            let algorithm = check_symmetric_algorithm(algorithm)?;
+            let blob = self.seal_under(key, material.expose(), canonical, plaintext)?;
+            return Ok((blob, algorithm, Some(material.material_id.clone())));
+        }
+        let algorithm = self.asymmetric_algorithm(key, algorithm)?;
+        reject_context_for_asymmetric(context)?;
+        let private = asymmetric::private_key(material.expose())?;
+        let max = asymmetric::rsa_oaep_max_plaintext(private.size(), algorithm);
+        if plaintext.len() > max {
+            return Err(Error::validation(format!(
+                "Plaintext must be at most {max} bytes for {} with {algorithm}; got {}",
+                key.key_spec,
+                plaintext.len()
+            )));
+        }
+        Ok((asymmetric::rsa_oaep_encrypt(&private, algorithm, plaintext)?, algorithm, None))
+    }
+
+    /// Decrypts `blob` inside `txn`. With a `key_id` naming an RSA key, the blob is raw
+    /// RSA-OAEP (the algorithm must be given); otherwise it is a symmetric blob that names its
+    /// key. Returns the key, the plaintext, the algorithm and the material id (symmetric only).
+    fn decrypt_any(
+        &self,
+        txn: &mut dyn Txn,
+        blob: &[u8],
+        context: Option<&EncryptionContext>,
+        canonical: &[u8],
+        key_id: Option<&str>,
+        algorithm: Option<EncryptionAlgorithm>,
+    ) -> Result<(KeyRecord, SecretBytes, EncryptionAlgorithm, Option<String>)> {
+        if let Some(named) = key_id {
+            let key = self.resolve(txn, named)?;
+            if key.key_spec != KeySpec::SymmetricDefault {
+                self.require_usable(&key)?;
+                if key.key_usage != KeyUsage::EncryptDecrypt {
+                    return Err(Error::new(
+                        ErrorKind::InvalidKeyUsage,
+                        format!(
+                            "{} key usage is {} which is not valid for Decrypt.",
+                            self.arn(&key.key_id),
+                            key.key_usage
+                        ),
+                    ));
+                }
+                let algorithm = self.asymmetric_algorithm(&key, algorithm)?;
+                reject_context_for_asymmetric(context)?;
+                let material = self.material(txn, &key.key_id, key.current_version)?;
+                let private = asymmetric::private_key(material.expose())?;
+                let plaintext = asymmetric::rsa_oaep_decrypt(&private, algorithm, blob)?;
+                return Ok((key, plaintext, algorithm, None));
+            }
+        }
+        let algorithm = check_symmetric_algorithm(algorithm)?;
+        let (key, plaintext, material_id) = self.open_blob(txn, blob, canonical, key_id)?;
+        Ok((key, plaintext, algorithm, Some(material_id)))
     }
 
     /// Decrypts a blob inside `txn`: returns the key, the plaintext and the material id.
@@ -312,19 +436,21 @@ impl Keystead {
     pub fn decrypt(&self, request: DecryptRequest<'_>) -> Result<DecryptResponse> {
         self.maybe_sweep()?;
         Self::check_blob_len(request.ciphertext_blob)?;
-        let algorithm = check_symmetric_algorithm(request.encryption_algorithm)?;
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         if let Some(key_id) = request.key_id {
             self.ensure_managed_key(key_id)?;
         }
-        let (key, plaintext, key_material_id) =
-            self.read(|txn| self.open_blob(txn, request.ciphertext_blob, &context, request.key_id))?;
-        Ok(DecryptResponse {
-            key_id: self.arn(&key.key_id),
-            plaintext,
-            encryption_algorithm: algorithm,
-            key_material_id,
-        })
+        let (key, plaintext, encryption_algorithm, key_material_id) = self.read(|txn| {
+            self.decrypt_any(
+                txn,
+                request.ciphertext_blob,
+                request.encryption_context,
+                &context,
+                request.key_id,
+                request.encryption_algorithm,
+            )
+        })?;
+        Ok(DecryptResponse { key_id: self.arn(&key.key_id), plaintext, encryption_algorithm, key_material_id })
     }
 
     /// `ReEncrypt`: decrypts and encrypts again under another key (or the same key's newest
@@ -332,24 +458,32 @@ impl Keystead {
     pub fn re_encrypt(&self, request: ReEncryptRequest<'_>) -> Result<ReEncryptResponse> {
         self.maybe_sweep()?;
         Self::check_blob_len(request.ciphertext_blob)?;
-        let source_algorithm = check_symmetric_algorithm(request.source_encryption_algorithm)?;
-        let destination_algorithm = check_symmetric_algorithm(request.destination_encryption_algorithm)?;
         let source_context = canonical_context(request.source_encryption_context.unwrap_or(empty_context()))?;
         let destination_context = canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
         if let Some(source) = request.source_key_id {
             self.ensure_managed_key(source)?;
         }
         self.ensure_managed_key(request.destination_key_id)?;
-        let (source, plaintext, source_material_id, destination, material, destination_material_id) =
-            self.read(|txn| {
-                let (destination, material, destination_material_id) =
-                    self.encryption_key(txn, request.destination_key_id, "ReEncrypt")?;
-                let (source, plaintext, source_material_id) =
-                    self.open_blob(txn, request.ciphertext_blob, &source_context, request.source_key_id)?;
-                Ok((source, plaintext, source_material_id, destination, material, destination_material_id))
-            })?;
-        let ciphertext_blob =
-            self.seal_under(&destination, material.expose(), &destination_context, plaintext.expose())?;
+        let (source, plaintext, source_algorithm, source_material_id, destination, material) = self.read(|txn| {
+            let (destination, material) = self.encryption_target(txn, request.destination_key_id, "ReEncrypt")?;
+            let (source, plaintext, algorithm, material_id) = self.decrypt_any(
+                txn,
+                request.ciphertext_blob,
+                request.source_encryption_context,
+                &source_context,
+                request.source_key_id,
+                request.source_encryption_algorithm,
+            )?;
+            Ok((source, plaintext, algorithm, material_id, destination, material))
+        })?;
+        let (ciphertext_blob, destination_algorithm, destination_material_id) = self.encrypt_with(
+            &destination,
+            &material,
+            request.destination_encryption_algorithm,
+            request.destination_encryption_context,
+            &destination_context,
+            plaintext.expose(),
+        )?;
         Ok(ReEncryptResponse {
             ciphertext_blob,
             source_key_id: self.arn(&source.key_id),

@@ -146,12 +146,6 @@ impl Keystead {
         if !crate::crypto::asymmetric::is_supported(key_spec) {
             return Err(Error::unsupported(format!("KeySpec {key_spec} is not supported by this Keystead build")));
         }
-        if key_usage == KeyUsage::EncryptDecrypt && key_spec != KeySpec::SymmetricDefault {
-            // RSA encryption keys arrive with asymmetric Encrypt/Decrypt.
-            return Err(Error::unsupported(format!(
-                "KeySpec {key_spec} with KeyUsage ENCRYPT_DECRYPT is not supported by this Keystead build yet"
-            )));
-        }
         self.write(|txn| {
             if txn.count_keys()? >= MAX_KEYS {
                 return Err(Error::new(ErrorKind::LimitExceeded, format!("The store already holds {MAX_KEYS} keys")));
