@@ -13,9 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keystead_core::{
-    CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, Keystead,
-};
+use keystead_core::{CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, GenerateDataKeyRequest, Keystead};
 
 /// Keys in the store of the `open` benchmark.
 const KEYS_IN_BIG_STORE: usize = 10_000;
@@ -97,10 +95,7 @@ fn open_big_store(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(5))
-        .sample_size(50)
+    Criterion::default().warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(5)).sample_size(50)
 }
 
 criterion_group! {
