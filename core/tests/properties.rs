@@ -64,7 +64,7 @@ proptest! {
     #[test]
     fn canonical_context_round_trips_and_ignores_order(context in context_strategy()) {
         let encoded = canonical_context(&context).unwrap();
-        prop_assert_eq!(parse_canonical_context(&encoded).unwrap(), context.clone());
+        prop_assert_eq!(&parse_canonical_context(&encoded).unwrap(), &context);
         let reversed: EncryptionContext = context.into_iter().rev().collect();
         prop_assert_eq!(canonical_context(&reversed).unwrap(), encoded);
     }
