@@ -15,9 +15,10 @@ test: test-rust test-c test-python test-node
 # The Python and Node crates are built (in release) and tested by their own suites below.
 RUST_PACKAGES = --workspace --exclude keystead-python --exclude keystead-node
 
+# Libraries, binaries, integration tests, examples and doctests (benchmarks are built by
+# `make bench` and checked by `make lint`).
 test-rust:
-	$(CARGO) test $(RUST_PACKAGES) --all-targets
-	$(CARGO) test $(RUST_PACKAGES) --doc
+	$(CARGO) test $(RUST_PACKAGES)
 
 test-c:
 	bash bindings/c/test.sh
