@@ -6,7 +6,7 @@
 //! conflicts) are `TypeError`s with a Node-style `ERR_INVALID_ARG_*` code instead.
 
 use keystead_core::{Error as CoreError, ErrorKind};
-use napi::bindgen_prelude::{JsError, JsTypeError, Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, JsError, JsTypeError, JsValue, Object};
 use napi::{Env, Error};
 
 /// The `code` of the JavaScript error for a core error kind.
@@ -52,31 +52,24 @@ pub(crate) const fn exception_code(kind: ErrorKind) -> &'static str {
 pub(crate) fn core_error(env: &Env, err: &CoreError) -> Error {
     let kind = err.kind();
     let raw = Error::new(exception_code(kind), err.message().to_owned());
-    // SAFETY: `env` is the live environment of the current JS-thread call; `into_value` returns
-    // a fresh error object (or null when the environment is tearing down).
-    let value = unsafe { JsError::from(raw).into_value(env.raw()) };
-    if value.is_null() {
+    let value = JsError::from(raw).into_unknown(*env);
+    // A value that has no type is the null handle of an environment that is tearing down.
+    let Ok(mut object) = value.get_type().and_then(|_| Object::from_unknown(value)) else {
         return Error::from_reason(err.message().to_owned());
-    }
-    let mut object = Object::from_raw(env.raw(), value);
+    };
     let _ = object.set("retryable", kind.is_retryable());
     let _ = object.set("httpStatusCode", u32::from(kind.http_status()));
-    // SAFETY: `value` is a live JS value of `env`, created just above.
-    let unknown = unsafe { Unknown::from_raw_unchecked(env.raw(), value) };
-    Error::from_unknown_without_coercion(unknown)
+    Error::from_unknown_without_coercion(object.to_unknown())
 }
 
 /// A `TypeError` with `code` (Node's `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`).
 pub(crate) fn type_error(env: &Env, code: &'static str, message: impl Into<String>) -> Error {
     let message = message.into();
-    // SAFETY: as in `core_error`.
-    let value = unsafe { JsTypeError::from(Error::new(code, message.clone())).into_value(env.raw()) };
-    if value.is_null() {
+    let value = JsTypeError::from(Error::new(code, message.clone())).into_unknown(*env);
+    if value.get_type().is_err() {
         return Error::new(napi::Status::InvalidArg, message);
     }
-    // SAFETY: `value` is a live JS value of `env`, created just above.
-    let unknown = unsafe { Unknown::from_raw_unchecked(env.raw(), value) };
-    Error::from_unknown_without_coercion(unknown)
+    Error::from_unknown_without_coercion(value)
 }
 
 /// What a panic inside the core turns into: a `KMSInternalException` (a bug, never expected).

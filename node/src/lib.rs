@@ -7,6 +7,7 @@
 //! Shape: every operation is a `task::Op` holding owned copies of its inputs; it runs either
 //! on the JS thread (`...Sync`) or on the libuv thread pool (`task::Job`, a Promise). Errors are
 //! mapped once, in `error::exception_code`.
+#![deny(unsafe_code)]
 #![deny(clippy::all)]
 // napi exports must be `pub`; the modules are private, so `pub` here means "exported to JS".
 #![allow(unreachable_pub)]

@@ -3,8 +3,9 @@
 use keystead_core as core;
 use keystead_core::{Keystead as Core, Result, SecretBytes};
 use napi::bindgen_prelude::Undefined;
+use napi::Env;
 
-use crate::bytes::{Bytes, Secret};
+use crate::bytes::{bytes, secret, Bytes, Secret};
 
 use crate::task::Op;
 use crate::types::{self as t, seconds};
@@ -26,7 +27,7 @@ macro_rules! key_op {
             fn run(&self, store: &Core) -> Result<$out> {
                 store.$method(&self.key_id)
             }
-            fn to_js(output: $out) -> napi::Result<$js> {
+            fn to_js(_env: &Env, output: $out) -> napi::Result<$js> {
                 #[allow(clippy::redundant_closure_call)]
                 Ok(($conv)(output))
             }
@@ -111,7 +112,7 @@ impl Op for CreateKey {
             multi_region: self.multi_region,
         })
     }
-    fn to_js(output: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, output: Self::Output) -> napi::Result<Self::Js> {
         Ok(output.into())
     }
 }
@@ -128,7 +129,7 @@ impl Op for ListKeys {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.list_keys(self.limit, self.marker.as_deref())
     }
-    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, page: Self::Output) -> napi::Result<Self::Js> {
         let truncated = page.truncated();
         Ok(t::ListKeysResult {
             keys: page.items.into_iter().map(|k| t::KeyListEntry { key_id: k.key_id, key_arn: k.key_arn }).collect(),
@@ -150,7 +151,7 @@ impl Op for UpdateKeyDescription {
     fn run(&self, store: &Core) -> Result<()> {
         store.update_key_description(&self.key_id, &self.description)
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -167,7 +168,7 @@ impl Op for TagResource {
     fn run(&self, store: &Core) -> Result<()> {
         store.tag_resource(&self.key_id, &self.tags)
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -184,7 +185,7 @@ impl Op for UntagResource {
     fn run(&self, store: &Core) -> Result<()> {
         store.untag_resource(&self.key_id, &self.tag_keys)
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -202,7 +203,7 @@ impl Op for ListResourceTags {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.list_resource_tags(&self.key_id, self.limit, self.marker.as_deref())
     }
-    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, page: Self::Output) -> napi::Result<Self::Js> {
         let truncated = page.truncated();
         Ok(t::ListResourceTagsResult {
             tags: page.items.into_iter().map(t::Tag::from).collect(),
@@ -229,7 +230,7 @@ impl Op for SetAlias {
             store.update_alias(&self.alias_name, &self.target_key_id)
         }
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -245,7 +246,7 @@ impl Op for DeleteAlias {
     fn run(&self, store: &Core) -> Result<()> {
         store.delete_alias(&self.alias_name)
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -263,7 +264,7 @@ impl Op for ListAliases {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.list_aliases(self.key_id.as_deref(), self.limit, self.marker.as_deref())
     }
-    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, page: Self::Output) -> napi::Result<Self::Js> {
         let truncated = page.truncated();
         Ok(t::ListAliasesResult {
             aliases: page
@@ -295,7 +296,7 @@ impl Op for ScheduleKeyDeletion {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.schedule_key_deletion(&self.key_id, self.pending_window_in_days)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::ScheduleKeyDeletionResult {
             key_id: r.key_id,
             deletion_date: seconds(r.deletion_date),
@@ -317,7 +318,7 @@ impl Op for EnableKeyRotation {
     fn run(&self, store: &Core) -> Result<()> {
         store.enable_key_rotation(&self.key_id, self.rotation_period_in_days)
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -337,7 +338,7 @@ impl Op for ListKeyRotations {
         let include = parse(self.include_key_material.as_deref())?;
         store.list_key_rotations(&self.key_id, include, self.limit, self.marker.as_deref())
     }
-    fn to_js(page: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, page: Self::Output) -> napi::Result<Self::Js> {
         let truncated = page.truncated();
         Ok(t::ListKeyRotationsResult {
             rotations: page
@@ -376,9 +377,9 @@ impl Op for Encrypt {
             encryption_algorithm: parse(self.algorithm.as_deref())?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::EncryptResult {
-            ciphertext_blob: Bytes(r.ciphertext_blob),
+            ciphertext_blob: bytes(env, r.ciphertext_blob)?,
             key_id: r.key_id,
             encryption_algorithm: r.encryption_algorithm.to_string(),
         })
@@ -404,10 +405,10 @@ impl Op for Decrypt {
             encryption_algorithm: parse(self.algorithm.as_deref())?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::DecryptResult {
             key_id: r.key_id,
-            plaintext: Secret(r.plaintext),
+            plaintext: secret(env, r.plaintext)?,
             encryption_algorithm: r.encryption_algorithm.to_string(),
             key_material_id: r.key_material_id,
         })
@@ -439,9 +440,9 @@ impl Op for ReEncrypt {
             destination_encryption_algorithm: parse(self.destination_algorithm.as_deref())?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::ReEncryptResult {
-            ciphertext_blob: Bytes(r.ciphertext_blob),
+            ciphertext_blob: bytes(env, r.ciphertext_blob)?,
             source_key_id: r.source_key_id,
             key_id: r.key_id,
             source_encryption_algorithm: r.source_encryption_algorithm.to_string(),
@@ -485,10 +486,10 @@ impl Op for GenerateDataKey<true> {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.generate_data_key(self.request()?)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GenerateDataKeyResult {
-            ciphertext_blob: Bytes(r.ciphertext_blob),
-            plaintext: Secret(r.plaintext),
+            ciphertext_blob: bytes(env, r.ciphertext_blob)?,
+            plaintext: secret(env, r.plaintext)?,
             key_id: r.key_id,
             key_material_id: r.key_material_id,
         })
@@ -501,9 +502,9 @@ impl Op for GenerateDataKey<false> {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.generate_data_key_without_plaintext(self.request()?)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GenerateDataKeyWithoutPlaintextResult {
-            ciphertext_blob: Bytes(r.ciphertext_blob),
+            ciphertext_blob: bytes(env, r.ciphertext_blob)?,
             key_id: r.key_id,
             key_material_id: r.key_material_id,
         })
@@ -521,8 +522,8 @@ impl Op for GenerateRandom {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.generate_random(self.number_of_bytes)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
-        Ok(t::GenerateRandomResult { plaintext: Secret(r) })
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateRandomResult { plaintext: secret(env, r)? })
     }
 }
 
@@ -537,7 +538,7 @@ impl Op for RotateRootKey {
     fn run(&self, store: &Core) -> Result<()> {
         store.rotate_root_key(self.source.clone())
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -551,7 +552,7 @@ impl Op for Sweep {
     fn run(&self, store: &Core) -> Result<()> {
         store.sweep()
     }
-    fn to_js((): ()) -> napi::Result<Undefined> {
+    fn to_js(_env: &Env, (): ()) -> napi::Result<Undefined> {
         Ok(())
     }
 }
@@ -570,8 +571,8 @@ impl Op for SealEnvelope {
     fn run(&self, store: &Core) -> Result<Vec<u8>> {
         core::envelope::seal(store, &self.key_id, self.plaintext.expose(), &self.context, &self.options)
     }
-    fn to_js(message: Vec<u8>) -> napi::Result<Bytes> {
-        Ok(Bytes(message))
+    fn to_js(env: &Env, message: Vec<u8>) -> napi::Result<Bytes> {
+        bytes(env, message)
     }
 }
 
@@ -588,8 +589,8 @@ impl Op for OpenEnvelope {
     fn run(&self, store: &Core) -> Result<SecretBytes> {
         core::envelope::open(store, &self.message, &self.context, &self.options)
     }
-    fn to_js(plaintext: SecretBytes) -> napi::Result<Secret> {
-        Ok(Secret(plaintext))
+    fn to_js(env: &Env, plaintext: SecretBytes) -> napi::Result<Secret> {
+        secret(env, plaintext)
     }
 }
 
@@ -612,10 +613,10 @@ impl Op for Sign {
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::SignResult {
             key_id: r.key_id,
-            signature: Bytes(r.signature),
+            signature: bytes(env, r.signature)?,
             signing_algorithm: r.signing_algorithm.to_string(),
         })
     }
@@ -642,7 +643,7 @@ impl Op for Verify {
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::VerifyResult {
             key_id: r.key_id,
             signature_valid: r.signature_valid,
@@ -666,10 +667,10 @@ impl Op for GetPublicKey {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.get_public_key(&self.key_id)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GetPublicKeyResult {
             key_id: r.key_id,
-            public_key: Bytes(r.public_key),
+            public_key: bytes(env, r.public_key)?,
             customer_master_key_spec: r.customer_master_key_spec.to_string(),
             key_spec: r.key_spec.to_string(),
             key_usage: r.key_usage.to_string(),
@@ -697,8 +698,8 @@ impl Op for GenerateMac {
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
-        Ok(t::GenerateMacResult { mac: Bytes(r.mac), mac_algorithm: r.mac_algorithm.to_string(), key_id: r.key_id })
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
+        Ok(t::GenerateMacResult { mac: bytes(env, r.mac)?, mac_algorithm: r.mac_algorithm.to_string(), key_id: r.key_id })
     }
 }
 
@@ -721,7 +722,7 @@ impl Op for VerifyMac {
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::VerifyMacResult { key_id: r.key_id, mac_valid: r.mac_valid, mac_algorithm: r.mac_algorithm.to_string() })
     }
 }
@@ -749,11 +750,11 @@ impl Op for GenerateDataKeyPair<true> {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.generate_data_key_pair(self.request()?)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GenerateDataKeyPairResult {
-            private_key_ciphertext_blob: Bytes(r.private_key_ciphertext_blob),
-            private_key_plaintext: Secret(r.private_key_plaintext),
-            public_key: Bytes(r.public_key),
+            private_key_ciphertext_blob: bytes(env, r.private_key_ciphertext_blob)?,
+            private_key_plaintext: secret(env, r.private_key_plaintext)?,
+            public_key: bytes(env, r.public_key)?,
             key_id: r.key_id,
             key_pair_spec: r.key_pair_spec.to_string(),
             key_material_id: r.key_material_id,
@@ -767,10 +768,10 @@ impl Op for GenerateDataKeyPair<false> {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.generate_data_key_pair_without_plaintext(self.request()?)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GenerateDataKeyPairWithoutPlaintextResult {
-            private_key_ciphertext_blob: Bytes(r.private_key_ciphertext_blob),
-            public_key: Bytes(r.public_key),
+            private_key_ciphertext_blob: bytes(env, r.private_key_ciphertext_blob)?,
+            public_key: bytes(env, r.public_key)?,
             key_id: r.key_id,
             key_pair_spec: r.key_pair_spec.to_string(),
             key_material_id: r.key_material_id,
@@ -795,10 +796,10 @@ impl Op for DeriveSharedSecret {
             public_key: &self.public_key,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::DeriveSharedSecretResult {
             key_id: r.key_id,
-            shared_secret: Secret(r.shared_secret),
+            shared_secret: secret(env, r.shared_secret)?,
             key_agreement_algorithm: r.key_agreement_algorithm.to_string(),
             key_origin: r.key_origin.to_string(),
         })
@@ -820,11 +821,11 @@ impl Op for GetParametersForImport {
         let spec: core::WrappingKeySpec = self.wrapping_key_spec.parse()?;
         store.get_parameters_for_import(&self.key_id, algorithm, spec)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GetParametersForImportResult {
             key_id: r.key_id,
-            import_token: Bytes(r.import_token),
-            public_key: Bytes(r.public_key),
+            import_token: bytes(env, r.import_token)?,
+            public_key: bytes(env, r.public_key)?,
             parameters_valid_to: seconds(r.parameters_valid_to),
         })
     }
@@ -855,7 +856,7 @@ impl Op for ImportKeyMaterial {
             valid_to,
         })
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::ImportedKeyMaterialResult { key_id: r.key_id, key_material_id: r.key_material_id })
     }
 }
@@ -871,7 +872,7 @@ impl Op for DeleteImportedKeyMaterial {
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.delete_imported_key_material(&self.key_id)
     }
-    fn to_js(r: Self::Output) -> napi::Result<Self::Js> {
+    fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::ImportedKeyMaterialResult { key_id: r.key_id, key_material_id: r.key_material_id })
     }
 }

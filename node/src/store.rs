@@ -3,7 +3,7 @@
 
 use keystead_core as core;
 use keystead_core::{Keystead as Core, RootKeySource, SecretBytes};
-use napi::bindgen_prelude::{AsyncTask, Either, FromNapiValue, JsValue, Uint8Array, Undefined, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Either, FromNapiValue, Uint8Array, Undefined, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 
@@ -62,14 +62,11 @@ impl Open {
                 format!("Keystead.{method}: invalid argument ({what}: {})", e.reason),
             )
         };
-        // SAFETY: `path` and `options` are live values of this call's `env`.
-        let path: String = unsafe { String::from_napi_value(env.raw(), path.raw()) }.map_err(|e| bad("path", e))?;
+        let path = String::from_unknown(path).map_err(|e| bad("path", e))?;
         let options = match options {
             None => None,
             Some(value) => {
-                // SAFETY: as above.
-                unsafe { Option::<t::OpenOptions>::from_napi_value(env.raw(), value.raw()) }
-                    .map_err(|e| bad("options", e))?
+                Option::<t::OpenOptions>::from_unknown(value).map_err(|e| bad("options", e))?
             }
         };
         Self::new(env, path, options)

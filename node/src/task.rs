@@ -22,7 +22,7 @@ pub trait Op: Send + 'static {
     fn run(&self, store: &Core) -> keystead_core::Result<Self::Output>;
 
     /// Converts the output on the JS thread.
-    fn to_js(output: Self::Output) -> napi::Result<Self::Js>;
+    fn to_js(env: &Env, output: Self::Output) -> napi::Result<Self::Js>;
 }
 
 /// Runs `op`, turning a panic into a `KMSInternalException`.
@@ -33,7 +33,7 @@ fn run_guarded<O: Op>(store: &Core, op: &O) -> keystead_core::Result<O::Output> 
 /// Runs `op` on the calling (JS) thread.
 pub fn run_sync<O: Op>(env: &Env, store: &Core, op: O) -> napi::Result<O::Js> {
     match run_guarded(store, &op) {
-        Ok(output) => O::to_js(output),
+        Ok(output) => O::to_js(env, output),
         Err(err) => Err(core_error(env, &err)),
     }
 }
@@ -60,7 +60,7 @@ impl<O: Op> Task for Job<O> {
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         match output {
-            Ok(output) => O::to_js(output),
+            Ok(output) => O::to_js(&env, output),
             Err(err) => Err(core_error(&env, &err)),
         }
     }
