@@ -699,7 +699,11 @@ impl Op for GenerateMac {
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
-        Ok(t::GenerateMacResult { mac: bytes(env, r.mac)?, mac_algorithm: r.mac_algorithm.to_string(), key_id: r.key_id })
+        Ok(t::GenerateMacResult {
+            mac: bytes(env, r.mac)?,
+            mac_algorithm: r.mac_algorithm.to_string(),
+            key_id: r.key_id,
+        })
     }
 }
 

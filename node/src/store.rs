@@ -65,9 +65,7 @@ impl Open {
         let path = String::from_unknown(path).map_err(|e| bad("path", e))?;
         let options = match options {
             None => None,
-            Some(value) => {
-                Option::<t::OpenOptions>::from_unknown(value).map_err(|e| bad("options", e))?
-            }
+            Some(value) => Option::<t::OpenOptions>::from_unknown(value).map_err(|e| bad("options", e))?,
         };
         Self::new(env, path, options)
     }
