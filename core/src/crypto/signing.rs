@@ -189,7 +189,7 @@ fn check_blob_len(blob: &[u8], name: &str) -> Result<()> {
 impl Keystead {
     /// Resolves a key for an operation that needs `usage`, checks its state and usage, and
     /// returns it with its material.
-    fn key_for_usage(
+    pub(crate) fn key_for_usage(
         &self,
         txn: &mut dyn Txn,
         key_id: &str,
@@ -198,14 +198,20 @@ impl Keystead {
     ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
         let key = self.resolve(txn, key_id)?;
         self.require_usable(&key)?;
+        self.require_usage(&key, usage, operation)?;
+        let material = self.material(txn, &key.key_id, key.current_version)?;
+        Ok((key, material))
+    }
+
+    /// Fails with InvalidKeyUsageException unless `key` has `usage`.
+    pub(crate) fn require_usage(&self, key: &KeyRecord, usage: KeyUsage, operation: &str) -> Result<()> {
         if key.key_usage != usage {
             return Err(Error::new(
                 ErrorKind::InvalidKeyUsage,
                 format!("{} key usage is {} which is not valid for {operation}.", self.arn(&key.key_id), key.key_usage),
             ));
         }
-        let material = self.material(txn, &key.key_id, key.current_version)?;
-        Ok((key, material))
+        Ok(())
     }
 
     fn check_signing_algorithm(&self, key: &KeyRecord, algorithm: SigningAlgorithm) -> Result<()> {

@@ -264,7 +264,8 @@ impl Keystead {
         }
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material) = self.read(|txn| self.encryption_target(txn, request.key_id, "Encrypt"))?;
+        let (key, material) =
+            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::EncryptDecrypt, "Encrypt"))?;
         let (ciphertext_blob, encryption_algorithm, _) = self.encrypt_with(
             &key,
             &material,
@@ -274,26 +275,6 @@ impl Keystead {
             request.plaintext,
         )?;
         Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm })
-    }
-
-    /// Resolves the key of Encrypt or of ReEncrypt's destination: an ENCRYPT_DECRYPT key,
-    /// symmetric or RSA, usable, with its current material.
-    fn encryption_target(
-        &self,
-        txn: &mut dyn Txn,
-        key_id: &str,
-        operation: &str,
-    ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
-        let key = self.resolve(txn, key_id)?;
-        self.require_usable(&key)?;
-        if key.key_usage != KeyUsage::EncryptDecrypt {
-            return Err(Error::new(
-                ErrorKind::InvalidKeyUsage,
-                format!("{} key usage is {} which is not valid for {operation}.", self.arn(&key.key_id), key.key_usage),
-            ));
-        }
-        let material = self.material(txn, &key.key_id, key.current_version)?;
-        Ok((key, material))
     }
 
     /// The algorithm an RSA encryption key is asked to use: required, and one of its spec's.
@@ -361,16 +342,7 @@ impl Keystead {
             let key = self.resolve(txn, named)?;
             if key.key_spec != KeySpec::SymmetricDefault {
                 self.require_usable(&key)?;
-                if key.key_usage != KeyUsage::EncryptDecrypt {
-                    return Err(Error::new(
-                        ErrorKind::InvalidKeyUsage,
-                        format!(
-                            "{} key usage is {} which is not valid for Decrypt.",
-                            self.arn(&key.key_id),
-                            key.key_usage
-                        ),
-                    ));
-                }
+                self.require_usage(&key, KeyUsage::EncryptDecrypt, "Decrypt")?;
                 let algorithm = self.asymmetric_algorithm(&key, algorithm)?;
                 reject_context_for_asymmetric(context)?;
                 let material = self.material(txn, &key.key_id, key.current_version)?;
@@ -465,7 +437,8 @@ impl Keystead {
         }
         self.ensure_managed_key(request.destination_key_id)?;
         let (source, plaintext, source_algorithm, source_material_id, destination, material) = self.read(|txn| {
-            let (destination, material) = self.encryption_target(txn, request.destination_key_id, "ReEncrypt")?;
+            let (destination, material) =
+                self.key_for_usage(txn, request.destination_key_id, KeyUsage::EncryptDecrypt, "ReEncrypt")?;
             let (source, plaintext, algorithm, material_id) = self.decrypt_any(
                 txn,
                 request.ciphertext_blob,
