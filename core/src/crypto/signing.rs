@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::crypto::asymmetric;
+use crate::crypto::ciphertext::MAX_BLOB_LEN;
 use crate::crypto::symmetric::base64_bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::KeyRecord;
@@ -179,9 +180,10 @@ fn check_message_len(message: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn check_blob_len(blob: &[u8], name: &str) -> Result<()> {
-    if blob.is_empty() || blob.len() > 6144 {
-        return Err(Error::validation(format!("{name} must be 1 to 6144 bytes long; got {}", blob.len())));
+/// Checks a blob input (ciphertext, signature, MAC) against AWS's 1–6144 byte shape.
+pub(crate) fn check_blob_len(blob: &[u8], name: &str) -> Result<()> {
+    if blob.is_empty() || blob.len() > MAX_BLOB_LEN {
+        return Err(Error::validation(format!("{name} must be 1 to {MAX_BLOB_LEN} bytes long; got {}", blob.len())));
     }
     Ok(())
 }

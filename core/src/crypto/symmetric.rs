@@ -10,6 +10,7 @@ use crate::crypto::asymmetric;
 use crate::crypto::ciphertext::{self, MAX_BLOB_LEN};
 use crate::crypto::context::{canonical_context, EncryptionContext};
 use crate::crypto::primitives::{random_bytes, random_secret};
+use crate::crypto::signing::check_blob_len;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::KeyRecord;
 use crate::keys::spec::{DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
@@ -392,22 +393,12 @@ impl Keystead {
         Ok((key, plaintext, material_id))
     }
 
-    fn check_blob_len(blob: &[u8]) -> Result<()> {
-        if blob.is_empty() || blob.len() > MAX_BLOB_LEN {
-            return Err(Error::validation(format!(
-                "CiphertextBlob must be 1 to {MAX_BLOB_LEN} bytes long; got {}",
-                blob.len()
-            )));
-        }
-        Ok(())
-    }
-
     /// `Decrypt`: no key id needed (the blob names its key). A wrong blob or encryption
     /// context is `InvalidCiphertextException`; a `key_id` that is not the encrypting key is
     /// `IncorrectKeyException`.
     pub fn decrypt(&self, request: DecryptRequest<'_>) -> Result<DecryptResponse> {
         self.maybe_sweep()?;
-        Self::check_blob_len(request.ciphertext_blob)?;
+        check_blob_len(request.ciphertext_blob, "CiphertextBlob")?;
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         if let Some(key_id) = request.key_id {
             self.ensure_managed_key(key_id)?;
@@ -429,7 +420,7 @@ impl Keystead {
     /// material, or another context) without the plaintext leaving the core.
     pub fn re_encrypt(&self, request: ReEncryptRequest<'_>) -> Result<ReEncryptResponse> {
         self.maybe_sweep()?;
-        Self::check_blob_len(request.ciphertext_blob)?;
+        check_blob_len(request.ciphertext_blob, "CiphertextBlob")?;
         let source_context = canonical_context(request.source_encryption_context.unwrap_or(empty_context()))?;
         let destination_context = canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
         if let Some(source) = request.source_key_id {
