@@ -2,3 +2,8 @@
 //! standing for a principal. Key policies, grants and their evaluation come next.
 
 pub mod access_keys;
+pub mod condition;
+pub mod document;
+pub mod evaluate;
+#[cfg(test)]
+mod reference;
