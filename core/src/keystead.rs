@@ -504,6 +504,7 @@ impl Keystead {
                     reseal(RecordKind::AccessKeySecret, &access_key.access_key_id, &access_key.sealed_secret)?;
                 txn.put_access_key(&access_key)?;
             }
+            crate::audit::keys::reseal_audit_keys(txn, &root, &next.key)?;
             txn.put_setting(SETTING_CHECK, &next.key.check_value()?)?;
             match &kdf {
                 Some(kdf) => txn.put_setting(SETTING_KDF, kdf)?,

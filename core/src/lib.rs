@@ -38,16 +38,19 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
 pub mod keys;
 mod keystead;
+pub mod metrics;
 pub mod policy;
 pub mod secret;
 pub mod store;
 
+pub use audit::{AuditEvent, AuditKeys, AuditLog, AuditOptions, AuditPublicKey, Durability};
 pub use clock::{Clock, ManualClock, Millis, SystemClock, DAY_MS};
 pub use crypto::context::{canonical_context, EncryptionContext};
 pub use crypto::signing::{
@@ -76,6 +79,7 @@ pub use keys::spec::{
 pub use keystead::{
     Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_ACCOUNT_ID, DEFAULT_CACHE_CAPACITY, DEFAULT_REGION,
 };
+pub use metrics::{Metrics, MetricsSnapshot, Outcome};
 pub use policy::access_keys::{AccessKey, NewAccessKey};
 pub use secret::SecretBytes;
 pub use store::rootkey::{RootKeySource, DEFAULT_ENV_VAR, KEY_FILE_NAME};

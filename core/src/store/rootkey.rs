@@ -68,6 +68,8 @@ pub(crate) enum RecordKind {
     WrappingKey = 2,
     /// The secret of an access key.
     AccessKeySecret = 3,
+    /// An audit-log key (the Ed25519 signing key or the HMAC key).
+    AuditKey = 4,
 }
 
 /// Stored parameters of the passphrase KDF (not secret).
