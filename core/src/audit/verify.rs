@@ -19,7 +19,7 @@ use crate::audit::{COUNTER_FILE_NAME, SEGMENT_EXTENSION, SEGMENT_FORMAT};
 use crate::error::{Error, Result};
 
 /// What is wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum ProblemKind {
     /// The file or folder cannot be read.
     Io,
