@@ -445,7 +445,7 @@ proptest! {
                                   extra in statement_strategy(), request in request_strategy()) {
         let statements: Vec<Value> = base.iter().enumerate().map(|(i, s)| statement(i, *s)).collect();
         let before = decide_for(&policy_of(&statements), &request).decision;
-        let mut more = statements.clone();
+        let mut more = statements;
         more.push(statement(99, (true, extra.1, extra.2, extra.3)));
         let after = decide_for(&policy_of(&more), &request).decision;
         prop_assert!(after != Decision::Allow || before == Decision::Allow);
@@ -463,7 +463,7 @@ proptest! {
                                      extra in statement_strategy(), request in request_strategy()) {
         let statements: Vec<Value> = base.iter().enumerate().map(|(i, s)| statement(i, *s)).collect();
         let before = decide_for(&policy_of(&statements), &request).decision;
-        let mut more = statements.clone();
+        let mut more = statements;
         more.push(statement(99, (false, extra.1, extra.2, extra.3)));
         let after = decide_for(&policy_of(&more), &request).decision;
         if before == Decision::Allow {
@@ -642,4 +642,101 @@ fn policy_shaped_json() -> impl Strategy<Value = Value> {
         });
     prop::collection::vec(statement, 0..4)
         .prop_map(|statements| json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+// ---- the hot path does not allocate ------------------------------------------------------------
+
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// The system allocator, counting allocations per thread.
+    pub(crate) struct Counting;
+
+    // SAFETY: every call is forwarded unchanged to the system allocator, which upholds the
+    // GlobalAlloc contract; the counter is a const-initialized thread-local Cell with no
+    // destructor, so updating it neither allocates nor re-enters the allocator.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+            // SAFETY: the caller's guarantees for `layout` are passed on as they are.
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: `ptr` was returned by `System.alloc` (through `alloc`) with this `layout`.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    /// Allocations made by the current thread so far.
+    pub(crate) fn allocations() -> u64 {
+        ALLOCATIONS.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+#[test]
+fn decide_does_not_allocate() {
+    // Every condition family, so that each comparison path is covered.
+    let policy = PolicyDocument::parse(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Sid":"Account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:Describe*","Resource":"*"},
+        {"Sid":"Use","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:role/checkout","444455556666"]},
+         "Action":["kms:Encrypt","kms:Decrypt","kms:GenerateDataKey*"],"Resource":"arn:aws:kms:*:111122223333:key/*",
+         "Condition":{"StringEquals":{"kms:EncryptionContext:tenant":"acme","kms:CallerAccount":"444455556666"},
+                      "StringEqualsIgnoreCase":{"kms:EncryptionAlgorithm":"symmetric_default"},
+                      "StringLike":{"kms:ViaService":"s3.*.amazonaws.com"},
+                      "ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["tenant","order"]},
+                      "NumericLessThanEquals":{"kms:RotationPeriodInDays":"365"},
+                      "DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"},
+                      "IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]},
+                      "ArnLike":{"aws:PrincipalArn":"arn:aws:sts::444455556666:assumed-role/checkout/*"},
+                      "Bool":{"aws:SecureTransport":"true"},
+                      "BinaryEquals":{"kms:EncryptionContext:blob":"aGVsbG8="},
+                      "Null":{"kms:GranteePrincipal":"true"}}},
+        {"Sid":"NoDeletes","Effect":"Deny","Principal":"*","Action":"kms:ScheduleKeyDeletion","Resource":"*",
+         "Condition":{"StringNotEqualsIfExists":{"aws:PrincipalAccount":"111122223333"}}}]}"#,
+    )
+    .unwrap();
+    let mut values = ConditionValues::new();
+    values
+        .set("kms:EncryptionContext:tenant", "acme")
+        .set("kms:EncryptionContext:blob", "aGVsbG8=")
+        .set_multi("kms:EncryptionContextKeys", ["tenant", "order"])
+        .set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
+        .set("kms:ViaService", "s3.us-east-1.amazonaws.com")
+        .set("kms:RotationPeriodInDays", "365")
+        .set("aws:CurrentTime", "2026-11-29T07:00:00Z")
+        .set("aws:SourceIp", "10.1.2.3")
+        .set_bool("aws:SecureTransport", true);
+    let caller = "arn:aws:sts::444455556666:assumed-role/checkout/session-1";
+    let allow = RequestContext { principal_arn: caller, action: "kms:Decrypt", resource_arn: KEY, conditions: &values };
+    let deny = RequestContext { action: "kms:ScheduleKeyDeletion", ..allow };
+    let none = RequestContext { action: "kms:Sign", ..allow };
+    assert_eq!(decide(&policy, &allow), Decision::Allow);
+    assert_eq!(decide(&policy, &deny), Decision::ExplicitDeny);
+    assert_eq!(decide(&policy, &none), Decision::ImplicitDeny);
+
+    let before = counting::allocations();
+    for _ in 0..100 {
+        std::hint::black_box(decide(&policy, std::hint::black_box(&allow)));
+        std::hint::black_box(decide(&policy, std::hint::black_box(&deny)));
+        std::hint::black_box(decide(&policy, std::hint::black_box(&none)));
+        // Without a deciding statement to name, evaluate allocates nothing either.
+        std::hint::black_box(evaluate(&policy, std::hint::black_box(&none)));
+    }
+    assert_eq!(counting::allocations() - before, 0, "decide allocated");
+
+    // evaluate allocates only the names it returns: the list and one string per statement.
+    let before = counting::allocations();
+    let e = evaluate(&policy, &allow);
+    assert_eq!(e.deciding_statements, ["Use"]);
+    assert!(counting::allocations() - before <= 2, "{} allocations", counting::allocations() - before);
 }
