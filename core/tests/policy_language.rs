@@ -740,3 +740,34 @@ fn decide_does_not_allocate() {
     assert_eq!(e.deciding_statements, ["Use"]);
     assert!(counting::allocations() - before <= 2, "{} allocations", counting::allocations() - before);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Request values come from callers: whatever they hold (any Unicode, malformed dates,
+    /// numbers, addresses, ARNs, base64), evaluation must not panic, and `decide` must agree
+    /// with `evaluate`.
+    #[test]
+    fn evaluation_never_panics_on_request_values(text in "\\PC{0,40}", multi in prop::collection::vec("\\PC{0,12}", 0..4),
+                                                principal in "\\PC{0,60}", action in "\\PC{0,20}") {
+        let policy = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",
+                "Condition":{"DateLessThanIfExists":{"aws:CurrentTime":"2030-01-01T00:00:00+01:00"},
+                             "NumericNotEquals":{"kms:RotationPeriodInDays":"1.5e3"},
+                             "NotIpAddress":{"aws:SourceIp":"::/0"},
+                             "ArnNotLike":{"aws:PrincipalArn":"arn:*:iam::*:role/?x*"},
+                             "BinaryEquals":{"kms:EncryptionContext:b":"aGk="},
+                             "StringEqualsIgnoreCase":{"kms:EncryptionContext:s":"ÉTÉ"},
+                             "ForAllValues:StringLike":{"aws:TagKeys":["a*?","*"]}}},
+              {"Effect":"Deny","NotPrincipal":{"AWS":"111122223333"},"NotAction":"kms:Get*","NotResource":"x*"}]}"#,
+        )
+        .unwrap();
+        let mut values = ConditionValues::new();
+        for key in ["aws:CurrentTime", "kms:RotationPeriodInDays", "aws:SourceIp", "aws:PrincipalArn",
+                    "kms:EncryptionContext:b", "kms:EncryptionContext:s"] {
+            values.set(key, text.clone());
+        }
+        values.set_multi("aws:TagKeys", multi);
+        let _ = run(&policy, &principal, &action, &text, &values);
+    }
+}
