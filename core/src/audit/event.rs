@@ -77,7 +77,7 @@ fn identity_type(arn: &str) -> &'static str {
 
 /// The account id field of an ARN, if it has a 12-digit one.
 fn arn_account(arn: &str) -> Option<&str> {
-    arn.splitn(6, ':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+    arn.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One audit event. Build it with [`AuditEvent::new`] and the chained setters, then hand it to

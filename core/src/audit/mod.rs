@@ -733,11 +733,8 @@ fn recover_dead_segments(dir: &Path, own: &Path, keys: &AuditKeys) {
         if segment == own {
             continue;
         }
-        match seal_dead_segment(&segment, keys, own) {
-            Ok(true) => {
-                let _ = fs::remove_file(&marker);
-            }
-            Ok(false) | Err(_) => {}
+        if let Ok(true) = seal_dead_segment(&segment, keys, own) {
+            let _ = fs::remove_file(&marker);
         }
     }
 }
