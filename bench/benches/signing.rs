@@ -42,6 +42,7 @@ fn signing(c: &mut Criterion) {
             message: &message,
             message_type: Some(MessageType::Raw),
             signing_algorithm: Some(algorithm),
+            ..Default::default()
         };
         let signature = store.sign(request).unwrap().signature;
         group.bench_function(format!("Sign {spec} {algorithm}"), |b| b.iter(|| store.sign(request).unwrap()));
@@ -54,6 +55,7 @@ fn signing(c: &mut Criterion) {
                         message_type: Some(MessageType::Raw),
                         signature: &signature,
                         signing_algorithm: Some(algorithm),
+                        ..Default::default()
                     })
                     .unwrap()
             })
@@ -74,6 +76,7 @@ fn signing(c: &mut Criterion) {
                     key_id: &hmac,
                     message: &message,
                     mac_algorithm: Some(MacAlgorithm::HmacSha256),
+                    ..Default::default()
                 })
                 .unwrap()
         })

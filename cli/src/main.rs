@@ -1030,6 +1030,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             Ok(())
         }
         Command::DisableKey { key_id } => {
+                ..Default::default()
             store.disable_key(key_id)?;
             Ok(())
         }
@@ -1105,6 +1106,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         }
         Command::GenerateDataKey(args) => {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
+                ..Default::default()
             let response = store.generate_data_key(data_key_request(args, context.as_ref())?)?;
             out.print(&DataKeyOut {
                 ciphertext_blob: b64(&response.ciphertext_blob),
@@ -1116,6 +1118,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::GenerateDataKeyWithoutPlaintext(args) => {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
             out.print(&store.generate_data_key_without_plaintext(data_key_request(args, context.as_ref())?)?)
+                ..Default::default()
         }
         Command::GenerateDataKeyPair(args) => {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
@@ -1145,6 +1148,7 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Verify { key_id, message, message_type, signature, signing_algorithm } => {
             let message = SecretBytes::new(read_blob("--message", message)?);
             let signature = read_blob("--signature", signature)?;
+                ..Default::default()
             out.print(&store.verify(VerifyRequest {
                 key_id,
                 message: message.expose(),
@@ -1185,6 +1189,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 key_agreement_algorithm: response.key_agreement_algorithm,
                 key_origin: response.key_origin,
             })
+                ..Default::default()
         }
         Command::GenerateRandom { number_of_bytes } => {
             let bytes = store.generate_random(*number_of_bytes)?;
@@ -1196,6 +1201,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 wrapping_algorithm.parse::<WrappingAlgorithm>()?,
                 wrapping_key_spec.parse::<WrappingKeySpec>()?,
             )?)
+                ..Default::default()
         }
         Command::ImportKeyMaterial { key_id, import_token, encrypted_key_material, expiration_model, valid_to } => {
             let import_token = read_blob("--import-token", import_token)?;
@@ -1205,6 +1211,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 key_id,
                 import_token: &import_token,
                 encrypted_key_material: &wrapped,
+                ..Default::default()
                 expiration_model: parse_enum::<ExpirationModel>(expiration_model.as_deref())?,
                 valid_to,
             })?)
@@ -1215,6 +1222,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             let secret_access_key = String::from_utf8(created.secret_access_key.expose().to_vec())
                 .map_err(|_| Failure::Other("the new secret access key is not UTF-8".to_owned()))?;
             out.print(&NewAccessKeyOut {
+                ..Default::default()
                 access_key: NewAccessKeyFields {
                     access_key_id: created.access_key_id,
                     secret_access_key,
@@ -1223,6 +1231,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             })
         }
         Command::AccessKey(AccessKeyCommand::Add { access_key_id, secret_access_key_env, principal }) => {
+                ..Default::default()
             let secret = secret_from_env(secret_access_key_env)?;
             let added = store.add_access_key(access_key_id, secret.expose(), principal)?;
             out.print(&AccessKeyOut { access_key: added })
@@ -1300,6 +1309,7 @@ impl Printer<'_> {
 /// JSON with aws-cli's 4-space indentation.
 fn to_json<T: Serialize>(value: &T) -> CliResult<String> {
     let mut buffer = Vec::new();
+        ..Default::default()
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
     value.serialize(&mut serializer).map_err(|e| Failure::Other(e.to_string()))?;
@@ -1311,6 +1321,7 @@ fn to_json<T: Serialize>(value: &T) -> CliResult<String> {
 fn select(value: &serde_json::Value, query: &str) -> CliResult<serde_json::Value> {
     let bad = || Failure::Usage(format!("Bad value for --query {query}: expected Field, Field.Sub or Field[N]"));
     let mut current = value.clone();
+        ..Default::default()
     for segment in query.split('.') {
         let (name, indexes) = match segment.find('[') {
             Some(at) => (&segment[..at], &segment[at..]),

@@ -12,6 +12,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::id::{managed_service, parse_key_ref, KeyRef, StoreIdentity};
 use crate::keys::record::{KeyRecord, MaterialRecord};
 use crate::keys::spec::{KeyState, RotationType};
+use crate::policy::authorize::PolicyCache;
+use crate::policy::principal::Principal;
 use crate::secret::SecretBytes;
 use crate::store::memory::MemoryStorage;
 use crate::store::rootkey::{
@@ -193,13 +195,16 @@ impl KeysteadBuilder {
         root: RootKey,
         identity: StoreIdentity,
     ) -> Keystead {
+        let caller = Arc::new(Principal::account_root(&identity.partition, &identity.account_id));
         let keystead = Keystead {
+            caller,
             inner: Arc::new(Inner {
                 storage,
                 root: RwLock::new(root),
                 identity,
                 clock: self.clock,
                 cache: MaterialCache::new(self.cache_capacity),
+                policies: PolicyCache::default(),
                 next_sweep_ms: AtomicI64::new(Millis::MIN),
                 dir,
             }),
@@ -231,6 +236,8 @@ fn set_owner_only(dir: &Path) -> std::io::Result<()> {
 #[derive(Clone)]
 pub struct Keystead {
     pub(crate) inner: Arc<Inner>,
+    /// Who this handle calls as (see [`Keystead::as_principal`]).
+    pub(crate) caller: Arc<Principal>,
 }
 
 pub(crate) struct Inner {
@@ -239,6 +246,7 @@ pub(crate) struct Inner {
     pub(crate) identity: StoreIdentity,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: MaterialCache,
+    pub(crate) policies: PolicyCache,
     next_sweep_ms: AtomicI64,
     dir: Option<PathBuf>,
 }
@@ -249,6 +257,7 @@ impl std::fmt::Debug for Keystead {
             .field("dir", &self.inner.dir)
             .field("region", &self.inner.identity.region)
             .field("account_id", &self.inner.identity.account_id)
+            .field("principal", &self.caller.arn())
             .finish_non_exhaustive()
     }
 }

@@ -72,7 +72,7 @@ pub use keys::metadata::{
     ScheduleKeyDeletionResponse, Tag,
 };
 pub use keys::spec::{
-    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, IncludeKeyMaterial, KeyAgreementAlgorithm,
+    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, GrantOperation, IncludeKeyMaterial, KeyAgreementAlgorithm,
     KeyManager, KeyMaterialState, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, RotationType,
     SigningAlgorithm, WrappingAlgorithm, WrappingKeySpec,
 };
@@ -81,6 +81,12 @@ pub use keystead::{
 };
 pub use metrics::{Metrics, MetricsSnapshot, Outcome};
 pub use policy::access_keys::{AccessKey, NewAccessKey};
+pub use policy::authorize::{Explanation, DEFAULT_POLICY_NAME};
+pub use policy::grants::{
+    ConstraintsEntry, CreateGrantRequest, CreateGrantResponse, GrantListEntry, GrantRef, MAX_GRANTS_PER_KEY,
+};
+pub use policy::principal::Principal;
+pub use keys::record::GrantConstraints;
 pub use secret::SecretBytes;
 pub use store::rootkey::{RootKeySource, DEFAULT_ENV_VAR, KEY_FILE_NAME};
 

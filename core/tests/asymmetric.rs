@@ -40,7 +40,7 @@ fn sign(
     message: &[u8],
 ) -> Vec<u8> {
     store
-        .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm) })
+        .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm), ..Default::default() })
         .unwrap()
         .signature
 }
@@ -60,6 +60,7 @@ fn verify(
             message_type: Some(message_type),
             signature,
             signing_algorithm: Some(algorithm),
+            ..Default::default()
         })
         .map(|r| assert!(r.signature_valid))
 }
@@ -125,6 +126,7 @@ fn every_signing_spec_signs_and_verifies_raw_and_digest() {
                         message: &d[1..],
                         message_type: Some(MessageType::Digest),
                         signing_algorithm: Some(algorithm),
+                        ..Default::default()
                     })
                     .unwrap_err();
                 assert_eq!(err.kind(), ErrorKind::Validation, "short digest for {algorithm}");
@@ -142,7 +144,7 @@ fn wrong_algorithms_message_types_and_lengths_get_aws_errors() {
     let ed = create(&store, KeySpec::EccNistEdwards25519, KeyUsage::SignVerify);
     let request = |key_id, algorithm, message_type, message| {
         store
-            .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm) })
+            .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm), ..Default::default() })
             .map(drop)
             .unwrap_err()
             .kind()
@@ -274,12 +276,12 @@ fn hmac_keys_generate_and_verify_macs() {
         let key_id = create(&store, spec, KeyUsage::GenerateVerifyMac);
         assert_eq!(store.describe_key(&key_id).unwrap().mac_algorithms, Some(vec![algorithm]));
         let mac = store
-            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm) })
+            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm), ..Default::default() })
             .unwrap()
             .mac;
         assert_eq!(mac.len(), len);
         let again = store
-            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm) })
+            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm), ..Default::default() })
             .unwrap()
             .mac;
         assert_eq!(mac, again, "HMAC is deterministic");
@@ -289,6 +291,7 @@ fn hmac_keys_generate_and_verify_macs() {
                 message: b"token",
                 mac: &mac,
                 mac_algorithm: Some(algorithm),
+                ..Default::default()
             })
             .unwrap();
         assert!(ok.mac_valid);
@@ -298,6 +301,7 @@ fn hmac_keys_generate_and_verify_macs() {
                 message: b"tokem",
                 mac: &mac,
                 mac_algorithm: Some(algorithm),
+                ..Default::default()
             })
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidMac);
@@ -307,6 +311,7 @@ fn hmac_keys_generate_and_verify_macs() {
                 message: b"token",
                 mac: &mac[..len - 1],
                 mac_algorithm: Some(algorithm),
+                ..Default::default()
             })
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidMac);
@@ -317,6 +322,7 @@ fn hmac_keys_generate_and_verify_macs() {
             key_id: &key_id,
             message: b"m",
             mac_algorithm: Some(MacAlgorithm::HmacSha512),
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(wrong.kind(), ErrorKind::InvalidKeyUsage);
@@ -325,6 +331,7 @@ fn hmac_keys_generate_and_verify_macs() {
             key_id: &key_id,
             message: &[0; 4097],
             mac_algorithm: Some(MacAlgorithm::HmacSha256),
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(too_long.kind(), ErrorKind::Validation);
@@ -348,6 +355,7 @@ fn ecdh_derives_the_same_secret_on_both_sides() {
                 key_id,
                 key_agreement_algorithm: Some(KeyAgreementAlgorithm::Ecdh),
                 public_key: peer,
+                ..Default::default()
             })
         };
         let ab = derive(&alice, &bob_public).unwrap();
@@ -364,6 +372,7 @@ fn ecdh_derives_the_same_secret_on_both_sides() {
             key_id: &p256,
             key_agreement_algorithm: Some(KeyAgreementAlgorithm::Ecdh),
             public_key: &other_curve,
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
@@ -373,6 +382,7 @@ fn ecdh_derives_the_same_secret_on_both_sides() {
             key_id: &signer,
             key_agreement_algorithm: Some(KeyAgreementAlgorithm::Ecdh),
             public_key: &other_curve,
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
@@ -395,6 +405,7 @@ fn data_key_pairs_are_usable_and_their_private_key_decrypts() {
                 key_id: &wrapping,
                 encryption_context: Some(&context),
                 key_pair_spec: Some(spec),
+                ..Default::default()
             })
             .unwrap();
         assert_eq!(pair.key_pair_spec, spec);
@@ -413,6 +424,7 @@ fn data_key_pairs_are_usable_and_their_private_key_decrypts() {
                 key_id: &wrapping,
                 encryption_context: None,
                 key_pair_spec: Some(spec),
+                ..Default::default()
             })
             .unwrap();
         let private = store
@@ -427,6 +439,7 @@ fn data_key_pairs_are_usable_and_their_private_key_decrypts() {
             key_id: &signer,
             encryption_context: None,
             key_pair_spec: Some(DataKeyPairSpec::EccNistP256),
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
@@ -435,6 +448,7 @@ fn data_key_pairs_are_usable_and_their_private_key_decrypts() {
             key_id: &wrapping,
             encryption_context: None,
             key_pair_spec: None,
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Validation);
@@ -493,6 +507,7 @@ fn rsa_encryption_keys_encrypt_and_decrypt_with_oaep() {
             plaintext: b"card",
             encryption_algorithm: algorithm,
             encryption_context: context,
+            ..Default::default()
         })
     };
     assert_eq!(encrypt(None, None).unwrap_err().kind(), ErrorKind::Validation);

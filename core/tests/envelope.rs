@@ -380,6 +380,7 @@ fn a_header_with_255_keys_is_refused_fast_under_a_limit_of_3() {
             encryption_context: Some(&context),
             key_spec: Some(keystead_core::DataKeySpec::Aes256),
             number_of_bytes: None,
+            ..Default::default()
         })
         .unwrap();
     let edks = vec![generated.ciphertext_blob; 255];

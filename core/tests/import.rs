@@ -294,6 +294,7 @@ fn hmac_and_asymmetric_material_import() {
             key_id: &hmac,
             message: b"m",
             mac_algorithm: Some(MacAlgorithm::HmacSha256),
+            ..Default::default()
         })
         .unwrap()
         .mac;
@@ -327,6 +328,7 @@ fn hmac_and_asymmetric_material_import() {
             message: b"order",
             message_type: Some(MessageType::Raw),
             signing_algorithm: Some(SigningAlgorithm::EcdsaSha256),
+            ..Default::default()
         })
         .unwrap()
         .signature;

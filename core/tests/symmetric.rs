@@ -204,6 +204,7 @@ fn data_keys_have_the_requested_length_and_decrypt() {
                 encryption_context: Some(&context),
                 key_spec: spec,
                 number_of_bytes: bytes,
+                ..Default::default()
             })
             .unwrap();
         assert_eq!(out.plaintext.len(), len);

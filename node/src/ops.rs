@@ -110,6 +110,7 @@ impl Op for CreateKey {
             origin: parse(self.origin.as_deref())?,
             tags: self.tags.clone(),
             multi_region: self.multi_region,
+            ..Default::default()
         })
     }
     fn to_js(_env: &Env, output: Self::Output) -> napi::Result<Self::Js> {
@@ -375,6 +376,7 @@ impl Op for Encrypt {
             plaintext: self.plaintext.expose(),
             encryption_context: self.context.as_ref(),
             encryption_algorithm: parse(self.algorithm.as_deref())?,
+            ..Default::default()
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -403,6 +405,7 @@ impl Op for Decrypt {
             encryption_context: self.context.as_ref(),
             key_id: self.key_id.as_deref(),
             encryption_algorithm: parse(self.algorithm.as_deref())?,
+            ..Default::default()
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -438,6 +441,7 @@ impl Op for ReEncrypt {
             destination_encryption_context: self.destination_context.as_ref(),
             source_encryption_algorithm: parse(self.source_algorithm.as_deref())?,
             destination_encryption_algorithm: parse(self.destination_algorithm.as_deref())?,
+            ..Default::default()
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -476,6 +480,7 @@ impl<const PLAINTEXT: bool> GenerateDataKey<PLAINTEXT> {
             encryption_context: self.context.as_ref(),
             key_spec: parse(self.key_spec.as_deref())?,
             number_of_bytes: self.number_of_bytes,
+            ..Default::default()
         })
     }
 }
@@ -611,6 +616,7 @@ impl Op for Sign {
             message: self.message.expose(),
             message_type: parse(self.message_type.as_deref())?,
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
+            ..Default::default()
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -641,6 +647,7 @@ impl Op for Verify {
             message_type: parse(self.message_type.as_deref())?,
             signature: &self.signature,
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
+            ..Default::default()
         })
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -696,6 +703,7 @@ impl Op for GenerateMac {
             key_id: &self.key_id,
             message: self.message.expose(),
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
+            ..Default::default()
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -724,6 +732,7 @@ impl Op for VerifyMac {
             message: self.message.expose(),
             mac: &self.mac,
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
+            ..Default::default()
         })
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -744,6 +753,7 @@ impl<const PLAINTEXT: bool> GenerateDataKeyPair<PLAINTEXT> {
             key_id: &self.key_id,
             encryption_context: self.context.as_ref(),
             key_pair_spec: parse(Some(self.key_pair_spec.as_str()))?,
+            ..Default::default()
         })
     }
 }
@@ -798,6 +808,7 @@ impl Op for DeriveSharedSecret {
             key_id: &self.key_id,
             key_agreement_algorithm: parse(Some(self.algorithm.as_str()))?,
             public_key: &self.public_key,
+            ..Default::default()
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {

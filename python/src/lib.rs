@@ -181,6 +181,7 @@ impl Store {
                 tags: tags.unwrap_or_default().into_iter().map(|(k, v)| Tag::new(k, v)).collect(),
                 multi_region,
             })
+                ..Default::default()
         })();
         let metadata = run(py, "CreateKey", || self.inner.create_key(parsed?))?;
         convert::key_metadata(py, &metadata)
@@ -359,6 +360,7 @@ impl Store {
                 encryption_context: encryption_context.as_ref(),
                 encryption_algorithm: algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &response.ciphertext_blob))?;
@@ -386,6 +388,7 @@ impl Store {
                 key_id: key_id.as_deref(),
                 encryption_algorithm: algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &response.key_id)?;
@@ -428,6 +431,7 @@ impl Store {
                 source_encryption_algorithm: source_algorithm?,
                 destination_encryption_algorithm: destination_algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
@@ -462,6 +466,7 @@ impl Store {
                 key_spec: key_spec?,
                 number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
@@ -489,6 +494,7 @@ impl Store {
                 key_spec: key_spec?,
                 number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
@@ -526,6 +532,7 @@ impl Store {
                 message_type: message_type?,
                 signing_algorithm: algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -558,6 +565,7 @@ impl Store {
                 signature: &signature,
                 signing_algorithm: algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -590,6 +598,7 @@ impl Store {
                 message: message.expose(),
                 mac_algorithm: algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("Mac", PyBytes::new(py, &r.mac))?;
@@ -619,6 +628,7 @@ impl Store {
                 mac: &mac,
                 mac_algorithm: algorithm?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -644,6 +654,7 @@ impl Store {
                 key_agreement_algorithm: algorithm?,
                 public_key: &public_key,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -670,6 +681,7 @@ impl Store {
                 encryption_context: encryption_context.as_ref(),
                 key_pair_spec: spec?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
@@ -698,6 +710,7 @@ impl Store {
                 encryption_context: encryption_context.as_ref(),
                 key_pair_spec: spec?,
             })
+                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;

@@ -154,6 +154,7 @@ pub unsafe extern "C" fn keystead_store_encrypt(
             // SAFETY: as above.
             encryption_context: unsafe { context_arg(context) },
             encryption_algorithm,
+            ..Default::default()
         })?;
         put(out, &response.ciphertext_blob);
         Ok(())
@@ -207,6 +208,7 @@ pub unsafe extern "C" fn keystead_store_decrypt(
             encryption_context: unsafe { context_arg(context) },
             key_id,
             encryption_algorithm,
+            ..Default::default()
         })?;
         if let Some(key_id_out) = key_id_out {
             put(key_id_out, response.key_id.as_bytes());
@@ -269,6 +271,7 @@ pub unsafe extern "C" fn keystead_store_re_encrypt(
             destination_encryption_context: unsafe { context_arg(destination_context) },
             source_encryption_algorithm: source_algorithm,
             destination_encryption_algorithm: destination_algorithm,
+            ..Default::default()
         })?;
         put(out, &response.ciphertext_blob);
         Ok(())
@@ -313,6 +316,7 @@ pub unsafe extern "C" fn keystead_store_generate_data_key(
             encryption_context: unsafe { context_arg(context) },
             key_spec,
             number_of_bytes: (number_of_bytes != 0).then_some(number_of_bytes),
+            ..Default::default()
         })?;
         put(ciphertext_out, &response.ciphertext_blob);
         put_secret(plaintext_out, response.plaintext);
@@ -353,6 +357,7 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_without_plaintext(
             encryption_context: unsafe { context_arg(context) },
             key_spec,
             number_of_bytes: (number_of_bytes != 0).then_some(number_of_bytes),
+            ..Default::default()
         })?;
         put(ciphertext_out, &response.ciphertext_blob);
         Ok(())
@@ -423,6 +428,7 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_pair(
             // SAFETY: as above.
             encryption_context: unsafe { context_arg(context) },
             key_pair_spec,
+            ..Default::default()
         })?;
         put(ciphertext_out, &response.private_key_ciphertext_blob);
         put(public_key_out, &response.public_key);
@@ -465,6 +471,7 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_pair_without_plaintext
             // SAFETY: as above.
             encryption_context: unsafe { context_arg(context) },
             key_pair_spec,
+            ..Default::default()
         })?;
         put(ciphertext_out, &response.private_key_ciphertext_blob);
         put(public_key_out, &response.public_key);

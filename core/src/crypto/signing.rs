@@ -14,6 +14,8 @@ use crate::keys::spec::{
     EncryptionAlgorithm, KeyAgreementAlgorithm, KeySpec, KeyUsage, MacAlgorithm, MessageType, Origin, SigningAlgorithm,
 };
 use crate::keystead::{CachedMaterial, Keystead};
+use crate::policy::authorize::{finish_dry_run, Access, Action};
+use crate::policy::grants::check_grant_tokens;
 use crate::secret::SecretBytes;
 use crate::store::Txn;
 
@@ -28,6 +30,10 @@ pub struct SignRequest<'a> {
     pub message_type: Option<MessageType>,
     /// Required: one of the key spec's signing algorithms.
     pub signing_algorithm: Option<SigningAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `Sign` returns.
@@ -56,6 +62,10 @@ pub struct VerifyRequest<'a> {
     pub signature: &'a [u8],
     /// Required: the algorithm the signature was made with.
     pub signing_algorithm: Option<SigningAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `Verify` returns when the signature is valid (an invalid one is an error).
@@ -105,6 +115,10 @@ pub struct DeriveSharedSecretRequest<'a> {
     pub key_agreement_algorithm: Option<KeyAgreementAlgorithm>,
     /// The peer's public key, DER SubjectPublicKeyInfo on the same curve.
     pub public_key: &'a [u8],
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `DeriveSharedSecret` returns.
@@ -129,6 +143,10 @@ pub struct GenerateMacRequest<'a> {
     pub message: &'a [u8],
     /// Required: the key spec's MAC algorithm.
     pub mac_algorithm: Option<MacAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `GenerateMac` returns.
@@ -155,6 +173,10 @@ pub struct VerifyMacRequest<'a> {
     pub mac: &'a [u8],
     /// Required: the key spec's MAC algorithm.
     pub mac_algorithm: Option<MacAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `VerifyMac` returns when the MAC is valid (an invalid one is an error).
@@ -197,8 +219,10 @@ impl Keystead {
         key_id: &str,
         usage: KeyUsage,
         operation: &str,
+        access: &Access<'_>,
     ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
         let key = self.resolve(txn, key_id)?;
+        self.authorize(txn, &key, access)?;
         self.require_usable(&key)?;
         self.require_usage(&key, usage, operation)?;
         let material = self.material(txn, &key.key_id, key.current_version)?;
@@ -233,9 +257,16 @@ impl Keystead {
         let message_type = request.message_type.unwrap_or(MessageType::Raw);
         check_message_len(request.message)?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material) = self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Sign"))?;
+        check_grant_tokens(request.grant_tokens)?;
+        let access = Access::new(Action::Sign)
+            .requested(request.key_id)
+            .value("kms:SigningAlgorithm", algorithm.as_str())
+            .value("kms:MessageType", message_type.as_str());
+        let (key, material) =
+            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Sign", &access))?;
         self.check_signing_algorithm(&key, algorithm)?;
         asymmetric::check_message(algorithm, message_type, request.message)?;
+        finish_dry_run(request.dry_run)?;
         let private = asymmetric::private_key(material.expose())?;
         let signature = asymmetric::sign(&private, algorithm, message_type, request.message)?;
         Ok(SignResponse { key_id: self.arn(&key.key_id), signature, signing_algorithm: algorithm })
@@ -249,10 +280,16 @@ impl Keystead {
         check_message_len(request.message)?;
         check_blob_len(request.signature, "Signature")?;
         self.ensure_managed_key(request.key_id)?;
+        check_grant_tokens(request.grant_tokens)?;
+        let access = Access::new(Action::Verify)
+            .requested(request.key_id)
+            .value("kms:SigningAlgorithm", algorithm.as_str())
+            .value("kms:MessageType", message_type.as_str());
         let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Verify"))?;
+            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Verify", &access))?;
         self.check_signing_algorithm(&key, algorithm)?;
         asymmetric::check_message(algorithm, message_type, request.message)?;
+        finish_dry_run(request.dry_run)?;
         let private = asymmetric::private_key(material.expose())?;
         asymmetric::verify(&private, algorithm, message_type, request.message, request.signature)?;
         Ok(VerifyResponse { key_id: self.arn(&key.key_id), signature_valid: true, signing_algorithm: algorithm })
@@ -264,6 +301,7 @@ impl Keystead {
         self.ensure_managed_key(key_id)?;
         let (key, material) = self.read(|txn| {
             let key = self.resolve(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::GetPublicKey).requested(key_id))?;
             self.require_usable(&key)?;
             if matches!(
                 key.key_spec,
@@ -302,8 +340,14 @@ impl Keystead {
         }
         let peer = asymmetric::parse_public_key(request.public_key)?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::KeyAgreement, "DeriveSharedSecret"))?;
+        check_grant_tokens(request.grant_tokens)?;
+        let access = Access::new(Action::DeriveSharedSecret)
+            .requested(request.key_id)
+            .value("kms:KeyAgreementAlgorithm", algorithm.as_str());
+        let (key, material) = self.read(|txn| {
+            self.key_for_usage(txn, request.key_id, KeyUsage::KeyAgreement, "DeriveSharedSecret", &access)
+        })?;
+        finish_dry_run(request.dry_run)?;
         let shared_secret = asymmetric::ecdh(&asymmetric::private_key(material.expose())?, &peer)?;
         Ok(DeriveSharedSecretResponse {
             key_id: self.arn(&key.key_id),
@@ -317,11 +361,15 @@ impl Keystead {
         &self,
         key_id: &str,
         algorithm: MacAlgorithm,
-        operation: &str,
+        action: Action,
+        grant_tokens: &[String],
     ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
+        check_grant_tokens(grant_tokens)?;
         self.ensure_managed_key(key_id)?;
+        let operation = action.as_str().trim_start_matches("kms:");
+        let access = Access::new(action).requested(key_id).value("kms:MacAlgorithm", algorithm.as_str());
         let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, key_id, KeyUsage::GenerateVerifyMac, operation))?;
+            self.read(|txn| self.key_for_usage(txn, key_id, KeyUsage::GenerateVerifyMac, operation, &access))?;
         if !key.key_spec.mac_algorithms().contains(&algorithm) {
             return Err(Error::new(
                 ErrorKind::InvalidKeyUsage,
@@ -336,7 +384,8 @@ impl Keystead {
         self.maybe_sweep()?;
         let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
         check_message_len(request.message)?;
-        let (key, material) = self.mac_key(request.key_id, algorithm, "GenerateMac")?;
+        let (key, material) = self.mac_key(request.key_id, algorithm, Action::GenerateMac, request.grant_tokens)?;
+        finish_dry_run(request.dry_run)?;
         let mac = asymmetric::hmac(algorithm, material.expose(), request.message)?;
         Ok(GenerateMacResponse { mac, mac_algorithm: algorithm, key_id: self.arn(&key.key_id) })
     }
@@ -347,7 +396,8 @@ impl Keystead {
         let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
         check_message_len(request.message)?;
         check_blob_len(request.mac, "Mac")?;
-        let (key, material) = self.mac_key(request.key_id, algorithm, "VerifyMac")?;
+        let (key, material) = self.mac_key(request.key_id, algorithm, Action::VerifyMac, request.grant_tokens)?;
+        finish_dry_run(request.dry_run)?;
         asymmetric::verify_hmac(algorithm, material.expose(), request.message, request.mac)?;
         Ok(VerifyMacResponse { key_id: self.arn(&key.key_id), mac_valid: true, mac_algorithm: algorithm })
     }

@@ -15,6 +15,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::KeyRecord;
 use crate::keys::spec::{DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, KeySpec, KeyState, KeyUsage};
 use crate::keystead::{CachedMaterial, Keystead};
+use crate::policy::authorize::{finish_dry_run, Access, Action};
+use crate::policy::grants::check_grant_tokens;
 use crate::secret::SecretBytes;
 use crate::store::Txn;
 
@@ -34,6 +36,10 @@ pub struct EncryptRequest<'a> {
     pub encryption_context: Option<&'a EncryptionContext>,
     /// Default `SYMMETRIC_DEFAULT`.
     pub encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `Encrypt` returns.
@@ -60,6 +66,10 @@ pub struct DecryptRequest<'a> {
     pub key_id: Option<&'a str>,
     /// Default `SYMMETRIC_DEFAULT`.
     pub encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `Decrypt` returns.
@@ -92,6 +102,10 @@ pub struct ReEncryptRequest<'a> {
     pub source_encryption_algorithm: Option<EncryptionAlgorithm>,
     /// Default `SYMMETRIC_DEFAULT`.
     pub destination_encryption_algorithm: Option<EncryptionAlgorithm>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `ReEncrypt` returns.
@@ -129,6 +143,10 @@ pub struct GenerateDataKeyRequest<'a> {
     pub key_spec: Option<DataKeySpec>,
     /// 1–1024.
     pub number_of_bytes: Option<u32>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `GenerateDataKey` returns.
@@ -233,8 +251,10 @@ impl Keystead {
         txn: &mut dyn Txn,
         key_id: &str,
         operation: &str,
+        access: &Access<'_>,
     ) -> Result<(KeyRecord, Arc<CachedMaterial>, String)> {
         let key = self.resolve(txn, key_id)?;
+        self.authorize(txn, &key, access)?;
         self.require_usable(&key)?;
         self.require_symmetric_encryption(&key, operation)?;
         let material = self.material(txn, &key.key_id, key.current_version)?;
@@ -265,8 +285,13 @@ impl Keystead {
         }
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::EncryptDecrypt, "Encrypt"))?;
+        check_grant_tokens(request.grant_tokens)?;
+        let access = Access::new(Action::Encrypt)
+            .requested(request.key_id)
+            .context(request.encryption_context)
+            .value("kms:EncryptionAlgorithm", request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str));
+        let (key, material) = self
+            .read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::EncryptDecrypt, "Encrypt", &access))?;
         let (ciphertext_blob, encryption_algorithm, _) = self.encrypt_with(
             &key,
             &material,
@@ -274,6 +299,7 @@ impl Keystead {
             request.encryption_context,
             &context,
             request.plaintext,
+            request.dry_run,
         )?;
         Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm })
     }
@@ -307,9 +333,11 @@ impl Keystead {
         context: Option<&EncryptionContext>,
         canonical: &[u8],
         plaintext: &[u8],
+        dry_run: bool,
     ) -> Result<(Vec<u8>, EncryptionAlgorithm, Option<String>)> {
         if key.key_spec == KeySpec::SymmetricDefault {
             let algorithm = check_symmetric_algorithm(algorithm)?;
+            finish_dry_run(dry_run)?;
             let blob = self.seal_under(key, material.expose(), canonical, plaintext)?;
             return Ok((blob, algorithm, Some(material.material_id.clone())));
         }
@@ -324,6 +352,7 @@ impl Keystead {
                 plaintext.len()
             )));
         }
+        finish_dry_run(dry_run)?;
         Ok((asymmetric::rsa_oaep_encrypt(&private, algorithm, plaintext)?, algorithm, None))
     }
 
@@ -338,14 +367,17 @@ impl Keystead {
         canonical: &[u8],
         key_id: Option<&str>,
         algorithm: Option<EncryptionAlgorithm>,
+        access: &Access<'_>,
     ) -> Result<(KeyRecord, SecretBytes, EncryptionAlgorithm, Option<String>)> {
         if let Some(named) = key_id {
             let key = self.resolve(txn, named)?;
             if key.key_spec != KeySpec::SymmetricDefault {
+                self.authorize(txn, &key, access)?;
                 self.require_usable(&key)?;
                 self.require_usage(&key, KeyUsage::EncryptDecrypt, "Decrypt")?;
                 let algorithm = self.asymmetric_algorithm(&key, algorithm)?;
                 reject_context_for_asymmetric(context)?;
+                finish_dry_run(access.dry_run)?;
                 let material = self.material(txn, &key.key_id, key.current_version)?;
                 let private = asymmetric::private_key(material.expose())?;
                 let plaintext = asymmetric::rsa_oaep_decrypt(&private, algorithm, blob)?;
@@ -353,7 +385,7 @@ impl Keystead {
             }
         }
         let algorithm = check_symmetric_algorithm(algorithm)?;
-        let (key, plaintext, material_id) = self.open_blob(txn, blob, canonical, key_id)?;
+        let (key, plaintext, material_id) = self.open_blob(txn, blob, canonical, key_id, access)?;
         Ok((key, plaintext, algorithm, Some(material_id)))
     }
 
@@ -364,6 +396,7 @@ impl Keystead {
         blob: &[u8],
         context: &[u8],
         expected_key: Option<&str>,
+        access: &Access<'_>,
     ) -> Result<(KeyRecord, SecretBytes, String)> {
         let header = ciphertext::parse_header(blob)?;
         let blob_key_id = header.key_id.hyphenated().to_string();
@@ -382,11 +415,13 @@ impl Keystead {
             Err(e) if e.kind() == ErrorKind::NotFound => return Err(Error::invalid_ciphertext()),
             Err(e) => return Err(e),
         };
+        self.authorize(txn, &key, access)?;
         self.require_usable(&key)?;
         self.require_symmetric_encryption(&key, "Decrypt")?;
         if header.key_version == 0 || header.key_version > key.current_version {
             return Err(Error::invalid_ciphertext());
         }
+        finish_dry_run(access.dry_run)?;
         let material = self.material(txn, &key.key_id, header.key_version)?;
         let plaintext = ciphertext::open(&header, material.expose(), context, blob)?;
         let material_id = material.material_id.clone();
@@ -403,6 +438,15 @@ impl Keystead {
         if let Some(key_id) = request.key_id {
             self.ensure_managed_key(key_id)?;
         }
+        check_grant_tokens(request.grant_tokens)?;
+        let access = Access::new(Action::Decrypt)
+            .context(request.encryption_context)
+            .value("kms:EncryptionAlgorithm", request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str))
+            .dry_run(request.dry_run);
+        let access = match request.key_id {
+            Some(key_id) => access.requested(key_id),
+            None => access,
+        };
         let (key, plaintext, encryption_algorithm, key_material_id) = self.read(|txn| {
             self.decrypt_any(
                 txn,
@@ -411,6 +455,7 @@ impl Keystead {
                 &context,
                 request.key_id,
                 request.encryption_algorithm,
+                &access,
             )
         })?;
         Ok(DecryptResponse { key_id: self.arn(&key.key_id), plaintext, encryption_algorithm, key_material_id })
@@ -427,9 +472,26 @@ impl Keystead {
             self.ensure_managed_key(source)?;
         }
         self.ensure_managed_key(request.destination_key_id)?;
+        check_grant_tokens(request.grant_tokens)?;
+        let to_access = Access::new(Action::ReEncryptTo)
+            .requested(request.destination_key_id)
+            .context(request.destination_encryption_context)
+            .value("kms:EncryptionAlgorithm", request.destination_encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str));
+        let from_access = Access::new(Action::ReEncryptFrom)
+            .context(request.source_encryption_context)
+            .value("kms:EncryptionAlgorithm", request.source_encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str));
+        let from_access = match request.source_key_id {
+            Some(key_id) => from_access.requested(key_id),
+            None => from_access,
+        };
         let (source, plaintext, source_algorithm, source_material_id, destination, material) = self.read(|txn| {
-            let (destination, material) =
-                self.key_for_usage(txn, request.destination_key_id, KeyUsage::EncryptDecrypt, "ReEncrypt")?;
+            let (destination, material) = self.key_for_usage(
+                txn,
+                request.destination_key_id,
+                KeyUsage::EncryptDecrypt,
+                "ReEncrypt",
+                &to_access,
+            )?;
             let (source, plaintext, algorithm, material_id) = self.decrypt_any(
                 txn,
                 request.ciphertext_blob,
@@ -437,6 +499,7 @@ impl Keystead {
                 &source_context,
                 request.source_key_id,
                 request.source_encryption_algorithm,
+                &from_access,
             )?;
             Ok((source, plaintext, algorithm, material_id, destination, material))
         })?;
@@ -447,6 +510,7 @@ impl Keystead {
             request.destination_encryption_context,
             &destination_context,
             plaintext.expose(),
+            request.dry_run,
         )?;
         Ok(ReEncryptResponse {
             ciphertext_blob,
@@ -461,7 +525,7 @@ impl Keystead {
 
     /// `GenerateDataKey`: a random data key and its copy encrypted under a symmetric key.
     pub fn generate_data_key(&self, request: GenerateDataKeyRequest<'_>) -> Result<GenerateDataKeyResponse> {
-        let (plaintext, ciphertext_blob, key_id, key_material_id) = self.data_key(request, "GenerateDataKey")?;
+        let (plaintext, ciphertext_blob, key_id, key_material_id) = self.data_key(request, true)?;
         Ok(GenerateDataKeyResponse { ciphertext_blob, plaintext, key_id, key_material_id })
     }
 
@@ -471,14 +535,14 @@ impl Keystead {
         request: GenerateDataKeyRequest<'_>,
     ) -> Result<GenerateDataKeyWithoutPlaintextResponse> {
         let (_plaintext, ciphertext_blob, key_id, key_material_id) =
-            self.data_key(request, "GenerateDataKeyWithoutPlaintext")?;
+            self.data_key(request, false)?;
         Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id, key_material_id })
     }
 
     fn data_key(
         &self,
         request: GenerateDataKeyRequest<'_>,
-        operation: &str,
+        with_plaintext: bool,
     ) -> Result<(SecretBytes, Vec<u8>, String, String)> {
         self.maybe_sweep()?;
         let len = match (request.key_spec, request.number_of_bytes) {
@@ -493,7 +557,12 @@ impl Keystead {
         };
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material, material_id) = self.read(|txn| self.encryption_key(txn, request.key_id, operation))?;
+        check_grant_tokens(request.grant_tokens)?;
+        let action = if with_plaintext { Action::GenerateDataKey } else { Action::GenerateDataKeyWithoutPlaintext };
+        let access = Access::new(action).requested(request.key_id).context(request.encryption_context);
+        let (key, material, material_id) =
+            self.read(|txn| self.encryption_key(txn, request.key_id, action.as_str().trim_start_matches("kms:"), &access))?;
+        finish_dry_run(request.dry_run)?;
         let plaintext = random_secret(len)?;
         let ciphertext_blob = self.seal_under(&key, material.expose(), &context, plaintext.expose())?;
         Ok((plaintext, ciphertext_blob, self.arn(&key.key_id), material_id))
@@ -501,6 +570,7 @@ impl Keystead {
 
     /// `GenerateRandom`: 1–1024 random bytes.
     pub fn generate_random(&self, number_of_bytes: u32) -> Result<SecretBytes> {
+        self.authorize_account("kms:GenerateRandom")?;
         if !(1..=MAX_DATA_KEY_LEN as u32).contains(&number_of_bytes) {
             return Err(Error::validation(format!(
                 "NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {number_of_bytes}"
@@ -519,6 +589,10 @@ pub struct GenerateDataKeyPairRequest<'a> {
     pub encryption_context: Option<&'a EncryptionContext>,
     /// Required: the kind of pair (RSA, ECC or Ed25519 specs).
     pub key_pair_spec: Option<DataKeyPairSpec>,
+    /// Grant tokens (checked for form; grants take effect at once in Keystead).
+    pub grant_tokens: &'a [String],
+    /// Check access and inputs only: succeeds with DryRunOperationException.
+    pub dry_run: bool,
 }
 
 /// What `GenerateDataKeyPair` returns.
@@ -564,7 +638,7 @@ impl Keystead {
         request: GenerateDataKeyPairRequest<'_>,
     ) -> Result<GenerateDataKeyPairResponse> {
         let (private_key_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
-            self.data_key_pair(request, "GenerateDataKeyPair")?;
+            self.data_key_pair(request, true)?;
         Ok(GenerateDataKeyPairResponse {
             private_key_ciphertext_blob,
             private_key_plaintext,
@@ -582,7 +656,7 @@ impl Keystead {
         request: GenerateDataKeyPairRequest<'_>,
     ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse> {
         let (_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
-            self.data_key_pair(request, "GenerateDataKeyPairWithoutPlaintext")?;
+            self.data_key_pair(request, false)?;
         Ok(GenerateDataKeyPairWithoutPlaintextResponse {
             private_key_ciphertext_blob,
             public_key,
@@ -596,13 +670,22 @@ impl Keystead {
     fn data_key_pair(
         &self,
         request: GenerateDataKeyPairRequest<'_>,
-        operation: &str,
+        with_plaintext: bool,
     ) -> Result<(SecretBytes, Vec<u8>, Vec<u8>, String, DataKeyPairSpec, String)> {
         self.maybe_sweep()?;
         let spec = request.key_pair_spec.ok_or_else(|| Error::validation("KeyPairSpec is required"))?;
         let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
         self.ensure_managed_key(request.key_id)?;
-        let (key, material, material_id) = self.read(|txn| self.encryption_key(txn, request.key_id, operation))?;
+        check_grant_tokens(request.grant_tokens)?;
+        let action =
+            if with_plaintext { Action::GenerateDataKeyPair } else { Action::GenerateDataKeyPairWithoutPlaintext };
+        let access = Access::new(action)
+            .requested(request.key_id)
+            .context(request.encryption_context)
+            .value("kms:DataKeyPairSpec", spec.as_str());
+        let (key, material, material_id) =
+            self.read(|txn| self.encryption_key(txn, request.key_id, action.as_str().trim_start_matches("kms:"), &access))?;
+        finish_dry_run(request.dry_run)?;
         let (private_key, public_key) = asymmetric::generate_pair(spec.key_spec())?;
         let blob = self.seal_under(&key, material.expose(), &context, private_key.expose())?;
         Ok((private_key, blob, public_key, self.arn(&key.key_id), spec, material_id))

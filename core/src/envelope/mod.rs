@@ -203,6 +203,7 @@ fn materials(
             key_id: extra,
             plaintext: data_key.expose(),
             encryption_context: Some(context),
+        ..Default::default()
             encryption_algorithm: None,
         })?;
         edks.push(wrapped.ciphertext_blob);
@@ -212,6 +213,7 @@ fn materials(
 
 /// A header (with its commitment) for a fresh random message id, and its segment keys.
 fn build_header(
+            ..Default::default()
     data_key: &[u8],
     edks: &[Vec<u8>],
     canonical: &[u8],
@@ -277,6 +279,7 @@ pub(crate) fn unlock(
                 first_error.get_or_insert(e);
             }
         }
+            ..Default::default()
     }
     // A key's state (disabled, pending deletion, unavailable) is worth telling; anything else
     // is the one ciphertext error.

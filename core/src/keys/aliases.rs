@@ -6,6 +6,7 @@ use crate::keys::metadata::{AliasListEntry, Page};
 use crate::keys::page::{decode_marker, encode_marker, limit};
 use crate::keys::record::AliasRecord;
 use crate::keystead::Keystead;
+use crate::policy::authorize::{Access, Action};
 
 /// Most aliases that may point to one key.
 pub const MAX_ALIASES_PER_KEY: u64 = 50;
@@ -19,6 +20,7 @@ impl Keystead {
         reject_reserved_alias(alias_name)?;
         self.write(|txn| {
             let key = self.resolve_key_only(txn, target_key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::CreateAlias))?;
             self.require_customer_managed(&key, "CreateAlias")?;
             self.require_not_pending_deletion(&key)?;
             if txn.alias(alias_name)?.is_some() {
@@ -53,9 +55,15 @@ impl Keystead {
                 Error::not_found(format!("Alias {} is not found.", self.identity().alias_arn(alias_name)))
             })?;
             let target = self.resolve_key_only(txn, target_key_id)?;
+            let current = txn.key(&alias.target_key_id)?;
+            // AWS: kms:UpdateAlias is needed on both the current and the new key.
+            if let Some(current) = &current {
+                self.authorize(txn, current, &Access::new(Action::UpdateAlias))?;
+            }
+            self.authorize(txn, &target, &Access::new(Action::UpdateAlias))?;
             self.require_customer_managed(&target, "UpdateAlias")?;
             self.require_not_pending_deletion(&target)?;
-            if let Some(current) = txn.key(&alias.target_key_id)? {
+            if let Some(current) = current {
                 if current.key_spec.family() != target.key_spec.family() || current.key_usage != target.key_usage {
                     return Err(Error::validation(format!(
                         "{} has a different key type or usage than the alias's current key",
@@ -81,10 +89,15 @@ impl Keystead {
         validate_alias_name(alias_name)?;
         reject_reserved_alias(alias_name)?;
         self.write(|txn| {
+            let not_found = || Error::not_found(format!("Alias {} is not found.", self.identity().alias_arn(alias_name)));
+            let alias = txn.alias(alias_name)?.ok_or_else(not_found)?;
+            if let Some(key) = txn.key(&alias.target_key_id)? {
+                self.authorize(txn, &key, &Access::new(Action::DeleteAlias))?;
+            }
             if txn.delete_alias(alias_name)? {
                 Ok(())
             } else {
-                Err(Error::not_found(format!("Alias {} is not found.", self.identity().alias_arn(alias_name))))
+                Err(not_found())
             }
         })
     }
@@ -98,6 +111,7 @@ impl Keystead {
         marker: Option<&str>,
     ) -> Result<Page<AliasListEntry>> {
         self.maybe_sweep()?;
+        self.authorize_account("kms:ListAliases")?;
         let limit = limit(limit_value, 100, 50)?;
         let after = marker.map(|m| decode_marker("aliases", m)).transpose()?;
         self.read(|txn| {

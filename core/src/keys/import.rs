@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::metadata::epoch_seconds;
 use crate::keys::record::{ImportState, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::keys::spec::{ExpirationModel, KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
+use crate::policy::authorize::{Access, Action};
 use crate::keystead::Keystead;
 use crate::store::rootkey::RecordKind;
 use crate::store::Txn;
@@ -126,6 +127,10 @@ impl Keystead {
         // Check the key before the (slow) RSA key generation.
         let key = self.read(|txn| {
             let key = self.resolve_key_only(txn, key_id)?;
+            let access = Access::new(Action::GetParametersForImport)
+                .value("kms:WrappingAlgorithm", wrapping_algorithm.as_str())
+                .value("kms:WrappingKeySpec", wrapping_key_spec.as_str());
+            self.authorize(txn, &key, &access)?;
             self.require_external(&key)?;
             self.require_not_pending_deletion(&key)?;
             Ok(key)
@@ -200,6 +205,10 @@ impl Keystead {
         let token_id = decode_token(request.import_token)?;
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, request.key_id)?;
+            let access = Access::new(Action::ImportKeyMaterial)
+                .value("kms:ExpirationModel", expiration_model.as_str())
+                .maybe("kms:ValidTo", valid_to_ms.map(|ms| ms.div_euclid(1000).to_string()));
+            self.authorize(txn, &key, &access)?;
             self.require_external(&key)?;
             self.require_not_pending_deletion(&key)?;
             let token = txn.import_token(&token_id)?.ok_or_else(invalid_token)?;
@@ -284,6 +293,7 @@ impl Keystead {
         self.maybe_sweep()?;
         let response = self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::DeleteImportedKeyMaterial))?;
             self.require_external(&key)?;
             let material_id = key.import.as_ref().map(|i| i.material_id.clone()).unwrap_or_default();
             if key.current_version > 0 {

@@ -10,6 +10,7 @@ use crate::keys::page::{decode_marker, encode_marker, limit};
 use crate::keys::record::{AliasRecord, KeyRecord, RotationSchedule};
 use crate::keys::spec::{KeyManager, KeySpec, KeyState, KeyUsage, Origin};
 use crate::keystead::Keystead;
+use crate::policy::authorize::{Access, Action};
 use crate::store::Txn;
 
 /// Most keys one store holds (AWS's default quota of customer managed keys per Region).
@@ -38,6 +39,11 @@ pub struct CreateKeyRequest {
     pub tags: Vec<Tag>,
     /// Multi-Region keys are not supported (UnsupportedOperationException when true).
     pub multi_region: bool,
+    /// The key policy (AWS policy JSON, at most 32 KB); AWS's default key policy when absent.
+    pub policy: Option<String>,
+    /// Accept a policy that would not let the caller change it again (skips AWS's lockout
+    /// safety check).
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 pub(crate) fn check_description(description: &str) -> Result<()> {
@@ -127,6 +133,7 @@ impl Keystead {
     /// `LimitExceededException` past [`MAX_KEYS`].
     pub fn create_key(&self, request: CreateKeyRequest) -> Result<KeyMetadata> {
         self.maybe_sweep()?;
+        self.authorize_account("kms:CreateKey")?;
         let key_spec = request.key_spec.unwrap_or(KeySpec::SymmetricDefault);
         let key_usage = request.key_usage.unwrap_or(KeyUsage::EncryptDecrypt);
         if !key_spec.allowed_usages().contains(&key_usage) {
@@ -166,7 +173,14 @@ impl Keystead {
                 current_version: 0,
                 tags,
                 import: None,
+                policy_revision: 0,
+                grant_count: 0,
             };
+            if let Some(policy) = &request.policy {
+                self.check_new_policy(policy, &self.arn(&key.key_id), request.bypass_policy_lockout_safety_check)?;
+                txn.put_key_policy(&key.key_id, policy)?;
+                key.policy_revision = 1;
+            }
             if origin == Origin::External {
                 key.state = KeyState::PendingImport;
             } else {
@@ -199,6 +213,8 @@ impl Keystead {
             current_version: 0,
             tags: BTreeMap::new(),
             import: None,
+            policy_revision: 0,
+            grant_count: 0,
         };
         self.add_material(txn, &mut key, None)?;
         self.save_key(txn, &key)?;
@@ -240,6 +256,7 @@ impl Keystead {
         self.ensure_managed_key(key_id)?;
         self.read(|txn| {
             let key = self.resolve(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::DescribeKey).requested(key_id))?;
             self.metadata(txn, &key)
         })
     }
@@ -247,6 +264,7 @@ impl Keystead {
     /// `ListKeys`: `limit` 1–1000 (default 100), continuing after `marker`.
     pub fn list_keys(&self, limit_value: Option<u32>, marker: Option<&str>) -> Result<Page<KeyListEntry>> {
         self.maybe_sweep()?;
+        self.authorize_account("kms:ListKeys")?;
         let limit = limit(limit_value, 1000, 100)?;
         let after = marker.map(|m| decode_marker("keys", m)).transpose()?;
         let now = self.now();
@@ -277,6 +295,7 @@ impl Keystead {
         check_description(description)?;
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::UpdateKeyDescription))?;
             self.require_customer_managed(&key, "UpdateKeyDescription")?;
             self.require_not_pending_deletion(&key)?;
             key.description = description.to_owned();
@@ -289,6 +308,7 @@ impl Keystead {
         self.maybe_sweep()?;
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::TagResource))?;
             self.require_customer_managed(&key, "TagResource")?;
             self.require_not_pending_deletion(&key)?;
             apply_tags(&mut key.tags, tags)?;
@@ -304,6 +324,7 @@ impl Keystead {
         }
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::UntagResource))?;
             self.require_customer_managed(&key, "UntagResource")?;
             self.require_not_pending_deletion(&key)?;
             for tag_key in tag_keys {
@@ -325,6 +346,7 @@ impl Keystead {
         let after = marker.map(|m| decode_marker("tags", m)).transpose()?;
         self.read(|txn| {
             let key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::ListResourceTags))?;
             let mut tags: Vec<Tag> = key
                 .tags
                 .iter()
@@ -350,10 +372,12 @@ impl Keystead {
 
     fn set_enabled(&self, key_id: &str, enable: bool) -> Result<()> {
         self.maybe_sweep()?;
-        let action = if enable { "EnableKey" } else { "DisableKey" };
+        let (action, name) =
+            if enable { (Action::EnableKey, "EnableKey") } else { (Action::DisableKey, "DisableKey") };
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
-            self.require_customer_managed(&key, action)?;
+            self.authorize(txn, &key, &Access::new(action))?;
+            self.require_customer_managed(&key, name)?;
             match key.state {
                 KeyState::Enabled | KeyState::Disabled => {}
                 KeyState::PendingDeletion => {
@@ -384,6 +408,9 @@ impl Keystead {
         }
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            let access = Access::new(Action::ScheduleKeyDeletion)
+                .value("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string());
+            self.authorize(txn, &key, &access)?;
             self.require_customer_managed(&key, "ScheduleKeyDeletion")?;
             self.require_not_pending_deletion(&key)?;
             let deletion_ms = self.now() + i64::from(days) * DAY_MS;
@@ -405,6 +432,7 @@ impl Keystead {
         self.maybe_sweep()?;
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::CancelKeyDeletion))?;
             self.require_customer_managed(&key, "CancelKeyDeletion")?;
             if key.state != KeyState::PendingDeletion {
                 return Err(Error::invalid_state(format!("{} is not pending deletion.", self.arn(&key.key_id))));

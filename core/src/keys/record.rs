@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
 use crate::keys::spec::{
-    ExpirationModel, KeyManager, KeySpec, KeyState, KeyUsage, Origin, RotationType, WrappingAlgorithm, WrappingKeySpec,
+    ExpirationModel, GrantOperation, KeyManager, KeySpec, KeyState, KeyUsage, Origin, RotationType, WrappingAlgorithm,
+    WrappingKeySpec,
 };
 
 /// Automatic rotation settings of a key.
@@ -54,6 +55,14 @@ pub struct KeyRecord {
     /// or expires, so that only the same material can be imported again).
     #[serde(default)]
     pub import: Option<ImportState>,
+    /// Bumped by every PutKeyPolicy; 0 means the key has AWS's default key policy (and no
+    /// stored policy text). Compiled policies are cached by (key, revision).
+    #[serde(default)]
+    pub policy_revision: u64,
+    /// Number of grants on the key (so a call on a key without grants reads none, and the
+    /// 50,000-grant limit is checked without counting).
+    #[serde(default)]
+    pub grant_count: u32,
 }
 
 /// What is known about the material imported into an `EXTERNAL` key.
@@ -191,4 +200,36 @@ impl std::fmt::Debug for AccessKeyRecord {
             .field("created_ms", &self.created_ms)
             .finish_non_exhaustive()
     }
+}
+
+/// A grant: permission for a grantee principal to use one key for some operations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The grant's id (64 lowercase hex characters).
+    pub grant_id: String,
+    /// The key it applies to.
+    pub key_id: String,
+    /// The name given at creation (makes CreateGrant retries idempotent).
+    pub name: Option<String>,
+    /// When it was created.
+    pub created_ms: Millis,
+    /// Who may use it.
+    pub grantee_principal: String,
+    /// Who may retire it besides the grantee (with RetireGrant) and the issuing account.
+    pub retiring_principal: Option<String>,
+    /// The account principal (`arn:aws:iam::<acct>:root`) of the principal that created it.
+    pub issuing_account: String,
+    /// The operations it allows, without repeats, in AWS's order.
+    pub operations: Vec<GrantOperation>,
+    /// Encryption-context constraints.
+    pub constraints: Option<GrantConstraints>,
+}
+
+/// A grant's encryption-context constraints.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantConstraints {
+    /// The request's encryption context must contain these pairs (and may add others).
+    pub encryption_context_subset: Option<BTreeMap<String, String>>,
+    /// The request's encryption context must be exactly this.
+    pub encryption_context_equals: Option<BTreeMap<String, String>>,
 }

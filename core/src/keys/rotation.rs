@@ -13,6 +13,7 @@ use crate::keys::page::{decode_marker, encode_marker, limit};
 use crate::keys::record::{KeyRecord, RotationSchedule};
 use crate::keys::spec::{IncludeKeyMaterial, KeyManager, KeyMaterialState, KeySpec, KeyState, Origin, RotationType};
 use crate::keystead::Keystead;
+use crate::policy::authorize::{Access, Action};
 
 /// Shortest, longest and default automatic rotation period, in days.
 pub const ROTATION_PERIOD_DAYS: (u32, u32, u32) = (90, 2560, 365);
@@ -69,6 +70,9 @@ impl Keystead {
         }
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            let access = Access::new(Action::EnableKeyRotation)
+                .maybe("kms:RotationPeriodInDays", rotation_period_in_days.map(|d| d.to_string()));
+            self.authorize(txn, &key, &access)?;
             self.require_rotatable(&key, true)?;
             self.require_customer_managed(&key, "EnableKeyRotation")?;
             self.require_enabled_for_rotation(&key)?;
@@ -91,6 +95,7 @@ impl Keystead {
         self.maybe_sweep()?;
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::DisableKeyRotation))?;
             self.require_rotatable(&key, true)?;
             self.require_customer_managed(&key, "DisableKeyRotation")?;
             self.require_enabled_for_rotation(&key)?;
@@ -105,6 +110,7 @@ impl Keystead {
         self.maybe_sweep()?;
         self.read(|txn| {
             let key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::GetKeyRotationStatus))?;
             self.require_rotatable(&key, true)?;
             let schedule = key.rotation.as_ref().filter(|_| key.state != KeyState::PendingDeletion);
             Ok(KeyRotationStatus {
@@ -123,6 +129,7 @@ impl Keystead {
         self.maybe_sweep()?;
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::RotateKeyOnDemand))?;
             self.require_rotatable(&key, false)?;
             self.require_customer_managed(&key, "RotateKeyOnDemand")?;
             self.require_enabled_for_rotation(&key)?;
@@ -175,6 +182,7 @@ impl Keystead {
         let all = include_key_material == Some(IncludeKeyMaterial::AllKeyMaterial);
         self.read(|txn| {
             let key = self.resolve_key_only(txn, key_id)?;
+            self.authorize(txn, &key, &Access::new(Action::ListKeyRotations))?;
             self.require_rotatable(&key, false)?;
             let mut entries: Vec<(u32, RotationsListEntry)> = txn
                 .materials(&key.key_id)?

@@ -74,6 +74,50 @@ macro_rules! aws_enum {
 }
 
 aws_enum! {
+    /// An operation a grant can allow (`GrantOperation`); `ReEncrypt` is split into its two halves.
+    GrantOperation {
+        /// Decrypt.
+        Decrypt = "Decrypt",
+        /// Encrypt.
+        Encrypt = "Encrypt",
+        /// GenerateDataKey.
+        GenerateDataKey = "GenerateDataKey",
+        /// GenerateDataKeyWithoutPlaintext.
+        GenerateDataKeyWithoutPlaintext = "GenerateDataKeyWithoutPlaintext",
+        /// ReEncrypt with this key as the source.
+        ReEncryptFrom = "ReEncryptFrom",
+        /// ReEncrypt with this key as the destination.
+        ReEncryptTo = "ReEncryptTo",
+        /// Sign.
+        Sign = "Sign",
+        /// Verify.
+        Verify = "Verify",
+        /// GetPublicKey.
+        GetPublicKey = "GetPublicKey",
+        /// CreateGrant (a sub-grant of at most this grant's operations and constraints).
+        CreateGrant = "CreateGrant",
+        /// RetireGrant.
+        RetireGrant = "RetireGrant",
+        /// DescribeKey.
+        DescribeKey = "DescribeKey",
+        /// GenerateDataKeyPair.
+        GenerateDataKeyPair = "GenerateDataKeyPair",
+        /// GenerateDataKeyPairWithoutPlaintext.
+        GenerateDataKeyPairWithoutPlaintext = "GenerateDataKeyPairWithoutPlaintext",
+        /// GenerateMac.
+        GenerateMac = "GenerateMac",
+        /// VerifyMac.
+        VerifyMac = "VerifyMac",
+        /// DeriveSharedSecret.
+        DeriveSharedSecret = "DeriveSharedSecret",
+        /// Encapsulate (ML-KEM keys, which Keystead does not offer yet).
+        Encapsulate = "Encapsulate",
+        /// Decapsulate (ML-KEM keys, which Keystead does not offer yet).
+        Decapsulate = "Decapsulate",
+    }
+}
+
+aws_enum! {
     /// The type of key material (`KeySpec`).
     KeySpec {
         /// RSA 2048-bit.

@@ -71,6 +71,7 @@ impl Keystead {
             created_ms: self.now(),
             sealed_secret,
         };
+        self.authorize_admin("keystead:PutAccessKey")?;
         self.write(|txn| {
             if !replace && txn.access_key(access_key_id)?.is_some() {
                 return Err(Error::new(ErrorKind::AlreadyExists, format!("Access key {access_key_id} already exists")));
@@ -109,6 +110,7 @@ impl Keystead {
 
     /// Every access key, by id (no secrets).
     pub fn list_access_keys(&self) -> Result<Vec<AccessKey>> {
+        self.authorize_admin("keystead:ListAccessKeys")?;
         Ok(self
             .read(|txn| txn.list_access_keys())?
             .into_iter()
@@ -118,6 +120,7 @@ impl Keystead {
 
     /// Deletes an access key; a missing one is `NotFoundException`.
     pub fn delete_access_key(&self, access_key_id: &str) -> Result<()> {
+        self.authorize_admin("keystead:DeleteAccessKey")?;
         self.write(|txn| {
             if txn.delete_access_key(access_key_id)? {
                 Ok(())
@@ -130,6 +133,7 @@ impl Keystead {
     /// The secret and principal of an access key, for a server verifying a SigV4 signature.
     /// An unknown id is `NotFoundException`.
     pub fn access_key_secret(&self, access_key_id: &str) -> Result<(SecretBytes, String)> {
+        self.authorize_admin("keystead:GetAccessKeySecret")?;
         let record = self
             .read(|txn| txn.access_key(access_key_id))?
             .ok_or_else(|| Error::not_found(format!("Access key {access_key_id} does not exist")))?;

@@ -1,7 +1,10 @@
-//! Access control. For now: the access keys a server verifies SigV4 signatures with, each
-//! standing for a principal. Key policies, grants and their evaluation come next.
+//! Access control: who calls ([`principal`]), what key policies and grants allow them, and the
+//! access keys a server verifies SigV4 signatures with, each standing for a principal.
 
 pub mod access_keys;
+pub mod authorize;
+pub mod grants;
+pub mod principal;
 pub mod condition;
 pub mod document;
 pub mod evaluate;

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::clock::Millis;
 use crate::error::{Error, Result};
-use crate::keys::record::{AccessKeyRecord, AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AccessKeyRecord, AliasRecord, GrantRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::store::{Storage, Txn, TxnBody};
 
 #[derive(Clone, Default)]
@@ -16,6 +16,8 @@ struct State {
     aliases: BTreeMap<String, AliasRecord>,
     import_tokens: BTreeMap<String, ImportTokenRecord>,
     access_keys: BTreeMap<String, AccessKeyRecord>,
+    key_policies: BTreeMap<String, String>,
+    grants: BTreeMap<String, GrantRecord>,
 }
 
 /// A store held in memory. Writes are all-or-nothing: a transaction works on a copy that
@@ -97,6 +99,8 @@ impl Txn for MemoryTxn<'_> {
         self.state.materials.retain(|(id, _), _| id != key_id);
         self.state.import_tokens.retain(|_, t| t.key_id != key_id);
         self.state.aliases.retain(|_, alias| alias.target_key_id != key_id);
+        self.state.key_policies.remove(key_id);
+        self.state.grants.retain(|_, grant| grant.key_id != key_id);
         Ok(())
     }
 
@@ -183,6 +187,81 @@ impl Txn for MemoryTxn<'_> {
 
     fn list_access_keys(&mut self) -> Result<Vec<AccessKeyRecord>> {
         Ok(self.state.access_keys.values().cloned().collect())
+    }
+
+    fn key_policy(&mut self, key_id: &str) -> Result<Option<String>> {
+        Ok(self.state.key_policies.get(key_id).cloned())
+    }
+
+    fn put_key_policy(&mut self, key_id: &str, policy: &str) -> Result<()> {
+        self.check_writable()?;
+        self.state.key_policies.insert(key_id.to_owned(), policy.to_owned());
+        Ok(())
+    }
+
+    fn grant(&mut self, grant_id: &str) -> Result<Option<GrantRecord>> {
+        Ok(self.state.grants.get(grant_id).cloned())
+    }
+
+    fn put_grant(&mut self, grant: &GrantRecord) -> Result<()> {
+        self.check_writable()?;
+        self.state.grants.insert(grant.grant_id.clone(), grant.clone());
+        Ok(())
+    }
+
+    fn delete_grant(&mut self, grant_id: &str) -> Result<bool> {
+        self.check_writable()?;
+        Ok(self.state.grants.remove(grant_id).is_some())
+    }
+
+    fn list_grants(&mut self, key_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<GrantRecord>> {
+        Ok(self
+            .state
+            .grants
+            .values()
+            .filter(|g| g.key_id == key_id && after.is_none_or(|a| g.grant_id.as_str() > a))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    fn grants_for_grantees(&mut self, key_id: &str, grantees: &[String]) -> Result<Vec<GrantRecord>> {
+        Ok(self
+            .state
+            .grants
+            .values()
+            .filter(|g| g.key_id == key_id && grantees.contains(&g.grantee_principal))
+            .cloned()
+            .collect())
+    }
+
+    fn grants_named(&mut self, key_id: &str, name: &str) -> Result<Vec<GrantRecord>> {
+        Ok(self
+            .state
+            .grants
+            .values()
+            .filter(|g| g.key_id == key_id && g.name.as_deref() == Some(name))
+            .cloned()
+            .collect())
+    }
+
+    fn list_retirable_grants(
+        &mut self,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<GrantRecord>> {
+        Ok(self
+            .state
+            .grants
+            .values()
+            .filter(|g| {
+                g.retiring_principal.as_deref() == Some(retiring_principal)
+                    && after.is_none_or(|a| g.grant_id.as_str() > a)
+            })
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>> {

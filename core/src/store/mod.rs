@@ -15,7 +15,7 @@ pub mod sqlite;
 
 use crate::clock::Millis;
 use crate::error::Result;
-use crate::keys::record::{AccessKeyRecord, AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AccessKeyRecord, AliasRecord, GrantRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 
 /// A transaction body. It may run more than once if the backend retries a conflict, so it must
 /// not have side effects outside the transaction.
@@ -89,6 +89,32 @@ pub trait Txn {
     fn delete_access_key(&mut self, access_key_id: &str) -> Result<bool>;
     /// Every access key, by id.
     fn list_access_keys(&mut self) -> Result<Vec<AccessKeyRecord>>;
+
+    /// The key policy text of a key (absent: AWS's default policy).
+    fn key_policy(&mut self, key_id: &str) -> Result<Option<String>>;
+    /// Sets a key's policy text.
+    fn put_key_policy(&mut self, key_id: &str, policy: &str) -> Result<()>;
+
+    /// A grant by id.
+    fn grant(&mut self, grant_id: &str) -> Result<Option<GrantRecord>>;
+    /// Inserts or replaces a grant.
+    fn put_grant(&mut self, grant: &GrantRecord) -> Result<()>;
+    /// Deletes a grant; returns whether it existed.
+    fn delete_grant(&mut self, grant_id: &str) -> Result<bool>;
+    /// Up to `limit` grants of `key_id` with ids greater than `after`, by grant id.
+    fn list_grants(&mut self, key_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<GrantRecord>>;
+    /// The grants of `key_id` whose grantee is one of `grantees`.
+    fn grants_for_grantees(&mut self, key_id: &str, grantees: &[String]) -> Result<Vec<GrantRecord>>;
+    /// The grants of `key_id` created with `name`.
+    fn grants_named(&mut self, key_id: &str, name: &str) -> Result<Vec<GrantRecord>>;
+    /// Up to `limit` grants (of any key) whose retiring principal is `retiring_principal`, with
+    /// ids greater than `after`, by grant id.
+    fn list_retirable_grants(
+        &mut self,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<GrantRecord>>;
 
     /// An alias by full name.
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>>;

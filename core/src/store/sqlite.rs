@@ -16,13 +16,13 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::record::{AccessKeyRecord, AliasRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
+use crate::keys::record::{AccessKeyRecord, AliasRecord, GrantRecord, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::store::{Storage, Txn, TxnBody};
 
 /// The schema version this build writes (`PRAGMA user_version`). Version 2 added
-/// `import_tokens`, version 3 `access_keys`. Every statement of [`SCHEMA`] is idempotent, so upgrading an older store
+/// `import_tokens`, version 3 `access_keys`, version 4 `key_policies` and `grants`. Every statement of [`SCHEMA`] is idempotent, so upgrading an older store
 /// is running it again.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 /// How long a transaction waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections kept open for reuse.
@@ -69,6 +69,21 @@ CREATE TABLE IF NOT EXISTS access_keys (
     created_ms    INTEGER NOT NULL,
     sealed_secret BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_policies (
+    key_id TEXT PRIMARY KEY,
+    policy TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grants (
+    grant_id  TEXT PRIMARY KEY,
+    key_id    TEXT NOT NULL,
+    grantee   TEXT NOT NULL,
+    retiring  TEXT,
+    name      TEXT,
+    doc       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS grants_by_key ON grants(key_id, grant_id);
+CREATE INDEX IF NOT EXISTS grants_by_grantee ON grants(key_id, grantee);
+CREATE INDEX IF NOT EXISTS grants_by_retiring ON grants(retiring, grant_id) WHERE retiring IS NOT NULL;
 ";
 
 /// A SQLite-backed store.
@@ -237,6 +252,20 @@ impl SqliteTxn<'_> {
             Err(Error::internal("write attempted in a read transaction"))
         }
     }
+
+    /// Runs a query whose one column is a grant document.
+    fn grant_docs(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<GrantRecord>> {
+        let mut stmt = self.txn.prepare_cached(sql).map_err(sql_error)?;
+        let docs = stmt
+            .query_map(params, |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(sql_error)?;
+        docs.iter().map(|doc| grant_from_doc(doc)).collect()
+    }
+}
+
+fn grant_from_doc(doc: &str) -> Result<GrantRecord> {
+    serde_json::from_str(doc).map_err(|_| corrupt("grant"))
 }
 
 fn material_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(MaterialRecord, Option<String>)> {
@@ -340,6 +369,8 @@ impl Txn for SqliteTxn<'_> {
             "DELETE FROM materials WHERE key_id = ?1",
             "DELETE FROM aliases WHERE target_key_id = ?1",
             "DELETE FROM import_tokens WHERE key_id = ?1",
+            "DELETE FROM key_policies WHERE key_id = ?1",
+            "DELETE FROM grants WHERE key_id = ?1",
             "DELETE FROM keys WHERE key_id = ?1",
         ] {
             self.txn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([key_id])).map_err(sql_error)?;
@@ -526,6 +557,100 @@ impl Txn for SqliteTxn<'_> {
             .map_err(sql_error)?;
         let rows = stmt.query_map([], access_key_from_row).map_err(sql_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql_error)
+    }
+
+    fn key_policy(&mut self, key_id: &str) -> Result<Option<String>> {
+        self.txn
+            .prepare_cached("SELECT policy FROM key_policies WHERE key_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([key_id], |row| row.get(0)).optional())
+            .map_err(sql_error)
+    }
+
+    fn put_key_policy(&mut self, key_id: &str, policy: &str) -> Result<()> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("INSERT OR REPLACE INTO key_policies (key_id, policy) VALUES (?1, ?2)")
+            .and_then(|mut stmt| stmt.execute(params![key_id, policy]))
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn grant(&mut self, grant_id: &str) -> Result<Option<GrantRecord>> {
+        let doc: Option<String> = self
+            .txn
+            .prepare_cached("SELECT doc FROM grants WHERE grant_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([grant_id], |row| row.get(0)).optional())
+            .map_err(sql_error)?;
+        doc.map(|doc| grant_from_doc(&doc)).transpose()
+    }
+
+    fn put_grant(&mut self, grant: &GrantRecord) -> Result<()> {
+        self.check_writable()?;
+        let doc = serde_json::to_string(grant).map_err(|e| Error::internal(e.to_string()))?;
+        self.txn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO grants (grant_id, key_id, grantee, retiring, name, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    grant.grant_id,
+                    grant.key_id,
+                    grant.grantee_principal,
+                    grant.retiring_principal,
+                    grant.name,
+                    doc
+                ])
+            })
+            .map(|_| ())
+            .map_err(sql_error)
+    }
+
+    fn delete_grant(&mut self, grant_id: &str) -> Result<bool> {
+        self.check_writable()?;
+        self.txn
+            .prepare_cached("DELETE FROM grants WHERE grant_id = ?1")
+            .and_then(|mut stmt| stmt.execute([grant_id]))
+            .map(|n| n > 0)
+            .map_err(sql_error)
+    }
+
+    fn list_grants(&mut self, key_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<GrantRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.grant_docs(
+            "SELECT doc FROM grants WHERE key_id = ?1 AND grant_id > ?2 ORDER BY grant_id LIMIT ?3",
+            params![key_id, after.unwrap_or(""), limit],
+        )
+    }
+
+    fn grants_for_grantees(&mut self, key_id: &str, grantees: &[String]) -> Result<Vec<GrantRecord>> {
+        let mut out = Vec::new();
+        for grantee in grantees {
+            out.extend(
+                self.grant_docs(
+                    "SELECT doc FROM grants WHERE key_id = ?1 AND grantee = ?2 ORDER BY grant_id",
+                    params![key_id, grantee],
+                )?,
+            );
+        }
+        Ok(out)
+    }
+
+    fn grants_named(&mut self, key_id: &str, name: &str) -> Result<Vec<GrantRecord>> {
+        self.grant_docs("SELECT doc FROM grants WHERE key_id = ?1 AND name = ?2 ORDER BY grant_id", params![key_id, name])
+    }
+
+    fn list_retirable_grants(
+        &mut self,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<GrantRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.grant_docs(
+            "SELECT doc FROM grants WHERE retiring = ?1 AND grant_id > ?2 ORDER BY grant_id LIMIT ?3",
+            params![retiring_principal, after.unwrap_or(""), limit],
+        )
     }
 
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>> {
