@@ -304,6 +304,11 @@ fn malformed_documents() {
         {"Sid":"Same","Effect":"Allow","Principal":"*","Action":"kms:Encrypt","Resource":"*"},
         {"Sid":"Same","Effect":"Deny","Principal":"*","Action":"kms:Encrypt","Resource":"*"}]}"#;
     rejects(duplicate, M, "'Same' is used by more than one statement");
+    // Duplicate keys would silently drop the first condition block in a plain JSON parser.
+    let twice = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*",
+        "Condition":{"StringEquals":{"kms:EncryptionContext:a":"1"},"StringEquals":{"kms:EncryptionContext:b":"2"}}}]}"#;
+    rejects(twice, M, "the key 'StringEquals' appears twice");
+    rejects(r#"{"Version":"2012-10-17","Version":"2012-10-17","Statement":[]}"#, M, "'Version' appears twice");
     let bad_char = with("Sid", json!("caf\u{0100}"));
     rejects(&bad_char, M, "U+0100");
     rejects("{\"Version\":\"2012-10-17\",\u{0007}\"Statement\":[]}", M, "U+0007");

@@ -11,7 +11,9 @@
 //!   `Principal` and `NotPrincipal`), an invalid principal, both `Action` and `NotAction` (or
 //!   both `Resource` and `NotResource`), an action outside `kms:`, an unknown `kms:` action
 //!   without wildcards, an unknown condition operator or key, or a condition value its operator
-//!   cannot read: `MalformedPolicyDocumentException`, the message naming the problem.
+//!   cannot read, or a JSON object with the same key twice (Keystead's choice: a plain JSON
+//!   parser would keep only the last one): `MalformedPolicyDocumentException`, the message
+//!   naming the problem.
 //!
 //! As in AWS (kms-behaviour.md §5.5), a statement without `Action`/`NotAction` or without
 //! `Resource`/`NotResource` is accepted but never applies.
@@ -27,6 +29,7 @@
 
 use std::collections::HashSet;
 
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::condition::{compile_conditions, malformed, Condition, Glob};
@@ -180,8 +183,13 @@ impl PolicyDocument {
                 u32::from(bad)
             )));
         }
-        let root: Value =
-            serde_json::from_str(text).map_err(|e| malformed(format!("The key policy is not valid JSON: {e}")))?;
+        let StrictJson(root) = serde_json::from_str(text).map_err(|e| {
+            if e.is_data() {
+                malformed(format!("The key policy is ambiguous: {e}"))
+            } else {
+                malformed(format!("The key policy is not valid JSON: {e}"))
+            }
+        })?;
         let root = root.as_object().ok_or_else(|| malformed("The key policy must be a JSON object"))?;
         for field in root.keys() {
             if !matches!(field.as_str(), "Version" | "Id" | "Statement") {
@@ -243,6 +251,76 @@ impl PolicyDocument {
     /// The labels of the statements in order: each Sid, or `#<index>` for a statement without.
     pub fn statement_labels(&self) -> impl Iterator<Item = &str> {
         self.statements.iter().map(|s| s.label.as_str())
+    }
+}
+
+/// A JSON value parsed like `serde_json::Value`, except that an object with the same key twice
+/// is an error. Plain JSON parsers keep the last duplicate, so a policy with two `StringEquals`
+/// blocks in one `Condition` would silently lose the first one and grant more than its author
+/// wrote; Keystead rejects such a document instead (AWS does not document what it does).
+struct StrictJson(Value);
+
+impl<'de> Deserialize<'de> for StrictJson {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictJson)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictJson(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format!("the key '{key}' appears twice in one object")));
+            }
+            let StrictJson(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
