@@ -60,6 +60,9 @@ pub(crate) enum Glob {
     All,
     /// No wildcard: plain comparison.
     Exact(String),
+    /// A literal followed by one final `*` (`kms:*`, `kms:Get*`, the common action forms): a
+    /// prefix comparison.
+    Prefix(String),
     /// Tokens, matched by the classic backtracking-to-last-star loop.
     Pattern(Vec<Token>),
 }
@@ -74,6 +77,11 @@ impl Glob {
         }
         if !pattern.contains(['*', '?']) {
             return Self::Exact(pattern);
+        }
+        if let Some(literal) = pattern.strip_suffix('*') {
+            if !literal.contains(['*', '?']) {
+                return Self::Prefix(literal.to_owned());
+            }
         }
         let mut tokens = Vec::with_capacity(pattern.len());
         for c in pattern.chars() {
@@ -99,6 +107,18 @@ impl Glob {
                     p.eq_ignore_ascii_case(text)
                 } else {
                     p == text
+                }
+            }
+            Self::Prefix(p) => {
+                // Byte-wise: an exact UTF-8 prefix is a character prefix, and ASCII folding
+                // never touches the bytes of other characters.
+                text.len() >= p.len() && {
+                    let head = &text.as_bytes()[..p.len()];
+                    if fold_ascii {
+                        head.eq_ignore_ascii_case(p.as_bytes())
+                    } else {
+                        head == p.as_bytes()
+                    }
                 }
             }
             Self::Pattern(tokens) => glob_match(tokens, text, fold_ascii),
@@ -246,6 +266,11 @@ impl ConditionValues {
     /// No keys.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No keys, with room for `capacity` of them (a request typically sets 10 to 20).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { values: HashMap::with_capacity(capacity) }
     }
 
     /// Sets `key` to the single `value` (replacing what it held).
@@ -874,6 +899,13 @@ mod tests {
         assert!(g.matches("abcde", false));
         assert!(g.matches("aécxxe", false));
         assert!(!g.matches("ace", false));
+        assert_eq!(Glob::new("kms:Get*", true), Glob::Prefix("kms:get".to_owned()));
+        assert!(Glob::new("kms:Get*", true).matches("KMS:GetPublicKey", true));
+        assert!(Glob::new("kms:Get*", true).matches("kms:get", true));
+        assert!(!Glob::new("kms:Get*", true).matches("kms:Ge", true));
+        assert!(Glob::new("é*", false).matches("éa", false));
+        assert!(!Glob::new("É*", false).matches("éa", false));
+        assert!(!Glob::new("a*", false).matches("é", false));
         assert!(Glob::new("*", false).matches("", false));
         assert!(Glob::new("", false).matches("", false));
         assert!(!Glob::new("", false).matches("x", false));
