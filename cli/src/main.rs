@@ -5,6 +5,8 @@
 //! `An error occurred (<Exception>) when calling the <Operation> operation: <message>` and exit
 //! 254; usage errors exit 252.
 
+mod files;
+
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
@@ -418,6 +420,8 @@ enum Command {
         #[arg(long, value_name = "VAR")]
         new_root_key_env: Option<String>,
     },
+    #[command(flatten)]
+    Files(files::FileCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -533,6 +537,7 @@ impl Command {
             Self::AccessKey(AccessKeyCommand::List) => "ListAccessKeys",
             Self::AccessKey(AccessKeyCommand::Delete { .. }) => "DeleteAccessKey",
             Self::RotateRootKey { .. } => "RotateRootKey",
+            Self::Files(command) => command.operation(),
         }
     }
 }
@@ -985,6 +990,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 origin: parse_enum::<Origin>(origin.as_deref())?,
                 tags: parse_tags(tags)?,
                 multi_region: *multi_region,
+                ..Default::default()
             };
             out.print(&KeyMetadataOut { key_metadata: store.create_key(request)? })
         }
@@ -1030,7 +1036,6 @@ fn run(cli: &Cli) -> CliResult<()> {
             Ok(())
         }
         Command::DisableKey { key_id } => {
-                ..Default::default()
             store.disable_key(key_id)?;
             Ok(())
         }
@@ -1061,6 +1066,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 plaintext: plaintext.expose(),
                 encryption_context: context.as_ref(),
                 encryption_algorithm: parse_enum(encryption_algorithm.as_deref())?,
+                ..Default::default()
             })?;
             out.print(&response)
         }
@@ -1072,6 +1078,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 encryption_context: context.as_ref(),
                 key_id: key_id.as_deref(),
                 encryption_algorithm: parse_enum(encryption_algorithm.as_deref())?,
+                ..Default::default()
             })?;
             out.print(&DecryptOut {
                 plaintext: b64(response.plaintext.expose()),
@@ -1101,12 +1108,12 @@ fn run(cli: &Cli) -> CliResult<()> {
                 destination_encryption_context: destination.as_ref(),
                 source_encryption_algorithm: parse_enum(source_encryption_algorithm.as_deref())?,
                 destination_encryption_algorithm: parse_enum(destination_encryption_algorithm.as_deref())?,
+                ..Default::default()
             })?;
             out.print(&response)
         }
         Command::GenerateDataKey(args) => {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
-                ..Default::default()
             let response = store.generate_data_key(data_key_request(args, context.as_ref())?)?;
             out.print(&DataKeyOut {
                 ciphertext_blob: b64(&response.ciphertext_blob),
@@ -1118,7 +1125,6 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::GenerateDataKeyWithoutPlaintext(args) => {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
             out.print(&store.generate_data_key_without_plaintext(data_key_request(args, context.as_ref())?)?)
-                ..Default::default()
         }
         Command::GenerateDataKeyPair(args) => {
             let context = parse_context("--encryption-context", args.encryption_context.as_deref())?;
@@ -1143,18 +1149,19 @@ fn run(cli: &Cli) -> CliResult<()> {
                 message: message.expose(),
                 message_type: parse_enum::<MessageType>(message_type.as_deref())?,
                 signing_algorithm: parse_enum::<SigningAlgorithm>(Some(signing_algorithm))?,
+                ..Default::default()
             })?)
         }
         Command::Verify { key_id, message, message_type, signature, signing_algorithm } => {
             let message = SecretBytes::new(read_blob("--message", message)?);
             let signature = read_blob("--signature", signature)?;
-                ..Default::default()
             out.print(&store.verify(VerifyRequest {
                 key_id,
                 message: message.expose(),
                 message_type: parse_enum::<MessageType>(message_type.as_deref())?,
                 signature: &signature,
                 signing_algorithm: parse_enum::<SigningAlgorithm>(Some(signing_algorithm))?,
+                ..Default::default()
             })?)
         }
         Command::GetPublicKey { key_id } => out.print(&store.get_public_key(key_id)?),
@@ -1164,6 +1171,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 key_id,
                 message: message.expose(),
                 mac_algorithm: parse_enum::<MacAlgorithm>(Some(mac_algorithm))?,
+                ..Default::default()
             })?)
         }
         Command::VerifyMac { key_id, message, mac_algorithm, mac } => {
@@ -1174,6 +1182,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 message: message.expose(),
                 mac: &mac,
                 mac_algorithm: parse_enum::<MacAlgorithm>(Some(mac_algorithm))?,
+                ..Default::default()
             })?)
         }
         Command::DeriveSharedSecret { key_id, key_agreement_algorithm, public_key } => {
@@ -1182,6 +1191,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 key_id,
                 key_agreement_algorithm: parse_enum::<KeyAgreementAlgorithm>(Some(key_agreement_algorithm))?,
                 public_key: &public_key,
+                ..Default::default()
             })?;
             out.print(&SharedSecretOut {
                 key_id: response.key_id,
@@ -1189,7 +1199,6 @@ fn run(cli: &Cli) -> CliResult<()> {
                 key_agreement_algorithm: response.key_agreement_algorithm,
                 key_origin: response.key_origin,
             })
-                ..Default::default()
         }
         Command::GenerateRandom { number_of_bytes } => {
             let bytes = store.generate_random(*number_of_bytes)?;
@@ -1201,7 +1210,6 @@ fn run(cli: &Cli) -> CliResult<()> {
                 wrapping_algorithm.parse::<WrappingAlgorithm>()?,
                 wrapping_key_spec.parse::<WrappingKeySpec>()?,
             )?)
-                ..Default::default()
         }
         Command::ImportKeyMaterial { key_id, import_token, encrypted_key_material, expiration_model, valid_to } => {
             let import_token = read_blob("--import-token", import_token)?;
@@ -1211,7 +1219,6 @@ fn run(cli: &Cli) -> CliResult<()> {
                 key_id,
                 import_token: &import_token,
                 encrypted_key_material: &wrapped,
-                ..Default::default()
                 expiration_model: parse_enum::<ExpirationModel>(expiration_model.as_deref())?,
                 valid_to,
             })?)
@@ -1222,7 +1229,6 @@ fn run(cli: &Cli) -> CliResult<()> {
             let secret_access_key = String::from_utf8(created.secret_access_key.expose().to_vec())
                 .map_err(|_| Failure::Other("the new secret access key is not UTF-8".to_owned()))?;
             out.print(&NewAccessKeyOut {
-                ..Default::default()
                 access_key: NewAccessKeyFields {
                     access_key_id: created.access_key_id,
                     secret_access_key,
@@ -1231,7 +1237,6 @@ fn run(cli: &Cli) -> CliResult<()> {
             })
         }
         Command::AccessKey(AccessKeyCommand::Add { access_key_id, secret_access_key_env, principal }) => {
-                ..Default::default()
             let secret = secret_from_env(secret_access_key_env)?;
             let added = store.add_access_key(access_key_id, secret.expose(), principal)?;
             out.print(&AccessKeyOut { access_key: added })
@@ -1251,6 +1256,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             store.rotate_root_key(source)?;
             Ok(())
         }
+        Command::Files(command) => files::run(command, &store, &out),
     }
 }
 
@@ -1263,6 +1269,7 @@ fn data_key_request<'a>(
         encryption_context: context,
         key_spec: parse_enum::<DataKeySpec>(args.key_spec.as_deref())?,
         number_of_bytes: args.number_of_bytes,
+        ..Default::default()
     })
 }
 
@@ -1274,6 +1281,7 @@ fn data_key_pair_request<'a>(
         key_id: &args.key_id,
         encryption_context: context,
         key_pair_spec: parse_enum::<DataKeyPairSpec>(Some(&args.key_pair_spec))?,
+        ..Default::default()
     })
 }
 
@@ -1309,7 +1317,6 @@ impl Printer<'_> {
 /// JSON with aws-cli's 4-space indentation.
 fn to_json<T: Serialize>(value: &T) -> CliResult<String> {
     let mut buffer = Vec::new();
-        ..Default::default()
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
     value.serialize(&mut serializer).map_err(|e| Failure::Other(e.to_string()))?;
@@ -1321,7 +1328,6 @@ fn to_json<T: Serialize>(value: &T) -> CliResult<String> {
 fn select(value: &serde_json::Value, query: &str) -> CliResult<serde_json::Value> {
     let bad = || Failure::Usage(format!("Bad value for --query {query}: expected Field, Field.Sub or Field[N]"));
     let mut current = value.clone();
-        ..Default::default()
     for segment in query.split('.') {
         let (name, indexes) = match segment.find('[') {
             Some(at) => (&segment[..at], &segment[at..]),

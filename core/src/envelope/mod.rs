@@ -41,7 +41,10 @@
 //! ```
 
 mod cache;
+mod fields;
 mod header;
+mod push;
+mod secrets;
 mod segment;
 mod stream;
 
@@ -61,12 +64,17 @@ use crate::keystead::Keystead;
 use crate::secret::SecretBytes;
 
 pub use cache::{CacheLimits, DataKeyCache};
+pub use fields::{decrypt_fields, encrypt_fields, FIELDS_ATTRIBUTE, FIELDS_MAGIC, FIELDS_VERSION, MAX_FIELDS};
 use header::Header;
 pub use header::{
     COMMITMENT_LEN, DATA_KEY_LEN, MAGIC, MAX_FORMAT_DATA_KEYS, MESSAGE_ID_LEN, SUITE_AES_256_GCM_HKDF_SHA256_COMMIT,
 };
+pub use push::{OpenStream, SealStream};
+pub use secrets::{
+    decrypt_env, decrypt_secret, encrypt_secret, is_secret, MAX_SECRET_LEN, SECRET_PREFIX, VARIABLE_CONTEXT_KEY,
+};
 use segment::{SegmentKeys, SegmentOpener, SegmentSealer};
-pub use stream::{error_from_io, open_range, EnvelopeReader, EnvelopeWriter};
+pub use stream::{error_from_io, open_range, open_range_parts, range_span, EnvelopeReader, EnvelopeWriter};
 
 /// Default plaintext bytes per segment (1 MiB).
 pub const DEFAULT_SEGMENT_SIZE: usize = 1 << 20;
@@ -195,6 +203,7 @@ fn materials(
         encryption_context: Some(context),
         key_spec: Some(DataKeySpec::Aes256),
         number_of_bytes: None,
+        ..Default::default()
     })?;
     let data_key = generated.plaintext;
     let mut edks = vec![generated.ciphertext_blob];
@@ -203,8 +212,8 @@ fn materials(
             key_id: extra,
             plaintext: data_key.expose(),
             encryption_context: Some(context),
-        ..Default::default()
             encryption_algorithm: None,
+            ..Default::default()
         })?;
         edks.push(wrapped.ciphertext_blob);
     }
@@ -213,7 +222,6 @@ fn materials(
 
 /// A header (with its commitment) for a fresh random message id, and its segment keys.
 fn build_header(
-            ..Default::default()
     data_key: &[u8],
     edks: &[Vec<u8>],
     canonical: &[u8],
@@ -271,6 +279,7 @@ pub(crate) fn unlock(
             encryption_context: Some(context),
             key_id: None,
             encryption_algorithm: None,
+            ..Default::default()
         }) {
             // The first data key that unwraps must match the commitment; a second candidate is
             // never tried (a message commits to exactly one data key).
@@ -279,7 +288,6 @@ pub(crate) fn unlock(
                 first_error.get_or_insert(e);
             }
         }
-            ..Default::default()
     }
     // A key's state (disabled, pending deletion, unavailable) is worth telling; anything else
     // is the one ciphertext error.

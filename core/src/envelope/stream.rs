@@ -139,6 +139,13 @@ impl<W: Write> Write for EnvelopeWriter<W> {
     }
 }
 
+/// The bytes written to a `Vec` inner writer so far, taken out of it (for [`SealStream`]).
+///
+/// [`SealStream`]: super::SealStream
+pub(crate) fn take_output(writer: &mut EnvelopeWriter<Vec<u8>>) -> Vec<u8> {
+    writer.inner.as_mut().map(std::mem::take).unwrap_or_default()
+}
+
 /// Opens an envelope message read from `inner`, segment by segment.
 ///
 /// [`EnvelopeReader::new`] reads the header, unwraps the data key and checks the commitment;
@@ -312,4 +319,90 @@ pub fn open_range<R: Read + Seek>(
         out.extend_from_slice(&plain[from.min(to)..to]);
     }
     Ok(SecretBytes::new(std::mem::take(&mut *out)))
+}
+
+/// The bytes of a message (absolute offsets, half-open) that [`open_range`] reads for `range`
+/// besides the header: the segments overlapping the range (the last segment for an empty
+/// range). `info` is the message's [`inspect`](super::inspect) result and `message_len` its
+/// total length. For fetching just those bytes (an S3 ranged GET) and passing them to
+/// [`open_range_parts`].
+///
+/// # Errors
+/// `InvalidCiphertextException` if `message_len` does not fit the header's layout;
+/// `ValidationException` when `range.start > range.end`.
+pub fn range_span(info: &super::MessageInfo, message_len: u64, range: Range<u64>) -> Result<Range<u64>> {
+    if range.start > range.end {
+        return Err(Error::validation("The range's start is after its end"));
+    }
+    let header_len = info.header_len as u64;
+    let body_len = message_len.checked_sub(header_len).ok_or_else(Error::invalid_ciphertext)?;
+    let (count, plaintext_len) = layout(body_len, info.segment_size)?;
+    let seg = info.segment_size as u64;
+    let full = seg + SEGMENT_OVERHEAD as u64;
+    let start = range.start.min(plaintext_len);
+    let stop = range.end.min(plaintext_len);
+    let (first, last) = if start == stop { (count - 1, count - 1) } else { (start / seg, (stop - 1) / seg) };
+    Ok(header_len + first * full..(header_len + (last + 1) * full).min(message_len))
+}
+
+/// A `Read + Seek` view of a message of which only the header and one span are at hand.
+struct Sparse<'a> {
+    header: &'a [u8],
+    span_start: u64,
+    span: &'a [u8],
+    len: u64,
+    position: u64,
+}
+
+impl Read for Sparse<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let (base, bytes) = if self.position < self.header.len() as u64 {
+            (0, self.header)
+        } else if self.position >= self.span_start && self.position < self.span_start + self.span.len() as u64 {
+            (self.span_start, self.span)
+        } else if self.position >= self.len {
+            return Ok(0);
+        } else {
+            // `open_range` reads only the header and the span it was given.
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "bytes outside the fetched span"));
+        };
+        let at = (self.position - base) as usize;
+        let n = out.len().min(bytes.len() - at);
+        out[..n].copy_from_slice(&bytes[at..at + n]);
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Sparse<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.position.checked_add_signed(d),
+        };
+        self.position = target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek out of range"))?;
+        Ok(self.position)
+    }
+}
+
+/// [`open_range`] over pieces of a message: its first bytes (at least the whole header),
+/// its total length, and the span [`range_span`] named, fetched from `span_start`.
+///
+/// # Errors
+/// As [`open_range`]; a span that does not cover the segments the range needs is
+/// `InvalidCiphertextException`.
+#[allow(clippy::too_many_arguments)] // the pieces of a message, then `open_range`'s own arguments
+pub fn open_range_parts(
+    store: &Keystead,
+    header: &[u8],
+    message_len: u64,
+    span_start: u64,
+    span: &[u8],
+    context: &EncryptionContext,
+    options: &OpenOptions,
+    range: Range<u64>,
+) -> Result<SecretBytes> {
+    let sparse = Sparse { header, span_start, span, len: message_len, position: 0 };
+    open_range(store, sparse, context, options, range)
 }
