@@ -11,6 +11,7 @@ demo:
 	bash examples/ecommerce/run.sh
 
 test: test-rust test-c test-python test-node
+	bash server/test.sh
 
 # The Python and Node crates are built (in release) and tested by their own suites below.
 RUST_PACKAGES = --workspace --exclude keystead-python --exclude keystead-node

@@ -408,6 +408,21 @@ enum Command {
         #[arg(long)]
         key_id: String,
     },
+    /// Serve the AWS KMS API (JSON 1.1 + SigV4) over this store, for AWS SDKs and the aws CLI
+    ///
+    /// Settings: flags, then KEYSTEAD_* environment variables, then the TOML file
+    /// (see server/README.md). Stops gracefully on SIGTERM or Ctrl-C.
+    Serve {
+        /// Store folder [default: $KEYSTEAD_DATA_DIR, data_dir in the config file, or --store]
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Address to listen on [default: $KEYSTEAD_LISTEN or 127.0.0.1:7600; port 0 picks a free port]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// TOML configuration file [default: $KEYSTEAD_CONFIG]
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Manage the access keys (SigV4 credentials) of a Keystead server
     #[command(subcommand)]
     AccessKey(AccessKeyCommand),
@@ -532,6 +547,7 @@ impl Command {
             Self::GetParametersForImport { .. } => "GetParametersForImport",
             Self::ImportKeyMaterial { .. } => "ImportKeyMaterial",
             Self::DeleteImportedKeyMaterial { .. } => "DeleteImportedKeyMaterial",
+            Self::Serve { .. } => "Serve",
             Self::AccessKey(AccessKeyCommand::Create { .. }) => "CreateAccessKey",
             Self::AccessKey(AccessKeyCommand::Add { .. }) => "AddAccessKey",
             Self::AccessKey(AccessKeyCommand::List) => "ListAccessKeys",
@@ -969,6 +985,20 @@ struct InitOut {
 fn run(cli: &Cli) -> CliResult<()> {
     let global = &cli.global;
     let out = Printer { format: global.output, query: global.query.as_deref() };
+    if let Command::Serve { data_dir, listen, config } = &cli.command {
+        let overrides = keystead_server::Overrides {
+            data_dir: data_dir.clone().or_else(|| global.store.clone()),
+            listen: listen.clone(),
+            config_file: config.clone(),
+            region: global.region.clone(),
+            account_id: global.account_id.clone(),
+            root_key_env: global.root_key_env.clone(),
+            passphrase_env: global.passphrase_env.clone(),
+        };
+        let config = keystead_server::Config::load(&overrides, &|name| std::env::var(name).ok())
+            .map_err(|e| Failure::Usage(format!("keystead serve: {e}")))?;
+        return keystead_server::run(config).map_err(|e| Failure::Other(format!("keystead serve: {e}")));
+    }
     if let Command::Init = cli.command {
         let (store, dir) = open_store(global, true)?;
         let shown = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -982,6 +1012,7 @@ fn run(cli: &Cli) -> CliResult<()> {
     let (store, dir) = open_store(global, false)?;
     match &cli.command {
         Command::Init => Ok(()),
+        Command::Serve { .. } => Ok(()), // handled above, without opening the store here
         Command::CreateKey { description, tags, key_spec, key_usage, origin, multi_region } => {
             let request = CreateKeyRequest {
                 key_spec: parse_enum::<KeySpec>(key_spec.as_deref())?,
