@@ -14,12 +14,15 @@ VENV=target/server-venv
 "$CARGO" build -p keystead-cli
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/keystead"
 
-# boto3 / botocore / awscli versions are whatever pip resolves together today; a marker file
-# keeps a second run from reinstalling.
-if [ ! -f "$VENV/.installed" ]; then
+# Pinned clients (awscli 1.46.3 and boto3 1.44.8 share botocore 1.44.8); the marker file holds
+# the pins, so a changed pin reinstalls and an unchanged one skips pip.
+PINS="boto3==1.44.8 awscli==1.46.3 pytest==9.2.0"
+if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$PINS" ]; then
+    rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check boto3 awscli pytest
-    touch "$VENV/.installed"
+    # shellcheck disable=SC2086
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check $PINS
+    echo "$PINS" >"$VENV/.installed"
 fi
 (cd server/tests/js && npm ci --no-audit --no-fund --silent)
 

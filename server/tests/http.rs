@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/tests";
 
 struct Running {
+    store: keystead_core::Keystead,
     addr: SocketAddr,
     key_id: String,
     secret: String,
@@ -34,11 +35,12 @@ impl Running {
         let created = server.store().create_access_key(PRINCIPAL).unwrap();
         let secret = String::from_utf8(created.secret_access_key.expose().to_vec()).unwrap();
         let addr = server.local_addr().unwrap();
+        let store = server.store().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.serve(async {
             let _ = stopped.await;
         }));
-        Self { addr, key_id: created.access_key_id, secret, stop: Some(stop), task, _dir: dir }
+        Self { store, addr, key_id: created.access_key_id, secret, stop: Some(stop), task, _dir: dir }
     }
 
     fn now() -> i64 {
@@ -253,5 +255,37 @@ async fn the_credential_scope_region_selects_the_partition() {
     let (status, _, body) =
         server.call_with("ListKeys", "{}", &server.key_id, &server.secret, now, "Not_A_Region").await;
     assert_eq!((status, error_type(&body)), (400, "ValidationException"), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn each_access_key_acts_as_its_principal() {
+    let server = Running::start(|_| {}).await;
+    let outsider = server.store.create_access_key("arn:aws:iam::444455556666:user/outsider").unwrap();
+    let outsider_secret = String::from_utf8(outsider.secret_access_key.expose().to_vec()).unwrap();
+    let (_, _, created) = server.call("CreateKey", json!({})).await;
+    let arn = created["KeyMetadata"]["Arn"].as_str().unwrap().to_owned();
+    let now = Running::now();
+    let encrypt = json!({"KeyId": arn, "Plaintext": b64(b"x")}).to_string();
+    let (status, _, body) =
+        server.call_with("Encrypt", &encrypt, &outsider.access_key_id, &outsider_secret, now, "us-east-1").await;
+    assert_eq!((status, error_type(&body)), (403, "AccessDeniedException"), "{body}");
+
+    let grant = json!({"KeyId": arn, "GranteePrincipal": "arn:aws:iam::444455556666:user/outsider",
+                       "Operations": ["Encrypt"]});
+    let (status, _, granted) = server.call("CreateGrant", grant).await;
+    assert_eq!(status, 200, "{granted}");
+    assert!(granted["GrantId"].as_str().is_some_and(|id| !id.is_empty()));
+    let (status, _, sealed) =
+        server.call_with("Encrypt", &encrypt, &outsider.access_key_id, &outsider_secret, now, "us-east-1").await;
+    assert_eq!(status, 200, "{sealed}");
+    // The grant allows Encrypt only.
+    let decrypt = json!({"CiphertextBlob": sealed["CiphertextBlob"]}).to_string();
+    let (status, _, body) =
+        server.call_with("Decrypt", &decrypt, &outsider.access_key_id, &outsider_secret, now, "us-east-1").await;
+    assert_eq!((status, error_type(&body)), (403, "AccessDeniedException"), "{body}");
+    let (status, _, body) = server.call("Decrypt", json!({"CiphertextBlob": sealed["CiphertextBlob"]})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["Plaintext"], b64(b"x"));
     server.stop().await;
 }
