@@ -5,6 +5,7 @@
 //! `An error occurred (<Exception>) when calling the <Operation> operation: <message>` and exit
 //! 254; usage errors exit 252.
 
+mod audit;
 mod files;
 
 use std::collections::BTreeMap;
@@ -426,6 +427,9 @@ enum Command {
     /// Manage the access keys (SigV4 credentials) of a Keystead server
     #[command(subcommand)]
     AccessKey(AccessKeyCommand),
+    /// Verify and read the audit log (needs no root key)
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Re-seal every key material under a new root key (default: a new key file)
     RotateRootKey {
         /// New root key: a passphrase read from this environment variable
@@ -553,6 +557,7 @@ impl Command {
             Self::AccessKey(AccessKeyCommand::List) => "ListAccessKeys",
             Self::AccessKey(AccessKeyCommand::Delete { .. }) => "DeleteAccessKey",
             Self::RotateRootKey { .. } => "RotateRootKey",
+            Self::Audit(command) => command.operation(),
             Self::Files(command) => command.operation(),
         }
     }
@@ -584,6 +589,9 @@ fn main() -> ExitCode {
             return if error.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
         }
     };
+    if let Command::Audit(command) = &cli.command {
+        return audit::main(command, &store_dir(&cli.global));
+    }
     let operation = cli.command.operation();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -1011,6 +1019,7 @@ fn run(cli: &Cli) -> CliResult<()> {
     }
     let (store, dir) = open_store(global, false)?;
     match &cli.command {
+        Command::Audit(_) => Ok(()), // handled in main(), without opening the store
         Command::Init => Ok(()),
         Command::Serve { .. } => Ok(()), // handled above, without opening the store here
         Command::CreateKey { description, tags, key_spec, key_usage, origin, multi_region } => {
