@@ -210,6 +210,20 @@ typedef struct keystead_context keystead_context;
 typedef struct keystead_create_key_request keystead_create_key_request;
 
 /**
+ * An opening context: message bytes in, verified plaintext out. Create with
+ * `keystead_envelope_reader_new`, free with `keystead_envelope_reader_free`. Not thread-safe:
+ * use one context from one thread at a time (it may move between threads).
+ */
+typedef struct keystead_envelope_reader keystead_envelope_reader;
+
+/**
+ * A sealing context: plaintext in, message bytes out. Create with
+ * `keystead_envelope_writer_new`, free with `keystead_envelope_writer_free`. Not thread-safe:
+ * use one context from one thread at a time (it may move between threads).
+ */
+typedef struct keystead_envelope_writer keystead_envelope_writer;
+
+/**
  * An error: a `keystead_result` code, the AWS exception name and a human message.
  *
  * Ownership: returned through `keystead_error **err_out`; the caller owns it and frees it with
@@ -718,6 +732,58 @@ const char *keystead_result_name(uint32_t code);
  * NULL behaviour: takes no pointers; any value is accepted.
  */
 bool keystead_result_is_retryable(uint32_t code);
+
+/**
+ * Encrypts the fields named in `fields` (top-level names) of the JSON object `record_json`
+ * under a fresh data key from `key_id` (also wrapped under each of `additional_key_ids`) and
+ * returns the encrypted record as JSON text in `*record_out`: those fields replaced by
+ * ciphertext strings and a `"keystead:fields"` field added. Any JSON value can be encrypted.
+ *
+ * Errors: `INVALID_ARGUMENT` if `record_json` is not JSON; `VALIDATION` if it is not an object,
+ * a field is missing, repeated or reserved, or no / more than 255 fields are named; the KMS
+ * errors of GenerateDataKey / Encrypt. Ownership: `*record_out` is owned by the caller and
+ * zeroized by `keystead_bytes_free`. NULL behaviour: `store`, `key_id`, `record_json`,
+ * `fields`, `record_out` must not be NULL; `context` may be NULL (empty);
+ * `additional_key_ids` only with count 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; arrays have the given lengths.
+ */
+keystead_result keystead_envelope_encrypt_fields(const struct keystead_store *store,
+                                                 const char *key_id,
+                                                 const char *record_json,
+                                                 const char *const *fields,
+                                                 size_t fields_len,
+                                                 const struct keystead_context *context,
+                                                 const char *const *additional_key_ids,
+                                                 size_t additional_key_ids_len,
+                                                 struct keystead_bytes **record_out,
+                                                 struct keystead_error **err_out);
+
+/**
+ * Decrypts a record made by `keystead_envelope_encrypt_fields` (JSON text) and returns the
+ * original record as JSON text in `*record_out` (fields restored, `"keystead:fields"` removed).
+ * `allowed_wrapping_keys` and `max_encrypted_data_keys` (0 for the default, 8) as in
+ * `keystead_envelope_open`.
+ *
+ * Errors: `INVALID_CIPHERTEXT` for a damaged, moved or missing field, a damaged header, another
+ * context or no allowed key; `VALIDATION` if the record has no `"keystead:fields"`;
+ * `INVALID_ARGUMENT` if `record_json` is not JSON; `DISABLED` / `INVALID_STATE`. Ownership:
+ * `*record_out` is owned by the caller and zeroized by `keystead_bytes_free`. NULL behaviour:
+ * `store`, `record_json`, `record_out` must not be NULL; `context` may be NULL (empty);
+ * `allowed_wrapping_keys` only with count 0. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; arrays have the given lengths.
+ */
+keystead_result keystead_envelope_decrypt_fields(const struct keystead_store *store,
+                                                 const char *record_json,
+                                                 const struct keystead_context *context,
+                                                 const char *const *allowed_wrapping_keys,
+                                                 size_t allowed_wrapping_keys_len,
+                                                 size_t max_encrypted_data_keys,
+                                                 struct keystead_bytes **record_out,
+                                                 struct keystead_error **err_out);
 
 /**
  * `GetParametersForImport`: a fresh RSA wrapping public key and an import token for the
@@ -1289,6 +1355,71 @@ keystead_result keystead_store_list_key_rotations(const struct keystead_store *s
                                                   struct keystead_error **err_out);
 
 /**
+ * Encrypts `value` for the environment variable `name` under `key_id` and returns the text
+ * `keystead:v1:...` (NUL-terminated, no newline) in `*text_out`. The value decrypts only for
+ * that variable name and `context`.
+ *
+ * Errors: `VALIDATION` for an empty or over 4096-byte value, an empty name or one with `=`, a
+ * context using the reserved key `keystead:variable`; the KMS errors of GenerateDataKey.
+ * Ownership: `*text_out` is owned by the caller. NULL behaviour: `store`, `key_id`, `name`,
+ * `text_out` must not be NULL; `value` only with length 0 (then `VALIDATION`); `context` may be
+ * NULL (empty). Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `value` has `value_len` bytes.
+ */
+keystead_result keystead_secret_encrypt(const struct keystead_store *store,
+                                        const char *key_id,
+                                        const char *name,
+                                        const uint8_t *value,
+                                        size_t value_len,
+                                        const struct keystead_context *context,
+                                        struct keystead_bytes **text_out,
+                                        struct keystead_error **err_out);
+
+/**
+ * Decrypts a `keystead:v1:...` value made for the environment variable `name` and returns the
+ * secret in `*plaintext_out`.
+ *
+ * Errors: `VALIDATION` if `text` is not a version-1 Keystead secret; `INVALID_CIPHERTEXT` if it
+ * does not decrypt (damaged, other variable, other context); `DISABLED` / `INVALID_STATE`.
+ * Ownership: `*plaintext_out` is owned by the caller and zeroized by `keystead_bytes_free`.
+ * NULL behaviour: `store`, `name`, `text`, `plaintext_out` must not be NULL; `context` may be
+ * NULL (empty). Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_secret_decrypt(const struct keystead_store *store,
+                                        const char *name,
+                                        const char *text,
+                                        const struct keystead_context *context,
+                                        struct keystead_bytes **plaintext_out,
+                                        struct keystead_error **err_out);
+
+/**
+ * Decrypts every variable of this process's environment that holds a Keystead secret
+ * (`keystead:v...`) and returns them as a JSON object `{"NAME": "plaintext", ...}` in
+ * `*json_out` (`{}` when there are none); the other variables are not included. The library
+ * does not change the environment (`setenv` is not thread-safe): set the values yourself at
+ * start-up, before starting threads.
+ *
+ * Errors: the first secret that does not decrypt fails the call, with a message naming the
+ * variable (never its value): `INVALID_CIPHERTEXT`, `VALIDATION` (unknown version),
+ * `DISABLED` / `INVALID_STATE`; `INVALID_ARGUMENT` if a decrypted secret is not UTF-8.
+ * Ownership: `*json_out` is owned by the caller and zeroized by `keystead_bytes_free`. NULL
+ * behaviour: `store`, `json_out` must not be NULL; `context` may be NULL (empty). Thread
+ * safety: thread-safe, but reads the environment (as `getenv`).
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_secret_decrypt_env(const struct keystead_store *store,
+                                            const struct keystead_context *context,
+                                            struct keystead_bytes **json_out,
+                                            struct keystead_error **err_out);
+
+/**
  * `Sign`: signs a message (or, with `message_type` `"DIGEST"`, a digest) with an asymmetric
  * `SIGN_VERIFY` key.
  *
@@ -1648,6 +1779,143 @@ keystead_result keystead_store_rotate_root_key(const struct keystead_store *stor
  * `store` is NULL or live; `err_out` is NULL or writable.
  */
 keystead_result keystead_store_sweep(const struct keystead_store *store, struct keystead_error **err_out);
+
+/**
+ * Starts sealing one message: a data key generated under `key_id` (and wrapped also under each
+ * of `additional_key_ids`), segments of `segment_size` plaintext bytes (0 for the default,
+ * 1 MiB; an S3 multipart part size minus 16 aligns segments with parts), bound to `context`.
+ * Then call `keystead_envelope_writer_update` for each piece of plaintext and
+ * `keystead_envelope_writer_finish` once; the message is the concatenation of their outputs.
+ * Memory: about one segment.
+ *
+ * Errors: as `keystead_envelope_seal`. Ownership: `*writer_out` is owned by the caller (free it
+ * with `keystead_envelope_writer_free`, also after `finish`). NULL behaviour: `store`, `key_id`,
+ * `writer_out` must not be NULL; `context` may be NULL (empty); `additional_key_ids` only with
+ * count 0. The writer does not keep `store` or `context`. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; arrays have the given lengths.
+ */
+keystead_result keystead_envelope_writer_new(const struct keystead_store *store,
+                                             const char *key_id,
+                                             const struct keystead_context *context,
+                                             const char *const *additional_key_ids,
+                                             size_t additional_key_ids_len,
+                                             size_t segment_size,
+                                             struct keystead_envelope_writer **writer_out,
+                                             struct keystead_error **err_out);
+
+/**
+ * Seals the next `plaintext_len` bytes and returns in `*message_out` the message bytes ready so
+ * far (the header on the first call, then whole segments; often empty). Write them out in
+ * order.
+ *
+ * Errors: `VALIDATION` after `finish` or an earlier failure, `INTERNAL`. Ownership:
+ * `*message_out` is owned by the caller. NULL behaviour: `writer`, `message_out` must not be
+ * NULL; `plaintext` only with length 0. Thread safety: not thread-safe for one writer.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `writer` is not used by another thread meanwhile.
+ */
+keystead_result keystead_envelope_writer_update(struct keystead_envelope_writer *writer,
+                                                const uint8_t *plaintext,
+                                                size_t plaintext_len,
+                                                struct keystead_bytes **message_out,
+                                                struct keystead_error **err_out);
+
+/**
+ * Seals the last segment and returns the rest of the message in `*message_out`. Afterwards
+ * `update` and `finish` fail with `VALIDATION`; the writer must still be freed. A writer freed
+ * without `finish` leaves a message every reader refuses as truncated.
+ *
+ * Errors, ownership, NULL behaviour, thread safety: as `keystead_envelope_writer_update`.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `writer` is not used by another thread meanwhile.
+ */
+keystead_result keystead_envelope_writer_finish(struct keystead_envelope_writer *writer,
+                                                struct keystead_bytes **message_out,
+                                                struct keystead_error **err_out);
+
+/**
+ * Frees a writer (its buffered plaintext is zeroized). NULL is a no-op.
+ *
+ * Thread safety: not while another thread uses `writer`.
+ *
+ * # Safety
+ * `writer` is NULL or came from `keystead_envelope_writer_new` and is not used afterwards.
+ */
+void keystead_envelope_writer_free(struct keystead_envelope_writer *writer);
+
+/**
+ * Starts opening one message. Feed its bytes in order with `keystead_envelope_reader_update`
+ * (pieces of any size), then call `keystead_envelope_reader_finish` once. The header is read
+ * and the data key unwrapped as soon as the header has arrived; each segment's plaintext is
+ * returned only after its tag verifies, and the last one only by `finish` (only the end of the
+ * input tells that a segment is the last). Memory: about two segments plus the header.
+ *
+ * `context`: must equal the sealing context (NULL for empty). `allowed_wrapping_keys`: when
+ * `allowed_wrapping_keys_len` > 0, only data keys wrapped by these keys are unwrapped.
+ * `max_encrypted_data_keys`: 1–255, 0 for the default (8). Errors: `VALIDATION` for bad options.
+ * Ownership: `*reader_out` is owned by the caller (free it with
+ * `keystead_envelope_reader_free`). NULL behaviour: `store`, `reader_out` must not be NULL;
+ * `allowed_wrapping_keys` only with count 0. The reader keeps its own handle on the store (the
+ * caller may free `store` and `context` afterwards). Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; arrays have the given lengths.
+ */
+keystead_result keystead_envelope_reader_new(const struct keystead_store *store,
+                                             const struct keystead_context *context,
+                                             const char *const *allowed_wrapping_keys,
+                                             size_t allowed_wrapping_keys_len,
+                                             size_t max_encrypted_data_keys,
+                                             struct keystead_envelope_reader **reader_out,
+                                             struct keystead_error **err_out);
+
+/**
+ * Takes the next `message_len` bytes of the message and returns in `*plaintext_out` the
+ * verified plaintext they complete (often empty).
+ *
+ * Errors: `INVALID_CIPHERTEXT` for a damaged message, other context or no allowed key (and on
+ * every later call), `DISABLED` / `INVALID_STATE` for the wrapping key, `VALIDATION` after
+ * `finish`. Ownership: `*plaintext_out` is owned by the caller and zeroized by
+ * `keystead_bytes_free`. NULL behaviour: `reader`, `plaintext_out` must not be NULL; `message`
+ * only with length 0. Thread safety: not thread-safe for one reader.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `reader` is not used by another thread meanwhile.
+ */
+keystead_result keystead_envelope_reader_update(struct keystead_envelope_reader *reader,
+                                                const uint8_t *message,
+                                                size_t message_len,
+                                                struct keystead_bytes **plaintext_out,
+                                                struct keystead_error **err_out);
+
+/**
+ * Ends the message: verifies the last segment and returns its plaintext in `*plaintext_out`.
+ * Only a successful `finish` proves the message complete: a message cut short (inside the
+ * header, or without its last segment) fails here with `INVALID_CIPHERTEXT`, so treat the
+ * plaintext of earlier `update` calls as provisional until then.
+ *
+ * Errors, ownership, NULL behaviour, thread safety: as `keystead_envelope_reader_update`.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `reader` is not used by another thread meanwhile.
+ */
+keystead_result keystead_envelope_reader_finish(struct keystead_envelope_reader *reader,
+                                                struct keystead_bytes **plaintext_out,
+                                                struct keystead_error **err_out);
+
+/**
+ * Frees a reader (plaintext it held is zeroized). NULL is a no-op.
+ *
+ * Thread safety: not while another thread uses `reader`.
+ *
+ * # Safety
+ * `reader` is NULL or came from `keystead_envelope_reader_new` and is not used afterwards.
+ */
+void keystead_envelope_reader_free(struct keystead_envelope_reader *reader);
 
 #ifdef __cplusplus
 }  // extern "C"

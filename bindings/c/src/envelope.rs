@@ -14,7 +14,11 @@ use crate::store::keystead_store;
 ///
 /// # Safety
 /// `items` is NULL or has `len` readable pointers, each NULL or NUL-terminated.
-unsafe fn arg_str_array(items: *const *const c_char, len: usize, name: &str) -> Result<Vec<String>, FfiError> {
+pub(crate) unsafe fn arg_str_array(
+    items: *const *const c_char,
+    len: usize,
+    name: &str,
+) -> Result<Vec<String>, FfiError> {
     if len == 0 {
         return Ok(Vec::new());
     }

@@ -25,21 +25,27 @@ mod bytes;
 mod crypto;
 mod envelope;
 mod error;
+mod fields;
 mod import;
 mod json;
 mod keys;
+mod secrets;
 mod signing;
 mod store;
+mod stream;
 
 pub use access_keys::*;
 pub use bytes::*;
 pub use crypto::*;
 pub use envelope::*;
 pub use error::*;
+pub use fields::*;
 pub use import::*;
 pub use keys::*;
+pub use secrets::*;
 pub use signing::*;
 pub use store::*;
+pub use stream::*;
 
 /// The ABI generation of this library. It changes only on an incompatible change to the C
 /// interface; compare `keystead_abi_version()` with this macro at start-up.
