@@ -232,7 +232,7 @@ fn truncating_the_tail_is_detected() {
 #[test]
 fn removing_a_whole_segment_is_detected() {
     let store_dir = tempfile::tempdir().unwrap();
-    let store = Keystead::open(store_dir.path()).unwrap();
+    let store = Keystead::builder().without_audit().open(store_dir.path()).unwrap();
     let mut paths = Vec::new();
     for n in 0..3 {
         let log = AuditLog::for_store(&store, store_dir.path(), options(5)).unwrap();
@@ -375,7 +375,7 @@ fn child_process_entry() {
     let dir = PathBuf::from(dir);
     match mode.as_str() {
         "append" | "crash" => {
-            let store = Keystead::open(&dir).unwrap();
+            let store = Keystead::builder().without_audit().open(&dir).unwrap();
             let log = AuditLog::for_store(&store, &dir, options(50)).unwrap();
             for n in 0..300 {
                 log.append(event(std::process::id() * 1000 + n)).unwrap();
@@ -428,10 +428,10 @@ fn child(dir: &Path, mode: &str, wrapper: &[&str]) -> Command {
 #[test]
 fn two_processes_append_to_one_store() {
     let tmp = tempfile::tempdir().unwrap();
-    Keystead::open(tmp.path()).unwrap();
+    Keystead::builder().without_audit().open(tmp.path()).unwrap();
     let children: Vec<_> = (0..2).map(|_| child(tmp.path(), "append", &[]).spawn().unwrap()).collect();
     // This process writes at the same time.
-    let store = Keystead::open(tmp.path()).unwrap();
+    let store = Keystead::builder().without_audit().open(tmp.path()).unwrap();
     let log = AuditLog::for_store(&store, tmp.path(), options(50)).unwrap();
     for n in 0..300 {
         log.append(event(n)).unwrap();
@@ -452,7 +452,7 @@ fn two_processes_append_to_one_store() {
 #[test]
 fn a_crashed_writers_segment_is_sealed_by_the_next_opener() {
     let tmp = tempfile::tempdir().unwrap();
-    Keystead::open(tmp.path()).unwrap();
+    Keystead::builder().without_audit().open(tmp.path()).unwrap();
     assert!(child(tmp.path(), "crash", &[]).status().unwrap().success());
     let key = store_public_key(tmp.path()).unwrap().unwrap();
     let audit = tmp.path().join("audit");
@@ -460,7 +460,7 @@ fn a_crashed_writers_segment_is_sealed_by_the_next_opener() {
     assert!(report.has(ProblemKind::Unclosed), "{report:#?}");
     assert_eq!(report.events, 300);
     // Opening the log again seals the dead segment with a signed "recovered" checkpoint.
-    let store = Keystead::open(tmp.path()).unwrap();
+    let store = Keystead::builder().without_audit().open(tmp.path()).unwrap();
     let log = AuditLog::for_store(&store, tmp.path(), options(50)).unwrap();
     log.append(event(7)).unwrap();
     log.close().unwrap();
@@ -587,7 +587,7 @@ fn hmac_context_values_never_appear_in_the_clear() {
 #[test]
 fn store_held_keys_verify_with_the_public_key_alone() {
     let tmp = tempfile::tempdir().unwrap();
-    let store = Keystead::open(tmp.path()).unwrap();
+    let store = Keystead::builder().without_audit().open(tmp.path()).unwrap();
     let log = AuditLog::for_store(&store, tmp.path(), options(2)).unwrap();
     for n in 0..5 {
         log.append(event(n)).unwrap();
@@ -600,4 +600,128 @@ fn store_held_keys_verify_with_the_public_key_alone() {
     let from_pem = keystead_core::AuditPublicKey::from_pem_or_base64(&pem).unwrap();
     assert_eq!(from_pem, from_store);
     assert!(verify(&tmp.path().join("audit"), &from_pem).unwrap().is_valid());
+}
+
+/// Encrypt throughput with an audit record per call (as the store's wrapper will write it)
+/// against no audit, per durability mode, one thread and 8 threads. Runs are interleaved so
+/// that machine load hits every mode alike. Figures:
+/// `cargo test --release -p keystead-core --test audit -- --ignored --nocapture encrypt_throughput`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn encrypt_throughput_with_and_without_audit() {
+    use keystead_core::{CreateKeyRequest, EncryptRequest};
+    use std::time::Instant;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Keystead::builder().without_audit().open(tmp.path()).unwrap();
+    let key_id = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let arn = store.identity().key_arn(&key_id);
+    let context = EncryptionContext::from([("order".to_string(), "42".to_string())]);
+    let modes: [(&str, Option<Durability>); 4] = [
+        ("off (no AuditLog)", None),
+        ("Durability::Off", Some(Durability::Off)),
+        ("Batched 10 ms", Some(Durability::default())),
+        ("PerRecord", Some(Durability::PerRecord)),
+    ];
+    let logs: Vec<Option<AuditLog>> = modes
+        .iter()
+        .map(|(_, d)| {
+            d.map(|durability| {
+                let opts = AuditOptions { durability, ..AuditOptions::default() };
+                AuditLog::for_store(&store, tmp.path(), opts).unwrap()
+            })
+        })
+        .collect();
+    let append_nanos = std::sync::atomic::AtomicU64::new(0);
+    let one_call = |log: &Option<AuditLog>| {
+        let sealed = store
+            .encrypt(EncryptRequest {
+                key_id: &key_id,
+                plaintext: b"4111 1111 1111 1111",
+                encryption_context: Some(&context),
+                ..Default::default()
+            })
+            .unwrap();
+        if let Some(log) = log {
+            let started = Instant::now();
+            log.append(
+                AuditEvent::new("Encrypt", ALICE, store.identity())
+                    .key(arn.clone())
+                    .request(json!({
+                        "keyId": arn,
+                        "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                        "encryptionContext": log.redact_context(&context),
+                    }))
+                    .additional(json!({"keyVersion": 1, "ciphertextBytes": sealed.ciphertext_blob.len()})),
+            )
+            .unwrap();
+            append_nanos.fetch_add(started.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    for threads in [1usize, 8] {
+        let per_thread = if threads == 1 { 4000 } else { 1000 };
+        let mut totals = vec![Duration::ZERO; modes.len()];
+        for _round in 0..3 {
+            for (i, log) in logs.iter().enumerate() {
+                if threads == 1 && _round == 0 {
+                    append_nanos.store(0, std::sync::atomic::Ordering::Relaxed);
+                }
+                let started = Instant::now();
+                std::thread::scope(|scope| {
+                    for _ in 0..threads {
+                        scope.spawn(|| (0..per_thread).for_each(|_| one_call(log)));
+                    }
+                });
+                totals[i] += started.elapsed();
+                if threads == 1 && _round == 0 && log.is_some() {
+                    let per = append_nanos.load(std::sync::atomic::Ordering::Relaxed) as f64 / per_thread as f64;
+                    println!("  {}: {per:.0} ns per append (wall, one thread)", modes[i].0);
+                }
+            }
+        }
+        let calls = (3 * threads * per_thread) as f64;
+        let base = calls / totals[0].as_secs_f64();
+        for (i, (name, _)) in modes.iter().enumerate() {
+            let rate = calls / totals[i].as_secs_f64();
+            println!("{threads} thread(s), {name:<18}: {rate:>9.0} Encrypt/s  ({:.2}x of no audit)", rate / base);
+        }
+    }
+}
+
+/// Where an append's time goes: building the event, and the append itself per mode.
+/// `cargo test --release -p keystead-core --test audit -- --ignored --nocapture append_cost`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn append_cost() {
+    use std::time::Instant;
+    let n = 20_000u32;
+    let context = EncryptionContext::from([("order".to_string(), "42".to_string())]);
+    let build = |log: &AuditLog, i: u32| {
+        AuditEvent::new("Encrypt", ALICE, &identity()).key(key_arn(1)).request(json!({
+            "keyId": key_arn(1),
+            "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+            "encryptionContext": log.redact_context(&context),
+            "n": i,
+        }))
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, durability) in
+        [("Off", Durability::Off), ("Batched", Durability::default()), ("PerRecord", Durability::PerRecord)]
+    {
+        let log = AuditLog::open(
+            tmp.path().join(name),
+            AuditKeys::generate().unwrap(),
+            AuditOptions { durability, ..AuditOptions::default() },
+        )
+        .unwrap();
+        let count = if durability == Durability::PerRecord { n / 20 } else { n };
+        let started = Instant::now();
+        let events: Vec<AuditEvent> = (0..count).map(|i| build(&log, i)).collect();
+        let built = started.elapsed().as_nanos() as f64 / f64::from(count);
+        let started = Instant::now();
+        for event in events {
+            log.append(event).unwrap();
+        }
+        let appended = started.elapsed().as_nanos() as f64 / f64::from(count);
+        println!("{name:<9}: build {built:.0} ns, append {appended:.0} ns per event");
+    }
 }

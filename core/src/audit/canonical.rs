@@ -57,19 +57,29 @@ pub(crate) fn canonical(value: &Value) -> String {
 /// Appends `text` as a JSON string literal with the minimal RFC 8259 escaping.
 pub(crate) fn write_string(text: &str, out: &mut String) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Copy runs of characters that need no escape in one go (most strings are one run).
+    let mut run_start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[run_start..at]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{byte:04x}"));
+        } else {
+            out.push_str(escape);
         }
+        run_start = at + 1;
     }
+    out.push_str(&text[run_start..]);
     out.push('"');
 }
 
@@ -197,6 +207,19 @@ mod tests {
         let again: Value = serde_json::from_str(&canonical(&value)).unwrap();
         assert_eq!(again, value);
         assert_eq!(canonical(&again), canonical(&value));
+    }
+
+    #[test]
+    fn strings_are_escaped_like_serde_json() {
+        let mut samples: Vec<String> = (0u8..0x80).map(|b| format!("a{}b", char::from(b))).collect();
+        samples.push("plain".into());
+        samples.push("\"quoted\" \\ back\u{1f}\u{7f}é€😀".into());
+        samples.push(String::new());
+        for text in samples {
+            let mut ours = String::new();
+            write_string(&text, &mut ours);
+            assert_eq!(ours, serde_json::to_string(&text).unwrap(), "{text:?}");
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::audit::canonical::iso8601_seconds;
+use crate::audit::canonical::{canonical, iso8601_seconds, write_string};
+use crate::audit::record::object;
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::crypto::primitives::random_bytes;
 use crate::keys::id::StoreIdentity;
@@ -49,14 +50,26 @@ pub fn is_read_only(operation: &str) -> bool {
     READ_ONLY_OPERATIONS.binary_search(&operation).is_ok()
 }
 
-/// A UUID v4 string from OpenSSL's generator (falls back to an all-zero id only if the
-/// generator fails, which OpenSSL reports as an error everywhere else first).
-pub(crate) fn uuid_v4() -> String {
-    let mut raw = [0u8; 16];
-    if let Ok(bytes) = random_bytes(16) {
+/// Two UUID v4 strings from one call to OpenSSL's generator (falls back to all-zero ids only
+/// if the generator fails, which OpenSSL reports as an error everywhere else first).
+pub(crate) fn uuid_v4_pair() -> (String, String) {
+    let mut raw = [0u8; 32];
+    if let Ok(bytes) = random_bytes(32) {
         raw.copy_from_slice(&bytes);
     }
-    uuid::Builder::from_random_bytes(raw).into_uuid().hyphenated().to_string()
+    let one = |half: &[u8]| {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(half);
+        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+    };
+    (one(&raw[..16]), one(&raw[16..]))
+}
+
+/// A JSON string literal.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    write_string(text, &mut out);
+    out
 }
 
 /// CloudTrail's `userIdentity.type` for a principal ARN.
@@ -111,6 +124,7 @@ impl AuditEvent {
     pub fn new(event_name: impl Into<String>, principal_arn: &str, identity: &StoreIdentity) -> Self {
         let event_name = event_name.into();
         let read_only = is_read_only(&event_name);
+        let (request_id, event_id) = uuid_v4_pair();
         Self {
             user_identity: json!({
                 "type": identity_type(principal_arn),
@@ -125,8 +139,8 @@ impl AuditEvent {
             response_elements: Value::Null,
             additional_event_data: None,
             error: None,
-            request_id: uuid_v4(),
-            event_id: uuid_v4(),
+            request_id,
+            event_id,
             read_only,
             resources: Vec::new(),
             service_event: false,
@@ -279,6 +293,55 @@ impl AuditEvent {
         map.insert("eventCategory".into(), "Management".into());
         Value::Object(map)
     }
+
+    /// The canonical JSON of [`AuditEvent::to_json`], written directly from the fields (the
+    /// hot path of every append: no intermediate `Value`).
+    pub(crate) fn canonical_json(&self) -> String {
+        let mut members: Vec<(&str, String)> = Vec::with_capacity(22);
+        members.push(("eventVersion", quoted(EVENT_VERSION)));
+        members.push(("userIdentity", canonical(&self.user_identity)));
+        members.push(("eventTime", quoted(&iso8601_seconds(self.time_ms))));
+        members.push(("eventSource", quoted(EVENT_SOURCE)));
+        members.push(("eventName", quoted(&self.event_name)));
+        members.push(("awsRegion", quoted(&self.region)));
+        if self.service_event {
+            members.push(("sourceIPAddress", quoted("AWS Internal")));
+            members.push(("userAgent", quoted("AWS Internal")));
+        } else {
+            members.push(("userAgent", quoted("keystead")));
+        }
+        members.push(("requestParameters", canonical(&self.request_parameters)));
+        members.push(("responseElements", canonical(&self.response_elements)));
+        if let Some(data) = &self.additional_event_data {
+            members.push(("additionalEventData", canonical(data)));
+        }
+        if let Some((code, message)) = &self.error {
+            members.push(("errorCode", quoted(code)));
+            members.push(("errorMessage", quoted(message)));
+        }
+        if !self.request_id.is_empty() {
+            members.push(("requestID", quoted(&self.request_id)));
+        }
+        members.push(("eventID", quoted(&self.event_id)));
+        members.push(("readOnly", self.read_only.to_string()));
+        let resources: Vec<String> = self
+            .resources
+            .iter()
+            .map(|arn| {
+                object(&mut [
+                    ("accountId", quoted(arn_account(arn).unwrap_or(&self.recipient_account_id))),
+                    ("type", quoted("AWS::KMS::Key")),
+                    ("ARN", quoted(arn)),
+                ])
+            })
+            .collect();
+        members.push(("resources", format!("[{}]", resources.join(","))));
+        members.push(("eventType", quoted(if self.service_event { "AwsServiceEvent" } else { "AwsApiCall" })));
+        members.push(("managementEvent", "true".into()));
+        members.push(("recipientAccountId", quoted(&self.recipient_account_id)));
+        members.push(("eventCategory", quoted("Management")));
+        object(&mut members)
+    }
 }
 
 #[cfg(test)]
@@ -330,6 +393,26 @@ mod tests {
         let request_id = json["requestID"].as_str().unwrap();
         assert_eq!(uuid::Uuid::parse_str(request_id).unwrap().get_version_num(), 4);
         assert_ne!(json["requestID"], json["eventID"]);
+    }
+
+    #[test]
+    fn the_direct_canonical_form_equals_the_canonical_form_of_the_json() {
+        let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let events = [
+            AuditEvent::new("Encrypt", "arn:aws:iam::444455556666:user/Al\"ice\n", &identity())
+                .access_key_id("AKIA")
+                .key(arn)
+                .key("arn:aws:kms:eu-west-1:999988887777:key/other")
+                .request(json!({"keyId": arn, "encryptionContext": {"z": "1", "a": "\u{1}é"}}))
+                .additional(json!({"keyVersion": 2})),
+            AuditEvent::new("CreateKey", "arn:aws:iam::111122223333:root", &identity())
+                .response(json!({"keyMetadata": {"KeyId": "x"}}))
+                .error("LimitExceededException", "too many"),
+            AuditEvent::service_event("RotateKey", &identity()).key(arn),
+        ];
+        for event in &events {
+            assert_eq!(event.canonical_json(), canonical(&event.to_json()));
+        }
     }
 
     #[test]

@@ -366,7 +366,7 @@ impl AuditLog {
     /// append starts a new segment.
     pub fn append(&self, event: AuditEvent) -> Result<()> {
         // The expensive part, serializing the event, runs outside the lock.
-        let body = canonical(&event.to_json());
+        let body = event.canonical_json();
         let shared = &*self.shared;
         let mut state = lock_state(shared)?;
         if state.closed {

@@ -56,7 +56,7 @@ pub(crate) fn signed_message(hash: &[u8; 32]) -> Vec<u8> {
 }
 
 /// Joins pre-canonicalized members into a canonical object (members sorted by name).
-fn object(members: &mut [(&str, String)]) -> String {
+pub(crate) fn object(members: &mut [(&str, String)]) -> String {
     members.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let mut out = String::with_capacity(members.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>() + 2);
     out.push('{');
