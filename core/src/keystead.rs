@@ -4,14 +4,17 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
+use crate::audit::{AuditLog, AuditOptions};
+use crate::calls::params;
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::crypto::primitives::random_bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::id::{managed_service, parse_key_ref, KeyRef, StoreIdentity};
 use crate::keys::record::{KeyRecord, MaterialRecord};
 use crate::keys::spec::{KeyState, RotationType};
+use crate::metrics::Metrics;
 use crate::policy::authorize::PolicyCache;
 use crate::policy::principal::Principal;
 use crate::secret::SecretBytes;
@@ -47,6 +50,7 @@ pub struct KeysteadBuilder {
     account_id: String,
     clock: Arc<dyn Clock>,
     cache_capacity: usize,
+    audit: Option<AuditOptions>,
 }
 
 impl Default for KeysteadBuilder {
@@ -57,6 +61,7 @@ impl Default for KeysteadBuilder {
             account_id: DEFAULT_ACCOUNT_ID.into(),
             clock: Arc::new(SystemClock),
             cache_capacity: DEFAULT_CACHE_CAPACITY,
+            audit: Some(AuditOptions::default()),
         }
     }
 }
@@ -92,9 +97,33 @@ impl KeysteadBuilder {
         self
     }
 
+    /// The audit log's options (default: on, batched durability, in `<folder>/audit/`). Every
+    /// call of a store opened from a folder appends an audit event; a call whose event cannot be
+    /// written fails (fail closed). Stores held in memory are not audited.
+    pub fn audit(mut self, options: AuditOptions) -> Self {
+        self.audit = Some(options);
+        self
+    }
+
+    /// Turns the audit log off (calls are still counted in the metrics).
+    pub fn without_audit(mut self) -> Self {
+        self.audit = None;
+        self
+    }
+
     /// Opens the store in folder `dir`, creating the folder and the store if they do not exist.
     pub fn open(self, dir: impl AsRef<Path>) -> Result<Keystead> {
-        let dir = dir.as_ref();
+        let audit = self.audit.clone();
+        let store = self.open_unaudited(dir.as_ref())?;
+        if let Some(options) = audit {
+            let log = AuditLog::for_store(&store, dir.as_ref(), options)?;
+            // The handle was just made; nobody else can have set its log.
+            let _ = store.inner.audit.set(log);
+        }
+        Ok(store)
+    }
+
+    fn open_unaudited(self, dir: &Path) -> Result<Keystead> {
         let io = |e: std::io::Error| Error::internal(format!("Cannot create the store folder {}: {e}", dir.display()));
         if !dir.exists() {
             std::fs::DirBuilder::new().recursive(true).create(dir).map_err(io)?;
@@ -196,6 +225,7 @@ impl KeysteadBuilder {
         identity: StoreIdentity,
     ) -> Keystead {
         let caller = Arc::new(Principal::account_root(&identity.partition, &identity.account_id));
+        let metrics = Metrics::with_clock(Arc::clone(&self.clock));
         let keystead = Keystead {
             caller,
             inner: Arc::new(Inner {
@@ -205,6 +235,8 @@ impl KeysteadBuilder {
                 clock: self.clock,
                 cache: MaterialCache::new(self.cache_capacity),
                 policies: PolicyCache::default(),
+                audit: OnceLock::new(),
+                metrics,
                 next_sweep_ms: AtomicI64::new(Millis::MIN),
                 dir,
             }),
@@ -247,6 +279,9 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: MaterialCache,
     pub(crate) policies: PolicyCache,
+    /// The audit log (set right after opening, when auditing is on).
+    pub(crate) audit: OnceLock<AuditLog>,
+    pub(crate) metrics: Metrics,
     next_sweep_ms: AtomicI64,
     dir: Option<PathBuf>,
 }
@@ -487,60 +522,71 @@ impl Keystead {
     /// moved into place after the commit; an interrupted rotation is completed at the next open.
     /// Other processes that have the store open must reopen it.
     pub fn rotate_root_key(&self, new_source: RootKeySource) -> Result<()> {
-        let dir = self.inner.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-        let next = prepare_next_root_key(&new_source, &dir)?;
-        let mut root = self.inner.root.write().map_err(|_| Error::internal("root key lock poisoned"))?;
-        let kdf = next.kdf.as_ref().map(|k| k.to_bytes()).transpose()?;
-        let result = self.write(|txn| {
-            for mut material in txn.all_materials()? {
-                let secret = root.open_material(&material.key_id, material.version, &material.sealed)?;
-                material.sealed =
-                    next.key.seal(RecordKind::Material, &material.key_id, material.version, secret.expose())?;
-                txn.put_material(&material)?;
-            }
-            let reseal = |kind: RecordKind, id: &str, sealed: &[u8]| -> Result<Vec<u8>> {
-                let secret = root.open(kind, id, 0, sealed).ok_or_else(|| {
-                    Error::new(ErrorKind::CorruptStore, format!("A sealed record of {id} failed its integrity check"))
-                })?;
-                next.key.seal(kind, id, 0, secret.expose())
-            };
-            for mut token in txn.all_import_tokens()? {
-                token.sealed_private_key = reseal(RecordKind::WrappingKey, &token.token_id, &token.sealed_private_key)?;
-                txn.put_import_token(&token)?;
-            }
-            for mut access_key in txn.list_access_keys()? {
-                access_key.sealed_secret =
-                    reseal(RecordKind::AccessKeySecret, &access_key.access_key_id, &access_key.sealed_secret)?;
-                txn.put_access_key(&access_key)?;
-            }
-            crate::audit::keys::reseal_audit_keys(txn, &root, &next.key)?;
-            txn.put_setting(SETTING_CHECK, &next.key.check_value()?)?;
-            match &kdf {
-                Some(kdf) => txn.put_setting(SETTING_KDF, kdf)?,
-                None => {
-                    if txn.setting(SETTING_KDF)?.is_some() {
-                        // The opener tells a passphrase store by its KDF record, which a
-                        // transaction cannot remove through the Storage trait; refuse instead.
-                        return Err(Error::unsupported(
-                            "A passphrase-protected store can only rotate to a new passphrase",
-                        ));
+        self.call(
+            "RotateRootKey",
+            None,
+            |_| params([]),
+            || {
+                let dir = self.inner.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+                let next = prepare_next_root_key(&new_source, &dir)?;
+                let mut root = self.inner.root.write().map_err(|_| Error::internal("root key lock poisoned"))?;
+                let kdf = next.kdf.as_ref().map(|k| k.to_bytes()).transpose()?;
+                let result = self.write(|txn| {
+                    for mut material in txn.all_materials()? {
+                        let secret = root.open_material(&material.key_id, material.version, &material.sealed)?;
+                        material.sealed =
+                            next.key.seal(RecordKind::Material, &material.key_id, material.version, secret.expose())?;
+                        txn.put_material(&material)?;
                     }
+                    let reseal = |kind: RecordKind, id: &str, sealed: &[u8]| -> Result<Vec<u8>> {
+                        let secret = root.open(kind, id, 0, sealed).ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::CorruptStore,
+                                format!("A sealed record of {id} failed its integrity check"),
+                            )
+                        })?;
+                        next.key.seal(kind, id, 0, secret.expose())
+                    };
+                    for mut token in txn.all_import_tokens()? {
+                        token.sealed_private_key =
+                            reseal(RecordKind::WrappingKey, &token.token_id, &token.sealed_private_key)?;
+                        txn.put_import_token(&token)?;
+                    }
+                    for mut access_key in txn.list_access_keys()? {
+                        access_key.sealed_secret =
+                            reseal(RecordKind::AccessKeySecret, &access_key.access_key_id, &access_key.sealed_secret)?;
+                        txn.put_access_key(&access_key)?;
+                    }
+                    crate::audit::keys::reseal_audit_keys(txn, &root, &next.key)?;
+                    txn.put_setting(SETTING_CHECK, &next.key.check_value()?)?;
+                    match &kdf {
+                        Some(kdf) => txn.put_setting(SETTING_KDF, kdf)?,
+                        None => {
+                            if txn.setting(SETTING_KDF)?.is_some() {
+                                // The opener tells a passphrase store by its KDF record, which a
+                                // transaction cannot remove through the Storage trait; refuse instead.
+                                return Err(Error::unsupported(
+                                    "A passphrase-protected store can only rotate to a new passphrase",
+                                ));
+                            }
+                        }
+                    }
+                    Ok(())
+                });
+                if let Err(err) = result {
+                    if let Some((staged, _)) = &next.staged_file {
+                        let _ = std::fs::remove_file(staged);
+                    }
+                    return Err(err);
                 }
-            }
-            Ok(())
-        });
-        if let Err(err) = result {
-            if let Some((staged, _)) = &next.staged_file {
-                let _ = std::fs::remove_file(staged);
-            }
-            return Err(err);
-        }
-        if let Some((staged, path)) = &next.staged_file {
-            finish_staged_key_file(staged, path)?;
-        }
-        *root = next.key;
-        drop(root);
-        Ok(())
+                if let Some((staged, path)) = &next.staged_file {
+                    finish_staged_key_file(staged, path)?;
+                }
+                *root = next.key;
+                drop(root);
+                Ok(())
+            },
+        )
     }
 
     #[cfg(test)]
@@ -618,14 +664,21 @@ mod tests {
     use super::*;
     use crate::{CreateKeyRequest, DataKeySpec, EncryptRequest, GenerateDataKeyRequest, ManualClock};
 
-    /// Every file of the store folder except the root key file, as (name, bytes).
+    /// Every file of the store folder (the audit log's too) except the root key file, as
+    /// (name, bytes).
     fn store_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap())
-            .filter(|e| e.file_name() != crate::KEY_FILE_NAME)
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-            .collect()
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
+            if entry.file_name() == crate::KEY_FILE_NAME {
+                continue;
+            }
+            if entry.file_type().unwrap().is_dir() {
+                files.extend(store_files(&entry.path()));
+            } else {
+                files.push((entry.file_name().to_string_lossy().into_owned(), std::fs::read(entry.path()).unwrap()));
+            }
+        }
+        files
     }
 
     fn hits(files: &[(String, Vec<u8>)], needle: &[u8]) -> Vec<String> {
@@ -712,13 +765,23 @@ mod tests {
         let sealed: Vec<Vec<u8>> =
             all_materials(&store).into_iter().filter(|(r, _)| r.key_id == doomed).map(|(r, _)| r.sealed).collect();
         assert_eq!(sealed.len(), 2);
-        let before = store_files(dir.path());
+        // The audit log keeps the history of the key's calls (as CloudTrail does); the store
+        // itself must forget it.
+        let database_files = || {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().unwrap().is_file() && e.file_name() != crate::KEY_FILE_NAME)
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+                .collect::<Vec<_>>()
+        };
+        let before = database_files();
         assert!(!hits(&before, b"doomed-key-description-marker").is_empty(), "the marker is findable before");
         store.schedule_key_deletion(&doomed, Some(7)).unwrap();
         clock.advance_days(8);
         store.sweep().unwrap();
         assert!(store.describe_key(&keep).is_ok());
-        let files = store_files(dir.path());
+        let files = database_files();
         for record in &sealed {
             assert!(hits(&files, &record[13..45]).is_empty(), "sealed material of a destroyed key remains");
         }

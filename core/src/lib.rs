@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+mod calls;
 pub mod clock;
 pub mod crypto;
 pub mod envelope;
@@ -71,10 +72,11 @@ pub use keys::metadata::{
     AliasListEntry, KeyListEntry, KeyMetadata, KeyRotationStatus, Page, RotationsListEntry,
     ScheduleKeyDeletionResponse, Tag,
 };
+pub use keys::record::GrantConstraints;
 pub use keys::spec::{
-    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, GrantOperation, IncludeKeyMaterial, KeyAgreementAlgorithm,
-    KeyManager, KeyMaterialState, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, Origin, RotationType,
-    SigningAlgorithm, WrappingAlgorithm, WrappingKeySpec,
+    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, GrantOperation, IncludeKeyMaterial,
+    KeyAgreementAlgorithm, KeyManager, KeyMaterialState, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType,
+    Origin, RotationType, SigningAlgorithm, WrappingAlgorithm, WrappingKeySpec,
 };
 pub use keystead::{
     Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_ACCOUNT_ID, DEFAULT_CACHE_CAPACITY, DEFAULT_REGION,
@@ -86,7 +88,6 @@ pub use policy::grants::{
     ConstraintsEntry, CreateGrantRequest, CreateGrantResponse, GrantListEntry, GrantRef, MAX_GRANTS_PER_KEY,
 };
 pub use policy::principal::Principal;
-pub use keys::record::GrantConstraints;
 pub use secret::SecretBytes;
 pub use store::rootkey::{RootKeySource, DEFAULT_ENV_VAR, KEY_FILE_NAME};
 

@@ -30,12 +30,7 @@ fn ctx(pairs: &[(&str, &str)]) -> EncryptionContext {
 
 fn encrypt(store: &Keystead, key_id: &str, context: Option<&EncryptionContext>) -> keystead_core::Result<Vec<u8>> {
     store
-        .encrypt(EncryptRequest {
-            key_id,
-            plaintext: b"card 4111",
-            encryption_context: context,
-            ..Default::default()
-        })
+        .encrypt(EncryptRequest { key_id, plaintext: b"card 4111", encryption_context: context, ..Default::default() })
         .map(|r| r.ciphertext_blob)
 }
 
@@ -108,10 +103,8 @@ fn get_and_list_key_policies_show_the_default_then_the_new_policy() {
 fn policy_conditions_on_the_encryption_context_decide_each_call() {
     let store = store();
     let admin = store.as_principal(ADMIN).unwrap();
-    let key = admin
-        .create_key(CreateKeyRequest { policy: Some(policy_for(ADMIN)), ..Default::default() })
-        .unwrap()
-        .key_id;
+    let key =
+        admin.create_key(CreateKeyRequest { policy: Some(policy_for(ADMIN)), ..Default::default() }).unwrap().key_id;
     let checkout = store.as_principal(CHECKOUT).unwrap();
     let orders = ctx(&[("purpose", "orders"), ("order", "42")]);
     let blob = encrypt(&checkout, &key, Some(&orders)).unwrap();
@@ -178,7 +171,10 @@ fn the_lockout_safety_check_refuses_a_policy_that_locks_the_caller_out_unless_by
     // Nothing changed.
     assert_eq!(admin.list_key_policies(&key).unwrap(), ["default"]);
     encrypt(&admin, &key, None).unwrap();
-    assert_eq!(kind(admin.create_key(CreateKeyRequest { policy: Some(locked.clone()), ..Default::default() })), ErrorKind::MalformedPolicyDocument);
+    assert_eq!(
+        kind(admin.create_key(CreateKeyRequest { policy: Some(locked.clone()), ..Default::default() })),
+        ErrorKind::MalformedPolicyDocument
+    );
     admin.put_key_policy(&key, &locked, None, true).unwrap();
     assert_eq!(kind(encrypt(&admin, &key, None)), ErrorKind::AccessDenied);
     assert_eq!(kind(admin.put_key_policy(&key, &policy_for(ADMIN), None, false)), ErrorKind::AccessDenied);
@@ -197,23 +193,30 @@ fn malformed_policies_change_nothing() {
         r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*", "Condition": {"StringSort": {"kms:KeySpec": "x"}}}]}"#,
     ] {
         let err = store.put_key_policy(&key, bad, None, false).unwrap_err();
-        assert!(
-            matches!(err.kind(), ErrorKind::MalformedPolicyDocument | ErrorKind::Validation),
-            "{bad}: {err:?}"
-        );
+        assert!(matches!(err.kind(), ErrorKind::MalformedPolicyDocument | ErrorKind::Validation), "{bad}: {err:?}");
     }
     let huge = format!(
         r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "{}", "Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}}]}}"#,
         "x".repeat(33_000)
     );
     assert!(store.put_key_policy(&key, &huge, None, false).is_err());
-    assert_eq!(store.get_key_policy(&key, None).unwrap(), keystead_core::policy::document::default_key_policy("aws", ACCOUNT));
+    assert_eq!(
+        store.get_key_policy(&key, None).unwrap(),
+        keystead_core::policy::document::default_key_policy("aws", ACCOUNT)
+    );
 }
 
 #[test]
 fn grants_allow_at_once_honour_constraints_and_stop_at_once() {
     let store = store();
-    let key = store.create_key(CreateKeyRequest { policy: Some(policy_for(ADMIN)), bypass_policy_lockout_safety_check: true, ..Default::default() }).unwrap().key_id;
+    let key = store
+        .create_key(CreateKeyRequest {
+            policy: Some(policy_for(ADMIN)),
+            bypass_policy_lockout_safety_check: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .key_id;
     let admin = store.as_principal(ADMIN).unwrap();
     let analytics = store.as_principal(ANALYTICS).unwrap();
     let reports = ctx(&[("dept", "reports"), ("month", "11")]);
@@ -365,7 +368,10 @@ fn create_grant_validates_like_aws() {
         })),
         ErrorKind::Validation
     );
-    assert_eq!(kind(store.create_grant(CreateGrantRequest { grantee_principal: "bob", ..base })), ErrorKind::InvalidArn);
+    assert_eq!(
+        kind(store.create_grant(CreateGrantRequest { grantee_principal: "bob", ..base })),
+        ErrorKind::InvalidArn
+    );
     assert_eq!(kind(store.create_grant(CreateGrantRequest { name: Some("bad name"), ..base })), ErrorKind::Validation);
     assert_eq!(
         kind(store.create_grant(CreateGrantRequest { grant_tokens: &["forged".to_string()], ..base })),
@@ -417,10 +423,7 @@ fn a_grant_may_only_create_narrower_grants() {
     };
     outsider.create_grant(narrower).unwrap();
     assert_eq!(
-        kind(outsider.create_grant(CreateGrantRequest {
-            operations: &[GrantOperation::Encrypt],
-            ..narrower
-        })),
+        kind(outsider.create_grant(CreateGrantRequest { operations: &[GrantOperation::Encrypt], ..narrower })),
         ErrorKind::AccessDenied
     );
 }
@@ -455,7 +458,8 @@ fn dry_run_checks_everything_and_returns_nothing() {
 fn explain_names_the_deciding_statements_and_grants() {
     let store = store();
     let admin = store.as_principal(ADMIN).unwrap();
-    let key = admin.create_key(CreateKeyRequest { policy: Some(policy_for(ADMIN)), ..Default::default() }).unwrap().key_id;
+    let key =
+        admin.create_key(CreateKeyRequest { policy: Some(policy_for(ADMIN)), ..Default::default() }).unwrap().key_id;
     let checkout = store.as_principal(CHECKOUT).unwrap();
     let yes = checkout.explain(&key, "kms:Encrypt", Some(&ctx(&[("purpose", "orders")])), &[]).unwrap();
     assert!(yes.allowed);

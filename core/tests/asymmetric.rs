@@ -40,7 +40,13 @@ fn sign(
     message: &[u8],
 ) -> Vec<u8> {
     store
-        .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm), ..Default::default() })
+        .sign(SignRequest {
+            key_id,
+            message,
+            message_type: Some(message_type),
+            signing_algorithm: Some(algorithm),
+            ..Default::default()
+        })
         .unwrap()
         .signature
 }
@@ -144,7 +150,13 @@ fn wrong_algorithms_message_types_and_lengths_get_aws_errors() {
     let ed = create(&store, KeySpec::EccNistEdwards25519, KeyUsage::SignVerify);
     let request = |key_id, algorithm, message_type, message| {
         store
-            .sign(SignRequest { key_id, message, message_type: Some(message_type), signing_algorithm: Some(algorithm), ..Default::default() })
+            .sign(SignRequest {
+                key_id,
+                message,
+                message_type: Some(message_type),
+                signing_algorithm: Some(algorithm),
+                ..Default::default()
+            })
             .map(drop)
             .unwrap_err()
             .kind()
@@ -276,12 +288,22 @@ fn hmac_keys_generate_and_verify_macs() {
         let key_id = create(&store, spec, KeyUsage::GenerateVerifyMac);
         assert_eq!(store.describe_key(&key_id).unwrap().mac_algorithms, Some(vec![algorithm]));
         let mac = store
-            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm), ..Default::default() })
+            .generate_mac(GenerateMacRequest {
+                key_id: &key_id,
+                message: b"token",
+                mac_algorithm: Some(algorithm),
+                ..Default::default()
+            })
             .unwrap()
             .mac;
         assert_eq!(mac.len(), len);
         let again = store
-            .generate_mac(GenerateMacRequest { key_id: &key_id, message: b"token", mac_algorithm: Some(algorithm), ..Default::default() })
+            .generate_mac(GenerateMacRequest {
+                key_id: &key_id,
+                message: b"token",
+                mac_algorithm: Some(algorithm),
+                ..Default::default()
+            })
             .unwrap()
             .mac;
         assert_eq!(mac, again, "HMAC is deterministic");

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::calls::{dry_run_value, params};
 use crate::crypto::asymmetric;
 use crate::crypto::ciphertext::MAX_BLOB_LEN;
 use crate::crypto::symmetric::base64_bytes;
@@ -18,6 +19,7 @@ use crate::policy::authorize::{finish_dry_run, Access, Action};
 use crate::policy::grants::check_grant_tokens;
 use crate::secret::SecretBytes;
 use crate::store::Txn;
+use serde_json::json;
 
 /// Inputs of `Sign`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -252,109 +254,168 @@ impl Keystead {
 
     /// `Sign`: a signature with an asymmetric SIGN_VERIFY key.
     pub fn sign(&self, request: SignRequest<'_>) -> Result<SignResponse> {
-        self.maybe_sweep()?;
-        let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
-        let message_type = request.message_type.unwrap_or(MessageType::Raw);
-        check_message_len(request.message)?;
-        self.ensure_managed_key(request.key_id)?;
-        check_grant_tokens(request.grant_tokens)?;
-        let access = Access::new(Action::Sign)
-            .requested(request.key_id)
-            .value("kms:SigningAlgorithm", algorithm.as_str())
-            .value("kms:MessageType", message_type.as_str());
-        let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Sign", &access))?;
-        self.check_signing_algorithm(&key, algorithm)?;
-        asymmetric::check_message(algorithm, message_type, request.message)?;
-        finish_dry_run(request.dry_run)?;
-        let private = asymmetric::private_key(material.expose())?;
-        let signature = asymmetric::sign(&private, algorithm, message_type, request.message)?;
-        Ok(SignResponse { key_id: self.arn(&key.key_id), signature, signing_algorithm: algorithm })
+        self.call(
+            "Sign",
+            Some(request.key_id),
+            |_| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    ("signingAlgorithm", json!(request.signing_algorithm.map(SigningAlgorithm::as_str))),
+                    ("messageType", json!(request.message_type.map(MessageType::as_str))),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
+                let message_type = request.message_type.unwrap_or(MessageType::Raw);
+                check_message_len(request.message)?;
+                self.ensure_managed_key(request.key_id)?;
+                check_grant_tokens(request.grant_tokens)?;
+                let access = Access::new(Action::Sign)
+                    .requested(request.key_id)
+                    .value("kms:SigningAlgorithm", algorithm.as_str())
+                    .value("kms:MessageType", message_type.as_str());
+                let (key, material) =
+                    self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Sign", &access))?;
+                self.check_signing_algorithm(&key, algorithm)?;
+                asymmetric::check_message(algorithm, message_type, request.message)?;
+                finish_dry_run(request.dry_run)?;
+                let private = asymmetric::private_key(material.expose())?;
+                let signature = asymmetric::sign(&private, algorithm, message_type, request.message)?;
+                Ok(SignResponse { key_id: self.arn(&key.key_id), signature, signing_algorithm: algorithm })
+            },
+        )
     }
 
     /// `Verify`: checks a signature; an invalid one is `KMSInvalidSignatureException`.
     pub fn verify(&self, request: VerifyRequest<'_>) -> Result<VerifyResponse> {
-        self.maybe_sweep()?;
-        let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
-        let message_type = request.message_type.unwrap_or(MessageType::Raw);
-        check_message_len(request.message)?;
-        check_blob_len(request.signature, "Signature")?;
-        self.ensure_managed_key(request.key_id)?;
-        check_grant_tokens(request.grant_tokens)?;
-        let access = Access::new(Action::Verify)
-            .requested(request.key_id)
-            .value("kms:SigningAlgorithm", algorithm.as_str())
-            .value("kms:MessageType", message_type.as_str());
-        let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Verify", &access))?;
-        self.check_signing_algorithm(&key, algorithm)?;
-        asymmetric::check_message(algorithm, message_type, request.message)?;
-        finish_dry_run(request.dry_run)?;
-        let private = asymmetric::private_key(material.expose())?;
-        asymmetric::verify(&private, algorithm, message_type, request.message, request.signature)?;
-        Ok(VerifyResponse { key_id: self.arn(&key.key_id), signature_valid: true, signing_algorithm: algorithm })
+        self.call(
+            "Verify",
+            Some(request.key_id),
+            |_| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    ("signingAlgorithm", json!(request.signing_algorithm.map(SigningAlgorithm::as_str))),
+                    ("messageType", json!(request.message_type.map(MessageType::as_str))),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
+                let message_type = request.message_type.unwrap_or(MessageType::Raw);
+                check_message_len(request.message)?;
+                check_blob_len(request.signature, "Signature")?;
+                self.ensure_managed_key(request.key_id)?;
+                check_grant_tokens(request.grant_tokens)?;
+                let access = Access::new(Action::Verify)
+                    .requested(request.key_id)
+                    .value("kms:SigningAlgorithm", algorithm.as_str())
+                    .value("kms:MessageType", message_type.as_str());
+                let (key, material) =
+                    self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Verify", &access))?;
+                self.check_signing_algorithm(&key, algorithm)?;
+                asymmetric::check_message(algorithm, message_type, request.message)?;
+                finish_dry_run(request.dry_run)?;
+                let private = asymmetric::private_key(material.expose())?;
+                asymmetric::verify(&private, algorithm, message_type, request.message, request.signature)?;
+                Ok(VerifyResponse {
+                    key_id: self.arn(&key.key_id),
+                    signature_valid: true,
+                    signing_algorithm: algorithm,
+                })
+            },
+        )
     }
 
     /// `GetPublicKey`: the public key of an asymmetric key, with its spec, usage and algorithms.
     pub fn get_public_key(&self, key_id: &str) -> Result<GetPublicKeyResponse> {
-        self.maybe_sweep()?;
-        self.ensure_managed_key(key_id)?;
-        let (key, material) = self.read(|txn| {
-            let key = self.resolve(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::GetPublicKey).requested(key_id))?;
-            self.require_usable(&key)?;
-            if matches!(
-                key.key_spec,
-                KeySpec::SymmetricDefault | KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512
-            ) {
-                return Err(Error::unsupported(format!(
-                    "{} is not an asymmetric key; GetPublicKey needs one.",
-                    self.arn(&key.key_id)
-                )));
-            }
-            let material = self.material(txn, &key.key_id, key.current_version)?;
-            Ok((key, material))
-        })?;
-        let public_key = asymmetric::public_key_der(&asymmetric::private_key(material.expose())?)?;
-        let list = |usage: KeyUsage| key.key_usage == usage;
-        Ok(GetPublicKeyResponse {
-            key_id: self.arn(&key.key_id),
-            public_key,
-            customer_master_key_spec: key.key_spec,
-            key_spec: key.key_spec,
-            key_usage: key.key_usage,
-            encryption_algorithms: list(KeyUsage::EncryptDecrypt)
-                .then(|| key.key_spec.encryption_algorithms().to_vec()),
-            signing_algorithms: list(KeyUsage::SignVerify).then(|| key.key_spec.signing_algorithms().to_vec()),
-            key_agreement_algorithms: list(KeyUsage::KeyAgreement)
-                .then(|| key.key_spec.key_agreement_algorithms().to_vec()),
-        })
+        self.call(
+            "GetPublicKey",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.ensure_managed_key(key_id)?;
+                let (key, material) = self.read(|txn| {
+                    let key = self.resolve(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::GetPublicKey).requested(key_id))?;
+                    self.require_usable(&key)?;
+                    if matches!(
+                        key.key_spec,
+                        KeySpec::SymmetricDefault
+                            | KeySpec::Hmac224
+                            | KeySpec::Hmac256
+                            | KeySpec::Hmac384
+                            | KeySpec::Hmac512
+                    ) {
+                        return Err(Error::unsupported(format!(
+                            "{} is not an asymmetric key; GetPublicKey needs one.",
+                            self.arn(&key.key_id)
+                        )));
+                    }
+                    let material = self.material(txn, &key.key_id, key.current_version)?;
+                    Ok((key, material))
+                })?;
+                let public_key = asymmetric::public_key_der(&asymmetric::private_key(material.expose())?)?;
+                let list = |usage: KeyUsage| key.key_usage == usage;
+                Ok(GetPublicKeyResponse {
+                    key_id: self.arn(&key.key_id),
+                    public_key,
+                    customer_master_key_spec: key.key_spec,
+                    key_spec: key.key_spec,
+                    key_usage: key.key_usage,
+                    encryption_algorithms: list(KeyUsage::EncryptDecrypt)
+                        .then(|| key.key_spec.encryption_algorithms().to_vec()),
+                    signing_algorithms: list(KeyUsage::SignVerify).then(|| key.key_spec.signing_algorithms().to_vec()),
+                    key_agreement_algorithms: list(KeyUsage::KeyAgreement)
+                        .then(|| key.key_spec.key_agreement_algorithms().to_vec()),
+                })
+            },
+        )
     }
 
     /// `DeriveSharedSecret`: raw ECDH between a KEY_AGREEMENT key and a peer public key.
     pub fn derive_shared_secret(&self, request: DeriveSharedSecretRequest<'_>) -> Result<DeriveSharedSecretResponse> {
-        self.maybe_sweep()?;
-        let algorithm = required(request.key_agreement_algorithm, "KeyAgreementAlgorithm")?;
-        if request.public_key.is_empty() || request.public_key.len() > 8192 {
-            return Err(Error::validation("PublicKey must be 1 to 8192 bytes long"));
-        }
-        let peer = asymmetric::parse_public_key(request.public_key)?;
-        self.ensure_managed_key(request.key_id)?;
-        check_grant_tokens(request.grant_tokens)?;
-        let access = Access::new(Action::DeriveSharedSecret)
-            .requested(request.key_id)
-            .value("kms:KeyAgreementAlgorithm", algorithm.as_str());
-        let (key, material) = self.read(|txn| {
-            self.key_for_usage(txn, request.key_id, KeyUsage::KeyAgreement, "DeriveSharedSecret", &access)
-        })?;
-        finish_dry_run(request.dry_run)?;
-        let shared_secret = asymmetric::ecdh(&asymmetric::private_key(material.expose())?, &peer)?;
-        Ok(DeriveSharedSecretResponse {
-            key_id: self.arn(&key.key_id),
-            shared_secret,
-            key_agreement_algorithm: algorithm,
-            key_origin: key.origin,
-        })
+        self.call(
+            "DeriveSharedSecret",
+            Some(request.key_id),
+            |_| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    (
+                        "keyAgreementAlgorithm",
+                        json!(request.key_agreement_algorithm.map(KeyAgreementAlgorithm::as_str)),
+                    ),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let algorithm = required(request.key_agreement_algorithm, "KeyAgreementAlgorithm")?;
+                if request.public_key.is_empty() || request.public_key.len() > 8192 {
+                    return Err(Error::validation("PublicKey must be 1 to 8192 bytes long"));
+                }
+                let peer = asymmetric::parse_public_key(request.public_key)?;
+                self.ensure_managed_key(request.key_id)?;
+                check_grant_tokens(request.grant_tokens)?;
+                let access = Access::new(Action::DeriveSharedSecret)
+                    .requested(request.key_id)
+                    .value("kms:KeyAgreementAlgorithm", algorithm.as_str());
+                let (key, material) = self.read(|txn| {
+                    self.key_for_usage(txn, request.key_id, KeyUsage::KeyAgreement, "DeriveSharedSecret", &access)
+                })?;
+                finish_dry_run(request.dry_run)?;
+                let shared_secret = asymmetric::ecdh(&asymmetric::private_key(material.expose())?, &peer)?;
+                Ok(DeriveSharedSecretResponse {
+                    key_id: self.arn(&key.key_id),
+                    shared_secret,
+                    key_agreement_algorithm: algorithm,
+                    key_origin: key.origin,
+                })
+            },
+        )
     }
 
     fn mac_key(
@@ -381,24 +442,52 @@ impl Keystead {
 
     /// `GenerateMac`: an HMAC with a GENERATE_VERIFY_MAC key.
     pub fn generate_mac(&self, request: GenerateMacRequest<'_>) -> Result<GenerateMacResponse> {
-        self.maybe_sweep()?;
-        let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
-        check_message_len(request.message)?;
-        let (key, material) = self.mac_key(request.key_id, algorithm, Action::GenerateMac, request.grant_tokens)?;
-        finish_dry_run(request.dry_run)?;
-        let mac = asymmetric::hmac(algorithm, material.expose(), request.message)?;
-        Ok(GenerateMacResponse { mac, mac_algorithm: algorithm, key_id: self.arn(&key.key_id) })
+        self.call(
+            "GenerateMac",
+            Some(request.key_id),
+            |_| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    ("macAlgorithm", json!(request.mac_algorithm.map(MacAlgorithm::as_str))),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
+                check_message_len(request.message)?;
+                let (key, material) =
+                    self.mac_key(request.key_id, algorithm, Action::GenerateMac, request.grant_tokens)?;
+                finish_dry_run(request.dry_run)?;
+                let mac = asymmetric::hmac(algorithm, material.expose(), request.message)?;
+                Ok(GenerateMacResponse { mac, mac_algorithm: algorithm, key_id: self.arn(&key.key_id) })
+            },
+        )
     }
 
     /// `VerifyMac`: checks an HMAC in constant time; a mismatch is `KMSInvalidMacException`.
     pub fn verify_mac(&self, request: VerifyMacRequest<'_>) -> Result<VerifyMacResponse> {
-        self.maybe_sweep()?;
-        let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
-        check_message_len(request.message)?;
-        check_blob_len(request.mac, "Mac")?;
-        let (key, material) = self.mac_key(request.key_id, algorithm, Action::VerifyMac, request.grant_tokens)?;
-        finish_dry_run(request.dry_run)?;
-        asymmetric::verify_hmac(algorithm, material.expose(), request.message, request.mac)?;
-        Ok(VerifyMacResponse { key_id: self.arn(&key.key_id), mac_valid: true, mac_algorithm: algorithm })
+        self.call(
+            "VerifyMac",
+            Some(request.key_id),
+            |_| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    ("macAlgorithm", json!(request.mac_algorithm.map(MacAlgorithm::as_str))),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
+                check_message_len(request.message)?;
+                check_blob_len(request.mac, "Mac")?;
+                let (key, material) =
+                    self.mac_key(request.key_id, algorithm, Action::VerifyMac, request.grant_tokens)?;
+                finish_dry_run(request.dry_run)?;
+                asymmetric::verify_hmac(algorithm, material.expose(), request.message, request.mac)?;
+                Ok(VerifyMacResponse { key_id: self.arn(&key.key_id), mac_valid: true, mac_algorithm: algorithm })
+            },
+        )
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::calls::{context_value, data_key_pair_params, data_key_params, dry_run_value, params};
 use crate::crypto::asymmetric;
 use crate::crypto::ciphertext::{self, MAX_BLOB_LEN};
 use crate::crypto::context::{canonical_context, EncryptionContext};
@@ -19,6 +20,7 @@ use crate::policy::authorize::{finish_dry_run, Access, Action};
 use crate::policy::grants::check_grant_tokens;
 use crate::secret::SecretBytes;
 use crate::store::Txn;
+use serde_json::json;
 
 /// Largest plaintext `Encrypt` takes.
 pub const MAX_PLAINTEXT_LEN: usize = 4096;
@@ -276,32 +278,53 @@ impl Keystead {
     /// `DisabledException` / `KMSInvalidStateException` by key state;
     /// `InvalidKeyUsageException` for a key or algorithm that cannot encrypt.
     pub fn encrypt(&self, request: EncryptRequest<'_>) -> Result<EncryptResponse> {
-        self.maybe_sweep()?;
-        if request.plaintext.is_empty() || request.plaintext.len() > MAX_PLAINTEXT_LEN {
-            return Err(Error::validation(format!(
-                "Plaintext must be 1 to {MAX_PLAINTEXT_LEN} bytes long; got {}",
-                request.plaintext.len()
-            )));
-        }
-        let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
-        self.ensure_managed_key(request.key_id)?;
-        check_grant_tokens(request.grant_tokens)?;
-        let access = Access::new(Action::Encrypt)
-            .requested(request.key_id)
-            .context(request.encryption_context)
-            .value("kms:EncryptionAlgorithm", request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str));
-        let (key, material) = self
-            .read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::EncryptDecrypt, "Encrypt", &access))?;
-        let (ciphertext_blob, encryption_algorithm, _) = self.encrypt_with(
-            &key,
-            &material,
-            request.encryption_algorithm,
-            request.encryption_context,
-            &context,
-            request.plaintext,
-            request.dry_run,
-        )?;
-        Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm })
+        self.call(
+            "Encrypt",
+            Some(request.key_id),
+            |log| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    (
+                        "encryptionAlgorithm",
+                        json!(request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str)),
+                    ),
+                    ("encryptionContext", context_value(log, request.encryption_context)),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                if request.plaintext.is_empty() || request.plaintext.len() > MAX_PLAINTEXT_LEN {
+                    return Err(Error::validation(format!(
+                        "Plaintext must be 1 to {MAX_PLAINTEXT_LEN} bytes long; got {}",
+                        request.plaintext.len()
+                    )));
+                }
+                let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
+                self.ensure_managed_key(request.key_id)?;
+                check_grant_tokens(request.grant_tokens)?;
+                let access = Access::new(Action::Encrypt)
+                    .requested(request.key_id)
+                    .context(request.encryption_context)
+                    .value(
+                        "kms:EncryptionAlgorithm",
+                        request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str),
+                    )
+                    .dry_run(request.dry_run);
+                let (key, material) = self.read(|txn| {
+                    self.key_for_usage(txn, request.key_id, KeyUsage::EncryptDecrypt, "Encrypt", &access)
+                })?;
+                let (ciphertext_blob, encryption_algorithm, _) = self.encrypt_with(
+                    &key,
+                    &material,
+                    request.encryption_algorithm,
+                    &access,
+                    &context,
+                    request.plaintext,
+                )?;
+                Ok(EncryptResponse { ciphertext_blob, key_id: self.arn(&key.key_id), encryption_algorithm })
+            },
+        )
     }
 
     /// The algorithm an RSA encryption key is asked to use: required, and one of its spec's.
@@ -330,19 +353,18 @@ impl Keystead {
         key: &KeyRecord,
         material: &CachedMaterial,
         algorithm: Option<EncryptionAlgorithm>,
-        context: Option<&EncryptionContext>,
+        access: &Access<'_>,
         canonical: &[u8],
         plaintext: &[u8],
-        dry_run: bool,
     ) -> Result<(Vec<u8>, EncryptionAlgorithm, Option<String>)> {
         if key.key_spec == KeySpec::SymmetricDefault {
             let algorithm = check_symmetric_algorithm(algorithm)?;
-            finish_dry_run(dry_run)?;
+            finish_dry_run(access.dry_run)?;
             let blob = self.seal_under(key, material.expose(), canonical, plaintext)?;
             return Ok((blob, algorithm, Some(material.material_id.clone())));
         }
         let algorithm = self.asymmetric_algorithm(key, algorithm)?;
-        reject_context_for_asymmetric(context)?;
+        reject_context_for_asymmetric(access.context)?;
         let private = asymmetric::private_key(material.expose())?;
         let max = asymmetric::rsa_oaep_max_plaintext(private.size(), algorithm);
         if plaintext.len() > max {
@@ -352,7 +374,7 @@ impl Keystead {
                 plaintext.len()
             )));
         }
-        finish_dry_run(dry_run)?;
+        finish_dry_run(access.dry_run)?;
         Ok((asymmetric::rsa_oaep_encrypt(&private, algorithm, plaintext)?, algorithm, None))
     }
 
@@ -363,7 +385,6 @@ impl Keystead {
         &self,
         txn: &mut dyn Txn,
         blob: &[u8],
-        context: Option<&EncryptionContext>,
         canonical: &[u8],
         key_id: Option<&str>,
         algorithm: Option<EncryptionAlgorithm>,
@@ -376,7 +397,7 @@ impl Keystead {
                 self.require_usable(&key)?;
                 self.require_usage(&key, KeyUsage::EncryptDecrypt, "Decrypt")?;
                 let algorithm = self.asymmetric_algorithm(&key, algorithm)?;
-                reject_context_for_asymmetric(context)?;
+                reject_context_for_asymmetric(access.context)?;
                 finish_dry_run(access.dry_run)?;
                 let material = self.material(txn, &key.key_id, key.current_version)?;
                 let private = asymmetric::private_key(material.expose())?;
@@ -432,101 +453,156 @@ impl Keystead {
     /// context is `InvalidCiphertextException`; a `key_id` that is not the encrypting key is
     /// `IncorrectKeyException`.
     pub fn decrypt(&self, request: DecryptRequest<'_>) -> Result<DecryptResponse> {
-        self.maybe_sweep()?;
-        check_blob_len(request.ciphertext_blob, "CiphertextBlob")?;
-        let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
-        if let Some(key_id) = request.key_id {
-            self.ensure_managed_key(key_id)?;
-        }
-        check_grant_tokens(request.grant_tokens)?;
-        let access = Access::new(Action::Decrypt)
-            .context(request.encryption_context)
-            .value("kms:EncryptionAlgorithm", request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str))
-            .dry_run(request.dry_run);
-        let access = match request.key_id {
-            Some(key_id) => access.requested(key_id),
-            None => access,
-        };
-        let (key, plaintext, encryption_algorithm, key_material_id) = self.read(|txn| {
-            self.decrypt_any(
-                txn,
-                request.ciphertext_blob,
-                request.encryption_context,
-                &context,
-                request.key_id,
-                request.encryption_algorithm,
-                &access,
-            )
-        })?;
-        Ok(DecryptResponse { key_id: self.arn(&key.key_id), plaintext, encryption_algorithm, key_material_id })
+        self.call(
+            "Decrypt",
+            request.key_id,
+            |log| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    (
+                        "encryptionAlgorithm",
+                        json!(request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str)),
+                    ),
+                    ("encryptionContext", context_value(log, request.encryption_context)),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                check_blob_len(request.ciphertext_blob, "CiphertextBlob")?;
+                let context = canonical_context(request.encryption_context.unwrap_or(empty_context()))?;
+                if let Some(key_id) = request.key_id {
+                    self.ensure_managed_key(key_id)?;
+                }
+                check_grant_tokens(request.grant_tokens)?;
+                let access = Access::new(Action::Decrypt)
+                    .context(request.encryption_context)
+                    .value(
+                        "kms:EncryptionAlgorithm",
+                        request.encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str),
+                    )
+                    .dry_run(request.dry_run);
+                let access = match request.key_id {
+                    Some(key_id) => access.requested(key_id),
+                    None => access,
+                };
+                let (key, plaintext, encryption_algorithm, key_material_id) = self.read(|txn| {
+                    self.decrypt_any(
+                        txn,
+                        request.ciphertext_blob,
+                        &context,
+                        request.key_id,
+                        request.encryption_algorithm,
+                        &access,
+                    )
+                })?;
+                Ok(DecryptResponse { key_id: self.arn(&key.key_id), plaintext, encryption_algorithm, key_material_id })
+            },
+        )
     }
 
     /// `ReEncrypt`: decrypts and encrypts again under another key (or the same key's newest
     /// material, or another context) without the plaintext leaving the core.
     pub fn re_encrypt(&self, request: ReEncryptRequest<'_>) -> Result<ReEncryptResponse> {
-        self.maybe_sweep()?;
-        check_blob_len(request.ciphertext_blob, "CiphertextBlob")?;
-        let source_context = canonical_context(request.source_encryption_context.unwrap_or(empty_context()))?;
-        let destination_context = canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
-        if let Some(source) = request.source_key_id {
-            self.ensure_managed_key(source)?;
-        }
-        self.ensure_managed_key(request.destination_key_id)?;
-        check_grant_tokens(request.grant_tokens)?;
-        let to_access = Access::new(Action::ReEncryptTo)
-            .requested(request.destination_key_id)
-            .context(request.destination_encryption_context)
-            .value("kms:EncryptionAlgorithm", request.destination_encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str));
-        let from_access = Access::new(Action::ReEncryptFrom)
-            .context(request.source_encryption_context)
-            .value("kms:EncryptionAlgorithm", request.source_encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str));
-        let from_access = match request.source_key_id {
-            Some(key_id) => from_access.requested(key_id),
-            None => from_access,
-        };
-        let (source, plaintext, source_algorithm, source_material_id, destination, material) = self.read(|txn| {
-            let (destination, material) = self.key_for_usage(
-                txn,
-                request.destination_key_id,
-                KeyUsage::EncryptDecrypt,
-                "ReEncrypt",
-                &to_access,
-            )?;
-            let (source, plaintext, algorithm, material_id) = self.decrypt_any(
-                txn,
-                request.ciphertext_blob,
-                request.source_encryption_context,
-                &source_context,
-                request.source_key_id,
-                request.source_encryption_algorithm,
-                &from_access,
-            )?;
-            Ok((source, plaintext, algorithm, material_id, destination, material))
-        })?;
-        let (ciphertext_blob, destination_algorithm, destination_material_id) = self.encrypt_with(
-            &destination,
-            &material,
-            request.destination_encryption_algorithm,
-            request.destination_encryption_context,
-            &destination_context,
-            plaintext.expose(),
-            request.dry_run,
-        )?;
-        Ok(ReEncryptResponse {
-            ciphertext_blob,
-            source_key_id: self.arn(&source.key_id),
-            key_id: self.arn(&destination.key_id),
-            source_encryption_algorithm: source_algorithm,
-            destination_encryption_algorithm: destination_algorithm,
-            source_key_material_id: source_material_id,
-            destination_key_material_id: destination_material_id,
-        })
+        self.call(
+            "ReEncrypt",
+            Some(request.destination_key_id),
+            |log| {
+                params([
+                    ("sourceKeyId", json!(request.source_key_id)),
+                    ("destinationKeyId", json!(request.destination_key_id)),
+                    (
+                        "sourceEncryptionAlgorithm",
+                        json!(request.source_encryption_algorithm.map(EncryptionAlgorithm::as_str)),
+                    ),
+                    (
+                        "destinationEncryptionAlgorithm",
+                        json!(request.destination_encryption_algorithm.map(EncryptionAlgorithm::as_str)),
+                    ),
+                    ("sourceEncryptionContext", context_value(log, request.source_encryption_context)),
+                    ("destinationEncryptionContext", context_value(log, request.destination_encryption_context)),
+                    ("dryRun", dry_run_value(request.dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                check_blob_len(request.ciphertext_blob, "CiphertextBlob")?;
+                let source_context = canonical_context(request.source_encryption_context.unwrap_or(empty_context()))?;
+                let destination_context =
+                    canonical_context(request.destination_encryption_context.unwrap_or(empty_context()))?;
+                if let Some(source) = request.source_key_id {
+                    self.ensure_managed_key(source)?;
+                }
+                self.ensure_managed_key(request.destination_key_id)?;
+                check_grant_tokens(request.grant_tokens)?;
+                let to_access = Access::new(Action::ReEncryptTo)
+                    .requested(request.destination_key_id)
+                    .context(request.destination_encryption_context)
+                    .value(
+                        "kms:EncryptionAlgorithm",
+                        request
+                            .destination_encryption_algorithm
+                            .map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str),
+                    );
+                let from_access = Access::new(Action::ReEncryptFrom).context(request.source_encryption_context).value(
+                    "kms:EncryptionAlgorithm",
+                    request.source_encryption_algorithm.map_or("SYMMETRIC_DEFAULT", EncryptionAlgorithm::as_str),
+                );
+                let from_access = match request.source_key_id {
+                    Some(key_id) => from_access.requested(key_id),
+                    None => from_access,
+                };
+                let (source, plaintext, source_algorithm, source_material_id, destination, material) =
+                    self.read(|txn| {
+                        let (destination, material) = self.key_for_usage(
+                            txn,
+                            request.destination_key_id,
+                            KeyUsage::EncryptDecrypt,
+                            "ReEncrypt",
+                            &to_access,
+                        )?;
+                        let (source, plaintext, algorithm, material_id) = self.decrypt_any(
+                            txn,
+                            request.ciphertext_blob,
+                            &source_context,
+                            request.source_key_id,
+                            request.source_encryption_algorithm,
+                            &from_access,
+                        )?;
+                        Ok((source, plaintext, algorithm, material_id, destination, material))
+                    })?;
+                let (ciphertext_blob, destination_algorithm, destination_material_id) = self.encrypt_with(
+                    &destination,
+                    &material,
+                    request.destination_encryption_algorithm,
+                    &to_access.dry_run(request.dry_run),
+                    &destination_context,
+                    plaintext.expose(),
+                )?;
+                Ok(ReEncryptResponse {
+                    ciphertext_blob,
+                    source_key_id: self.arn(&source.key_id),
+                    key_id: self.arn(&destination.key_id),
+                    source_encryption_algorithm: source_algorithm,
+                    destination_encryption_algorithm: destination_algorithm,
+                    source_key_material_id: source_material_id,
+                    destination_key_material_id: destination_material_id,
+                })
+            },
+        )
     }
 
     /// `GenerateDataKey`: a random data key and its copy encrypted under a symmetric key.
     pub fn generate_data_key(&self, request: GenerateDataKeyRequest<'_>) -> Result<GenerateDataKeyResponse> {
-        let (plaintext, ciphertext_blob, key_id, key_material_id) = self.data_key(request, true)?;
-        Ok(GenerateDataKeyResponse { ciphertext_blob, plaintext, key_id, key_material_id })
+        self.call(
+            "GenerateDataKey",
+            Some(request.key_id),
+            |log| data_key_params(log, &request),
+            || {
+                let (plaintext, ciphertext_blob, key_id, key_material_id) = self.data_key(request, true)?;
+                Ok(GenerateDataKeyResponse { ciphertext_blob, plaintext, key_id, key_material_id })
+            },
+        )
     }
 
     /// `GenerateDataKeyWithoutPlaintext`: only the encrypted copy of a new data key.
@@ -534,9 +610,15 @@ impl Keystead {
         &self,
         request: GenerateDataKeyRequest<'_>,
     ) -> Result<GenerateDataKeyWithoutPlaintextResponse> {
-        let (_plaintext, ciphertext_blob, key_id, key_material_id) =
-            self.data_key(request, false)?;
-        Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id, key_material_id })
+        self.call(
+            "GenerateDataKeyWithoutPlaintext",
+            Some(request.key_id),
+            |log| data_key_params(log, &request),
+            || {
+                let (_plaintext, ciphertext_blob, key_id, key_material_id) = self.data_key(request, false)?;
+                Ok(GenerateDataKeyWithoutPlaintextResponse { ciphertext_blob, key_id, key_material_id })
+            },
+        )
     }
 
     fn data_key(
@@ -560,8 +642,9 @@ impl Keystead {
         check_grant_tokens(request.grant_tokens)?;
         let action = if with_plaintext { Action::GenerateDataKey } else { Action::GenerateDataKeyWithoutPlaintext };
         let access = Access::new(action).requested(request.key_id).context(request.encryption_context);
-        let (key, material, material_id) =
-            self.read(|txn| self.encryption_key(txn, request.key_id, action.as_str().trim_start_matches("kms:"), &access))?;
+        let (key, material, material_id) = self.read(|txn| {
+            self.encryption_key(txn, request.key_id, action.as_str().trim_start_matches("kms:"), &access)
+        })?;
         finish_dry_run(request.dry_run)?;
         let plaintext = random_secret(len)?;
         let ciphertext_blob = self.seal_under(&key, material.expose(), &context, plaintext.expose())?;
@@ -570,13 +653,20 @@ impl Keystead {
 
     /// `GenerateRandom`: 1–1024 random bytes.
     pub fn generate_random(&self, number_of_bytes: u32) -> Result<SecretBytes> {
-        self.authorize_account("kms:GenerateRandom")?;
-        if !(1..=MAX_DATA_KEY_LEN as u32).contains(&number_of_bytes) {
-            return Err(Error::validation(format!(
-                "NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {number_of_bytes}"
-            )));
-        }
-        Ok(SecretBytes::new(random_bytes(number_of_bytes as usize)?))
+        self.call(
+            "GenerateRandom",
+            None,
+            |_| params([("numberOfBytes", json!(number_of_bytes))]),
+            || {
+                self.authorize_account("kms:GenerateRandom")?;
+                if !(1..=MAX_DATA_KEY_LEN as u32).contains(&number_of_bytes) {
+                    return Err(Error::validation(format!(
+                        "NumberOfBytes must be between 1 and {MAX_DATA_KEY_LEN}; got {number_of_bytes}"
+                    )));
+                }
+                Ok(SecretBytes::new(random_bytes(number_of_bytes as usize)?))
+            },
+        )
     }
 }
 
@@ -637,16 +727,29 @@ impl Keystead {
         &self,
         request: GenerateDataKeyPairRequest<'_>,
     ) -> Result<GenerateDataKeyPairResponse> {
-        let (private_key_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
-            self.data_key_pair(request, true)?;
-        Ok(GenerateDataKeyPairResponse {
-            private_key_ciphertext_blob,
-            private_key_plaintext,
-            public_key,
-            key_id,
-            key_pair_spec,
-            key_material_id,
-        })
+        self.call(
+            "GenerateDataKeyPair",
+            Some(request.key_id),
+            |log| data_key_pair_params(log, &request),
+            || {
+                let (
+                    private_key_plaintext,
+                    private_key_ciphertext_blob,
+                    public_key,
+                    key_id,
+                    key_pair_spec,
+                    key_material_id,
+                ) = self.data_key_pair(request, true)?;
+                Ok(GenerateDataKeyPairResponse {
+                    private_key_ciphertext_blob,
+                    private_key_plaintext,
+                    public_key,
+                    key_id,
+                    key_pair_spec,
+                    key_material_id,
+                })
+            },
+        )
     }
 
     /// `GenerateDataKeyPairWithoutPlaintext`: as `GenerateDataKeyPair`, without the plaintext
@@ -655,15 +758,22 @@ impl Keystead {
         &self,
         request: GenerateDataKeyPairRequest<'_>,
     ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse> {
-        let (_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
-            self.data_key_pair(request, false)?;
-        Ok(GenerateDataKeyPairWithoutPlaintextResponse {
-            private_key_ciphertext_blob,
-            public_key,
-            key_id,
-            key_pair_spec,
-            key_material_id,
-        })
+        self.call(
+            "GenerateDataKeyPairWithoutPlaintext",
+            Some(request.key_id),
+            |log| data_key_pair_params(log, &request),
+            || {
+                let (_plaintext, private_key_ciphertext_blob, public_key, key_id, key_pair_spec, key_material_id) =
+                    self.data_key_pair(request, false)?;
+                Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+                    private_key_ciphertext_blob,
+                    public_key,
+                    key_id,
+                    key_pair_spec,
+                    key_material_id,
+                })
+            },
+        )
     }
 
     #[allow(clippy::type_complexity)]
@@ -683,8 +793,9 @@ impl Keystead {
             .requested(request.key_id)
             .context(request.encryption_context)
             .value("kms:DataKeyPairSpec", spec.as_str());
-        let (key, material, material_id) =
-            self.read(|txn| self.encryption_key(txn, request.key_id, action.as_str().trim_start_matches("kms:"), &access))?;
+        let (key, material, material_id) = self.read(|txn| {
+            self.encryption_key(txn, request.key_id, action.as_str().trim_start_matches("kms:"), &access)
+        })?;
         finish_dry_run(request.dry_run)?;
         let (private_key, public_key) = asymmetric::generate_pair(spec.key_spec())?;
         let blob = self.seal_under(&key, material.expose(), &context, private_key.expose())?;

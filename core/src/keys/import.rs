@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::calls::params;
 use crate::clock::{Millis, DAY_MS};
 use crate::crypto::asymmetric;
 use crate::crypto::primitives::random_bytes;
@@ -13,10 +14,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::metadata::epoch_seconds;
 use crate::keys::record::{ImportState, ImportTokenRecord, KeyRecord, MaterialRecord};
 use crate::keys::spec::{ExpirationModel, KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
-use crate::policy::authorize::{Access, Action};
 use crate::keystead::Keystead;
+use crate::policy::authorize::{Access, Action};
 use crate::store::rootkey::RecordKind;
 use crate::store::Txn;
+use serde_json::json;
 
 /// How long import parameters stay valid.
 pub const IMPORT_TOKEN_VALIDITY_MS: Millis = DAY_MS;
@@ -110,61 +112,63 @@ impl Keystead {
         wrapping_algorithm: WrappingAlgorithm,
         wrapping_key_spec: WrappingKeySpec,
     ) -> Result<GetParametersForImportResponse> {
-        self.maybe_sweep()?;
-        let bits = match wrapping_key_spec {
-            WrappingKeySpec::Rsa2048 => 2048,
-            WrappingKeySpec::Rsa3072 => 3072,
-            WrappingKeySpec::Rsa4096 => 4096,
-            WrappingKeySpec::Sm2 => {
-                return Err(Error::unsupported("WrappingKeySpec SM2 is only available in AWS China Regions"))
+        self.call("GetParametersForImport", Some(key_id), |_| params([("keyId", json!(key_id)), ("wrappingAlgorithm", json!(wrapping_algorithm.as_str())), ("wrappingKeySpec", json!(wrapping_key_spec.as_str()))]), || {
+            self.maybe_sweep()?;
+            let bits = match wrapping_key_spec {
+                WrappingKeySpec::Rsa2048 => 2048,
+                WrappingKeySpec::Rsa3072 => 3072,
+                WrappingKeySpec::Rsa4096 => 4096,
+                WrappingKeySpec::Sm2 => {
+                    return Err(Error::unsupported("WrappingKeySpec SM2 is only available in AWS China Regions"))
+                }
+            };
+            if matches!(wrapping_algorithm, WrappingAlgorithm::RsaesPkcs1V15 | WrappingAlgorithm::Sm2pke) {
+                return Err(Error::unsupported(format!(
+                    "WrappingAlgorithm {wrapping_algorithm} is not supported; use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256"
+                )));
             }
-        };
-        if matches!(wrapping_algorithm, WrappingAlgorithm::RsaesPkcs1V15 | WrappingAlgorithm::Sm2pke) {
-            return Err(Error::unsupported(format!(
-                "WrappingAlgorithm {wrapping_algorithm} is not supported; use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256"
-            )));
-        }
-        // Check the key before the (slow) RSA key generation.
-        let key = self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            let access = Access::new(Action::GetParametersForImport)
-                .value("kms:WrappingAlgorithm", wrapping_algorithm.as_str())
-                .value("kms:WrappingKeySpec", wrapping_key_spec.as_str());
-            self.authorize(txn, &key, &access)?;
-            self.require_external(&key)?;
-            self.require_not_pending_deletion(&key)?;
-            Ok(key)
-        })?;
-        let (private_key, public_key) = asymmetric::generate_wrapping_key(bits)?;
-        let mut token_id = [0u8; 16];
-        token_id.copy_from_slice(&random_bytes(16)?);
-        let token_hex: String = token_id.iter().map(|b| format!("{b:02x}")).collect();
-        let sealed_private_key = {
-            let root = self.inner.root.read().map_err(|_| Error::internal("root key lock poisoned"))?;
-            root.seal(RecordKind::WrappingKey, &token_hex, 0, private_key.expose())?
-        };
-        let valid_to_ms = self.now() + IMPORT_TOKEN_VALIDITY_MS;
-        self.write(|txn| {
-            // Expired tokens are kept a week, so that late use gets ExpiredImportTokenException
-            // rather than InvalidImportTokenException, then dropped here.
-            txn.delete_expired_import_tokens(self.now() - 7 * DAY_MS)?;
-            // The key may have changed since the check above.
-            let current = self.resolve_key_only(txn, &key.key_id)?;
-            self.require_not_pending_deletion(&current)?;
-            txn.put_import_token(&ImportTokenRecord {
-                token_id: token_hex.clone(),
-                key_id: key.key_id.clone(),
-                wrapping_algorithm,
-                wrapping_key_spec,
-                valid_to_ms,
-                sealed_private_key,
+            // Check the key before the (slow) RSA key generation.
+            let key = self.read(|txn| {
+                let key = self.resolve_key_only(txn, key_id)?;
+                let access = Access::new(Action::GetParametersForImport)
+                    .value("kms:WrappingAlgorithm", wrapping_algorithm.as_str())
+                    .value("kms:WrappingKeySpec", wrapping_key_spec.as_str());
+                self.authorize(txn, &key, &access)?;
+                self.require_external(&key)?;
+                self.require_not_pending_deletion(&key)?;
+                Ok(key)
+            })?;
+            let (private_key, public_key) = asymmetric::generate_wrapping_key(bits)?;
+            let mut token_id = [0u8; 16];
+            token_id.copy_from_slice(&random_bytes(16)?);
+            let token_hex: String = token_id.iter().map(|b| format!("{b:02x}")).collect();
+            let sealed_private_key = {
+                let root = self.inner.root.read().map_err(|_| Error::internal("root key lock poisoned"))?;
+                root.seal(RecordKind::WrappingKey, &token_hex, 0, private_key.expose())?
+            };
+            let valid_to_ms = self.now() + IMPORT_TOKEN_VALIDITY_MS;
+            self.write(|txn| {
+                // Expired tokens are kept a week, so that late use gets ExpiredImportTokenException
+                // rather than InvalidImportTokenException, then dropped here.
+                txn.delete_expired_import_tokens(self.now() - 7 * DAY_MS)?;
+                // The key may have changed since the check above.
+                let current = self.resolve_key_only(txn, &key.key_id)?;
+                self.require_not_pending_deletion(&current)?;
+                txn.put_import_token(&ImportTokenRecord {
+                    token_id: token_hex.clone(),
+                    key_id: key.key_id.clone(),
+                    wrapping_algorithm,
+                    wrapping_key_spec,
+                    valid_to_ms,
+                    sealed_private_key,
+                })
+            })?;
+            Ok(GetParametersForImportResponse {
+                key_id: self.arn(&key.key_id),
+                import_token: encode_token(&token_id),
+                public_key,
+                parameters_valid_to: valid_to_ms,
             })
-        })?;
-        Ok(GetParametersForImportResponse {
-            key_id: self.arn(&key.key_id),
-            import_token: encode_token(&token_id),
-            public_key,
-            parameters_valid_to: valid_to_ms,
         })
     }
 
@@ -177,66 +181,81 @@ impl Keystead {
     /// kind, or different from material imported into this key before; `ValidationException`
     /// for a bad `ValidTo`; `UnsupportedOperationException` for keys not of origin `EXTERNAL`.
     pub fn import_key_material(&self, request: ImportKeyMaterialRequest<'_>) -> Result<ImportedKeyMaterialResponse> {
-        self.maybe_sweep()?;
-        if request.encrypted_key_material.is_empty() || request.encrypted_key_material.len() > 6144 {
-            return Err(Error::validation("EncryptedKeyMaterial must be 1 to 6144 bytes long"));
-        }
-        let now = self.now();
-        let expiration_model = request.expiration_model.unwrap_or(ExpirationModel::KeyMaterialExpires);
-        let valid_to_ms = match (expiration_model, request.valid_to) {
-            (ExpirationModel::KeyMaterialExpires, Some(valid_to)) => {
-                if valid_to <= now || valid_to > now + MAX_VALID_TO_DAYS * DAY_MS {
-                    return Err(Error::validation(format!(
-                        "ValidTo must be in the future and at most {MAX_VALID_TO_DAYS} days away"
-                    )));
+        self.call(
+            "ImportKeyMaterial",
+            Some(request.key_id),
+            |_| {
+                params([
+                    ("keyId", json!(request.key_id)),
+                    ("expirationModel", json!(request.expiration_model.map(ExpirationModel::as_str))),
+                    ("validTo", json!(request.valid_to)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                if request.encrypted_key_material.is_empty() || request.encrypted_key_material.len() > 6144 {
+                    return Err(Error::validation("EncryptedKeyMaterial must be 1 to 6144 bytes long"));
                 }
-                Some(valid_to)
-            }
-            (ExpirationModel::KeyMaterialExpires, None) => {
-                return Err(Error::validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES"))
-            }
-            (ExpirationModel::KeyMaterialDoesNotExpire, Some(_)) => {
-                return Err(Error::validation(
-                    "ValidTo must not be given when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE",
-                ))
-            }
-            (ExpirationModel::KeyMaterialDoesNotExpire, None) => None,
-        };
-        let token_id = decode_token(request.import_token)?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, request.key_id)?;
-            let access = Access::new(Action::ImportKeyMaterial)
-                .value("kms:ExpirationModel", expiration_model.as_str())
-                .maybe("kms:ValidTo", valid_to_ms.map(|ms| ms.div_euclid(1000).to_string()));
-            self.authorize(txn, &key, &access)?;
-            self.require_external(&key)?;
-            self.require_not_pending_deletion(&key)?;
-            let token = txn.import_token(&token_id)?.ok_or_else(invalid_token)?;
-            if token.key_id != key.key_id {
-                return Err(invalid_token());
-            }
-            if token.valid_to_ms <= now {
-                return Err(Error::new(ErrorKind::ExpiredImportToken, "The import token has expired"));
-            }
-            let material = self.unwrap_with_token(&token, request.encrypted_key_material)?;
-            let material = asymmetric::normalize_imported_material(key.key_spec, material)?;
-            let material_id = asymmetric::imported_material_id(&key.key_id, material.expose());
-            if let Some(previous) = &key.import {
-                if previous.material_id != material_id {
-                    return Err(Error::new(
-                        ErrorKind::IncorrectKeyMaterial,
-                        "The key material is different from the material previously imported into this key",
-                    ));
-                }
-            }
-            self.store_imported_material(txn, &mut key, &material, &material_id)?;
-            key.import = Some(ImportState { material_id: material_id.clone(), expiration_model, valid_to_ms });
-            if key.state == KeyState::PendingImport {
-                key.state = KeyState::Enabled;
-            }
-            self.save_key(txn, &key)?;
-            Ok(ImportedKeyMaterialResponse { key_id: self.arn(&key.key_id), key_material_id: material_id })
-        })
+                let now = self.now();
+                let expiration_model = request.expiration_model.unwrap_or(ExpirationModel::KeyMaterialExpires);
+                let valid_to_ms = match (expiration_model, request.valid_to) {
+                    (ExpirationModel::KeyMaterialExpires, Some(valid_to)) => {
+                        if valid_to <= now || valid_to > now + MAX_VALID_TO_DAYS * DAY_MS {
+                            return Err(Error::validation(format!(
+                                "ValidTo must be in the future and at most {MAX_VALID_TO_DAYS} days away"
+                            )));
+                        }
+                        Some(valid_to)
+                    }
+                    (ExpirationModel::KeyMaterialExpires, None) => {
+                        return Err(Error::validation(
+                            "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES",
+                        ))
+                    }
+                    (ExpirationModel::KeyMaterialDoesNotExpire, Some(_)) => {
+                        return Err(Error::validation(
+                            "ValidTo must not be given when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE",
+                        ))
+                    }
+                    (ExpirationModel::KeyMaterialDoesNotExpire, None) => None,
+                };
+                let token_id = decode_token(request.import_token)?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, request.key_id)?;
+                    let access = Access::new(Action::ImportKeyMaterial)
+                        .value("kms:ExpirationModel", expiration_model.as_str())
+                        .maybe("kms:ValidTo", valid_to_ms.map(|ms| ms.div_euclid(1000).to_string()));
+                    self.authorize(txn, &key, &access)?;
+                    self.require_external(&key)?;
+                    self.require_not_pending_deletion(&key)?;
+                    let token = txn.import_token(&token_id)?.ok_or_else(invalid_token)?;
+                    if token.key_id != key.key_id {
+                        return Err(invalid_token());
+                    }
+                    if token.valid_to_ms <= now {
+                        return Err(Error::new(ErrorKind::ExpiredImportToken, "The import token has expired"));
+                    }
+                    let material = self.unwrap_with_token(&token, request.encrypted_key_material)?;
+                    let material = asymmetric::normalize_imported_material(key.key_spec, material)?;
+                    let material_id = asymmetric::imported_material_id(&key.key_id, material.expose());
+                    if let Some(previous) = &key.import {
+                        if previous.material_id != material_id {
+                            return Err(Error::new(
+                                ErrorKind::IncorrectKeyMaterial,
+                                "The key material is different from the material previously imported into this key",
+                            ));
+                        }
+                    }
+                    self.store_imported_material(txn, &mut key, &material, &material_id)?;
+                    key.import = Some(ImportState { material_id: material_id.clone(), expiration_model, valid_to_ms });
+                    if key.state == KeyState::PendingImport {
+                        key.state = KeyState::Enabled;
+                    }
+                    self.save_key(txn, &key)?;
+                    Ok(ImportedKeyMaterialResponse { key_id: self.arn(&key.key_id), key_material_id: material_id })
+                })
+            },
+        )
     }
 
     fn unwrap_with_token(&self, token: &ImportTokenRecord, wrapped: &[u8]) -> Result<crate::SecretBytes> {
@@ -290,19 +309,26 @@ impl Keystead {
     /// `DeleteImportedKeyMaterial`: the key keeps its metadata and returns to `PendingImport`;
     /// ciphertexts decrypt again once the same material is imported again.
     pub fn delete_imported_key_material(&self, key_id: &str) -> Result<ImportedKeyMaterialResponse> {
-        self.maybe_sweep()?;
-        let response = self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::DeleteImportedKeyMaterial))?;
-            self.require_external(&key)?;
-            let material_id = key.import.as_ref().map(|i| i.material_id.clone()).unwrap_or_default();
-            if key.current_version > 0 {
-                self.drop_imported_material(txn, &mut key)?;
-                self.save_key(txn, &key)?;
-            }
-            Ok(ImportedKeyMaterialResponse { key_id: self.arn(&key.key_id), key_material_id: material_id })
-        })?;
-        self.inner.storage.purge_deleted()?;
-        Ok(response)
+        self.call(
+            "DeleteImportedKeyMaterial",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                let response = self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::DeleteImportedKeyMaterial))?;
+                    self.require_external(&key)?;
+                    let material_id = key.import.as_ref().map(|i| i.material_id.clone()).unwrap_or_default();
+                    if key.current_version > 0 {
+                        self.drop_imported_material(txn, &mut key)?;
+                        self.save_key(txn, &key)?;
+                    }
+                    Ok(ImportedKeyMaterialResponse { key_id: self.arn(&key.key_id), key_material_id: material_id })
+                })?;
+                self.inner.storage.purge_deleted()?;
+                Ok(response)
+            },
+        )
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::calls::params;
 use crate::clock::DAY_MS;
 use crate::crypto::primitives::random_bytes;
 use crate::error::{Error, ErrorKind, Result};
@@ -12,6 +13,7 @@ use crate::keys::spec::{KeyManager, KeySpec, KeyState, KeyUsage, Origin};
 use crate::keystead::Keystead;
 use crate::policy::authorize::{Access, Action};
 use crate::store::Txn;
+use serde_json::json;
 
 /// Most keys one store holds (AWS's default quota of customer managed keys per Region).
 pub const MAX_KEYS: u64 = 100_000;
@@ -132,63 +134,92 @@ impl Keystead {
     /// cannot create yet, custom key store origins and multi-Region keys;
     /// `LimitExceededException` past [`MAX_KEYS`].
     pub fn create_key(&self, request: CreateKeyRequest) -> Result<KeyMetadata> {
-        self.maybe_sweep()?;
-        self.authorize_account("kms:CreateKey")?;
-        let key_spec = request.key_spec.unwrap_or(KeySpec::SymmetricDefault);
-        let key_usage = request.key_usage.unwrap_or(KeyUsage::EncryptDecrypt);
-        if !key_spec.allowed_usages().contains(&key_usage) {
-            return Err(Error::validation(format!("KeyUsage {key_usage} is not compatible with KeySpec {key_spec}")));
-        }
-        let description = request.description.unwrap_or_default();
-        check_description(&description)?;
-        let mut tags = BTreeMap::new();
-        apply_tags(&mut tags, &request.tags)?;
-        let origin = request.origin.unwrap_or(Origin::AwsKms);
-        if matches!(origin, Origin::AwsCloudhsm | Origin::ExternalKeyStore) {
-            return Err(Error::unsupported(format!("Origin {origin} needs a custom key store; Keystead has none")));
-        }
-        if request.multi_region {
-            return Err(Error::unsupported("Multi-Region keys are not supported by Keystead"));
-        }
-        if !crate::crypto::asymmetric::is_supported(key_spec) {
-            return Err(Error::unsupported(format!("KeySpec {key_spec} is not supported by this Keystead build")));
-        }
-        self.write(|txn| {
-            if txn.count_keys()? >= MAX_KEYS {
-                return Err(Error::new(ErrorKind::LimitExceeded, format!("The store already holds {MAX_KEYS} keys")));
-            }
-            let mut key = KeyRecord {
-                key_id: new_key_id()?,
-                created_ms: self.now(),
-                description,
-                key_spec,
-                key_usage,
-                origin,
-                key_manager: KeyManager::Customer,
-                state: KeyState::Enabled,
-                deletion_ms: None,
-                pending_window_days: None,
-                rotation: None,
-                on_demand_rotations: 0,
-                current_version: 0,
-                tags,
-                import: None,
-                policy_revision: 0,
-                grant_count: 0,
-            };
-            if let Some(policy) = &request.policy {
-                self.check_new_policy(policy, &self.arn(&key.key_id), request.bypass_policy_lockout_safety_check)?;
-                txn.put_key_policy(&key.key_id, policy)?;
-                key.policy_revision = 1;
-            }
-            if origin == Origin::External {
-                key.state = KeyState::PendingImport;
-            } else {
-                self.add_material(txn, &mut key, None)?;
-            }
-            self.save_key(txn, &key)?;
-            self.metadata(txn, &key)
-        })
+        let audit_params = params([
+            ("keySpec", json!(request.key_spec.map(KeySpec::as_str))),
+            ("keyUsage", json!(request.key_usage.map(KeyUsage::as_str))),
+            ("origin", json!(request.origin.map(Origin::as_str))),
+            ("description", json!(request.description)),
+            ("tags", if request.tags.is_empty() { serde_json::Value::Null } else { json!(request.tags) }),
+            ("policy", json!(request.policy)),
+            ("bypassPolicyLockoutSafetyCheck", json!(request.bypass_policy_lockout_safety_check)),
+        ]);
+        self.call(
+            "CreateKey",
+            None,
+            |_| audit_params,
+            || {
+                self.maybe_sweep()?;
+                self.authorize_account("kms:CreateKey")?;
+                let key_spec = request.key_spec.unwrap_or(KeySpec::SymmetricDefault);
+                let key_usage = request.key_usage.unwrap_or(KeyUsage::EncryptDecrypt);
+                if !key_spec.allowed_usages().contains(&key_usage) {
+                    return Err(Error::validation(format!(
+                        "KeyUsage {key_usage} is not compatible with KeySpec {key_spec}"
+                    )));
+                }
+                let description = request.description.unwrap_or_default();
+                check_description(&description)?;
+                let mut tags = BTreeMap::new();
+                apply_tags(&mut tags, &request.tags)?;
+                let origin = request.origin.unwrap_or(Origin::AwsKms);
+                if matches!(origin, Origin::AwsCloudhsm | Origin::ExternalKeyStore) {
+                    return Err(Error::unsupported(format!(
+                        "Origin {origin} needs a custom key store; Keystead has none"
+                    )));
+                }
+                if request.multi_region {
+                    return Err(Error::unsupported("Multi-Region keys are not supported by Keystead"));
+                }
+                if !crate::crypto::asymmetric::is_supported(key_spec) {
+                    return Err(Error::unsupported(format!(
+                        "KeySpec {key_spec} is not supported by this Keystead build"
+                    )));
+                }
+                self.write(|txn| {
+                    if txn.count_keys()? >= MAX_KEYS {
+                        return Err(Error::new(
+                            ErrorKind::LimitExceeded,
+                            format!("The store already holds {MAX_KEYS} keys"),
+                        ));
+                    }
+                    let mut key = KeyRecord {
+                        key_id: new_key_id()?,
+                        created_ms: self.now(),
+                        description,
+                        key_spec,
+                        key_usage,
+                        origin,
+                        key_manager: KeyManager::Customer,
+                        state: KeyState::Enabled,
+                        deletion_ms: None,
+                        pending_window_days: None,
+                        rotation: None,
+                        on_demand_rotations: 0,
+                        current_version: 0,
+                        tags,
+                        import: None,
+                        policy_revision: 0,
+                        grant_count: 0,
+                    };
+                    if let Some(policy) = &request.policy {
+                        self.check_new_policy(
+                            policy,
+                            &self.arn(&key.key_id),
+                            request.bypass_policy_lockout_safety_check,
+                        )?;
+                        txn.put_key_policy(&key.key_id, policy)?;
+                        key.policy_revision = 1;
+                    }
+                    if origin == Origin::External {
+                        key.state = KeyState::PendingImport;
+                    } else {
+                        self.add_material(txn, &mut key, None)?;
+                    }
+                    self.save_key(txn, &key)?;
+                    self.metadata(txn, &key)
+                })
+            },
+        )
     }
 
     /// Creates the service-managed key behind `alias_name` (inside a write transaction).
@@ -252,86 +283,124 @@ impl Keystead {
 
     /// `DescribeKey`: works in every key state, with all four identifier forms.
     pub fn describe_key(&self, key_id: &str) -> Result<KeyMetadata> {
-        self.maybe_sweep()?;
-        self.ensure_managed_key(key_id)?;
-        self.read(|txn| {
-            let key = self.resolve(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::DescribeKey).requested(key_id))?;
-            self.metadata(txn, &key)
-        })
+        self.call(
+            "DescribeKey",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.ensure_managed_key(key_id)?;
+                self.read(|txn| {
+                    let key = self.resolve(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::DescribeKey).requested(key_id))?;
+                    self.metadata(txn, &key)
+                })
+            },
+        )
     }
 
     /// `ListKeys`: `limit` 1–1000 (default 100), continuing after `marker`.
     pub fn list_keys(&self, limit_value: Option<u32>, marker: Option<&str>) -> Result<Page<KeyListEntry>> {
-        self.maybe_sweep()?;
-        self.authorize_account("kms:ListKeys")?;
-        let limit = limit(limit_value, 1000, 100)?;
-        let after = marker.map(|m| decode_marker("keys", m)).transpose()?;
-        let now = self.now();
-        self.read(|txn| {
-            let mut ids = txn.list_key_ids(after.as_deref(), limit + 1)?;
-            // Hide keys whose deletion window has ended but that the sweep has not removed yet.
-            let mut visible = Vec::with_capacity(ids.len());
-            for id in ids.drain(..) {
-                let expired = txn
-                    .key(&id)?
-                    .is_some_and(|k| k.state == KeyState::PendingDeletion && k.deletion_ms.is_some_and(|at| at <= now));
-                if !expired {
-                    visible.push(id);
-                }
-            }
-            let next_marker = (visible.len() > limit).then(|| encode_marker("keys", &visible[limit - 1]));
-            visible.truncate(limit);
-            Ok(Page {
-                items: visible.into_iter().map(|id| KeyListEntry { key_arn: self.arn(&id), key_id: id }).collect(),
-                next_marker,
-            })
-        })
+        self.call(
+            "ListKeys",
+            None,
+            |_| params([("limit", json!(limit_value)), ("marker", json!(marker))]),
+            || {
+                self.maybe_sweep()?;
+                self.authorize_account("kms:ListKeys")?;
+                let limit = limit(limit_value, 1000, 100)?;
+                let after = marker.map(|m| decode_marker("keys", m)).transpose()?;
+                let now = self.now();
+                self.read(|txn| {
+                    let mut ids = txn.list_key_ids(after.as_deref(), limit + 1)?;
+                    // Hide keys whose deletion window has ended but that the sweep has not removed yet.
+                    let mut visible = Vec::with_capacity(ids.len());
+                    for id in ids.drain(..) {
+                        let expired = txn.key(&id)?.is_some_and(|k| {
+                            k.state == KeyState::PendingDeletion && k.deletion_ms.is_some_and(|at| at <= now)
+                        });
+                        if !expired {
+                            visible.push(id);
+                        }
+                    }
+                    let next_marker = (visible.len() > limit).then(|| encode_marker("keys", &visible[limit - 1]));
+                    visible.truncate(limit);
+                    Ok(Page {
+                        items: visible
+                            .into_iter()
+                            .map(|id| KeyListEntry { key_arn: self.arn(&id), key_id: id })
+                            .collect(),
+                        next_marker,
+                    })
+                })
+            },
+        )
     }
 
     /// `UpdateKeyDescription`.
     pub fn update_key_description(&self, key_id: &str, description: &str) -> Result<()> {
-        self.maybe_sweep()?;
-        check_description(description)?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::UpdateKeyDescription))?;
-            self.require_customer_managed(&key, "UpdateKeyDescription")?;
-            self.require_not_pending_deletion(&key)?;
-            key.description = description.to_owned();
-            self.save_key(txn, &key)
-        })
+        self.call(
+            "UpdateKeyDescription",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("description", json!(description))]),
+            || {
+                self.maybe_sweep()?;
+                check_description(description)?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::UpdateKeyDescription))?;
+                    self.require_customer_managed(&key, "UpdateKeyDescription")?;
+                    self.require_not_pending_deletion(&key)?;
+                    key.description = description.to_owned();
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `TagResource`: adds tags or replaces their values (at most 50 per key).
     pub fn tag_resource(&self, key_id: &str, tags: &[Tag]) -> Result<()> {
-        self.maybe_sweep()?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::TagResource))?;
-            self.require_customer_managed(&key, "TagResource")?;
-            self.require_not_pending_deletion(&key)?;
-            apply_tags(&mut key.tags, tags)?;
-            self.save_key(txn, &key)
-        })
+        self.call(
+            "TagResource",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("tags", json!(tags))]),
+            || {
+                self.maybe_sweep()?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::TagResource))?;
+                    self.require_customer_managed(&key, "TagResource")?;
+                    self.require_not_pending_deletion(&key)?;
+                    apply_tags(&mut key.tags, tags)?;
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `UntagResource`: removes tags; missing keys are ignored.
     pub fn untag_resource(&self, key_id: &str, tag_keys: &[String]) -> Result<()> {
-        self.maybe_sweep()?;
-        for tag_key in tag_keys {
-            check_tag_key(tag_key)?;
-        }
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::UntagResource))?;
-            self.require_customer_managed(&key, "UntagResource")?;
-            self.require_not_pending_deletion(&key)?;
-            for tag_key in tag_keys {
-                key.tags.remove(tag_key);
-            }
-            self.save_key(txn, &key)
-        })
+        self.call(
+            "UntagResource",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("tagKeys", json!(tag_keys))]),
+            || {
+                self.maybe_sweep()?;
+                for tag_key in tag_keys {
+                    check_tag_key(tag_key)?;
+                }
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::UntagResource))?;
+                    self.require_customer_managed(&key, "UntagResource")?;
+                    self.require_not_pending_deletion(&key)?;
+                    for tag_key in tag_keys {
+                        key.tags.remove(tag_key);
+                    }
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `ListResourceTags`: `limit` 1–50 (default 50), by tag key.
@@ -341,39 +410,50 @@ impl Keystead {
         limit_value: Option<u32>,
         marker: Option<&str>,
     ) -> Result<Page<Tag>> {
-        self.maybe_sweep()?;
-        let limit = limit(limit_value, 50, 50)?;
-        let after = marker.map(|m| decode_marker("tags", m)).transpose()?;
-        self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::ListResourceTags))?;
-            let mut tags: Vec<Tag> = key
-                .tags
-                .iter()
-                .filter(|(k, _)| after.as_deref().is_none_or(|a| k.as_str() > a))
-                .take(limit + 1)
-                .map(|(k, v)| Tag::new(k.clone(), v.clone()))
-                .collect();
-            let next_marker = (tags.len() > limit).then(|| encode_marker("tags", &tags[limit - 1].tag_key));
-            tags.truncate(limit);
-            Ok(Page { items: tags, next_marker })
-        })
+        self.call(
+            "ListResourceTags",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("limit", json!(limit_value)), ("marker", json!(marker))]),
+            || {
+                self.maybe_sweep()?;
+                let limit = limit(limit_value, 50, 50)?;
+                let after = marker.map(|m| decode_marker("tags", m)).transpose()?;
+                self.read(|txn| {
+                    let key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::ListResourceTags))?;
+                    let mut tags: Vec<Tag> = key
+                        .tags
+                        .iter()
+                        .filter(|(k, _)| after.as_deref().is_none_or(|a| k.as_str() > a))
+                        .take(limit + 1)
+                        .map(|(k, v)| Tag::new(k.clone(), v.clone()))
+                        .collect();
+                    let next_marker = (tags.len() > limit).then(|| encode_marker("tags", &tags[limit - 1].tag_key));
+                    tags.truncate(limit);
+                    Ok(Page { items: tags, next_marker })
+                })
+            },
+        )
     }
 
     /// `EnableKey`: Disabled or Enabled → Enabled.
     pub fn enable_key(&self, key_id: &str) -> Result<()> {
-        self.set_enabled(key_id, true)
+        self.call("EnableKey", Some(key_id), |_| params([("keyId", json!(key_id))]), || self.set_enabled(key_id, true))
     }
 
     /// `DisableKey`: Enabled or Disabled → Disabled.
     pub fn disable_key(&self, key_id: &str) -> Result<()> {
-        self.set_enabled(key_id, false)
+        self.call(
+            "DisableKey",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || self.set_enabled(key_id, false),
+        )
     }
 
     fn set_enabled(&self, key_id: &str, enable: bool) -> Result<()> {
         self.maybe_sweep()?;
-        let (action, name) =
-            if enable { (Action::EnableKey, "EnableKey") } else { (Action::DisableKey, "DisableKey") };
+        let (action, name) = if enable { (Action::EnableKey, "EnableKey") } else { (Action::DisableKey, "DisableKey") };
         self.write(|txn| {
             let mut key = self.resolve_key_only(txn, key_id)?;
             self.authorize(txn, &key, &Access::new(action))?;
@@ -400,49 +480,68 @@ impl Keystead {
         key_id: &str,
         pending_window_in_days: Option<u32>,
     ) -> Result<ScheduleKeyDeletionResponse> {
-        self.maybe_sweep()?;
-        let (min, max, default) = PENDING_WINDOW_DAYS;
-        let days = pending_window_in_days.unwrap_or(default);
-        if !(min..=max).contains(&days) {
-            return Err(Error::validation(format!("PendingWindowInDays must be between {min} and {max}; got {days}")));
-        }
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            let access = Access::new(Action::ScheduleKeyDeletion)
-                .value("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string());
-            self.authorize(txn, &key, &access)?;
-            self.require_customer_managed(&key, "ScheduleKeyDeletion")?;
-            self.require_not_pending_deletion(&key)?;
-            let deletion_ms = self.now() + i64::from(days) * DAY_MS;
-            key.state = KeyState::PendingDeletion;
-            key.deletion_ms = Some(deletion_ms);
-            key.pending_window_days = Some(days);
-            self.save_key(txn, &key)?;
-            Ok(ScheduleKeyDeletionResponse {
-                key_id: self.arn(&key.key_id),
-                deletion_date: deletion_ms,
-                key_state: KeyState::PendingDeletion,
-                pending_window_in_days: days,
-            })
-        })
+        self.call(
+            "ScheduleKeyDeletion",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("pendingWindowInDays", json!(pending_window_in_days))]),
+            || {
+                self.maybe_sweep()?;
+                let (min, max, default) = PENDING_WINDOW_DAYS;
+                let days = pending_window_in_days.unwrap_or(default);
+                if !(min..=max).contains(&days) {
+                    return Err(Error::validation(format!(
+                        "PendingWindowInDays must be between {min} and {max}; got {days}"
+                    )));
+                }
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    let access = Access::new(Action::ScheduleKeyDeletion)
+                        .value("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string());
+                    self.authorize(txn, &key, &access)?;
+                    self.require_customer_managed(&key, "ScheduleKeyDeletion")?;
+                    self.require_not_pending_deletion(&key)?;
+                    let deletion_ms = self.now() + i64::from(days) * DAY_MS;
+                    key.state = KeyState::PendingDeletion;
+                    key.deletion_ms = Some(deletion_ms);
+                    key.pending_window_days = Some(days);
+                    self.save_key(txn, &key)?;
+                    Ok(ScheduleKeyDeletionResponse {
+                        key_id: self.arn(&key.key_id),
+                        deletion_date: deletion_ms,
+                        key_state: KeyState::PendingDeletion,
+                        pending_window_in_days: days,
+                    })
+                })
+            },
+        )
     }
 
     /// `CancelKeyDeletion`: a key pending deletion becomes `Disabled`; returns the key ARN.
     pub fn cancel_key_deletion(&self, key_id: &str) -> Result<String> {
-        self.maybe_sweep()?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::CancelKeyDeletion))?;
-            self.require_customer_managed(&key, "CancelKeyDeletion")?;
-            if key.state != KeyState::PendingDeletion {
-                return Err(Error::invalid_state(format!("{} is not pending deletion.", self.arn(&key.key_id))));
-            }
-            key.state = if key.current_version == 0 { KeyState::PendingImport } else { KeyState::Disabled };
-            key.deletion_ms = None;
-            key.pending_window_days = None;
-            self.save_key(txn, &key)?;
-            Ok(self.arn(&key.key_id))
-        })
+        self.call(
+            "CancelKeyDeletion",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::CancelKeyDeletion))?;
+                    self.require_customer_managed(&key, "CancelKeyDeletion")?;
+                    if key.state != KeyState::PendingDeletion {
+                        return Err(Error::invalid_state(format!(
+                            "{} is not pending deletion.",
+                            self.arn(&key.key_id)
+                        )));
+                    }
+                    key.state = if key.current_version == 0 { KeyState::PendingImport } else { KeyState::Disabled };
+                    key.deletion_ms = None;
+                    key.pending_window_days = None;
+                    self.save_key(txn, &key)?;
+                    Ok(self.arn(&key.key_id))
+                })
+            },
+        )
     }
 }
 

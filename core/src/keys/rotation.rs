@@ -6,6 +6,7 @@
 //! `Keystead::sweep`), so a disabled key is not rotated and an overdue one rotates as soon as
 //! it is enabled again, as in AWS.
 
+use crate::calls::params;
 use crate::clock::DAY_MS;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::metadata::{KeyRotationStatus, Page, RotationsListEntry};
@@ -14,6 +15,7 @@ use crate::keys::record::{KeyRecord, RotationSchedule};
 use crate::keys::spec::{IncludeKeyMaterial, KeyManager, KeyMaterialState, KeySpec, KeyState, Origin, RotationType};
 use crate::keystead::Keystead;
 use crate::policy::authorize::{Access, Action};
+use serde_json::json;
 
 /// Shortest, longest and default automatic rotation period, in days.
 pub const ROTATION_PERIOD_DAYS: (u32, u32, u32) = (90, 2560, 365);
@@ -62,103 +64,134 @@ impl Keystead {
     /// `EnableKeyRotation`: rotate every `rotation_period_in_days` (90–2560, default 365).
     /// On a key whose rotation is already on, changes the period.
     pub fn enable_key_rotation(&self, key_id: &str, rotation_period_in_days: Option<u32>) -> Result<()> {
-        self.maybe_sweep()?;
-        let (min, max, default) = ROTATION_PERIOD_DAYS;
-        let days = rotation_period_in_days.unwrap_or(default);
-        if !(min..=max).contains(&days) {
-            return Err(Error::validation(format!("RotationPeriodInDays must be between {min} and {max}; got {days}")));
-        }
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            let access = Access::new(Action::EnableKeyRotation)
-                .maybe("kms:RotationPeriodInDays", rotation_period_in_days.map(|d| d.to_string()));
-            self.authorize(txn, &key, &access)?;
-            self.require_rotatable(&key, true)?;
-            self.require_customer_managed(&key, "EnableKeyRotation")?;
-            self.require_enabled_for_rotation(&key)?;
-            let period_ms = i64::from(days) * DAY_MS;
-            let next_rotation_ms = match &key.rotation {
-                // Changing the period: the next rotation counts from the newest material.
-                Some(_) => {
-                    let newest = txn.material(&key.key_id, key.current_version)?.map_or(self.now(), |m| m.created_ms);
-                    newest + period_ms
+        self.call(
+            "EnableKeyRotation",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("rotationPeriodInDays", json!(rotation_period_in_days))]),
+            || {
+                self.maybe_sweep()?;
+                let (min, max, default) = ROTATION_PERIOD_DAYS;
+                let days = rotation_period_in_days.unwrap_or(default);
+                if !(min..=max).contains(&days) {
+                    return Err(Error::validation(format!(
+                        "RotationPeriodInDays must be between {min} and {max}; got {days}"
+                    )));
                 }
-                None => self.now() + period_ms,
-            };
-            key.rotation = Some(RotationSchedule { period_days: days, next_rotation_ms });
-            self.save_key(txn, &key)
-        })
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    let access = Access::new(Action::EnableKeyRotation)
+                        .maybe("kms:RotationPeriodInDays", rotation_period_in_days.map(|d| d.to_string()));
+                    self.authorize(txn, &key, &access)?;
+                    self.require_rotatable(&key, true)?;
+                    self.require_customer_managed(&key, "EnableKeyRotation")?;
+                    self.require_enabled_for_rotation(&key)?;
+                    let period_ms = i64::from(days) * DAY_MS;
+                    let next_rotation_ms = match &key.rotation {
+                        // Changing the period: the next rotation counts from the newest material.
+                        Some(_) => {
+                            let newest =
+                                txn.material(&key.key_id, key.current_version)?.map_or(self.now(), |m| m.created_ms);
+                            newest + period_ms
+                        }
+                        None => self.now() + period_ms,
+                    };
+                    key.rotation = Some(RotationSchedule { period_days: days, next_rotation_ms });
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `DisableKeyRotation`.
     pub fn disable_key_rotation(&self, key_id: &str) -> Result<()> {
-        self.maybe_sweep()?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::DisableKeyRotation))?;
-            self.require_rotatable(&key, true)?;
-            self.require_customer_managed(&key, "DisableKeyRotation")?;
-            self.require_enabled_for_rotation(&key)?;
-            key.rotation = None;
-            self.save_key(txn, &key)
-        })
+        self.call(
+            "DisableKeyRotation",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::DisableKeyRotation))?;
+                    self.require_rotatable(&key, true)?;
+                    self.require_customer_managed(&key, "DisableKeyRotation")?;
+                    self.require_enabled_for_rotation(&key)?;
+                    key.rotation = None;
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `GetKeyRotationStatus`. A key pending deletion reads as not rotating (its setting comes
     /// back if the deletion is cancelled).
     pub fn get_key_rotation_status(&self, key_id: &str) -> Result<KeyRotationStatus> {
-        self.maybe_sweep()?;
-        self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::GetKeyRotationStatus))?;
-            self.require_rotatable(&key, true)?;
-            let schedule = key.rotation.as_ref().filter(|_| key.state != KeyState::PendingDeletion);
-            Ok(KeyRotationStatus {
-                key_rotation_enabled: schedule.is_some() || key.key_manager == KeyManager::Aws,
-                key_id: self.arn(&key.key_id),
-                rotation_period_in_days: schedule.map(|s| s.period_days),
-                next_rotation_date: schedule.map(|s| s.next_rotation_ms),
-                on_demand_rotation_start_date: None,
-            })
-        })
+        self.call(
+            "GetKeyRotationStatus",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.read(|txn| {
+                    let key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::GetKeyRotationStatus))?;
+                    self.require_rotatable(&key, true)?;
+                    let schedule = key.rotation.as_ref().filter(|_| key.state != KeyState::PendingDeletion);
+                    Ok(KeyRotationStatus {
+                        key_rotation_enabled: schedule.is_some() || key.key_manager == KeyManager::Aws,
+                        key_id: self.arn(&key.key_id),
+                        rotation_period_in_days: schedule.map(|s| s.period_days),
+                        next_rotation_date: schedule.map(|s| s.next_rotation_ms),
+                        on_demand_rotation_start_date: None,
+                    })
+                })
+            },
+        )
     }
 
     /// `RotateKeyOnDemand`: adds a material now (at most 25 times per key); returns the key
     /// ARN. The rotation completes before this returns.
     pub fn rotate_key_on_demand(&self, key_id: &str) -> Result<String> {
-        self.maybe_sweep()?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::RotateKeyOnDemand))?;
-            self.require_rotatable(&key, false)?;
-            self.require_customer_managed(&key, "RotateKeyOnDemand")?;
-            self.require_enabled_for_rotation(&key)?;
-            if key.origin == Origin::External {
-                return Err(Error::unsupported(format!(
-                    "{} has imported key material; import new material in PENDING_ROTATION first",
-                    self.arn(&key.key_id)
-                )));
-            }
-            if key.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS {
-                return Err(Error::new(
-                    ErrorKind::LimitExceeded,
-                    format!(
-                        "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
-                        self.arn(&key.key_id)
-                    ),
-                ));
-            }
-            if key.rotation.as_ref().is_some_and(|r| r.next_rotation_ms - self.now() < ON_DEMAND_CONFLICT_MS) {
-                return Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!("An automatic rotation of {} is due within 20 minutes", self.arn(&key.key_id)),
-                ));
-            }
-            self.add_material(txn, &mut key, Some(RotationType::OnDemand))?;
-            key.on_demand_rotations += 1;
-            self.save_key(txn, &key)?;
-            Ok(self.arn(&key.key_id))
-        })
+        self.call(
+            "RotateKeyOnDemand",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::RotateKeyOnDemand))?;
+                    self.require_rotatable(&key, false)?;
+                    self.require_customer_managed(&key, "RotateKeyOnDemand")?;
+                    self.require_enabled_for_rotation(&key)?;
+                    if key.origin == Origin::External {
+                        return Err(Error::unsupported(format!(
+                            "{} has imported key material; import new material in PENDING_ROTATION first",
+                            self.arn(&key.key_id)
+                        )));
+                    }
+                    if key.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS {
+                        return Err(Error::new(
+                            ErrorKind::LimitExceeded,
+                            format!(
+                                "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
+                                self.arn(&key.key_id)
+                            ),
+                        ));
+                    }
+                    if key.rotation.as_ref().is_some_and(|r| r.next_rotation_ms - self.now() < ON_DEMAND_CONFLICT_MS) {
+                        return Err(Error::new(
+                            ErrorKind::Conflict,
+                            format!("An automatic rotation of {} is due within 20 minutes", self.arn(&key.key_id)),
+                        ));
+                    }
+                    self.add_material(txn, &mut key, Some(RotationType::OnDemand))?;
+                    key.on_demand_rotations += 1;
+                    self.save_key(txn, &key)?;
+                    Ok(self.arn(&key.key_id))
+                })
+            },
+        )
     }
 
     /// `ListKeyRotations`: completed rotations, oldest first; with `ALL_KEY_MATERIAL` the first
@@ -170,48 +203,55 @@ impl Keystead {
         limit_value: Option<u32>,
         marker: Option<&str>,
     ) -> Result<Page<RotationsListEntry>> {
-        self.maybe_sweep()?;
-        let limit = limit(limit_value, 1000, 100)?;
-        let after: Option<u32> = marker
-            .map(|m| {
-                decode_marker("rotations", m)?
-                    .parse()
-                    .map_err(|_| Error::new(ErrorKind::InvalidMarker, "The request contains an invalid marker"))
-            })
-            .transpose()?;
-        let all = include_key_material == Some(IncludeKeyMaterial::AllKeyMaterial);
-        self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::ListKeyRotations))?;
-            self.require_rotatable(&key, false)?;
-            let mut entries: Vec<(u32, RotationsListEntry)> = txn
-                .materials(&key.key_id)?
-                .into_iter()
-                .filter(|m| all || m.rotation_type.is_some())
-                .filter(|m| after.is_none_or(|a| m.version > a))
-                .take(limit + 1)
-                .map(|m| {
-                    let state = if m.version == key.current_version {
-                        KeyMaterialState::Current
-                    } else {
-                        KeyMaterialState::NonCurrent
-                    };
-                    (
-                        m.version,
-                        RotationsListEntry {
-                            key_id: key.key_id.clone(),
-                            key_material_id: m.material_id,
-                            key_material_state: state,
-                            rotation_date: m.rotation_type.map(|_| m.created_ms),
-                            rotation_type: m.rotation_type,
-                        },
-                    )
+        self.call(
+            "ListKeyRotations",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                let limit = limit(limit_value, 1000, 100)?;
+                let after: Option<u32> = marker
+                    .map(|m| {
+                        decode_marker("rotations", m)?
+                            .parse()
+                            .map_err(|_| Error::new(ErrorKind::InvalidMarker, "The request contains an invalid marker"))
+                    })
+                    .transpose()?;
+                let all = include_key_material == Some(IncludeKeyMaterial::AllKeyMaterial);
+                self.read(|txn| {
+                    let key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::ListKeyRotations))?;
+                    self.require_rotatable(&key, false)?;
+                    let mut entries: Vec<(u32, RotationsListEntry)> = txn
+                        .materials(&key.key_id)?
+                        .into_iter()
+                        .filter(|m| all || m.rotation_type.is_some())
+                        .filter(|m| after.is_none_or(|a| m.version > a))
+                        .take(limit + 1)
+                        .map(|m| {
+                            let state = if m.version == key.current_version {
+                                KeyMaterialState::Current
+                            } else {
+                                KeyMaterialState::NonCurrent
+                            };
+                            (
+                                m.version,
+                                RotationsListEntry {
+                                    key_id: key.key_id.clone(),
+                                    key_material_id: m.material_id,
+                                    key_material_state: state,
+                                    rotation_date: m.rotation_type.map(|_| m.created_ms),
+                                    rotation_type: m.rotation_type,
+                                },
+                            )
+                        })
+                        .collect();
+                    let next_marker =
+                        (entries.len() > limit).then(|| encode_marker("rotations", &entries[limit - 1].0.to_string()));
+                    entries.truncate(limit);
+                    Ok(Page { items: entries.into_iter().map(|(_, e)| e).collect(), next_marker })
                 })
-                .collect();
-            let next_marker =
-                (entries.len() > limit).then(|| encode_marker("rotations", &entries[limit - 1].0.to_string()));
-            entries.truncate(limit);
-            Ok(Page { items: entries.into_iter().map(|(_, e)| e).collect(), next_marker })
-        })
+            },
+        )
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::calls::params;
 use crate::clock::Millis;
 use crate::crypto::primitives::random_bytes;
 use crate::error::{Error, ErrorKind, Result};
@@ -12,6 +13,7 @@ use crate::keys::record::AccessKeyRecord;
 use crate::keystead::Keystead;
 use crate::secret::SecretBytes;
 use crate::store::rootkey::RecordKind;
+use serde_json::json;
 
 /// An access key as listed (no secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -83,51 +85,89 @@ impl Keystead {
     /// Creates an access key for `principal` (e.g. `arn:aws:iam::111122223333:role/checkout`).
     /// The secret is returned only here.
     pub fn create_access_key(&self, principal: &str) -> Result<NewAccessKey> {
-        check_principal(principal)?;
-        let id_bytes = random_bytes(16)?;
-        let access_key_id: String =
-            "AKIA".chars().chain(id_bytes.iter().map(|b| char::from(BASE32[usize::from(b % 32)]))).collect();
-        let secret_bytes = zeroize::Zeroizing::new(random_bytes(40)?);
-        let secret: Vec<u8> = secret_bytes.iter().map(|b| SECRET_ALPHABET[usize::from(b % 64)]).collect();
-        let secret = SecretBytes::new(secret);
-        self.store_access_key(&access_key_id, secret.expose(), principal, false)?;
-        Ok(NewAccessKey { access_key_id, secret_access_key: secret, principal: principal.to_owned() })
+        self.call(
+            "CreateAccessKey",
+            None,
+            |_| params([("principal", json!(principal))]),
+            || {
+                check_principal(principal)?;
+                let id_bytes = random_bytes(16)?;
+                let access_key_id: String =
+                    "AKIA".chars().chain(id_bytes.iter().map(|b| char::from(BASE32[usize::from(b % 32)]))).collect();
+                let secret_bytes = zeroize::Zeroizing::new(random_bytes(40)?);
+                let secret: Vec<u8> = secret_bytes.iter().map(|b| SECRET_ALPHABET[usize::from(b % 64)]).collect();
+                let secret = SecretBytes::new(secret);
+                self.store_access_key(&access_key_id, secret.expose(), principal, false)?;
+                Ok(NewAccessKey { access_key_id, secret_access_key: secret, principal: principal.to_owned() })
+            },
+        )
     }
 
     /// Adds an existing access key id and secret (to accept a client's current configuration).
     /// An existing id is `AlreadyExistsException`.
     pub fn add_access_key(&self, access_key_id: &str, secret_access_key: &[u8], principal: &str) -> Result<AccessKey> {
-        check_access_key_id(access_key_id)?;
-        check_principal(principal)?;
-        if !(16..=128).contains(&secret_access_key.len()) || !secret_access_key.iter().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::validation("A secret access key must be 16 to 128 printable ASCII characters"));
-        }
-        self.store_access_key(access_key_id, secret_access_key, principal, false)?;
-        self.read(|txn| txn.access_key(access_key_id))?
-            .map(|r| AccessKey { access_key_id: r.access_key_id, principal: r.principal, create_date: r.created_ms })
-            .ok_or_else(|| Error::internal("the access key vanished after it was added"))
+        self.call(
+            "AddAccessKey",
+            None,
+            |_| params([("accessKeyId", json!(access_key_id)), ("principal", json!(principal))]),
+            || {
+                check_access_key_id(access_key_id)?;
+                check_principal(principal)?;
+                if !(16..=128).contains(&secret_access_key.len())
+                    || !secret_access_key.iter().all(|b| b.is_ascii_graphic())
+                {
+                    return Err(Error::validation("A secret access key must be 16 to 128 printable ASCII characters"));
+                }
+                self.store_access_key(access_key_id, secret_access_key, principal, false)?;
+                self.read(|txn| txn.access_key(access_key_id))?
+                    .map(|r| AccessKey {
+                        access_key_id: r.access_key_id,
+                        principal: r.principal,
+                        create_date: r.created_ms,
+                    })
+                    .ok_or_else(|| Error::internal("the access key vanished after it was added"))
+            },
+        )
     }
 
     /// Every access key, by id (no secrets).
     pub fn list_access_keys(&self) -> Result<Vec<AccessKey>> {
-        self.authorize_admin("keystead:ListAccessKeys")?;
-        Ok(self
-            .read(|txn| txn.list_access_keys())?
-            .into_iter()
-            .map(|r| AccessKey { access_key_id: r.access_key_id, principal: r.principal, create_date: r.created_ms })
-            .collect())
+        self.call(
+            "ListAccessKeys",
+            None,
+            |_| params([]),
+            || {
+                self.authorize_admin("keystead:ListAccessKeys")?;
+                Ok(self
+                    .read(|txn| txn.list_access_keys())?
+                    .into_iter()
+                    .map(|r| AccessKey {
+                        access_key_id: r.access_key_id,
+                        principal: r.principal,
+                        create_date: r.created_ms,
+                    })
+                    .collect())
+            },
+        )
     }
 
     /// Deletes an access key; a missing one is `NotFoundException`.
     pub fn delete_access_key(&self, access_key_id: &str) -> Result<()> {
-        self.authorize_admin("keystead:DeleteAccessKey")?;
-        self.write(|txn| {
-            if txn.delete_access_key(access_key_id)? {
-                Ok(())
-            } else {
-                Err(Error::not_found(format!("Access key {access_key_id} does not exist")))
-            }
-        })
+        self.call(
+            "DeleteAccessKey",
+            None,
+            |_| params([("accessKeyId", json!(access_key_id))]),
+            || {
+                self.authorize_admin("keystead:DeleteAccessKey")?;
+                self.write(|txn| {
+                    if txn.delete_access_key(access_key_id)? {
+                        Ok(())
+                    } else {
+                        Err(Error::not_found(format!("Access key {access_key_id} does not exist")))
+                    }
+                })
+            },
+        )
     }
 
     /// The secret and principal of an access key, for a server verifying a SigV4 signature.

@@ -13,16 +13,18 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 
+use crate::calls::params;
 use crate::crypto::context::EncryptionContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::{GrantRecord, KeyRecord};
 use crate::keys::spec::GrantOperation;
 use crate::policy::condition::ConditionValues;
 use crate::policy::document::{default_key_policy, PolicyDocument};
-use crate::policy::evaluate::{decide, evaluate, allows_policy_administration, Decision, RequestContext};
+use crate::policy::evaluate::{allows_policy_administration, decide, evaluate, Decision, RequestContext};
 use crate::policy::grants::{constraints_allow, dry_run_succeeded};
 use crate::store::Txn;
 use crate::Keystead;
+use serde_json::json;
 
 /// The only policy name a key has (AWS also knows `AWS_RAM`, managed by RAM).
 pub const DEFAULT_POLICY_NAME: &str = "default";
@@ -275,7 +277,8 @@ impl Keystead {
                 return Ok(Arc::clone(policy));
             }
             let identity = self.identity();
-            let policy = Arc::new(PolicyDocument::parse(&default_key_policy(&identity.partition, &identity.account_id))?);
+            let policy =
+                Arc::new(PolicyDocument::parse(&default_key_policy(&identity.partition, &identity.account_id))?);
             return Ok(Arc::clone(cache.default_policy.get_or_init(|| policy)));
         }
         let lock_error = || Error::internal("policy cache lock poisoned");
@@ -335,7 +338,9 @@ impl Keystead {
         };
         match decide(&policy, &request) {
             Decision::Allow => Ok(Authorization { via_grant: None }),
-            Decision::ExplicitDeny => Err(self.access_denied(key, access.action, " with an explicit deny in a resource-based policy")),
+            Decision::ExplicitDeny => {
+                Err(self.access_denied(key, access.action, " with an explicit deny in a resource-based policy"))
+            }
             Decision::ImplicitDeny => {
                 if let Some(grant) = self.allowing_grant(txn, key, access)? {
                     return Ok(Authorization { via_grant: Some(grant) });
@@ -452,46 +457,74 @@ impl Keystead {
         policy_name: Option<&str>,
         bypass_policy_lockout_safety_check: bool,
     ) -> Result<()> {
-        self.maybe_sweep()?;
-        check_policy_name(policy_name)?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            let access = Access::new(Action::PutKeyPolicy)
-                .value("kms:BypassPolicyLockoutSafetyCheck", bypass_policy_lockout_safety_check.to_string());
-            self.authorize(txn, &key, &access)?;
-            self.require_customer_managed(&key, "PutKeyPolicy")?;
-            self.check_new_policy(policy, &self.arn(&key.key_id), bypass_policy_lockout_safety_check)?;
-            txn.put_key_policy(&key.key_id, policy)?;
-            key.policy_revision += 1;
-            self.save_key(txn, &key)
-        })
+        self.call(
+            "PutKeyPolicy",
+            Some(key_id),
+            |_| {
+                params([
+                    ("keyId", json!(key_id)),
+                    ("policyName", json!(policy_name.unwrap_or(DEFAULT_POLICY_NAME))),
+                    ("policy", json!(policy)),
+                    ("bypassPolicyLockoutSafetyCheck", json!(bypass_policy_lockout_safety_check)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                check_policy_name(policy_name)?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    let access = Access::new(Action::PutKeyPolicy)
+                        .value("kms:BypassPolicyLockoutSafetyCheck", bypass_policy_lockout_safety_check.to_string());
+                    self.authorize(txn, &key, &access)?;
+                    self.require_customer_managed(&key, "PutKeyPolicy")?;
+                    self.check_new_policy(policy, &self.arn(&key.key_id), bypass_policy_lockout_safety_check)?;
+                    txn.put_key_policy(&key.key_id, policy)?;
+                    key.policy_revision += 1;
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `GetKeyPolicy`: the key's policy text (AWS's default policy when none was set).
     pub fn get_key_policy(&self, key_id: &str, policy_name: Option<&str>) -> Result<String> {
-        self.maybe_sweep()?;
-        check_policy_name(policy_name)?;
-        self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::GetKeyPolicy))?;
-            if key.policy_revision == 0 {
-                let identity = self.identity();
-                return Ok(default_key_policy(&identity.partition, &identity.account_id));
-            }
-            txn.key_policy(&key.key_id)?.ok_or_else(|| {
-                Error::new(ErrorKind::CorruptStore, format!("The policy of key {} is missing", key.key_id))
-            })
-        })
+        self.call(
+            "GetKeyPolicy",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("policyName", json!(policy_name.unwrap_or(DEFAULT_POLICY_NAME)))]),
+            || {
+                self.maybe_sweep()?;
+                check_policy_name(policy_name)?;
+                self.read(|txn| {
+                    let key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::GetKeyPolicy))?;
+                    if key.policy_revision == 0 {
+                        let identity = self.identity();
+                        return Ok(default_key_policy(&identity.partition, &identity.account_id));
+                    }
+                    txn.key_policy(&key.key_id)?.ok_or_else(|| {
+                        Error::new(ErrorKind::CorruptStore, format!("The policy of key {} is missing", key.key_id))
+                    })
+                })
+            },
+        )
     }
 
     /// `ListKeyPolicies`: always `["default"]` (one page).
     pub fn list_key_policies(&self, key_id: &str) -> Result<Vec<String>> {
-        self.maybe_sweep()?;
-        self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::ListKeyPolicies))?;
-            Ok(vec![DEFAULT_POLICY_NAME.to_owned()])
-        })
+        self.call(
+            "ListKeyPolicies",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id))]),
+            || {
+                self.maybe_sweep()?;
+                self.read(|txn| {
+                    let key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::ListKeyPolicies))?;
+                    Ok(vec![DEFAULT_POLICY_NAME.to_owned()])
+                })
+            },
+        )
     }
 }
 
@@ -511,7 +544,9 @@ fn check_policy_name(name: Option<&str>) -> Result<()> {
             ErrorKind::UnsupportedOperation,
             "The AWS_RAM policy is managed by AWS RAM; Keystead keys have only the default policy.",
         )),
-        Some(other) => Err(Error::new(ErrorKind::NotFound, format!("No key policy named {other}; the only one is default."))),
+        Some(other) => {
+            Err(Error::new(ErrorKind::NotFound, format!("No key policy named {other}; the only one is default.")))
+        }
     }
 }
 

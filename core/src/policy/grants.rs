@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde::Serialize;
 
+use crate::calls::{dry_run_value, params};
 use crate::clock::Millis;
 use crate::crypto::context::EncryptionContext;
 use crate::crypto::primitives::random_bytes;
@@ -23,6 +24,7 @@ use crate::keys::spec::{GrantOperation, KeySpec, KeyUsage};
 use crate::policy::authorize::{Access, Action};
 use crate::policy::principal::Principal;
 use crate::Keystead;
+use serde_json::json;
 
 /// AWS's limit on grants per customer managed key.
 pub const MAX_GRANTS_PER_KEY: u32 = 50_000;
@@ -235,10 +237,7 @@ fn grant_id_of_token(token: &str) -> Option<String> {
 }
 
 fn check_name(name: &str) -> Result<()> {
-    if name.is_empty()
-        || name.len() > 256
-        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b))
-    {
+    if name.is_empty() || name.len() > 256 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b)) {
         return Err(Error::validation(format!(
             "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
         )));
@@ -307,84 +306,86 @@ impl Keystead {
     /// LimitExceededException past 50,000 grants; AccessDeniedException; the key-state errors
     /// of AWS's table; DryRunOperationException when `dry_run` passes every check.
     pub fn create_grant(&self, request: CreateGrantRequest<'_>) -> Result<CreateGrantResponse> {
-        self.maybe_sweep()?;
-        let grantee = Principal::parse(request.grantee_principal)?;
-        let retiring = request.retiring_principal.map(Principal::parse).transpose()?;
-        if request.operations.is_empty() {
-            return Err(Error::validation(
-                "1 validation error detected: Value at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1",
-            ));
-        }
-        if let Some(name) = request.name {
-            check_name(name)?;
-        }
-        check_grant_tokens(request.grant_tokens)?;
-        let operations = dedup_operations(request.operations);
-        let constraints = request.constraints.filter(|c| {
-            c.encryption_context_equals.is_some() || c.encryption_context_subset.is_some()
-        });
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, request.key_id)?;
-            let access = Access::new(Action::CreateGrant)
-                .grant_operations(&operations)
-                .grantee_principal(grantee.arn())
-                .retiring_principal(retiring.as_ref().map(Principal::arn));
-            let decision = self.authorize(txn, &key, &access)?;
-            if let Some(parent) = &decision.via_grant {
-                if !narrows(parent, &operations, constraints) {
-                    return Err(self.access_denied(&key, Action::CreateGrant, " (a grant may only create narrower grants)"));
-                }
-            }
-            self.require_usable(&key)?;
-            let allowed = grantable_operations(key.key_spec, key.key_usage);
-            if let Some(op) = operations.iter().find(|op| !allowed.contains(op)) {
-                return Err(Error::validation(format!(
-                    "Grant operation {op} is not valid for a {} key with key usage {}.",
-                    key.key_spec, key.key_usage
-                )));
-            }
-            if let Some(c) = constraints {
-                check_constraints(&key, c)?;
-            }
-            if request.dry_run {
-                return Err(dry_run_succeeded());
-            }
-            let issuing_account = format!("arn:{}:iam::{}:root", self.identity().partition, self.caller.account_id());
-            if let Some(name) = request.name {
-                let same = txn.grants_named(&key.key_id, name)?.into_iter().find(|g| {
-                    g.grantee_principal == grantee.arn()
-                        && g.retiring_principal.as_deref() == retiring.as_ref().map(Principal::arn)
-                        && g.operations == operations
-                        && g.constraints.as_ref() == constraints
-                });
-                if let Some(existing) = same {
-                    return Ok(CreateGrantResponse {
-                        grant_token: new_grant_token(&existing.grant_id)?,
-                        grant_id: existing.grant_id,
-                    });
-                }
-            }
-            if key.grant_count >= MAX_GRANTS_PER_KEY {
-                return Err(Error::new(
-                    ErrorKind::LimitExceeded,
-                    format!("{} already has {MAX_GRANTS_PER_KEY} grants.", self.arn(&key.key_id)),
+        self.call("CreateGrant", Some(request.key_id), |_| params([("keyId", json!(request.key_id)), ("granteePrincipal", json!(request.grantee_principal)), ("retiringPrincipal", json!(request.retiring_principal)), ("operations", json!(request.operations.iter().map(|op| op.as_str()).collect::<Vec<_>>())), ("constraints", json!(request.constraints)), ("name", json!(request.name)), ("dryRun", dry_run_value(request.dry_run))]), || {
+            self.maybe_sweep()?;
+            let grantee = Principal::parse(request.grantee_principal)?;
+            let retiring = request.retiring_principal.map(Principal::parse).transpose()?;
+            if request.operations.is_empty() {
+                return Err(Error::validation(
+                    "1 validation error detected: Value at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1",
                 ));
             }
-            let grant = GrantRecord {
-                grant_id: hex::encode(random_bytes(32)?),
-                key_id: key.key_id.clone(),
-                name: request.name.map(str::to_owned),
-                created_ms: self.now(),
-                grantee_principal: grantee.arn().to_owned(),
-                retiring_principal: retiring.as_ref().map(|p| p.arn().to_owned()),
-                issuing_account,
-                operations,
-                constraints: constraints.cloned(),
-            };
-            txn.put_grant(&grant)?;
-            key.grant_count += 1;
-            self.save_key(txn, &key)?;
-            Ok(CreateGrantResponse { grant_token: new_grant_token(&grant.grant_id)?, grant_id: grant.grant_id })
+            if let Some(name) = request.name {
+                check_name(name)?;
+            }
+            check_grant_tokens(request.grant_tokens)?;
+            let operations = dedup_operations(request.operations);
+            let constraints = request.constraints.filter(|c| {
+                c.encryption_context_equals.is_some() || c.encryption_context_subset.is_some()
+            });
+            self.write(|txn| {
+                let mut key = self.resolve_key_only(txn, request.key_id)?;
+                let access = Access::new(Action::CreateGrant)
+                    .grant_operations(&operations)
+                    .grantee_principal(grantee.arn())
+                    .retiring_principal(retiring.as_ref().map(Principal::arn));
+                let decision = self.authorize(txn, &key, &access)?;
+                if let Some(parent) = &decision.via_grant {
+                    if !narrows(parent, &operations, constraints) {
+                        return Err(self.access_denied(&key, Action::CreateGrant, " (a grant may only create narrower grants)"));
+                    }
+                }
+                self.require_usable(&key)?;
+                let allowed = grantable_operations(key.key_spec, key.key_usage);
+                if let Some(op) = operations.iter().find(|op| !allowed.contains(op)) {
+                    return Err(Error::validation(format!(
+                        "Grant operation {op} is not valid for a {} key with key usage {}.",
+                        key.key_spec, key.key_usage
+                    )));
+                }
+                if let Some(c) = constraints {
+                    check_constraints(&key, c)?;
+                }
+                if request.dry_run {
+                    return Err(dry_run_succeeded());
+                }
+                let issuing_account = format!("arn:{}:iam::{}:root", self.identity().partition, self.caller.account_id());
+                if let Some(name) = request.name {
+                    let same = txn.grants_named(&key.key_id, name)?.into_iter().find(|g| {
+                        g.grantee_principal == grantee.arn()
+                            && g.retiring_principal.as_deref() == retiring.as_ref().map(Principal::arn)
+                            && g.operations == operations
+                            && g.constraints.as_ref() == constraints
+                    });
+                    if let Some(existing) = same {
+                        return Ok(CreateGrantResponse {
+                            grant_token: new_grant_token(&existing.grant_id)?,
+                            grant_id: existing.grant_id,
+                        });
+                    }
+                }
+                if key.grant_count >= MAX_GRANTS_PER_KEY {
+                    return Err(Error::new(
+                        ErrorKind::LimitExceeded,
+                        format!("{} already has {MAX_GRANTS_PER_KEY} grants.", self.arn(&key.key_id)),
+                    ));
+                }
+                let grant = GrantRecord {
+                    grant_id: hex::encode(random_bytes(32)?),
+                    key_id: key.key_id.clone(),
+                    name: request.name.map(str::to_owned),
+                    created_ms: self.now(),
+                    grantee_principal: grantee.arn().to_owned(),
+                    retiring_principal: retiring.as_ref().map(|p| p.arn().to_owned()),
+                    issuing_account,
+                    operations,
+                    constraints: constraints.cloned(),
+                };
+                txn.put_grant(&grant)?;
+                key.grant_count += 1;
+                self.save_key(txn, &key)?;
+                Ok(CreateGrantResponse { grant_token: new_grant_token(&grant.grant_id)?, grant_id: grant.grant_id })
+            })
         })
     }
 
@@ -398,27 +399,42 @@ impl Keystead {
         limit_value: Option<u32>,
         marker: Option<&str>,
     ) -> Result<Page<GrantListEntry>> {
-        self.maybe_sweep()?;
-        let limit = limit(limit_value, 100, 50)?;
-        let after = marker.map(|m| decode_marker("grants", m)).transpose()?;
-        if let Some(id) = grant_id {
-            check_grant_id(id)?;
-        }
-        self.read(|txn| {
-            let key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::ListGrants))?;
-            let mut grants = match (grant_id, grantee_principal) {
-                (Some(id), _) => txn.grant(id)?.filter(|g| g.key_id == key.key_id).into_iter().collect(),
-                (None, Some(grantee)) => txn.grants_for_grantees(&key.key_id, &[grantee.to_owned()])?,
-                (None, None) => txn.list_grants(&key.key_id, after.as_deref(), limit + 1)?,
-            };
-            grants.retain(|g| {
-                after.as_deref().is_none_or(|a| g.grant_id.as_str() > a)
-                    && grantee_principal.is_none_or(|p| p == g.grantee_principal)
-            });
-            grants.truncate(limit + 1);
-            Ok(page_of(grants, limit, "grants"))
-        })
+        self.call(
+            "ListGrants",
+            Some(key_id),
+            |_| {
+                params([
+                    ("keyId", json!(key_id)),
+                    ("grantId", json!(grant_id)),
+                    ("granteePrincipal", json!(grantee_principal)),
+                    ("limit", json!(limit_value)),
+                    ("marker", json!(marker)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let limit = limit(limit_value, 100, 50)?;
+                let after = marker.map(|m| decode_marker("grants", m)).transpose()?;
+                if let Some(id) = grant_id {
+                    check_grant_id(id)?;
+                }
+                self.read(|txn| {
+                    let key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::ListGrants))?;
+                    let mut grants = match (grant_id, grantee_principal) {
+                        (Some(id), _) => txn.grant(id)?.filter(|g| g.key_id == key.key_id).into_iter().collect(),
+                        (None, Some(grantee)) => txn.grants_for_grantees(&key.key_id, &[grantee.to_owned()])?,
+                        (None, None) => txn.list_grants(&key.key_id, after.as_deref(), limit + 1)?,
+                    };
+                    grants.retain(|g| {
+                        after.as_deref().is_none_or(|a| g.grant_id.as_str() > a)
+                            && grantee_principal.is_none_or(|p| p == g.grantee_principal)
+                    });
+                    grants.truncate(limit + 1);
+                    Ok(page_of(grants, limit, "grants"))
+                })
+            },
+        )
     }
 
     /// `ListRetirableGrants`: the grants (of any key of the store) whose retiring principal is
@@ -429,23 +445,25 @@ impl Keystead {
         limit_value: Option<u32>,
         marker: Option<&str>,
     ) -> Result<Page<GrantListEntry>> {
-        self.maybe_sweep()?;
-        let retiring = Principal::parse(retiring_principal)?;
-        let limit = limit(limit_value, 100, 50)?;
-        let after = marker.map(|m| decode_marker("retirable", m)).transpose()?;
-        // Authorization is on the caller's own account only (AWS: an IAM permission).
-        if retiring.account_id() != self.caller.account_id() && !self.is_store_account() {
-            return Err(Error::new(
-                ErrorKind::AccessDenied,
-                format!(
-                    "User: {} is not authorized to perform: kms:ListRetirableGrants for principals of another account",
-                    self.caller.arn()
-                ),
-            ));
-        }
-        self.read(|txn| {
-            let grants = txn.list_retirable_grants(retiring.arn(), after.as_deref(), limit + 1)?;
-            Ok(page_of(grants, limit, "retirable"))
+        self.call("ListRetirableGrants", None, |_| params([("retiringPrincipal", json!(retiring_principal)), ("limit", json!(limit_value)), ("marker", json!(marker))]), || {
+            self.maybe_sweep()?;
+            let retiring = Principal::parse(retiring_principal)?;
+            let limit = limit(limit_value, 100, 50)?;
+            let after = marker.map(|m| decode_marker("retirable", m)).transpose()?;
+            // Authorization is on the caller's own account only (AWS: an IAM permission).
+            if retiring.account_id() != self.caller.account_id() && !self.is_store_account() {
+                return Err(Error::new(
+                    ErrorKind::AccessDenied,
+                    format!(
+                        "User: {} is not authorized to perform: kms:ListRetirableGrants for principals of another account",
+                        self.caller.arn()
+                    ),
+                ));
+            }
+            self.read(|txn| {
+                let grants = txn.list_retirable_grants(retiring.arn(), after.as_deref(), limit + 1)?;
+                Ok(page_of(grants, limit, "retirable"))
+            })
         })
     }
 
@@ -453,78 +471,110 @@ impl Keystead {
     /// grant includes RetireGrant, and to the account that created it (a Deny on kms:RetireGrant
     /// in the key policy still blocks it).
     pub fn retire_grant(&self, grant: GrantRef<'_>, dry_run: bool) -> Result<()> {
-        self.maybe_sweep()?;
-        let (key_ref, grant_id) = match grant {
-            GrantRef::Token(token) => {
-                if token.is_empty() || token.len() > MAX_GRANT_TOKEN_CHARS {
-                    return Err(Error::new(ErrorKind::InvalidGrantToken, "The grant token is not valid."));
-                }
-                let id = grant_id_of_token(token)
-                    .ok_or_else(|| Error::new(ErrorKind::InvalidGrantToken, "The grant token is not valid."))?;
-                (None, id)
-            }
-            GrantRef::Id { key_id, grant_id } => {
-                check_grant_id(grant_id)?;
-                if !key_id.starts_with("arn:") {
-                    // AWS: with a grant id, the key must be named by its ARN.
-                    return Err(Error::new(ErrorKind::InvalidArn, format!("{key_id} is not a valid key ARN.")));
-                }
-                (Some(key_id), grant_id.to_owned())
-            }
-        };
-        self.write(|txn| {
-            let record = txn.grant(&grant_id)?;
-            let record = match (record, key_ref) {
-                (Some(record), None) => record,
-                (Some(record), Some(key_ref)) => {
-                    let key = self.resolve_key_only(txn, key_ref)?;
-                    if key.key_id != record.key_id {
-                        return Err(grant_not_found(&grant_id));
+        self.call(
+            "RetireGrant",
+            match grant {
+                GrantRef::Id { key_id, .. } => Some(key_id),
+                GrantRef::Token(_) => None,
+            },
+            |_| {
+                params([
+                    (
+                        "grantId",
+                        json!(match grant {
+                            GrantRef::Id { grant_id, .. } => Some(grant_id),
+                            GrantRef::Token(_) => None,
+                        }),
+                    ),
+                    ("dryRun", dry_run_value(dry_run)),
+                ])
+            },
+            || {
+                self.maybe_sweep()?;
+                let (key_ref, grant_id) = match grant {
+                    GrantRef::Token(token) => {
+                        if token.is_empty() || token.len() > MAX_GRANT_TOKEN_CHARS {
+                            return Err(Error::new(ErrorKind::InvalidGrantToken, "The grant token is not valid."));
+                        }
+                        let id = grant_id_of_token(token)
+                            .ok_or_else(|| Error::new(ErrorKind::InvalidGrantToken, "The grant token is not valid."))?;
+                        (None, id)
                     }
-                    record
-                }
-                (None, Some(key_ref)) => {
-                    self.resolve_key_only(txn, key_ref)?;
-                    return Err(grant_not_found(&grant_id));
-                }
-                (None, None) => return Err(grant_not_found(&grant_id)),
-            };
-            let mut key = self.load(txn, &record.key_id)?;
-            let names = self.caller.grant_names(&self.identity().partition);
-            let retiring = record.retiring_principal.as_ref().is_some_and(|p| names.contains(p));
-            let grantee = record.operations.contains(&GrantOperation::RetireGrant)
-                && names.contains(&record.grantee_principal);
-            let issuer = record.issuing_account == format!("arn:{}:iam::{}:root", self.identity().partition, self.caller.account_id());
-            if !(retiring || grantee || issuer) {
-                return Err(self.access_denied(&key, Action::RetireGrant, ""));
-            }
-            // A Deny in the key policy still applies.
-            self.authorize_deny_only(txn, &key, &Access::new(Action::RetireGrant))?;
-            if dry_run {
-                return Err(dry_run_succeeded());
-            }
-            txn.delete_grant(&record.grant_id)?;
-            key.grant_count = key.grant_count.saturating_sub(1);
-            self.save_key(txn, &key)
-        })
+                    GrantRef::Id { key_id, grant_id } => {
+                        check_grant_id(grant_id)?;
+                        if !key_id.starts_with("arn:") {
+                            // AWS: with a grant id, the key must be named by its ARN.
+                            return Err(Error::new(ErrorKind::InvalidArn, format!("{key_id} is not a valid key ARN.")));
+                        }
+                        (Some(key_id), grant_id.to_owned())
+                    }
+                };
+                self.write(|txn| {
+                    let record = txn.grant(&grant_id)?;
+                    let record = match (record, key_ref) {
+                        (Some(record), None) => record,
+                        (Some(record), Some(key_ref)) => {
+                            let key = self.resolve_key_only(txn, key_ref)?;
+                            if key.key_id != record.key_id {
+                                return Err(grant_not_found(&grant_id));
+                            }
+                            record
+                        }
+                        (None, Some(key_ref)) => {
+                            self.resolve_key_only(txn, key_ref)?;
+                            return Err(grant_not_found(&grant_id));
+                        }
+                        (None, None) => return Err(grant_not_found(&grant_id)),
+                    };
+                    let mut key = self.load(txn, &record.key_id)?;
+                    let names = self.caller.grant_names(&self.identity().partition);
+                    let retiring = record.retiring_principal.as_ref().is_some_and(|p| names.contains(p));
+                    let grantee = record.operations.contains(&GrantOperation::RetireGrant)
+                        && names.contains(&record.grantee_principal);
+                    let issuer = record.issuing_account
+                        == format!("arn:{}:iam::{}:root", self.identity().partition, self.caller.account_id());
+                    if !(retiring || grantee || issuer) {
+                        return Err(self.access_denied(&key, Action::RetireGrant, ""));
+                    }
+                    // A Deny in the key policy still applies.
+                    self.authorize_deny_only(txn, &key, &Access::new(Action::RetireGrant))?;
+                    if dry_run {
+                        return Err(dry_run_succeeded());
+                    }
+                    txn.delete_grant(&record.grant_id)?;
+                    key.grant_count = key.grant_count.saturating_sub(1);
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// `RevokeGrant`: removes a grant; needs kms:RevokeGrant on the key. The key must be named by
     /// key id or ARN.
     pub fn revoke_grant(&self, key_id: &str, grant_id: &str, dry_run: bool) -> Result<()> {
-        self.maybe_sweep()?;
-        check_grant_id(grant_id)?;
-        self.write(|txn| {
-            let mut key = self.resolve_key_only(txn, key_id)?;
-            self.authorize(txn, &key, &Access::new(Action::RevokeGrant))?;
-            let record = txn.grant(grant_id)?.filter(|g| g.key_id == key.key_id).ok_or_else(|| grant_not_found(grant_id))?;
-            if dry_run {
-                return Err(dry_run_succeeded());
-            }
-            txn.delete_grant(&record.grant_id)?;
-            key.grant_count = key.grant_count.saturating_sub(1);
-            self.save_key(txn, &key)
-        })
+        self.call(
+            "RevokeGrant",
+            Some(key_id),
+            |_| params([("keyId", json!(key_id)), ("grantId", json!(grant_id)), ("dryRun", dry_run_value(dry_run))]),
+            || {
+                self.maybe_sweep()?;
+                check_grant_id(grant_id)?;
+                self.write(|txn| {
+                    let mut key = self.resolve_key_only(txn, key_id)?;
+                    self.authorize(txn, &key, &Access::new(Action::RevokeGrant))?;
+                    let record = txn
+                        .grant(grant_id)?
+                        .filter(|g| g.key_id == key.key_id)
+                        .ok_or_else(|| grant_not_found(grant_id))?;
+                    if dry_run {
+                        return Err(dry_run_succeeded());
+                    }
+                    txn.delete_grant(&record.grant_id)?;
+                    key.grant_count = key.grant_count.saturating_sub(1);
+                    self.save_key(txn, &key)
+                })
+            },
+        )
     }
 
     /// The grants that could allow the caller anything on `key` (none read when the key has no
@@ -599,7 +649,8 @@ mod tests {
             encryption_context_equals: Some(map(&[("dept", "IT")])),
             encryption_context_subset: Some(map(&[("dept", "IT")])),
         };
-        let cases: &[(Option<&GrantConstraints>, &[(&str, &str)], bool)] = &[
+        type Case<'a> = (Option<&'a GrantConstraints>, &'a [(&'a str, &'a str)], bool);
+        let cases: &[Case<'_>] = &[
             (None, &[], true),
             (None, &[("any", "thing")], true),
             (Some(&equals), &[("dept", "IT")], true),
@@ -643,7 +694,8 @@ mod tests {
             encryption_context_subset: Some(map(&[("dept", "IT"), ("app", "shop")])),
             ..Default::default()
         };
-        let looser = GrantConstraints { encryption_context_subset: Some(map(&[("app", "shop")])), ..Default::default() };
+        let looser =
+            GrantConstraints { encryption_context_subset: Some(map(&[("app", "shop")])), ..Default::default() };
         assert!(narrows(&parent, &[GrantOperation::Decrypt], Some(&stricter)));
         assert!(!narrows(&parent, &[GrantOperation::Decrypt], None));
         assert!(!narrows(&parent, &[GrantOperation::Decrypt], Some(&looser)));

@@ -3,10 +3,10 @@
 
 pub mod access_keys;
 pub mod authorize;
-pub mod grants;
-pub mod principal;
 pub mod condition;
 pub mod document;
 pub mod evaluate;
+pub mod grants;
+pub mod principal;
 #[cfg(test)]
 mod reference;

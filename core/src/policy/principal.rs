@@ -19,6 +19,8 @@ pub struct Principal {
     /// For an assumed-role session (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`), the
     /// role's ARN: policies and grants naming the role apply to its sessions.
     role_arn: Option<String>,
+    /// The access key the call was signed with, when a server made it (audit only).
+    access_key_id: Option<String>,
 }
 
 impl Principal {
@@ -48,13 +50,15 @@ impl Principal {
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("the account id must be 12 digits"));
         }
-        let named = |prefix: &str| resource.strip_prefix(prefix).filter(|rest| !rest.is_empty() && !rest.ends_with('/'));
+        let named =
+            |prefix: &str| resource.strip_prefix(prefix).filter(|rest| !rest.is_empty() && !rest.ends_with('/'));
         let role_arn = match service {
             "iam" if resource == "root" => None,
             "iam" if named("user/").is_some() || named("role/").is_some() || named("federated-user/").is_some() => None,
             "sts" => {
                 let session = named("assumed-role/").ok_or_else(|| bad("an sts principal must be an assumed-role"))?;
-                let (role, name) = session.split_once('/').ok_or_else(|| bad("expected assumed-role/<role>/<session>"))?;
+                let (role, name) =
+                    session.split_once('/').ok_or_else(|| bad("expected assumed-role/<role>/<session>"))?;
                 if role.is_empty() || name.is_empty() || name.contains('/') {
                     return Err(bad("expected assumed-role/<role>/<session>"));
                 }
@@ -63,12 +67,17 @@ impl Principal {
             "iam" => return Err(bad("expected root, user/<name>, role/<name> or federated-user/<name>")),
             _ => return Err(bad("the service must be iam or sts")),
         };
-        Ok(Self { arn: arn.to_owned(), account_id: account.to_owned(), role_arn })
+        Ok(Self { arn: arn.to_owned(), account_id: account.to_owned(), role_arn, access_key_id: None })
     }
 
     /// The account principal `arn:<partition>:iam::<account_id>:root`.
     pub(crate) fn account_root(partition: &str, account_id: &str) -> Self {
-        Self { arn: format!("arn:{partition}:iam::{account_id}:root"), account_id: account_id.to_owned(), role_arn: None }
+        Self {
+            arn: format!("arn:{partition}:iam::{account_id}:root"),
+            account_id: account_id.to_owned(),
+            role_arn: None,
+            access_key_id: None,
+        }
     }
 
     /// The principal's ARN, as given.
@@ -84,6 +93,11 @@ impl Principal {
     /// For an assumed-role session, the ARN of its role.
     pub fn role_arn(&self) -> Option<&str> {
         self.role_arn.as_deref()
+    }
+
+    /// The access key the calls are signed with, when known (recorded in audit events).
+    pub fn access_key_id(&self) -> Option<&str> {
+        self.access_key_id.as_deref()
     }
 
     /// Whether this is an account principal (`...:root`).
@@ -114,6 +128,14 @@ impl Keystead {
     /// [`ErrorKind::InvalidArn`] when `principal_arn` is not a principal ARN.
     pub fn as_principal(&self, principal_arn: &str) -> Result<Keystead> {
         let principal = Principal::parse(principal_arn)?;
+        Ok(Keystead { inner: Arc::clone(&self.inner), caller: Arc::new(principal) })
+    }
+
+    /// As [`Keystead::as_principal`], for a call signed with `access_key_id` (a server's
+    /// request): the audit log records the access key id with the principal.
+    pub fn as_principal_with_access_key(&self, principal_arn: &str, access_key_id: &str) -> Result<Keystead> {
+        let mut principal = Principal::parse(principal_arn)?;
+        principal.access_key_id = Some(access_key_id.to_owned());
         Ok(Keystead { inner: Arc::clone(&self.inner), caller: Arc::new(principal) })
     }
 

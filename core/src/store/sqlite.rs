@@ -626,18 +626,19 @@ impl Txn for SqliteTxn<'_> {
     fn grants_for_grantees(&mut self, key_id: &str, grantees: &[String]) -> Result<Vec<GrantRecord>> {
         let mut out = Vec::new();
         for grantee in grantees {
-            out.extend(
-                self.grant_docs(
-                    "SELECT doc FROM grants WHERE key_id = ?1 AND grantee = ?2 ORDER BY grant_id",
-                    params![key_id, grantee],
-                )?,
-            );
+            out.extend(self.grant_docs(
+                "SELECT doc FROM grants WHERE key_id = ?1 AND grantee = ?2 ORDER BY grant_id",
+                params![key_id, grantee],
+            )?);
         }
         Ok(out)
     }
 
     fn grants_named(&mut self, key_id: &str, name: &str) -> Result<Vec<GrantRecord>> {
-        self.grant_docs("SELECT doc FROM grants WHERE key_id = ?1 AND name = ?2 ORDER BY grant_id", params![key_id, name])
+        self.grant_docs(
+            "SELECT doc FROM grants WHERE key_id = ?1 AND name = ?2 ORDER BY grant_id",
+            params![key_id, name],
+        )
     }
 
     fn list_retirable_grants(
