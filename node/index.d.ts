@@ -272,6 +272,26 @@ export declare class Keystead {
   sweepSync(): void
 }
 
+/** The native half of `createOpenStream`: message bytes in, verified plaintext out. */
+export declare class NativeOpenStream {
+  /** A stream that opens one message with these options. */
+  constructor(store: Keystead, options?: OpenEnvelopeOptions | undefined | null)
+  /** Takes message bytes on the thread pool; resolves to the verified plaintext they complete. */
+  update(chunk: Uint8Array): Promise<Buffer>
+  /** Ends the message on the thread pool; resolves to the last segment's plaintext. */
+  finish(): Promise<Buffer>
+}
+
+/** The native half of `createSealStream`: plaintext chunks in, message bytes out. */
+export declare class NativeSealStream {
+  /** Generates the data key under `keyId` and prepares the header. */
+  constructor(store: Keystead, keyId: string, options?: SealEnvelopeOptions | undefined | null)
+  /** Seals `chunk` on the thread pool; resolves to the message bytes ready so far. */
+  update(chunk: Uint8Array): Promise<Buffer>
+  /** Seals the last segment on the thread pool; resolves to the rest of the message. */
+  finish(): Promise<Buffer>
+}
+
 /** One alias in `listAliases`. */
 export interface AliasListEntry {
   /** The alias name, `alias/...`. */
@@ -301,6 +321,13 @@ export interface CreateKeyOptions {
   /** Whether the key is a multi-Region primary key (default false). */
   multiRegion?: boolean
 }
+
+/**
+ * Decrypts the Keystead secrets (`keystead:v...`) among `variables` (e.g. `process.env`) and
+ * returns `{ NAME: plaintext }` for those only; the first that does not decrypt throws (the
+ * message names the variable, never its value). Synchronous: meant for start-up.
+ */
+export declare function decryptEnvSync(store: Keystead, variables: Record<string, string>, encryptionContext?: Record<string, string> | undefined | null): Record<string, string>
 
 /** Options of `decrypt`. */
 export interface DecryptOptions {
@@ -368,6 +395,12 @@ export interface EncryptResult {
   /** The algorithm used. */
   encryptionAlgorithm: string
 }
+
+/**
+ * Encrypts a configuration secret for the environment variable `name`: resolves to
+ * `keystead:v1:...`, which decrypts only for that name and encryption context.
+ */
+export declare function encryptSecretSync(store: Keystead, keyId: string, name: string, value: Uint8Array, encryptionContext?: Record<string, string> | undefined | null): string
 
 /**
  * Every error `code` the Keystead core can produce (the AWS KMS exception names plus
@@ -648,6 +681,15 @@ export interface ListResourceTagsResult {
   /** True when there are more pages. */
   truncated: boolean
 }
+
+/** Decrypts a record made by `nativeEncryptFields` (JSON text in and out). */
+export declare function nativeDecryptFields(store: Keystead, recordJson: string, options?: OpenEnvelopeOptions | undefined | null): Promise<string>
+
+/**
+ * Encrypts `fields` of the JSON object `recordJson` under one data key (the JSON text of the
+ * encrypted record). Used by `encryptFields` in `stream.js`, which takes a plain object.
+ */
+export declare function nativeEncryptFields(store: Keystead, keyId: string, recordJson: string, fields: Array<string>, options?: SealEnvelopeOptions | undefined | null): Promise<string>
 
 /** Options of `openEnvelope`. */
 export interface OpenEnvelopeOptions {

@@ -836,5 +836,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Keystead = nativeBinding.Keystead
+module.exports.NativeOpenStream = nativeBinding.NativeOpenStream
+module.exports.NativeSealStream = nativeBinding.NativeSealStream
+module.exports.decryptEnvSync = nativeBinding.decryptEnvSync
+module.exports.encryptSecretSync = nativeBinding.encryptSecretSync
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.nativeDecryptFields = nativeBinding.nativeDecryptFields
+module.exports.nativeEncryptFields = nativeBinding.nativeEncryptFields
 module.exports.version = nativeBinding.version

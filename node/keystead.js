@@ -54,3 +54,6 @@ if (!Keystead.__keysteadWrapped) {
 module.exports.Keystead = native.Keystead
 module.exports.errorCodes = native.errorCodes
 module.exports.version = native.version
+
+const streams = require('./stream.js')
+for (const name of Object.keys(streams)) module.exports[name] = streams[name]

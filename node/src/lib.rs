@@ -16,6 +16,7 @@ mod bytes;
 mod error;
 mod ops;
 mod store;
+mod stream;
 mod task;
 mod types;
 

@@ -120,6 +120,11 @@ impl Keystead {
         Self { core }
     }
 
+    /// The core handle (for the streams and helpers of `stream.rs`).
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
+    }
+
     fn job<O: Op>(&self, op: O) -> AsyncTask<Job<O>> {
         AsyncTask::new(Job::new(&self.core, op))
     }
