@@ -27,7 +27,7 @@ fn key_arn(n: u32) -> String {
 
 fn event(n: u32) -> AuditEvent {
     let arn = key_arn(n % 3);
-    AuditEvent::new(if n % 2 == 0 { "Encrypt" } else { "Decrypt" }, ALICE, &identity())
+    AuditEvent::new(if n.is_multiple_of(2) { "Encrypt" } else { "Decrypt" }, ALICE, &identity())
         .key(arn.clone())
         .request(json!({"keyId": arn, "encryptionAlgorithm": "SYMMETRIC_DEFAULT", "n": n}))
         .additional(json!({"keyMaterialId": "m", "keyVersion": 1}))

@@ -57,6 +57,9 @@ fn snapshot_is_serializable() {
     assert_eq!(back, snapshot);
 }
 
+/// One sample line: metric name, labels, value.
+type Sample = (String, BTreeMap<String, String>, f64);
+
 /// `assert!` for the exposition reader: returns the message as an error instead of panicking.
 macro_rules! check {
     ($cond:expr, $($message:tt)+) => {
@@ -71,7 +74,7 @@ macro_rules! check {
 /// data model's grammar; label values use only the three escapes; each metric family is
 /// declared once, before its samples, and its samples are contiguous. Returns the samples as
 /// (name, labels, value).
-fn parse_exposition(text: &str) -> Result<Vec<(String, BTreeMap<String, String>, f64)>, String> {
+fn parse_exposition(text: &str) -> Result<Vec<Sample>, String> {
     fn metric_name_ok(name: &str) -> bool {
         let mut chars = name.chars();
         chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
