@@ -5,6 +5,7 @@
 //! `An error occurred (<Exception>) when calling the <Operation> operation: <message>` and exit
 //! 254; usage errors exit 252.
 
+mod access;
 mod audit;
 mod files;
 
@@ -72,6 +73,10 @@ struct GlobalArgs {
     /// Print only this field of the response (`Field`, `Field.Sub`, `List[0].Field`)
     #[arg(long, global = true, value_name = "FIELD")]
     query: Option<String>,
+    /// Make the call as this principal (key policies and grants decide) [default: the store's
+    /// account principal arn:aws:iam::<account>:root]
+    #[arg(long, global = true, value_name = "ARN")]
+    as_principal: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -99,6 +104,12 @@ enum Command {
         origin: Option<String>,
         #[arg(long)]
         multi_region: bool,
+        /// The key policy (JSON text or file://PATH) [default: AWS's default key policy]
+        #[arg(long)]
+        policy: Option<String>,
+        /// Accept a policy that would not let you change it later
+        #[arg(long)]
+        bypass_policy_lockout_safety_check: bool,
     },
     /// Describe a key
     DescribeKey {
@@ -441,6 +452,8 @@ enum Command {
     },
     #[command(flatten)]
     Files(files::FileCommand),
+    #[command(flatten)]
+    Access(access::AccessCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -559,6 +572,7 @@ impl Command {
             Self::RotateRootKey { .. } => "RotateRootKey",
             Self::Audit(command) => command.operation(),
             Self::Files(command) => command.operation(),
+            Self::Access(command) => command.operation(),
         }
     }
 }
@@ -769,6 +783,10 @@ fn open_store(global: &GlobalArgs, create: bool) -> CliResult<(Keystead, PathBuf
         builder = builder.account_id(account_id.clone());
     }
     let store = builder.open(&dir)?;
+    let store = match &global.as_principal {
+        Some(arn) => store.as_principal(arn)?,
+        None => store,
+    };
     Ok((store, dir))
 }
 
@@ -1022,7 +1040,16 @@ fn run(cli: &Cli) -> CliResult<()> {
         Command::Audit(_) => Ok(()), // handled in main(), without opening the store
         Command::Init => Ok(()),
         Command::Serve { .. } => Ok(()), // handled above, without opening the store here
-        Command::CreateKey { description, tags, key_spec, key_usage, origin, multi_region } => {
+        Command::CreateKey {
+            description,
+            tags,
+            key_spec,
+            key_usage,
+            origin,
+            multi_region,
+            policy,
+            bypass_policy_lockout_safety_check,
+        } => {
             let request = CreateKeyRequest {
                 key_spec: parse_enum::<KeySpec>(key_spec.as_deref())?,
                 key_usage: parse_enum::<KeyUsage>(key_usage.as_deref())?,
@@ -1030,7 +1057,8 @@ fn run(cli: &Cli) -> CliResult<()> {
                 origin: parse_enum::<Origin>(origin.as_deref())?,
                 tags: parse_tags(tags)?,
                 multi_region: *multi_region,
-                ..Default::default()
+                policy: policy.as_deref().map(access::read_policy).transpose()?,
+                bypass_policy_lockout_safety_check: *bypass_policy_lockout_safety_check,
             };
             out.print(&KeyMetadataOut { key_metadata: store.create_key(request)? })
         }
@@ -1297,6 +1325,7 @@ fn run(cli: &Cli) -> CliResult<()> {
             Ok(())
         }
         Command::Files(command) => files::run(command, &store, &out),
+        Command::Access(command) => access::run(command, &store, &out),
     }
 }
 

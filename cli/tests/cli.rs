@@ -2219,3 +2219,174 @@ fn access_keys_create_add_list_delete() {
     assert!(listed.is_string(), "{listed}");
     assert_eq!(store.json(&["access-key", "list"])["AccessKeys"].as_array().map(Vec::len), Some(2));
 }
+
+#[test]
+fn key_policies_grants_and_principals() {
+    let store = Store::new();
+    let checkout = "arn:aws:iam::111122223333:role/checkout";
+    let admin = "arn:aws:iam::111122223333:user/admin";
+    let outsider = "arn:aws:iam::444455556666:role/intruder";
+    let key = store.create_key(&[]);
+    let plaintext = b64(b"order 42");
+
+    // The default policy: readable, the account's principals may use the key, others not.
+    let policy = store.json(&["get-key-policy", "--key-id", &key]);
+    assert_eq!(policy["PolicyName"], "default");
+    let document: Value = serde_json::from_str(policy["Policy"].as_str().expect("Policy")).expect("policy JSON");
+    assert_eq!(document["Statement"][0]["Sid"], "Enable IAM User Permissions");
+    assert_eq!(store.json(&["list-key-policies", "--key-id", &key])["PolicyNames"][0], "default");
+    store.json(&["--as-principal", checkout, "encrypt", "--key-id", &key, "--plaintext", &plaintext]);
+    let line = store.service_error(
+        &["--as-principal", outsider, "encrypt", "--key-id", &key, "--plaintext", &plaintext],
+        "AccessDeniedException",
+        "Encrypt",
+    );
+    assert!(line.contains("kms:Encrypt"), "{line}");
+
+    // A policy from a file: the admin administers, checkout may only encrypt with purpose=orders.
+    let policy_text = format!(
+        r#"{{"Version": "2012-10-17", "Statement": [
+            {{"Sid": "Admin", "Effect": "Allow", "Principal": {{"AWS": "{admin}"}}, "Action": "kms:*", "Resource": "*"}},
+            {{"Sid": "Checkout", "Effect": "Allow", "Principal": {{"AWS": "{checkout}"}}, "Action": "kms:Encrypt", "Resource": "*",
+              "Condition": {{"StringEquals": {{"kms:EncryptionContext:purpose": "orders"}}}}}}]}}"#
+    );
+    let policy_file = store.dir.parent().expect("parent").join("policy.json");
+    std::fs::write(&policy_file, &policy_text).expect("write policy");
+    let file_arg = format!("file://{}", path_str(&policy_file));
+    // The lockout check: the account principal would lock itself out.
+    store.service_error(
+        &["put-key-policy", "--key-id", &key, "--policy", &file_arg],
+        "MalformedPolicyDocumentException",
+        "PutKeyPolicy",
+    );
+    store.silent(&["--as-principal", admin, "put-key-policy", "--key-id", &key, "--policy", &file_arg]);
+    store.json(&[
+        "--as-principal",
+        checkout,
+        "encrypt",
+        "--key-id",
+        &key,
+        "--plaintext",
+        &plaintext,
+        "--encryption-context",
+        "purpose=orders",
+    ]);
+    store.service_error(
+        &["--as-principal", checkout, "encrypt", "--key-id", &key, "--plaintext", &plaintext],
+        "AccessDeniedException",
+        "Encrypt",
+    );
+    let explained = store.json(&[
+        "--as-principal",
+        checkout,
+        "explain",
+        "--key-id",
+        &key,
+        "--action",
+        "kms:Encrypt",
+        "--encryption-context",
+        "purpose=orders",
+    ]);
+    assert_eq!(explained["Decision"], "Allow");
+    assert_eq!(explained["PolicyStatements"][0], "Checkout");
+
+    // Grants: the outsider gets Encrypt with a constraint, uses it, loses it on revoke.
+    let grant = store.json(&[
+        "--as-principal",
+        admin,
+        "create-grant",
+        "--key-id",
+        &key,
+        "--grantee-principal",
+        outsider,
+        "--operations",
+        "Encrypt",
+        "Decrypt",
+        "--retiring-principal",
+        admin,
+        "--constraints",
+        r#"{"EncryptionContextSubset": {"dept": "it"}}"#,
+        "--name",
+        "it-batch",
+    ]);
+    let grant_id = grant["GrantId"].as_str().expect("GrantId").to_owned();
+    assert!(grant["GrantToken"].as_str().is_some_and(|t| !t.is_empty()));
+    store.json(&[
+        "--as-principal",
+        outsider,
+        "encrypt",
+        "--key-id",
+        &key,
+        "--plaintext",
+        &plaintext,
+        "--encryption-context",
+        "dept=it",
+    ]);
+    store.service_error(
+        &[
+            "--as-principal",
+            outsider,
+            "encrypt",
+            "--key-id",
+            &key,
+            "--plaintext",
+            &plaintext,
+            "--encryption-context",
+            "dept=hr",
+        ],
+        "AccessDeniedException",
+        "Encrypt",
+    );
+    let grants = store.json(&["--as-principal", admin, "list-grants", "--key-id", &key]);
+    assert_eq!(grants["Grants"][0]["GrantId"], grant_id.as_str());
+    assert_eq!(grants["Grants"][0]["Operations"], serde_json::json!(["Decrypt", "Encrypt"]));
+    assert_eq!(grants["Grants"][0]["Constraints"]["EncryptionContextSubset"]["dept"], "it");
+    assert_eq!(grants["Truncated"], false);
+    let retirable = store.json(&["--as-principal", admin, "list-retirable-grants", "--retiring-principal", admin]);
+    assert_eq!(retirable["Grants"].as_array().map(Vec::len), Some(1));
+    store.service_error(
+        &["--as-principal", admin, "revoke-grant", "--key-id", &key, "--grant-id", &grant_id, "--dry-run"],
+        "DryRunOperationException",
+        "RevokeGrant",
+    );
+    store.silent(&["--as-principal", admin, "revoke-grant", "--key-id", &key, "--grant-id", &grant_id]);
+    store.service_error(
+        &[
+            "--as-principal",
+            outsider,
+            "encrypt",
+            "--key-id",
+            &key,
+            "--plaintext",
+            &plaintext,
+            "--encryption-context",
+            "dept=it",
+        ],
+        "AccessDeniedException",
+        "Encrypt",
+    );
+    // Bad inputs.
+    store.service_error(&["--as-principal", "alice", "list-keys"], "InvalidArnException", "ListKeys");
+    store.service_error(
+        &[
+            "--as-principal",
+            admin,
+            "create-grant",
+            "--key-id",
+            &key,
+            "--grantee-principal",
+            outsider,
+            "--operations",
+            "Sign",
+        ],
+        "ValidationException",
+        "CreateGrant",
+    );
+    // A new key with a policy given at creation.
+    let created = store.json(&["--as-principal", admin, "create-key", "--policy", &file_arg]);
+    let new_key = created["KeyMetadata"]["KeyId"].as_str().expect("KeyId");
+    assert_eq!(
+        store.json(&["--as-principal", admin, "get-key-policy", "--key-id", new_key])["Policy"],
+        policy_text.as_str()
+    );
+}

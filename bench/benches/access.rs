@@ -1,0 +1,143 @@
+//! Costs of access control and auditing, measured side by side in one run (issue 8's figures):
+//!
+//! 1. Encrypt (1 KiB) throughput on an on-disk store with the audit log on (batched group commit,
+//!    the default; and per-record fsync) against the audit log off. The modes run in alternating
+//!    rounds so that machine load hits each alike; medians of the rounds and their ratio are
+//!    printed.
+//! 2. Encrypt latency (p50, p99) on an in-memory store for a caller allowed by one of 1,000
+//!    grants on a key whose policy is 32 KB (96 statements, none applies), against a caller
+//!    allowed by the default policy: the difference is the price of the policy evaluation plus
+//!    the grant lookup.
+//!
+//! `cargo bench -p keystead-bench --bench access` (about a minute after the build).
+#![allow(clippy::unwrap_used, missing_docs)] // A measurement program: failures are loud on purpose.
+
+use std::time::{Duration, Instant};
+
+use keystead_core::{
+    AuditOptions, CreateGrantRequest, CreateKeyRequest, Durability, EncryptRequest, GrantOperation, Keystead,
+};
+
+const ROUNDS: usize = 9;
+const CALLS_PER_ROUND: usize = 2_000;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn encrypt_rate(store: &Keystead, key_id: &str, plaintext: &[u8]) -> f64 {
+    let started = Instant::now();
+    for _ in 0..CALLS_PER_ROUND {
+        store.encrypt(EncryptRequest { key_id, plaintext, ..Default::default() }).unwrap();
+    }
+    CALLS_PER_ROUND as f64 / started.elapsed().as_secs_f64()
+}
+
+fn audit_throughput() {
+    let plaintext = vec![0x42u8; 1024];
+    let open = |builder: keystead_core::KeysteadBuilder| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = builder.open(dir.path()).unwrap();
+        let key = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+        (dir, store, key)
+    };
+    let modes = [
+        ("audit off", open(Keystead::builder().without_audit())),
+        ("audit batched (default)", open(Keystead::builder())),
+        (
+            "audit per-record fsync",
+            open(Keystead::builder().audit(AuditOptions { durability: Durability::PerRecord, ..Default::default() })),
+        ),
+    ];
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
+    for _ in 0..ROUNDS {
+        for (i, (_, (_, store, key))) in modes.iter().enumerate() {
+            rates[i].push(encrypt_rate(store, key, &plaintext));
+        }
+    }
+    let off = median(rates[0].clone());
+    println!("Encrypt 1 KiB on disk, {ROUNDS} alternating rounds of {CALLS_PER_ROUND} calls, one thread:");
+    for ((name, _), rate) in modes.iter().zip(&rates) {
+        let m = median(rate.clone());
+        println!("  {name:<26} median {m:>8.0} ops/s   ratio to audit off {:.2}", m / off);
+    }
+}
+
+fn big_policy(account: &str) -> String {
+    let mut statements = vec![format!(
+        r#"{{"Sid": "Admin", "Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{account}:root"}}, "Action": "kms:*", "Resource": "*", "Condition": {{"StringEquals": {{"aws:PrincipalArn": "arn:aws:iam::{account}:user/admin"}}}}}}"#
+    )];
+    let mut i = 0;
+    while statements.iter().map(String::len).sum::<usize>() < 32_000 {
+        statements.push(format!(
+            r#"{{"Sid": "Team{i}", "Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{account}:role/team-{i}"}}, "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": {{"StringEquals": {{"kms:EncryptionContext:team": "team-{i}"}}, "Bool": {{"aws:SecureTransport": "true"}}}}}}"#
+        ));
+        i += 1;
+    }
+    statements.pop();
+    format!(r#"{{"Version": "2012-10-17", "Statement": [{}]}}"#, statements.join(","))
+}
+
+fn latencies(store: &Keystead, key_id: &str, calls: usize) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let started = Instant::now();
+        store.encrypt(EncryptRequest { key_id, plaintext: b"order 42", ..Default::default() }).unwrap();
+        out.push(started.elapsed());
+    }
+    out.sort();
+    out
+}
+
+fn policy_and_grants() {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let account = store.identity().account_id.clone();
+    let admin = store.as_principal(&format!("arn:aws:iam::{account}:user/admin")).unwrap();
+    let policy = big_policy(&account);
+    let key = admin.create_key(CreateKeyRequest { policy: Some(policy.clone()), ..Default::default() }).unwrap().key_id;
+    for i in 0..1_000 {
+        admin
+            .create_grant(CreateGrantRequest {
+                key_id: &key,
+                grantee_principal: &format!("arn:aws:iam::{account}:role/service-{i}"),
+                operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let plain_key = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let grantee = store.as_principal(&format!("arn:aws:iam::{account}:role/service-777")).unwrap();
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for _ in 0..5 {
+        with.extend(latencies(&grantee, &key, 2_000));
+        without.extend(latencies(&store, &plain_key, 2_000));
+    }
+    with.sort();
+    without.sort();
+    println!(
+        "Encrypt (in-memory store) by a grantee of 1 of 1,000 grants, key policy of {} bytes ({} statements, none applies):",
+        policy.len(),
+        policy.matches("\"Sid\"").count()
+    );
+    println!("  p50 {:?}  p99 {:?}", percentile(&with, 0.5), percentile(&with, 0.99));
+    println!("Encrypt (same store), default policy, no grants:");
+    println!("  p50 {:?}  p99 {:?}", percentile(&without, 0.5), percentile(&without, 0.99));
+    println!(
+        "  => policy evaluation + grant lookup: p50 {:?}, p99 {:?}",
+        percentile(&with, 0.5).saturating_sub(percentile(&without, 0.5)),
+        percentile(&with, 0.99).saturating_sub(percentile(&without, 0.99))
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is not supported.
+    audit_throughput();
+    policy_and_grants();
+}
