@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use crate::audit::{AuditLog, AuditOptions};
+use crate::audit::{AuditEvent, AuditLog, AuditOptions};
 use crate::calls::params;
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::crypto::primitives::random_bytes;
@@ -120,6 +120,10 @@ impl KeysteadBuilder {
             // The handle was just made; nobody else can have set its log.
             let _ = store.inner.audit.set(log);
         }
+        // A sweep at open destroys keys whose deletion window ended while no one had the store
+        // open (after the audit log is attached, so those events are recorded). Its failure
+        // (e.g. a read-only file) must not prevent reading the store.
+        let _ = store.sweep();
         Ok(store)
     }
 
@@ -226,7 +230,7 @@ impl KeysteadBuilder {
     ) -> Keystead {
         let caller = Arc::new(Principal::account_root(&identity.partition, &identity.account_id));
         let metrics = Metrics::with_clock(Arc::clone(&self.clock));
-        let keystead = Keystead {
+        Keystead {
             caller,
             inner: Arc::new(Inner {
                 storage,
@@ -240,11 +244,7 @@ impl KeysteadBuilder {
                 next_sweep_ms: AtomicI64::new(Millis::MIN),
                 dir,
             }),
-        };
-        // A sweep at open destroys keys whose deletion window ended while no one had the store
-        // open. Its failure (e.g. a read-only file) must not prevent reading the store.
-        let _ = keystead.sweep();
-        keystead
+        }
     }
 }
 
@@ -468,23 +468,28 @@ impl Keystead {
         // Look first, write only when something is due: opening a store and most sweeps then
         // take no write lock and change no file.
         let due = self.read(|txn| Ok(!txn.keys_due(now)?.is_empty()))?;
+        // What the store did by itself, for the audit log (AWS's AwsServiceEvent records).
+        let mut events: Vec<(&'static str, String)> = Vec::new();
         let destroyed = if !due {
             Vec::new()
         } else {
             self.write(|txn| {
                 let mut destroyed = Vec::new();
+                events.clear();
                 for key_id in txn.keys_due(now)? {
                     let Some(mut key) = txn.key(&key_id)? else { continue };
                     if key.state != KeyState::PendingDeletion && key.material_expiry_ms().is_some_and(|at| at <= now) {
                         // Imported material expired (AWS's DeleteExpiredKeyMaterial event).
                         self.drop_imported_material(txn, &mut key)?;
                         self.save_key(txn, &key)?;
+                        events.push(("DeleteExpiredKeyMaterial", key_id.clone()));
                         destroyed.push(key_id);
                         continue;
                     }
                     match key.state {
                         KeyState::PendingDeletion if key.deletion_ms.is_some_and(|at| at <= now) => {
                             txn.delete_key(&key_id)?;
+                            events.push(("DeleteKey", key_id.clone()));
                             destroyed.push(key_id);
                         }
                         KeyState::Enabled => {
@@ -496,6 +501,7 @@ impl Keystead {
                                         next_rotation_ms: now + i64::from(schedule.period_days) * crate::clock::DAY_MS,
                                     });
                                     self.save_key(txn, &key)?;
+                                    events.push(("RotateKey", key_id.clone()));
                                 }
                             }
                         }
@@ -507,6 +513,11 @@ impl Keystead {
         };
         for key_id in &destroyed {
             self.inner.cache.evict_key(key_id);
+        }
+        if let Some(log) = self.inner.audit.get() {
+            for (name, key_id) in events {
+                log.append(AuditEvent::service_event(name, self.identity()).time_ms(now).key(self.arn(&key_id)))?;
+            }
         }
         if !destroyed.is_empty() {
             self.inner.storage.purge_deleted()?;

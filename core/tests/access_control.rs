@@ -246,7 +246,7 @@ fn grants_allow_at_once_honour_constraints_and_stop_at_once() {
             key_id: &key,
             encryption_context: Some(&reports),
             number_of_bytes: Some(32),
-            grant_tokens: &[grant.grant_token.clone()],
+            grant_tokens: std::slice::from_ref(&grant.grant_token),
             ..Default::default()
         })
         .unwrap();

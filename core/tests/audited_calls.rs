@@ -186,7 +186,7 @@ fn metrics_count_every_call_by_operation_key_and_outcome() {
     let last = store.metrics().key_last_usage(&key).unwrap();
     assert_eq!(last.operation, "Encrypt");
     let text = snapshot.to_prometheus();
-    assert!(text.contains(&format!("operation=\"Encrypt\"")) && text.contains(&key), "{text}");
+    assert!(text.contains("operation=\"Encrypt\"") && text.contains(&key), "{text}");
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -196,4 +196,26 @@ fn hex(bytes: &[u8]) -> String {
 fn base64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[test]
+fn what_the_store_does_by_itself_is_recorded_as_service_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(keystead_core::ManualClock::starting_now());
+    let store = Keystead::builder().clock(clock.clone()).open(dir.path()).unwrap();
+    let doomed = store.create_key(CreateKeyRequest::default()).unwrap();
+    let rotating = store.create_key(CreateKeyRequest::default()).unwrap();
+    store.enable_key_rotation(&rotating.key_id, Some(90)).unwrap();
+    store.schedule_key_deletion(&doomed.key_id, Some(7)).unwrap();
+    clock.advance_days(91);
+    store.sweep().unwrap();
+    store.audit_log().unwrap().close().unwrap();
+    let events = events(dir.path());
+    let service: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["eventType"] == "AwsServiceEvent")
+        .map(|e| (e["eventName"].as_str().unwrap(), e["resources"][0]["ARN"].as_str().unwrap()))
+        .collect();
+    assert!(service.contains(&("DeleteKey", doomed.arn.as_str())), "{service:?}");
+    assert!(service.contains(&("RotateKey", rotating.arn.as_str())), "{service:?}");
 }

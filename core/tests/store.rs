@@ -12,15 +12,21 @@ use keystead_core::{
     SecretBytes, KEY_FILE_NAME,
 };
 
-/// Every file in `dir` with its bytes.
+/// Every file under `dir` (the audit log's folder included) with its bytes, by relative path.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .expect("read dir")
-        .map(|entry| {
-            let entry = entry.expect("entry");
-            (entry.file_name().to_string_lossy().into_owned(), fs::read(entry.path()).expect("read"))
-        })
-        .collect()
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(dir).expect("read dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().expect("type").is_dir() {
+            for (inner, bytes) in snapshot(&entry.path()) {
+                files.insert(format!("{name}/{inner}"), bytes);
+            }
+        } else {
+            files.insert(name, fs::read(entry.path()).expect("read"));
+        }
+    }
+    files
 }
 
 fn encrypt(store: &Keystead, key_id: &str, plaintext: &[u8]) -> Vec<u8> {
@@ -263,12 +269,8 @@ fn access_keys_are_sealed_listed_without_secrets_and_survive_root_key_rotation()
     let (alice, _) = store.access_key_secret("AKIAIOSFODNN7EXAMPLE").unwrap();
     assert_eq!(alice.expose(), b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 
-    let files: Vec<Vec<u8>> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_name() != KEY_FILE_NAME)
-        .map(|e| fs::read(e.path()).unwrap())
-        .collect();
+    let files: Vec<Vec<u8>> =
+        snapshot(dir.path()).into_iter().filter(|(name, _)| name != KEY_FILE_NAME).map(|(_, bytes)| bytes).collect();
     for needle in [&secret[..], b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] {
         assert!(!files.iter().any(|f| f.windows(needle.len()).any(|w| w == needle)), "a secret is stored in the clear");
     }
