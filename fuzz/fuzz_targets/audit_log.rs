@@ -1,0 +1,4 @@
+//! Fuzz target `audit_log`: see `keystead_fuzz::audit_log` for what it drives and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keystead_fuzz::audit_log::run(data));

@@ -1,0 +1,4 @@
+//! Fuzz target `import`: see `keystead_fuzz::import` for what it drives and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keystead_fuzz::import::run(data));
