@@ -3,14 +3,14 @@
 CARGO ?= cargo
 STRESS_RUNS ?= 1000
 
-.PHONY: demo test test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
+.PHONY: demo test test-hygiene fuzz fuzz-corpus fuzz-regressions deny test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
 
 demo:
 	$(CARGO) build --release -p keystead-cli
 	bash examples/cli-walkthrough.sh target/release/keystead
 	bash examples/ecommerce/run.sh
 
-test: test-rust test-c test-python test-node
+test: test-rust test-c test-python test-node test-hygiene
 	bash server/test.sh
 
 # The Python and Node crates are built (in release) and tested by their own suites below.
@@ -34,9 +34,36 @@ test-node:
 test-system-openssl:
 	CARGO_TARGET_DIR=target/system-openssl $(CARGO) test -p keystead-core --no-default-features
 
+# Secret hygiene (docs/reliability.md): no ==/!= on MACs, tags, hashes or signatures in
+# core/src (with its self-test). The store/error/Debug scan is core/tests/secret_hygiene.rs,
+# part of test-rust.
+test-hygiene:
+	python3 tests/hygiene/ct_compare.py --self-test
+	python3 tests/hygiene/ct_compare.py .
+
+# Fuzzing (cargo-fuzz, libFuzzer, ASan): every target for FUZZ_SECONDS each, FUZZ_JOBS at
+# a time; installs cargo-fuzz into target/tools. Crashes land in fuzz/artifacts/<target>/.
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) bash fuzz/run.sh $(FUZZ_TARGETS)
+
+# Rewrites the committed seed corpora (fuzz/corpus/<target>/seed-*).
+fuzz-corpus:
+	cd fuzz && $(CARGO) run --example gen_corpus -- corpus
+
+# Replays fuzz/regressions/* and fuzz/corpus/* through the harnesses in a plain cargo test.
+fuzz-regressions:
+	$(CARGO) test --manifest-path fuzz/Cargo.toml
+
+# cargo-deny: advisories (when the RustSec database is reachable), licences, bans, sources.
+deny:
+	bash tests/hygiene/deny.sh
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	bash tests/hygiene/deny.sh
 
 stress:
 	KEYSTEAD_CRASH_RUNS=$(STRESS_RUNS) $(CARGO) test --release -p keystead-core --test crash_safety -- --nocapture
