@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use keystead_core::{CreateKeyRequest, DecryptRequest, EncryptRequest, KeyState, Keystead, Tag};
+use keystead_core::{
+    CreateGrantRequest, CreateKeyRequest, DecryptRequest, EncryptRequest, GrantOperation, KeyState, Keystead, Tag,
+};
 
 const CHILD_DIR_ENV: &str = "KEYSTEAD_CRASH_CHILD_DIR";
 const CHILD_SEED_ENV: &str = "KEYSTEAD_CRASH_CHILD_SEED";
@@ -35,6 +37,19 @@ const MAX_ALIASES: usize = 120;
 const MAX_ROTATIONS: usize = 25;
 /// Tag keys the child uses (values change).
 const TAG_KEYS: [&str; 5] = ["team", "env", "tier", "owner", "cost"];
+/// Grants kept per key at most (so one ListGrants page shows them all).
+const MAX_GRANTS: usize = 20;
+/// The principal every grant goes to.
+const GRANTEE: &str = "arn:aws:iam::111122223333:role/crash-grantee";
+/// The Sid of AWS's default key policy.
+const DEFAULT_POLICY_SID: &str = "Enable IAM User Permissions";
+
+/// A key policy that keeps the account principal in full control, under statement `sid`.
+fn owner_policy(sid: &str) -> String {
+    format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Sid": "{sid}", "Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::111122223333:root"}}, "Action": "kms:*", "Resource": "*"}}]}}"#
+    )
+}
 
 /// A small deterministic generator (xorshift64*).
 struct Rng(u64);
@@ -110,6 +125,21 @@ enum Op {
     Cancel {
         key_id: String,
     },
+    /// CreateGrant to a fixed grantee; the grant id is known only once acknowledged.
+    Grant {
+        key_id: String,
+        name: String,
+        grant_id: Option<String>,
+    },
+    Revoke {
+        key_id: String,
+        grant_id: String,
+    },
+    /// PutKeyPolicy: the account principal keeps full access under a statement named `sid`.
+    Policy {
+        key_id: String,
+        sid: String,
+    },
     /// Encrypt; the blob is known only once acknowledged.
     Encrypt {
         key_id: String,
@@ -137,6 +167,32 @@ impl Op {
             Op::Encrypt { key_id, plaintext, blob } => {
                 format!("encrypt {key_id} {plaintext}{}", blob.as_ref().map(|b| format!(" {b}")).unwrap_or_default())
             }
+            Op::Grant { key_id, name, grant_id } => {
+                format!("grant {key_id} {name}{}", grant_id.as_ref().map(|g| format!(" {g}")).unwrap_or_default())
+            }
+            Op::Revoke { key_id, grant_id } => format!("revoke {key_id} {grant_id}"),
+            Op::Policy { key_id, sid } => format!("policy {key_id} {sid}"),
+        }
+    }
+
+    /// The audit event name of the operation.
+    fn event_name(&self) -> &'static str {
+        match self {
+            Op::Create { .. } => "CreateKey",
+            Op::Alias { .. } => "CreateAlias",
+            Op::Realias { .. } => "UpdateAlias",
+            Op::Describe { .. } => "UpdateKeyDescription",
+            Op::Tag { .. } => "TagResource",
+            Op::Disable { .. } => "DisableKey",
+            Op::Enable { .. } => "EnableKey",
+            Op::RotationOn { .. } => "EnableKeyRotation",
+            Op::Rotate { .. } => "RotateKeyOnDemand",
+            Op::Schedule { .. } => "ScheduleKeyDeletion",
+            Op::Cancel { .. } => "CancelKeyDeletion",
+            Op::Grant { .. } => "CreateGrant",
+            Op::Revoke { .. } => "RevokeGrant",
+            Op::Policy { .. } => "PutKeyPolicy",
+            Op::Encrypt { .. } => "Encrypt",
         }
     }
 
@@ -157,6 +213,9 @@ impl Op {
             Some("schedule") => Op::Schedule { key_id: arg(1) },
             Some("cancel") => Op::Cancel { key_id: arg(1) },
             Some("encrypt") => Op::Encrypt { key_id: arg(1), plaintext: arg(2), blob: opt(3) },
+            Some("grant") => Op::Grant { key_id: arg(1), name: arg(2), grant_id: opt(3) },
+            Some("revoke") => Op::Revoke { key_id: arg(1), grant_id: arg(2) },
+            Some("policy") => Op::Policy { key_id: arg(1), sid: arg(2) },
             _ => panic!("unknown op line {text:?}"),
         }
     }
@@ -173,6 +232,10 @@ struct KeyView {
     rotation_enabled: bool,
     /// Completed on-demand rotations.
     rotations: usize,
+    /// Ids of the key's grants.
+    grants: std::collections::BTreeSet<String>,
+    /// The Sid of the key policy's first statement (the default policy's until PutKeyPolicy).
+    policy_sid: String,
 }
 
 /// The whole observable store.
@@ -198,6 +261,8 @@ impl Snapshot {
                     tags: BTreeMap::new(),
                     rotation_enabled: false,
                     rotations: 0,
+                    grants: std::collections::BTreeSet::new(),
+                    policy_sid: DEFAULT_POLICY_SID.to_owned(),
                 };
                 assert!(self.keys.insert(key_id.clone(), view).is_none(), "key id {key_id} created twice");
             }
@@ -213,6 +278,14 @@ impl Snapshot {
             Op::RotationOn { key_id } => self.key(key_id).rotation_enabled = true,
             Op::Rotate { key_id } => self.key(key_id).rotations += 1,
             Op::Schedule { key_id } => self.key(key_id).state = KeyState::PendingDeletion,
+            Op::Grant { key_id, grant_id, .. } => {
+                let grant_id = grant_id.clone().expect("grant op without a grant id");
+                self.key(key_id).grants.insert(grant_id);
+            }
+            Op::Revoke { key_id, grant_id } => {
+                self.key(key_id).grants.remove(grant_id);
+            }
+            Op::Policy { key_id, sid } => self.key(key_id).policy_sid = sid.clone(),
             Op::Encrypt { .. } => {}
         }
     }
@@ -240,6 +313,10 @@ fn observe(store: &Keystead) -> Snapshot {
             assert!(tags.next_marker.is_none(), "more than 50 tags on {id}");
             let status = store.get_key_rotation_status(&id).expect("GetKeyRotationStatus");
             let rotations = store.list_key_rotations(&id, None, Some(1000), None).expect("ListKeyRotations");
+            let grants = store.list_grants(&id, None, None, Some(100), None).expect("ListGrants");
+            assert!(grants.next_marker.is_none(), "more than 100 grants on {id}");
+            let policy: serde_json::Value =
+                serde_json::from_str(&store.get_key_policy(&id, None).expect("GetKeyPolicy")).expect("policy JSON");
             snapshot.keys.insert(
                 id,
                 KeyView {
@@ -248,6 +325,8 @@ fn observe(store: &Keystead) -> Snapshot {
                     tags: tags.items.into_iter().map(|t| (t.tag_key, t.tag_value)).collect(),
                     rotation_enabled: status.key_rotation_enabled,
                     rotations: rotations.items.len(),
+                    grants: grants.items.into_iter().map(|g| g.grant_id).collect(),
+                    policy_sid: policy["Statement"][0]["Sid"].as_str().expect("Sid").to_owned(),
                 },
             );
         }
@@ -293,6 +372,7 @@ struct ChildKey {
     id: String,
     state: KeyState,
     rotations: usize,
+    grants: Vec<String>,
 }
 
 /// The child's body: runs only when the parent sets `KEYSTEAD_CRASH_CHILD_DIR`. Not a test on
@@ -314,7 +394,13 @@ fn child_worker_entry() {
             let meta = store.describe_key(&entry.key_id).expect("child: DescribeKey");
             let rotations =
                 store.list_key_rotations(&entry.key_id, None, Some(1000), None).expect("child: ListKeyRotations");
-            keys.push(ChildKey { id: entry.key_id, state: meta.key_state, rotations: rotations.items.len() });
+            let grants = store.list_grants(&entry.key_id, None, None, Some(100), None).expect("child: ListGrants");
+            keys.push(ChildKey {
+                id: entry.key_id,
+                state: meta.key_state,
+                rotations: rotations.items.len(),
+                grants: grants.items.into_iter().map(|g| g.grant_id).collect(),
+            });
         }
         marker = page.next_marker;
         if marker.is_none() {
@@ -389,6 +475,16 @@ fn child_worker_entry() {
         } else if roll < 87 {
             let Some(i) = pick(&mut rng, &keys, &|k| k.state == KeyState::PendingDeletion) else { continue };
             (Op::Cancel { key_id: keys[i].id.clone() }, Some(i))
+        } else if roll < 90 {
+            let Some(i) = pick(&mut rng, &keys, &|k| enabled(k) && k.grants.len() < MAX_GRANTS) else { continue };
+            (Op::Grant { key_id: keys[i].id.clone(), name: format!("g-r{run}-n{n}"), grant_id: None }, Some(i))
+        } else if roll < 92 {
+            let Some(i) = pick(&mut rng, &keys, &|k| !k.grants.is_empty()) else { continue };
+            let grant_id = rng.pick(&keys[i].grants).unwrap().clone();
+            (Op::Revoke { key_id: keys[i].id.clone(), grant_id }, Some(i))
+        } else if roll < 94 {
+            let Some(i) = pick(&mut rng, &keys, &live) else { continue };
+            (Op::Policy { key_id: keys[i].id.clone(), sid: format!("Owner-r{run}-n{n}") }, Some(i))
         } else {
             let Some(i) = pick(&mut rng, &keys, &enabled) else { continue };
             let len = 1 + usize::try_from(rng.below(64)).unwrap();
@@ -401,7 +497,12 @@ fn child_worker_entry() {
             Op::Create { description, .. } => store
                 .create_key(CreateKeyRequest { description: Some(description.clone()), ..Default::default() })
                 .map(|meta| {
-                    keys.push(ChildKey { id: meta.key_id.clone(), state: KeyState::Enabled, rotations: 0 });
+                    keys.push(ChildKey {
+                        id: meta.key_id.clone(),
+                        state: KeyState::Enabled,
+                        rotations: 0,
+                        grants: Vec::new(),
+                    });
                     Op::Create { description: description.clone(), key_id: Some(meta.key_id) }
                 }),
             Op::Alias { name, key_id } | Op::Realias { name, key_id } => {
@@ -425,6 +526,19 @@ fn child_worker_entry() {
             Op::Rotate { key_id } => store.rotate_key_on_demand(key_id).map(|_| op.clone()),
             Op::Schedule { key_id } => store.schedule_key_deletion(key_id, Some(7)).map(|_| op.clone()),
             Op::Cancel { key_id } => store.cancel_key_deletion(key_id).map(|_| op.clone()),
+            Op::Grant { key_id, name, .. } => store
+                .create_grant(CreateGrantRequest {
+                    key_id,
+                    grantee_principal: GRANTEE,
+                    operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
+                    name: Some(name),
+                    ..Default::default()
+                })
+                .map(|r| Op::Grant { key_id: key_id.clone(), name: name.clone(), grant_id: Some(r.grant_id) }),
+            Op::Revoke { key_id, grant_id } => store.revoke_grant(key_id, grant_id, false).map(|()| op.clone()),
+            Op::Policy { key_id, sid } => {
+                store.put_key_policy(key_id, &owner_policy(sid), None, false).map(|()| op.clone())
+            }
             Op::Encrypt { key_id, plaintext, .. } => {
                 let bytes = B64.decode(plaintext).unwrap();
                 store.encrypt(EncryptRequest { key_id, plaintext: &bytes, ..Default::default() }).map(|r| Op::Encrypt {
@@ -442,6 +556,8 @@ fn child_worker_entry() {
                         Op::Enable { .. } => keys[i].state = KeyState::Enabled,
                         Op::Schedule { .. } => keys[i].state = KeyState::PendingDeletion,
                         Op::Rotate { .. } => keys[i].rotations += 1,
+                        Op::Grant { grant_id: Some(grant_id), .. } => keys[i].grants.push(grant_id.clone()),
+                        Op::Revoke { grant_id, .. } => keys[i].grants.retain(|g| g != grant_id),
                         _ => {}
                     }
                 }
@@ -548,6 +664,7 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
     let mut blobs: Vec<AckedBlob> = Vec::new();
     let (mut acked, mut in_flight_applied, mut in_flight_total, mut total_delay_ms) = (0u64, 0u64, 0u64, 0u64);
     let mut early_kills = 0u64;
+    let mut acked_by_event: BTreeMap<&'static str, u64> = BTreeMap::new();
 
     for run in 0..runs {
         let seed = rng.next();
@@ -578,6 +695,7 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
                     });
                 }
                 model.apply(&op);
+                *acked_by_event.entry(op.event_name()).or_default() += 1;
                 acked += 1;
                 in_flight = None;
             } else if line.starts_with("FAIL ") {
@@ -599,6 +717,13 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
                     let new: Vec<&String> = observed.keys.keys().filter(|k| !model.keys.contains_key(*k)).collect();
                     assert_eq!(new.len(), 1, "run {run}: an in-flight CreateKey left {} new keys", new.len());
                     Op::Create { description, key_id: Some(new[0].clone()) }
+                }
+                Op::Grant { key_id, name, grant_id: None } => {
+                    let known = &model.keys[&key_id].grants;
+                    let new: Vec<&String> =
+                        observed.keys[&key_id].grants.iter().filter(|g| !known.contains(*g)).collect();
+                    assert_eq!(new.len(), 1, "run {run}: an in-flight CreateGrant left {} new grants", new.len());
+                    Op::Grant { key_id, name, grant_id: Some(new[0].clone()) }
                 }
                 other => other,
             };
@@ -637,6 +762,25 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
     for b in &blobs {
         check_blob(&store, b);
     }
+    // The audit log survived every kill: it verifies (segments of killed writers were sealed as
+    // recovered by the next opener), and every acknowledged call has its event (an event is
+    // written before the call returns, so a kill after the acknowledgement cannot lose it).
+    let audit_dir = dir.join("audit");
+    let report = keystead_core::audit::verify(&audit_dir, store.audit_log().unwrap().public_key()).unwrap();
+    assert!(report.is_valid(), "the audit log does not verify after the kills: {:?}", report.problems);
+    let mut logged: BTreeMap<String, u64> = BTreeMap::new();
+    for event in keystead_core::audit::read_events(&audit_dir).unwrap() {
+        if event.event.get("errorCode").is_none() {
+            *logged.entry(event.event["eventName"].as_str().unwrap_or("").to_owned()).or_default() += 1;
+        }
+    }
+    for (name, count) in &acked_by_event {
+        let found = logged.get(*name).copied().unwrap_or(0);
+        assert!(
+            found >= *count,
+            "{count} acknowledged {name} calls but {found} successful {name} events in the audit log"
+        );
+    }
     let elapsed = started.elapsed();
     println!(
         "crash_safety: {runs} kill -9 runs ({early_kills} counted from spawn), {acked} acknowledged ops checked ({} encrypt blobs decrypted), \
@@ -647,6 +791,9 @@ fn kill_9_at_random_instants_loses_no_acknowledged_change() {
         model.aliases.len(),
         total_delay_ms / (runs - early_kills).max(1),
         elapsed.as_secs_f64()
+    );
+    println!(
+        "crash_safety: acknowledged calls by operation (each found in the verified audit log): {acked_by_event:?}"
     );
 }
 

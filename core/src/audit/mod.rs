@@ -411,7 +411,11 @@ impl Shared {
             .open(&lock_path)
             .map_err(|e| io_error("open", &lock_path, &e))?;
         lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
-        let number = next_segment_number(dir)?;
+        // The number is taken from the counter and from the headers present, and the counter is
+        // advanced only once the header is durable: a writer killed in between then leaves
+        // neither a gap (a counted number without a file, which the verifier reports as a
+        // deleted segment) nor a number used twice.
+        let number = read_segment_count(dir)?.max(highest_segment_number(dir)) + 1;
         let now = SystemClock.now_ms();
         let nonce = hex(&random_bytes(6)?);
         let id = format!("{}-{}-{nonce}", compact_time(now), std::process::id());
@@ -439,6 +443,7 @@ impl Shared {
         file.append(sealed.line.as_bytes()).map_err(|e| io_error("write", &path, &e))?;
         file.sync().map_err(|e| io_error("sync", &path, &e))?;
         sync_dir(dir)?;
+        write_segment_count(dir, number)?;
         let pem = dir.join(PUBLIC_KEY_FILE_NAME);
         if !pem.exists() {
             // A convenience copy for auditors; failing to write it must not stop auditing.
@@ -697,18 +702,37 @@ fn marker_path(segment: &Path) -> PathBuf {
     segment.with_file_name(name)
 }
 
-/// Reads, increments and durably rewrites the segment counter (the caller holds the lock file).
-fn next_segment_number(dir: &Path) -> Result<u64> {
+/// The segment counter: how many segments were ever started (the caller holds the lock file).
+fn read_segment_count(dir: &Path) -> Result<u64> {
     let path = dir.join(COUNTER_FILE_NAME);
-    let current = match fs::read_to_string(&path) {
+    match fs::read_to_string(&path) {
         Ok(text) => text
             .trim()
             .parse::<u64>()
-            .map_err(|_| Error::internal(format!("Audit log: {} does not hold a segment count", path.display())))?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
-        Err(e) => return Err(io_error("read", &path, &e)),
-    };
-    let next = current + 1;
+            .map_err(|_| Error::internal(format!("Audit log: {} does not hold a segment count", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(io_error("read", &path, &e)),
+    }
+}
+
+/// The highest segment number found in the headers of the segment files present (0 if none).
+fn highest_segment_number(dir: &Path) -> u64 {
+    use std::io::BufRead as _;
+    let Ok(files) = verify::segment_files(dir) else { return 0 };
+    files
+        .iter()
+        .filter_map(|file| {
+            let mut first = String::new();
+            io::BufReader::new(File::open(file).ok()?).read_line(&mut first).ok()?;
+            serde_json::from_str::<Value>(&first).ok()?["segment"]["number"].as_u64()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Durably rewrites the segment counter (the caller holds the lock file).
+fn write_segment_count(dir: &Path, next: u64) -> Result<()> {
+    let path = dir.join(COUNTER_FILE_NAME);
     let temp = dir.join(format!("{COUNTER_FILE_NAME}.tmp"));
     let written = (|| {
         let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temp)?;
@@ -716,8 +740,7 @@ fn next_segment_number(dir: &Path) -> Result<u64> {
         file.sync_all()?;
         fs::rename(&temp, &path)
     })();
-    written.map_err(|e| io_error("write", &path, &e))?;
-    Ok(next)
+    written.map_err(|e| io_error("write", &path, &e))
 }
 
 /// Seals segments whose writer died: for each open marker whose segment no process holds
