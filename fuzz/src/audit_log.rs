@@ -29,7 +29,8 @@ fn fixture() -> &'static Fixture {
 }
 
 fn build() -> keystead_core::Result<Fixture> {
-    let dir = tempfile::tempdir().map_err(|e| keystead_core::Error::validation(e.to_string()))?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
     let identity =
         StoreIdentity { partition: "aws".into(), region: "us-east-1".into(), account_id: "111122223333".into() };
     let options = AuditOptions { checkpoint_every: 3, ..AuditOptions::default() };
@@ -56,14 +57,15 @@ fn build() -> keystead_core::Result<Fixture> {
     log.close()?;
     let mut segments = Vec::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&log_dir)
-        .map_err(|e| keystead_core::Error::validation(e.to_string()))?
+        .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     files.sort();
     for file in files {
-        let bytes = std::fs::read(&file).map_err(|e| keystead_core::Error::validation(e.to_string()))?;
+        let bytes = std::fs::read(&file)
+            .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
         let report = audit::verify_files(&[file.clone()], &public_key)?;
         assert!(report.is_valid(), "fixture segment does not verify: {report:?}");
         segments.push((bytes, report.events));
@@ -71,7 +73,8 @@ fn build() -> keystead_core::Result<Fixture> {
     if let Some(live) = open_segment {
         // The same segment before its closing checkpoint (a live tail).
         let scratch = dir.path().join("live.jsonl");
-        std::fs::write(&scratch, &live).map_err(|e| keystead_core::Error::validation(e.to_string()))?;
+        std::fs::write(&scratch, &live)
+            .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
         let report = audit::verify_files(&[scratch], &public_key)?;
         if report.is_valid() {
             segments.push((live, report.events));
