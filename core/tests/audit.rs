@@ -725,3 +725,55 @@ fn append_cost() {
         println!("{name:<9}: build {built:.0} ns, append {appended:.0} ns per event");
     }
 }
+
+/// Encrypt throughput of a store with its built-in audit (batched, the default; and per-record)
+/// against the same store opened without audit, interleaved rounds, 1 and 8 threads.
+/// `cargo test --release -p keystead-core --test audit -- --ignored --nocapture wired_encrypt`
+#[test]
+#[ignore = "a measurement, not a check"]
+fn wired_encrypt_throughput() {
+    use keystead_core::{CreateKeyRequest, EncryptRequest};
+    use std::time::Instant;
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = Keystead::builder().without_audit().open(tmp.path()).unwrap();
+    let batched = Keystead::builder().audit(AuditOptions::default()).open(tmp.path()).unwrap();
+    let per_record = Keystead::builder()
+        .audit(AuditOptions { durability: Durability::PerRecord, ..AuditOptions::default() })
+        .open(tmp.path())
+        .unwrap();
+    let key_id = plain.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let context = EncryptionContext::from([("order".to_string(), "42".to_string())]);
+    let stores = [("no audit", &plain), ("audit batched", &batched), ("audit per-record", &per_record)];
+    for threads in [1usize, 8] {
+        let per_thread = if threads == 1 { 3000 } else { 600 };
+        let mut totals = [Duration::ZERO; 3];
+        for _round in 0..3 {
+            for (i, (_, store)) in stores.iter().enumerate() {
+                let started = Instant::now();
+                std::thread::scope(|scope| {
+                    for _ in 0..threads {
+                        scope.spawn(|| {
+                            for _ in 0..per_thread {
+                                store
+                                    .encrypt(EncryptRequest {
+                                        key_id: &key_id,
+                                        plaintext: b"4111 1111 1111 1111",
+                                        encryption_context: Some(&context),
+                                        ..Default::default()
+                                    })
+                                    .unwrap();
+                            }
+                        });
+                    }
+                });
+                totals[i] += started.elapsed();
+            }
+        }
+        let calls = (3 * threads * per_thread) as f64;
+        let base = calls / totals[0].as_secs_f64();
+        for (i, (name, _)) in stores.iter().enumerate() {
+            let rate = calls / totals[i].as_secs_f64();
+            println!("{threads} thread(s), {name:<17}: {rate:>8.0} Encrypt/s ({:.2}x of no audit)", rate / base);
+        }
+    }
+}
