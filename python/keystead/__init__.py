@@ -11,12 +11,25 @@ subclasses of :class:`ClientError`.
 
 from . import enums, exceptions
 from ._keystead import __version__
+from .access import (
+    AuditOptions,
+    AuditProblem,
+    AuditReport,
+    CreateGrantResult,
+    Explanation,
+    Grant,
+    GrantConstraints,
+    KeyLastUsage,
+    MetricsSeries,
+    MetricsSnapshot,
+)
 from .client import KMSClient, Paginator, client
 from .enums import (
     DataKeyPairSpec,
     DataKeySpec,
     EncryptionAlgorithm,
     ExpirationModel,
+    GrantOperation,
     IncludeKeyMaterial,
     KeyAgreementAlgorithm,
     KeyManager,
@@ -118,4 +131,15 @@ __all__ = [
     "SigningAlgorithm",
     "WrappingAlgorithm",
     "WrappingKeySpec",
+    "GrantOperation",
+    "AuditOptions",
+    "AuditProblem",
+    "AuditReport",
+    "CreateGrantResult",
+    "Explanation",
+    "Grant",
+    "GrantConstraints",
+    "KeyLastUsage",
+    "MetricsSeries",
+    "MetricsSnapshot",
 ]

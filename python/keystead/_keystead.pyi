@@ -25,6 +25,8 @@ class Store:
         root_key_value: Optional[Any] = None,
         region: Optional[str] = None,
         account_id: Optional[str] = None,
+        audit_durability: Optional[str] = "batched",
+        audit_hmac_context_values: bool = False,
     ) -> Store: ...
     @staticmethod
     def open_in_memory(
@@ -49,6 +51,8 @@ class Store:
         origin: Optional[str] = None,
         tags: Optional[List[Tuple[str, str]]] = None,
         multi_region: bool = False,
+        policy: Optional[str] = None,
+        bypass_policy_lockout_safety_check: bool = False,
     ) -> Dict[str, Any]: ...
     def describe_key(self, key_id: str) -> Dict[str, Any]: ...
     def list_keys(self, limit: Optional[int] = None, marker: Optional[str] = None) -> Dict[str, Any]: ...
@@ -85,6 +89,8 @@ class Store:
         plaintext: _Buffer,
         encryption_context: _Context = None,
         encryption_algorithm: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def decrypt(
         self,
@@ -92,6 +98,8 @@ class Store:
         encryption_context: _Context = None,
         key_id: Optional[str] = None,
         encryption_algorithm: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def re_encrypt(
         self,
@@ -102,6 +110,8 @@ class Store:
         destination_encryption_context: _Context = None,
         source_encryption_algorithm: Optional[str] = None,
         destination_encryption_algorithm: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def generate_data_key(
         self,
@@ -109,6 +119,8 @@ class Store:
         encryption_context: _Context = None,
         key_spec: Optional[str] = None,
         number_of_bytes: Optional[int] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def generate_data_key_without_plaintext(
         self,
@@ -116,6 +128,8 @@ class Store:
         encryption_context: _Context = None,
         key_spec: Optional[str] = None,
         number_of_bytes: Optional[int] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def generate_random(self, number_of_bytes: int) -> bytes: ...
     def sign(
@@ -124,6 +138,8 @@ class Store:
         message: _Buffer,
         signing_algorithm: Optional[str] = None,
         message_type: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def verify(
         self,
@@ -132,20 +148,50 @@ class Store:
         signature: _Buffer,
         signing_algorithm: Optional[str] = None,
         message_type: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def get_public_key(self, key_id: str) -> Dict[str, Any]: ...
-    def generate_mac(self, key_id: str, message: _Buffer, mac_algorithm: Optional[str] = None) -> Dict[str, Any]: ...
+    def generate_mac(
+        self,
+        key_id: str,
+        message: _Buffer,
+        mac_algorithm: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
+    ) -> Dict[str, Any]: ...
     def verify_mac(
-        self, key_id: str, message: _Buffer, mac: _Buffer, mac_algorithm: Optional[str] = None
+        self,
+        key_id: str,
+        message: _Buffer,
+        mac: _Buffer,
+        mac_algorithm: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def derive_shared_secret(
-        self, key_id: str, public_key: _Buffer, key_agreement_algorithm: Optional[str] = None
+        self,
+        key_id: str,
+        public_key: _Buffer,
+        key_agreement_algorithm: Optional[str] = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def generate_data_key_pair(
-        self, key_id: str, key_pair_spec: Optional[str] = None, encryption_context: _Context = None
+        self,
+        key_id: str,
+        key_pair_spec: Optional[str] = None,
+        encryption_context: _Context = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def generate_data_key_pair_without_plaintext(
-        self, key_id: str, key_pair_spec: Optional[str] = None, encryption_context: _Context = None
+        self,
+        key_id: str,
+        key_pair_spec: Optional[str] = None,
+        encryption_context: _Context = None,
+        grant_tokens: Optional[List[str]] = None,
+        dry_run: bool = False,
     ) -> Dict[str, Any]: ...
     def get_parameters_for_import(
         self, key_id: str, wrapping_algorithm: str, wrapping_key_spec: str
@@ -164,6 +210,63 @@ class Store:
     def list_access_keys(self) -> List[Dict[str, Any]]: ...
     def delete_access_key(self, access_key_id: str) -> None: ...
     def rotate_root_key(self, root_key_kind: str, root_key_value: Optional[Any] = None) -> None: ...
+    def as_principal(self, principal_arn: str, access_key_id: Optional[str] = None) -> Store: ...
+    @property
+    def principal(self) -> str: ...
+    def put_key_policy(
+        self,
+        key_id: str,
+        policy: str,
+        policy_name: Optional[str] = None,
+        bypass_policy_lockout_safety_check: bool = False,
+    ) -> None: ...
+    def get_key_policy(self, key_id: str, policy_name: Optional[str] = None) -> str: ...
+    def list_key_policies(self, key_id: str) -> List[str]: ...
+    def create_grant(
+        self,
+        key_id: str,
+        grantee_principal: str,
+        operations: List[str],
+        retiring_principal: Optional[str] = None,
+        encryption_context_subset: _Context = None,
+        encryption_context_equals: _Context = None,
+        grant_tokens: Optional[List[str]] = None,
+        name: Optional[str] = None,
+        dry_run: bool = False,
+    ) -> Dict[str, Any]: ...
+    def list_grants(
+        self,
+        key_id: str,
+        grant_id: Optional[str] = None,
+        grantee_principal: Optional[str] = None,
+        limit: Optional[int] = None,
+        marker: Optional[str] = None,
+    ) -> Dict[str, Any]: ...
+    def list_retirable_grants(
+        self, retiring_principal: str, limit: Optional[int] = None, marker: Optional[str] = None
+    ) -> Dict[str, Any]: ...
+    def retire_grant(
+        self,
+        grant_token: Optional[str] = None,
+        key_id: Optional[str] = None,
+        grant_id: Optional[str] = None,
+        dry_run: bool = False,
+    ) -> None: ...
+    def revoke_grant(self, key_id: str, grant_id: str, dry_run: bool = False) -> None: ...
+    def explain(
+        self,
+        key_id: str,
+        action: str,
+        encryption_context: _Context = None,
+        conditions: Optional[List[Tuple[str, str]]] = None,
+    ) -> Dict[str, Any]: ...
+    def metrics(self) -> Dict[str, Any]: ...
+    def metrics_prometheus(self) -> str: ...
+    def key_last_usage(self, key_id: str) -> Optional[Dict[str, Any]]: ...
+    @property
+    def audit_dir(self) -> Optional[str]: ...
+    def audit_events(self) -> List[str]: ...
+    def verify_audit_log(self) -> Dict[str, Any]: ...
     def sweep(self) -> None: ...
     def _time_encrypt(self, key_id: str, plaintext: _Buffer, calls: int) -> float: ...
 

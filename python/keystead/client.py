@@ -168,6 +168,16 @@ def _timestamp(name: str, value: Any) -> datetime:
                                "valid types: <class 'datetime.datetime'>, timestamp-string")
 
 
+def _common(params: Mapping[str, Any]) -> Tuple[Optional[List[str]], bool]:
+    """``GrantTokens`` and ``DryRun``, as the native methods take them last."""
+    tokens = params.get("GrantTokens")
+    if tokens is not None:
+        if isinstance(tokens, str):
+            raise ParamValidationError("Invalid type for parameter GrantTokens: must be a list of str")
+        tokens = list(tokens)
+    return tokens, bool(params.get("DryRun", False))
+
+
 def _tags(tags: Any) -> List[Tuple[str, str]]:
     try:
         return [(t["TagKey"], t["TagValue"]) for t in tags]
@@ -195,12 +205,35 @@ class KMSClient:
     # -- keys -------------------------------------------------------------------------------
 
     def create_key(self, **params: Any) -> Response:
-        """CreateKey(Description=, KeyUsage=, KeySpec=, CustomerMasterKeySpec=, Origin=, Tags=, MultiRegion=)."""
-        _check("CreateKey", params, (), ("Description", "KeyUsage", "KeySpec", "CustomerMasterKeySpec", "Origin", "Tags", "MultiRegion"))
+        """CreateKey(Description=, KeyUsage=, KeySpec=, CustomerMasterKeySpec=, Origin=, Tags=, MultiRegion=,
+        Policy=, BypassPolicyLockoutSafetyCheck=)."""
+        _check(
+            "CreateKey",
+            params,
+            (),
+            (
+                "Description",
+                "KeyUsage",
+                "KeySpec",
+                "CustomerMasterKeySpec",
+                "Origin",
+                "Tags",
+                "MultiRegion",
+                "Policy",
+                "BypassPolicyLockoutSafetyCheck",
+            ),
+        )
         spec = params.get("KeySpec", params.get("CustomerMasterKeySpec"))
         tags = _tags(params["Tags"]) if "Tags" in params else None
         metadata = self._native.create_key(
-            params.get("Description"), params.get("KeyUsage"), spec, params.get("Origin"), tags, bool(params.get("MultiRegion", False))
+            params.get("Description"),
+            params.get("KeyUsage"),
+            spec,
+            params.get("Origin"),
+            tags,
+            bool(params.get("MultiRegion", False)),
+            params.get("Policy"),
+            bool(params.get("BypassPolicyLockoutSafetyCheck", False)),
         )
         return _ok({"KeyMetadata": metadata})
 
@@ -324,29 +357,30 @@ class KMSClient:
     # -- cryptography -----------------------------------------------------------------------
 
     def encrypt(self, **params: Any) -> Response:
-        """Encrypt(KeyId=, Plaintext=, EncryptionContext=, EncryptionAlgorithm=, GrantTokens=)."""
-        _check("Encrypt", params, ("KeyId", "Plaintext"), ("EncryptionContext", "EncryptionAlgorithm", "GrantTokens"))
+        """Encrypt(KeyId=, Plaintext=, EncryptionContext=, EncryptionAlgorithm=, GrantTokens=, DryRun=)."""
+        _check("Encrypt", params, ("KeyId", "Plaintext"), ("EncryptionContext", "EncryptionAlgorithm", "GrantTokens", "DryRun"))
         return _ok(
             self._native.encrypt(
-                params["KeyId"], _blob(params["Plaintext"]), params.get("EncryptionContext"), params.get("EncryptionAlgorithm")
+                params["KeyId"], _blob(params["Plaintext"]), params.get("EncryptionContext"), params.get("EncryptionAlgorithm"), *_common(params)
             )
         )
 
     def decrypt(self, **params: Any) -> Response:
-        """Decrypt(CiphertextBlob=, EncryptionContext=, KeyId=, EncryptionAlgorithm=, GrantTokens=)."""
-        _check("Decrypt", params, ("CiphertextBlob",), ("EncryptionContext", "KeyId", "EncryptionAlgorithm", "GrantTokens"))
+        """Decrypt(CiphertextBlob=, EncryptionContext=, KeyId=, EncryptionAlgorithm=, GrantTokens=, DryRun=)."""
+        _check("Decrypt", params, ("CiphertextBlob",), ("EncryptionContext", "KeyId", "EncryptionAlgorithm", "GrantTokens", "DryRun"))
         return _ok(
             self._native.decrypt(
                 _blob(params["CiphertextBlob"]),
                 params.get("EncryptionContext"),
                 params.get("KeyId"),
                 params.get("EncryptionAlgorithm"),
+                *_common(params),
             )
         )
 
     def re_encrypt(self, **params: Any) -> Response:
         """ReEncrypt(CiphertextBlob=, DestinationKeyId=, SourceEncryptionContext=, SourceKeyId=,
-        DestinationEncryptionContext=, SourceEncryptionAlgorithm=, DestinationEncryptionAlgorithm=, GrantTokens=)."""
+        DestinationEncryptionContext=, SourceEncryptionAlgorithm=, DestinationEncryptionAlgorithm=, GrantTokens=, DryRun=)."""
         _check(
             "ReEncrypt",
             params,
@@ -358,6 +392,7 @@ class KMSClient:
                 "SourceEncryptionAlgorithm",
                 "DestinationEncryptionAlgorithm",
                 "GrantTokens",
+                "DryRun",
             ),
         )
         return _ok(
@@ -369,29 +404,30 @@ class KMSClient:
                 params.get("DestinationEncryptionContext"),
                 params.get("SourceEncryptionAlgorithm"),
                 params.get("DestinationEncryptionAlgorithm"),
+                *_common(params),
             )
         )
 
     def generate_data_key(self, **params: Any) -> Response:
-        """GenerateDataKey(KeyId=, KeySpec= | NumberOfBytes=, EncryptionContext=, GrantTokens=)."""
-        _check("GenerateDataKey", params, ("KeyId",), ("KeySpec", "NumberOfBytes", "EncryptionContext", "GrantTokens"))
+        """GenerateDataKey(KeyId=, KeySpec= | NumberOfBytes=, EncryptionContext=, GrantTokens=, DryRun=)."""
+        _check("GenerateDataKey", params, ("KeyId",), ("KeySpec", "NumberOfBytes", "EncryptionContext", "GrantTokens", "DryRun"))
         return _ok(
             self._native.generate_data_key(
-                params["KeyId"], params.get("EncryptionContext"), params.get("KeySpec"), params.get("NumberOfBytes")
+                params["KeyId"], params.get("EncryptionContext"), params.get("KeySpec"), params.get("NumberOfBytes"), *_common(params)
             )
         )
 
     def generate_data_key_without_plaintext(self, **params: Any) -> Response:
-        """GenerateDataKeyWithoutPlaintext(KeyId=, KeySpec= | NumberOfBytes=, EncryptionContext=, GrantTokens=)."""
+        """GenerateDataKeyWithoutPlaintext(KeyId=, KeySpec= | NumberOfBytes=, EncryptionContext=, GrantTokens=, DryRun=)."""
         _check(
             "GenerateDataKeyWithoutPlaintext",
             params,
             ("KeyId",),
-            ("KeySpec", "NumberOfBytes", "EncryptionContext", "GrantTokens"),
+            ("KeySpec", "NumberOfBytes", "EncryptionContext", "GrantTokens", "DryRun"),
         )
         return _ok(
             self._native.generate_data_key_without_plaintext(
-                params["KeyId"], params.get("EncryptionContext"), params.get("KeySpec"), params.get("NumberOfBytes")
+                params["KeyId"], params.get("EncryptionContext"), params.get("KeySpec"), params.get("NumberOfBytes"), *_common(params)
             )
         )
 
@@ -408,18 +444,18 @@ class KMSClient:
     # -- asymmetric keys and HMAC -----------------------------------------------------------
 
     def sign(self, **params: Any) -> Response:
-        """Sign(KeyId=, Message=, SigningAlgorithm=, MessageType=, GrantTokens=)."""
-        _check("Sign", params, ("KeyId", "Message", "SigningAlgorithm"), ("MessageType", "GrantTokens"))
+        """Sign(KeyId=, Message=, SigningAlgorithm=, MessageType=, GrantTokens=, DryRun=)."""
+        _check("Sign", params, ("KeyId", "Message", "SigningAlgorithm"), ("MessageType", "GrantTokens", "DryRun"))
         return _ok(
             self._native.sign(
-                params["KeyId"], _blob(params["Message"]), params["SigningAlgorithm"], params.get("MessageType")
+                params["KeyId"], _blob(params["Message"]), params["SigningAlgorithm"], params.get("MessageType"), *_common(params)
             )
         )
 
     def verify(self, **params: Any) -> Response:
-        """Verify(KeyId=, Message=, Signature=, SigningAlgorithm=, MessageType=, GrantTokens=).
+        """Verify(KeyId=, Message=, Signature=, SigningAlgorithm=, MessageType=, GrantTokens=, DryRun=).
         An invalid signature raises ``KMSInvalidSignatureException``, as AWS does."""
-        _check("Verify", params, ("KeyId", "Message", "Signature", "SigningAlgorithm"), ("MessageType", "GrantTokens"))
+        _check("Verify", params, ("KeyId", "Message", "Signature", "SigningAlgorithm"), ("MessageType", "GrantTokens", "DryRun"))
         return _ok(
             self._native.verify(
                 params["KeyId"],
@@ -427,6 +463,7 @@ class KMSClient:
                 _blob(params["Signature"]),
                 params["SigningAlgorithm"],
                 params.get("MessageType"),
+                *_common(params),
             )
         )
 
@@ -436,49 +473,49 @@ class KMSClient:
         return _ok(self._native.get_public_key(params["KeyId"]))
 
     def generate_mac(self, **params: Any) -> Response:
-        """GenerateMac(KeyId=, Message=, MacAlgorithm=, GrantTokens=)."""
-        _check("GenerateMac", params, ("KeyId", "Message", "MacAlgorithm"), ("GrantTokens",))
-        return _ok(self._native.generate_mac(params["KeyId"], _blob(params["Message"]), params["MacAlgorithm"]))
+        """GenerateMac(KeyId=, Message=, MacAlgorithm=, GrantTokens=, DryRun=)."""
+        _check("GenerateMac", params, ("KeyId", "Message", "MacAlgorithm"), ("GrantTokens", "DryRun"))
+        return _ok(self._native.generate_mac(params["KeyId"], _blob(params["Message"]), params["MacAlgorithm"], *_common(params)))
 
     def verify_mac(self, **params: Any) -> Response:
-        """VerifyMac(KeyId=, Message=, Mac=, MacAlgorithm=, GrantTokens=). A wrong MAC raises
+        """VerifyMac(KeyId=, Message=, Mac=, MacAlgorithm=, GrantTokens=, DryRun=). A wrong MAC raises
         ``KMSInvalidMacException``, as AWS does."""
-        _check("VerifyMac", params, ("KeyId", "Message", "Mac", "MacAlgorithm"), ("GrantTokens",))
+        _check("VerifyMac", params, ("KeyId", "Message", "Mac", "MacAlgorithm"), ("GrantTokens", "DryRun"))
         return _ok(
             self._native.verify_mac(
-                params["KeyId"], _blob(params["Message"]), _blob(params["Mac"]), params["MacAlgorithm"]
+                params["KeyId"], _blob(params["Message"]), _blob(params["Mac"]), params["MacAlgorithm"], *_common(params)
             )
         )
 
     def derive_shared_secret(self, **params: Any) -> Response:
-        """DeriveSharedSecret(KeyId=, KeyAgreementAlgorithm=, PublicKey=, GrantTokens=)."""
-        _check("DeriveSharedSecret", params, ("KeyId", "KeyAgreementAlgorithm", "PublicKey"), ("GrantTokens",))
+        """DeriveSharedSecret(KeyId=, KeyAgreementAlgorithm=, PublicKey=, GrantTokens=, DryRun=)."""
+        _check("DeriveSharedSecret", params, ("KeyId", "KeyAgreementAlgorithm", "PublicKey"), ("GrantTokens", "DryRun"))
         return _ok(
             self._native.derive_shared_secret(
-                params["KeyId"], _blob(params["PublicKey"]), params["KeyAgreementAlgorithm"]
+                params["KeyId"], _blob(params["PublicKey"]), params["KeyAgreementAlgorithm"], *_common(params)
             )
         )
 
     def generate_data_key_pair(self, **params: Any) -> Response:
-        """GenerateDataKeyPair(KeyId=, KeyPairSpec=, EncryptionContext=, GrantTokens=)."""
-        _check("GenerateDataKeyPair", params, ("KeyId", "KeyPairSpec"), ("EncryptionContext", "GrantTokens"))
+        """GenerateDataKeyPair(KeyId=, KeyPairSpec=, EncryptionContext=, GrantTokens=, DryRun=)."""
+        _check("GenerateDataKeyPair", params, ("KeyId", "KeyPairSpec"), ("EncryptionContext", "GrantTokens", "DryRun"))
         return _ok(
             self._native.generate_data_key_pair(
-                params["KeyId"], params["KeyPairSpec"], params.get("EncryptionContext")
+                params["KeyId"], params["KeyPairSpec"], params.get("EncryptionContext"), *_common(params)
             )
         )
 
     def generate_data_key_pair_without_plaintext(self, **params: Any) -> Response:
-        """GenerateDataKeyPairWithoutPlaintext(KeyId=, KeyPairSpec=, EncryptionContext=, GrantTokens=)."""
+        """GenerateDataKeyPairWithoutPlaintext(KeyId=, KeyPairSpec=, EncryptionContext=, GrantTokens=, DryRun=)."""
         _check(
             "GenerateDataKeyPairWithoutPlaintext",
             params,
             ("KeyId", "KeyPairSpec"),
-            ("EncryptionContext", "GrantTokens"),
+            ("EncryptionContext", "GrantTokens", "DryRun"),
         )
         return _ok(
             self._native.generate_data_key_pair_without_plaintext(
-                params["KeyId"], params["KeyPairSpec"], params.get("EncryptionContext")
+                params["KeyId"], params["KeyPairSpec"], params.get("EncryptionContext"), *_common(params)
             )
         )
 
@@ -518,6 +555,99 @@ class KMSClient:
         _check("DeleteImportedKeyMaterial", params, ("KeyId",), ())
         return _ok(self._native.delete_imported_key_material(params["KeyId"]))
 
+    # -- key policies and grants ------------------------------------------------------------
+
+    def put_key_policy(self, **params: Any) -> Response:
+        """PutKeyPolicy(KeyId=, Policy=, PolicyName=, BypassPolicyLockoutSafetyCheck=)."""
+        _check("PutKeyPolicy", params, ("KeyId", "Policy"), ("PolicyName", "BypassPolicyLockoutSafetyCheck"))
+        self._native.put_key_policy(
+            params["KeyId"],
+            params["Policy"],
+            params.get("PolicyName"),
+            bool(params.get("BypassPolicyLockoutSafetyCheck", False)),
+        )
+        return _ok()
+
+    def get_key_policy(self, **params: Any) -> Response:
+        """GetKeyPolicy(KeyId=, PolicyName=); returns ``Policy`` (JSON text) and ``PolicyName``."""
+        _check("GetKeyPolicy", params, ("KeyId",), ("PolicyName",))
+        name = params.get("PolicyName")
+        policy = self._native.get_key_policy(params["KeyId"], name)
+        return _ok({"Policy": policy, "PolicyName": name if name is not None else "default"})
+
+    def list_key_policies(self, **params: Any) -> Response:
+        """ListKeyPolicies(KeyId=, Limit=, Marker=); a key has one policy, ``default``."""
+        _check("ListKeyPolicies", params, ("KeyId",), ("Limit", "Marker"))
+        return _ok({"PolicyNames": self._native.list_key_policies(params["KeyId"]), "Truncated": False})
+
+    def create_grant(self, **params: Any) -> Response:
+        """CreateGrant(KeyId=, GranteePrincipal=, Operations=, RetiringPrincipal=, Constraints=,
+        GrantTokens=, Name=, DryRun=); returns ``GrantToken`` and ``GrantId``."""
+        _check(
+            "CreateGrant",
+            params,
+            ("KeyId", "GranteePrincipal", "Operations"),
+            ("RetiringPrincipal", "Constraints", "GrantTokens", "Name", "DryRun"),
+        )
+        operations = params["Operations"]
+        if isinstance(operations, str):
+            raise ParamValidationError("Invalid type for parameter Operations: must be a list of str")
+        constraints = params.get("Constraints") or {}
+        unknown = set(constraints) - {"EncryptionContextSubset", "EncryptionContextEquals"}
+        if unknown:
+            raise ParamValidationError(
+                f'Unknown parameter in Constraints: "{sorted(unknown)[0]}", must be one of: '
+                "EncryptionContextSubset, EncryptionContextEquals"
+            )
+        tokens, dry_run = _common(params)
+        return _ok(
+            self._native.create_grant(
+                params["KeyId"],
+                params["GranteePrincipal"],
+                list(operations),
+                params.get("RetiringPrincipal"),
+                constraints.get("EncryptionContextSubset"),
+                constraints.get("EncryptionContextEquals"),
+                tokens,
+                params.get("Name"),
+                dry_run,
+            )
+        )
+
+    def list_grants(self, **params: Any) -> Response:
+        """ListGrants(KeyId=, Limit=, Marker=, GrantId=, GranteePrincipal=)."""
+        _check("ListGrants", params, ("KeyId",), ("Limit", "Marker", "GrantId", "GranteePrincipal"))
+        return _ok(
+            self._native.list_grants(
+                params["KeyId"],
+                params.get("GrantId"),
+                params.get("GranteePrincipal"),
+                params.get("Limit"),
+                params.get("Marker"),
+            )
+        )
+
+    def list_retirable_grants(self, **params: Any) -> Response:
+        """ListRetirableGrants(RetiringPrincipal=, Limit=, Marker=)."""
+        _check("ListRetirableGrants", params, ("RetiringPrincipal",), ("Limit", "Marker"))
+        return _ok(
+            self._native.list_retirable_grants(params["RetiringPrincipal"], params.get("Limit"), params.get("Marker"))
+        )
+
+    def retire_grant(self, **params: Any) -> Response:
+        """RetireGrant(GrantToken= | KeyId= and GrantId=, DryRun=)."""
+        _check("RetireGrant", params, (), ("GrantToken", "KeyId", "GrantId", "DryRun"))
+        self._native.retire_grant(
+            params.get("GrantToken"), params.get("KeyId"), params.get("GrantId"), bool(params.get("DryRun", False))
+        )
+        return _ok()
+
+    def revoke_grant(self, **params: Any) -> Response:
+        """RevokeGrant(KeyId=, GrantId=, DryRun=)."""
+        _check("RevokeGrant", params, ("KeyId", "GrantId"), ("DryRun",))
+        self._native.revoke_grant(params["KeyId"], params["GrantId"], bool(params.get("DryRun", False)))
+        return _ok()
+
     # -- pagination -------------------------------------------------------------------------
 
     _PAGINATED = {
@@ -525,10 +655,14 @@ class KMSClient:
         "list_aliases": "Aliases",
         "list_resource_tags": "Tags",
         "list_key_rotations": "Rotations",
+        "list_grants": "Grants",
+        "list_retirable_grants": "Grants",
+        "list_key_policies": "PolicyNames",
     }
 
     def can_paginate(self, operation_name: str) -> bool:
-        """True for ``list_keys``, ``list_aliases``, ``list_resource_tags`` and ``list_key_rotations``."""
+        """True for ``list_keys``, ``list_aliases``, ``list_resource_tags``, ``list_key_rotations``,
+        ``list_grants``, ``list_retirable_grants`` and ``list_key_policies``."""
         return operation_name in self._PAGINATED
 
     def get_paginator(self, operation_name: str) -> Paginator:

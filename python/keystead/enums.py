@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial", "WrappingAlgorithm", "WrappingKeySpec"]
+__all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial", "WrappingAlgorithm", "WrappingKeySpec", "GrantOperation"]
 
 
 class _AwsEnum(str, enum.Enum):
@@ -389,3 +389,64 @@ class WrappingKeySpec(_AwsEnum):
 
     SM2 = "SM2"
     """SM2 (China Regions only)."""
+
+
+class GrantOperation(_AwsEnum):
+    """An operation a grant can allow (`GrantOperation`)."""
+
+    Decrypt = "Decrypt"
+    """Decrypt."""
+
+    Encrypt = "Encrypt"
+    """Encrypt."""
+
+    GenerateDataKey = "GenerateDataKey"
+    """GenerateDataKey."""
+
+    GenerateDataKeyWithoutPlaintext = "GenerateDataKeyWithoutPlaintext"
+    """GenerateDataKeyWithoutPlaintext."""
+
+    ReEncryptFrom = "ReEncryptFrom"
+    """ReEncryptFrom."""
+
+    ReEncryptTo = "ReEncryptTo"
+    """ReEncryptTo."""
+
+    Sign = "Sign"
+    """Sign."""
+
+    Verify = "Verify"
+    """Verify."""
+
+    GetPublicKey = "GetPublicKey"
+    """GetPublicKey."""
+
+    CreateGrant = "CreateGrant"
+    """CreateGrant."""
+
+    RetireGrant = "RetireGrant"
+    """RetireGrant."""
+
+    DescribeKey = "DescribeKey"
+    """DescribeKey."""
+
+    GenerateDataKeyPair = "GenerateDataKeyPair"
+    """GenerateDataKeyPair."""
+
+    GenerateDataKeyPairWithoutPlaintext = "GenerateDataKeyPairWithoutPlaintext"
+    """GenerateDataKeyPairWithoutPlaintext."""
+
+    GenerateMac = "GenerateMac"
+    """GenerateMac."""
+
+    VerifyMac = "VerifyMac"
+    """VerifyMac."""
+
+    DeriveSharedSecret = "DeriveSharedSecret"
+    """DeriveSharedSecret."""
+
+    Encapsulate = "Encapsulate"
+    """Encapsulate."""
+
+    Decapsulate = "Decapsulate"
+    """Decapsulate."""

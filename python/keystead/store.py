@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from . import _keystead
+from .access import (
+    AuditOptions,
+    AuditReport,
+    CreateGrantResult,
+    Explanation,
+    Grant,
+    GrantConstraints,
+    KeyLastUsage,
+    MetricsSnapshot,
+    PolicyArg,
+    _policy_text,
+)
 from .enums import (
     DataKeyPairSpec,
     DataKeySpec,
     EncryptionAlgorithm,
     ExpirationModel,
+    GrantOperation,
     IncludeKeyMaterial,
     KeyAgreementAlgorithm,
     KeySpec,
@@ -90,7 +118,11 @@ class Keystead:
     ``Keystead(path)`` opens the store in folder ``path``, creating it (and a root key file
     ``path/root.key``) if needed. Pass ``root_key=`` to take the root key from an environment
     variable, a passphrase or your own bytes (:class:`RootKey`); ``region`` and ``account_id``
-    name the ARNs of a new store.
+    name the ARNs of a new store. Every call is written to an audit log in ``path/audit/``
+    unless ``audit=False`` (``audit=AuditOptions(...)`` tunes it).
+
+    The handle calls as the account principal; :meth:`as_principal` gives a handle that calls
+    as another principal, which key policies and grants then govern.
 
     Key arguments (``key_id``) accept a key id, key ARN, alias name (``alias/...``) or alias
     ARN wherever AWS accepts them. Byte arguments accept any bytes-like object; ``str`` is
@@ -111,9 +143,11 @@ class Keystead:
         root_key: Optional[RootKey] = None,
         region: Optional[str] = None,
         account_id: Optional[str] = None,
+        audit: Union[bool, AuditOptions] = True,
     ) -> None:
         kind, value = (root_key or RootKey.key_file())._native_args()
-        native = _keystead.Store.open(os.fspath(path), kind, value, region, account_id)
+        durability, hmac_values = AuditOptions._native_args(audit)
+        native = _keystead.Store.open(os.fspath(path), kind, value, region, account_id, durability, hmac_values)
         object.__setattr__(self, "_native", native)
 
     @classmethod
@@ -124,9 +158,10 @@ class Keystead:
         root_key: Optional[RootKey] = None,
         region: Optional[str] = None,
         account_id: Optional[str] = None,
+        audit: Union[bool, AuditOptions] = True,
     ) -> Keystead:
         """Opens (or creates) the store in folder ``path``; same as ``Keystead(path, ...)``."""
-        return cls(path, root_key=root_key, region=region, account_id=account_id)
+        return cls(path, root_key=root_key, region=region, account_id=account_id, audit=audit)
 
     @classmethod
     def in_memory(
@@ -195,9 +230,21 @@ class Keystead:
         origin: Union[Origin, str, None] = None,
         tags: Optional[TagsArg] = None,
         multi_region: bool = False,
+        policy: Optional[PolicyArg] = None,
+        bypass_policy_lockout_safety_check: bool = False,
     ) -> KeyMetadata:
-        """``CreateKey``: a new key (``SYMMETRIC_DEFAULT`` / ``ENCRYPT_DECRYPT`` by default)."""
-        d = self._native.create_key(description, key_usage, key_spec, origin, _tag_pairs(tags), multi_region)
+        """``CreateKey``: a new key (``SYMMETRIC_DEFAULT`` / ``ENCRYPT_DECRYPT`` by default),
+        with AWS's default key policy unless ``policy`` (JSON text or a mapping) is given."""
+        d = self._native.create_key(
+            description,
+            key_usage,
+            key_spec,
+            origin,
+            _tag_pairs(tags),
+            multi_region,
+            _policy_text(policy) if policy is not None else None,
+            bypass_policy_lockout_safety_check,
+        )
         return KeyMetadata._from_aws(d)
 
     def describe_key(self, key_id: str) -> KeyMetadata:
@@ -318,11 +365,13 @@ class Keystead:
         *,
         encryption_context: Optional[Mapping[str, str]] = None,
         encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> EncryptResult:
         """``Encrypt``: 1–4096 bytes under a symmetric key, bound to ``encryption_context``; or,
         with an RSA ``ENCRYPT_DECRYPT`` key, RSA-OAEP with ``encryption_algorithm``
         ``RSAES_OAEP_SHA_1``/``RSAES_OAEP_SHA_256`` (required; no context; 190–470 bytes max)."""
-        d = self._native.encrypt(key_id, plaintext, _context(encryption_context), encryption_algorithm)
+        d = self._native.encrypt(key_id, plaintext, _context(encryption_context), encryption_algorithm, _tokens(grant_tokens), dry_run)
         return EncryptResult(d["CiphertextBlob"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]))
 
     def decrypt(
@@ -332,11 +381,13 @@ class Keystead:
         encryption_context: Optional[Mapping[str, str]] = None,
         key_id: Optional[str] = None,
         encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> DecryptResult:
         """``Decrypt``: the blob names its key; give the same ``encryption_context`` as at
         encryption. With ``key_id``, the blob must have been encrypted under that key. RSA
         ciphertexts carry no metadata: give ``key_id`` and ``encryption_algorithm``."""
-        d = self._native.decrypt(ciphertext_blob, _context(encryption_context), key_id, encryption_algorithm)
+        d = self._native.decrypt(ciphertext_blob, _context(encryption_context), key_id, encryption_algorithm, _tokens(grant_tokens), dry_run)
         return DecryptResult(
             d["Plaintext"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]), d.get("KeyMaterialId")
         )
@@ -351,6 +402,8 @@ class Keystead:
         destination_encryption_context: Optional[Mapping[str, str]] = None,
         source_encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
         destination_encryption_algorithm: Union[EncryptionAlgorithm, str, None] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> ReEncryptResult:
         """``ReEncrypt``: decrypt and encrypt again (another key, context or the newest
         material) without the plaintext leaving the store."""
@@ -362,6 +415,8 @@ class Keystead:
             _context(destination_encryption_context),
             source_encryption_algorithm,
             destination_encryption_algorithm,
+            _tokens(grant_tokens),
+            dry_run,
         )
         return ReEncryptResult(
             ciphertext_blob=d["CiphertextBlob"],
@@ -380,12 +435,14 @@ class Keystead:
         key_spec: Union[DataKeySpec, str, None] = None,
         number_of_bytes: Optional[int] = None,
         encryption_context: Optional[Mapping[str, str]] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> DataKey:
         """``GenerateDataKey``: a new data key in plaintext and encrypted under ``key_id``.
         Give ``key_spec`` (``AES_256`` by default when neither is given) or ``number_of_bytes``."""
         if key_spec is None and number_of_bytes is None:
             key_spec = DataKeySpec.AES_256
-        d = self._native.generate_data_key(key_id, _context(encryption_context), key_spec, number_of_bytes)
+        d = self._native.generate_data_key(key_id, _context(encryption_context), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run)
         return DataKey(d["Plaintext"], d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
 
     def generate_data_key_without_plaintext(
@@ -395,12 +452,14 @@ class Keystead:
         key_spec: Union[DataKeySpec, str, None] = None,
         number_of_bytes: Optional[int] = None,
         encryption_context: Optional[Mapping[str, str]] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> EncryptedDataKey:
         """``GenerateDataKeyWithoutPlaintext``: only the encrypted copy of a new data key."""
         if key_spec is None and number_of_bytes is None:
             key_spec = DataKeySpec.AES_256
         d = self._native.generate_data_key_without_plaintext(
-            key_id, _context(encryption_context), key_spec, number_of_bytes
+            key_id, _context(encryption_context), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run
         )
         return EncryptedDataKey(d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
 
@@ -417,10 +476,12 @@ class Keystead:
         *,
         signing_algorithm: Union[SigningAlgorithm, str],
         message_type: Union[MessageType, str, None] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> SignResult:
         """``Sign``: a signature with a ``SIGN_VERIFY`` key. ``message`` is the message (``RAW``,
         1–4096 bytes, the default) or its digest (``message_type="DIGEST"``)."""
-        return SignResult._from_aws(self._native.sign(key_id, message, signing_algorithm, message_type))
+        return SignResult._from_aws(self._native.sign(key_id, message, signing_algorithm, message_type, _tokens(grant_tokens), dry_run))
 
     def verify(
         self,
@@ -430,24 +491,41 @@ class Keystead:
         *,
         signing_algorithm: Union[SigningAlgorithm, str],
         message_type: Union[MessageType, str, None] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> VerifyResult:
         """``Verify``: checks a signature; an invalid one raises ``KMSInvalidSignatureException``."""
-        d = self._native.verify(key_id, message, signature, signing_algorithm, message_type)
+        d = self._native.verify(key_id, message, signature, signing_algorithm, message_type, _tokens(grant_tokens), dry_run)
         return VerifyResult._from_aws(d)
 
     def get_public_key(self, key_id: str) -> PublicKey:
         """``GetPublicKey``: the public key of an asymmetric key (DER SubjectPublicKeyInfo)."""
         return PublicKey._from_aws(self._native.get_public_key(key_id))
 
-    def generate_mac(self, key_id: str, message: Buffer, *, mac_algorithm: Union[MacAlgorithm, str]) -> MacResult:
+    def generate_mac(
+        self,
+        key_id: str,
+        message: Buffer,
+        *,
+        mac_algorithm: Union[MacAlgorithm, str],
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
+    ) -> MacResult:
         """``GenerateMac``: an HMAC of 1–4096 bytes with a ``GENERATE_VERIFY_MAC`` key."""
-        return MacResult._from_aws(self._native.generate_mac(key_id, message, mac_algorithm))
+        return MacResult._from_aws(self._native.generate_mac(key_id, message, mac_algorithm, _tokens(grant_tokens), dry_run))
 
     def verify_mac(
-        self, key_id: str, message: Buffer, mac: Buffer, *, mac_algorithm: Union[MacAlgorithm, str]
+        self,
+        key_id: str,
+        message: Buffer,
+        mac: Buffer,
+        *,
+        mac_algorithm: Union[MacAlgorithm, str],
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> VerifyMacResult:
         """``VerifyMac``: checks an HMAC in constant time; a wrong one raises ``KMSInvalidMacException``."""
-        return VerifyMacResult._from_aws(self._native.verify_mac(key_id, message, mac, mac_algorithm))
+        return VerifyMacResult._from_aws(self._native.verify_mac(key_id, message, mac, mac_algorithm, _tokens(grant_tokens), dry_run))
 
     def derive_shared_secret(
         self,
@@ -455,10 +533,12 @@ class Keystead:
         public_key: Buffer,
         *,
         key_agreement_algorithm: Union[KeyAgreementAlgorithm, str] = KeyAgreementAlgorithm.ECDH,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> SharedSecret:
         """``DeriveSharedSecret``: raw ECDH between a ``KEY_AGREEMENT`` key and a peer's public
         key (DER SubjectPublicKeyInfo on the same curve)."""
-        d = self._native.derive_shared_secret(key_id, public_key, key_agreement_algorithm)
+        d = self._native.derive_shared_secret(key_id, public_key, key_agreement_algorithm, _tokens(grant_tokens), dry_run)
         return SharedSecret._from_aws(d)
 
     def generate_data_key_pair(
@@ -467,10 +547,12 @@ class Keystead:
         key_pair_spec: Union[DataKeyPairSpec, str],
         *,
         encryption_context: Optional[Mapping[str, str]] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> DataKeyPair:
         """``GenerateDataKeyPair``: a new key pair, its private key in plaintext (DER PKCS#8) and
         encrypted under the symmetric key ``key_id``."""
-        d = self._native.generate_data_key_pair(key_id, key_pair_spec, _context(encryption_context))
+        d = self._native.generate_data_key_pair(key_id, key_pair_spec, _context(encryption_context), _tokens(grant_tokens), dry_run)
         return DataKeyPair._from_aws(d)
 
     def generate_data_key_pair_without_plaintext(
@@ -479,9 +561,11 @@ class Keystead:
         key_pair_spec: Union[DataKeyPairSpec, str],
         *,
         encryption_context: Optional[Mapping[str, str]] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        dry_run: bool = False,
     ) -> EncryptedDataKeyPair:
         """``GenerateDataKeyPairWithoutPlaintext``: a new key pair, the private key only encrypted."""
-        d = self._native.generate_data_key_pair_without_plaintext(key_id, key_pair_spec, _context(encryption_context))
+        d = self._native.generate_data_key_pair_without_plaintext(key_id, key_pair_spec, _context(encryption_context), _tokens(grant_tokens), dry_run)
         return EncryptedDataKeyPair._from_aws(d)
 
     # -- key material import (BYOK) ---------------------------------------------------------
@@ -520,6 +604,162 @@ class Keystead:
         """``DeleteImportedKeyMaterial``: the key goes to ``PendingImport`` until the same
         material is imported again."""
         return ImportedKeyMaterial._from_aws(self._native.delete_imported_key_material(key_id))
+
+    # -- principals, key policies and grants ------------------------------------------------
+
+    @property
+    def principal(self) -> str:
+        """The ARN of the principal this handle calls as (the account principal,
+        ``arn:aws:iam::<account>:root``, unless narrowed with :meth:`as_principal`)."""
+        return self._native.principal
+
+    def as_principal(self, principal_arn: str, *, access_key_id: Optional[str] = None) -> Keystead:
+        """A handle on the same store that calls as ``principal_arn`` (an IAM user, role,
+        assumed-role session or account principal ARN). Cheap: the store is shared. Key policies
+        and grants decide what it may do (``AccessDeniedException`` otherwise); the audit log
+        names it, with ``access_key_id`` when given. A bad ARN is ``InvalidArnException``."""
+        narrowed = type(self).__new__(type(self))
+        object.__setattr__(narrowed, "_native", self._native.as_principal(principal_arn, access_key_id))
+        return narrowed
+
+    def put_key_policy(
+        self,
+        key_id: str,
+        policy: PolicyArg,
+        *,
+        policy_name: Optional[str] = None,
+        bypass_policy_lockout_safety_check: bool = False,
+    ) -> None:
+        """``PutKeyPolicy``: replaces the key policy (JSON text or a mapping), effective on the
+        next call. A policy that would stop the caller from changing it again is
+        ``MalformedPolicyDocumentException`` unless ``bypass_policy_lockout_safety_check``."""
+        self._native.put_key_policy(key_id, _policy_text(policy), policy_name, bypass_policy_lockout_safety_check)
+
+    def get_key_policy(self, key_id: str, *, policy_name: Optional[str] = None) -> str:
+        """``GetKeyPolicy``: the key policy as JSON text (AWS's default policy unless one was set)."""
+        return self._native.get_key_policy(key_id, policy_name)
+
+    def list_key_policies(self, key_id: str) -> List[str]:
+        """``ListKeyPolicies``: the policy names of a key (always ``["default"]``)."""
+        return self._native.list_key_policies(key_id)
+
+    def create_grant(
+        self,
+        key_id: str,
+        grantee_principal: str,
+        operations: Iterable[Union[GrantOperation, str]],
+        *,
+        retiring_principal: Optional[str] = None,
+        constraints: Optional[GrantConstraints] = None,
+        grant_tokens: Optional[Sequence[str]] = None,
+        name: Optional[str] = None,
+        dry_run: bool = False,
+    ) -> CreateGrantResult:
+        """``CreateGrant``: lets ``grantee_principal`` perform ``operations`` with the key
+        (optionally only with an encryption context matching ``constraints``), from the very
+        next call. A retry with the same ``name`` and properties returns the same grant."""
+        if isinstance(operations, str):
+            raise TypeError("operations must be an iterable of GrantOperation or str, not a single str")
+        subset, equals = constraints._native_args() if constraints is not None else (None, None)
+        d = self._native.create_grant(
+            key_id,
+            grantee_principal,
+            [str(op) for op in operations],
+            retiring_principal,
+            subset,
+            equals,
+            _tokens(grant_tokens),
+            name,
+            dry_run,
+        )
+        return CreateGrantResult(grant_id=d["GrantId"], grant_token=d["GrantToken"])
+
+    def list_grants(
+        self,
+        key_id: str,
+        *,
+        grant_id: Optional[str] = None,
+        grantee_principal: Optional[str] = None,
+        limit: Optional[int] = None,
+        marker: Optional[str] = None,
+    ) -> Page[Grant]:
+        """``ListGrants``: one page of a key's grants (``limit`` 1–100, default 50), optionally
+        only one grant or one grantee's."""
+        d = self._native.list_grants(key_id, grant_id, grantee_principal, limit, marker)
+        return _page(d, "Grants", Grant._from_aws)
+
+    def list_retirable_grants(
+        self, retiring_principal: str, *, limit: Optional[int] = None, marker: Optional[str] = None
+    ) -> Page[Grant]:
+        """``ListRetirableGrants``: one page of the grants (of any key) that
+        ``retiring_principal`` may retire."""
+        d = self._native.list_retirable_grants(retiring_principal, limit, marker)
+        return _page(d, "Grants", Grant._from_aws)
+
+    def retire_grant(
+        self,
+        *,
+        grant_token: Optional[str] = None,
+        key_id: Optional[str] = None,
+        grant_id: Optional[str] = None,
+        dry_run: bool = False,
+    ) -> None:
+        """``RetireGrant``: removes a grant named by ``grant_token``, or by ``key_id`` and
+        ``grant_id``; allowed to its retiring principal, its grantee (when granted RetireGrant)
+        and the account that created it."""
+        self._native.retire_grant(grant_token, key_id, grant_id, dry_run)
+
+    def revoke_grant(self, key_id: str, grant_id: str, *, dry_run: bool = False) -> None:
+        """``RevokeGrant``: removes a grant (needs ``kms:RevokeGrant`` on the key)."""
+        self._native.revoke_grant(key_id, grant_id, dry_run)
+
+    def explain(
+        self,
+        key_id: str,
+        action: str,
+        *,
+        encryption_context: Optional[Mapping[str, str]] = None,
+        conditions: Optional[Mapping[str, str]] = None,
+    ) -> Explanation:
+        """Whether this handle's principal may perform ``action`` (e.g. ``"kms:Decrypt"``) on
+        the key with this encryption context and extra condition keys, and which key-policy
+        statements or grants decide it (Keystead only: for debugging policies)."""
+        extra = list(conditions.items()) if conditions is not None else None
+        return Explanation._from_aws(self._native.explain(key_id, action, _context(encryption_context), extra))
+
+    # -- metrics and audit (Keystead only) --------------------------------------------------
+
+    def metrics(self) -> MetricsSnapshot:
+        """A snapshot of this store's metrics: calls by operation, key and outcome, latency
+        histograms and each key's last use (shared by every handle narrowed from this one)."""
+        return MetricsSnapshot._from_aws(self._native.metrics())
+
+    def metrics_prometheus(self) -> str:
+        """The metrics in the Prometheus text exposition format 0.0.4 (serve it as
+        ``text/plain; version=0.0.4``)."""
+        return self._native.metrics_prometheus()
+
+    def key_last_usage(self, key_id: str) -> Optional[KeyLastUsage]:
+        """The last successful use of a key (by key id) through this store handle, or None."""
+        d = self._native.key_last_usage(key_id)
+        return KeyLastUsage._from_aws(d) if d is not None else None
+
+    @property
+    def audit_dir(self) -> Optional[str]:
+        """The folder of the audit log (``<store>/audit``), or None when the store is not
+        audited (in memory, or opened with ``audit=False``)."""
+        return self._native.audit_dir
+
+    def audit_events(self) -> List[Dict[str, Any]]:
+        """Every event of the audit log (CloudTrail-shaped dicts: ``eventName``,
+        ``userIdentity``, ``requestParameters``, ``errorCode``...), oldest first; read without
+        verifying (see :meth:`verify_audit_log`). ``ValidationException`` if not audited."""
+        return [json.loads(text) for text in self._native.audit_events()]
+
+    def verify_audit_log(self) -> AuditReport:
+        """Checks the audit log's hash chains, signatures and segments against the store's
+        audit public key."""
+        return AuditReport._from_aws(self._native.verify_audit_log())
 
     # -- access keys (Keystead only) --------------------------------------------------------
 
@@ -576,6 +816,15 @@ def _context(context: Optional[Mapping[str, str]]) -> Optional[dict[str, str]]:
     if not isinstance(context, Mapping):
         raise TypeError(f"an encryption context must be a mapping of str to str, not {type(context).__name__}")
     return dict(context)
+
+
+def _tokens(grant_tokens: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """Grant tokens as the native module takes them (a list), refusing a lone ``str``."""
+    if grant_tokens is None:
+        return None
+    if isinstance(grant_tokens, str):
+        raise TypeError("grant_tokens must be a sequence of str, not a single str")
+    return list(grant_tokens)
 
 
 def _epoch_millis(value: Optional[datetime]) -> Optional[int]:

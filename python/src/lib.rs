@@ -7,6 +7,7 @@
 //! then releases the GIL for the store and crypto work; the handle is `Send + Sync`, so one
 //! `Store` serves many threads.
 
+mod access;
 mod convert;
 mod error;
 
@@ -25,6 +26,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::convert::{bytes_arg, enum_arg, secret_arg, u32_arg};
 use crate::error::to_py_err;
+use keystead_core::{CreateGrantRequest, GrantConstraints, GrantOperation, GrantRef};
 
 /// Runs `work` without the GIL and maps its error as raised by `operation`.
 fn run<T: Send>(
@@ -74,8 +76,16 @@ struct Store {
 #[pymethods]
 impl Store {
     /// Opens (or creates) the store in folder `path`.
+    ///
+    /// `audit_durability` is `None` (no audit log), `"per_record"`, `"batched"` (the core's
+    /// default) or `"off"` (written, never fsynced); `audit_hmac_context_values` logs encryption
+    /// context values as keyed hashes.
     #[staticmethod]
-    #[pyo3(signature = (path, root_key_kind = "key_file", root_key_value = None, region = None, account_id = None))]
+    #[pyo3(signature = (
+        path, root_key_kind = "key_file", root_key_value = None, region = None, account_id = None,
+        audit_durability = Some("batched"), audit_hmac_context_values = false
+    ))]
+    #[allow(clippy::too_many_arguments, reason = "the store options are plain arguments")]
     fn open(
         py: Python<'_>,
         path: PathBuf,
@@ -83,11 +93,18 @@ impl Store {
         root_key_value: Option<&Bound<'_, PyAny>>,
         region: Option<String>,
         account_id: Option<String>,
+        audit_durability: Option<&str>,
+        audit_hmac_context_values: bool,
     ) -> PyResult<Self> {
         let source = root_key_source(root_key_kind, root_key_value)?;
+        let audit = access::audit_options(audit_durability, audit_hmac_context_values)?;
         let location = path.display().to_string();
         let inner = run(py, "OpenStore", || {
             let mut builder = Keystead::builder().root_key(source);
+            builder = match audit {
+                Some(options) => builder.audit(options),
+                None => builder.without_audit(),
+            };
             if let Some(region) = region {
                 builder = builder.region(region);
             }
@@ -160,7 +177,10 @@ impl Store {
     }
 
     /// `CreateKey`; returns `KeyMetadata`.
-    #[pyo3(signature = (description = None, key_usage = None, key_spec = None, origin = None, tags = None, multi_region = false))]
+    #[pyo3(signature = (
+        description = None, key_usage = None, key_spec = None, origin = None, tags = None, multi_region = false,
+        policy = None, bypass_policy_lockout_safety_check = false
+    ))]
     #[allow(clippy::too_many_arguments, reason = "one argument per AWS CreateKey parameter")]
     fn create_key<'py>(
         &self,
@@ -171,6 +191,8 @@ impl Store {
         origin: Option<&str>,
         tags: Option<Vec<(String, String)>>,
         multi_region: bool,
+        policy: Option<String>,
+        bypass_policy_lockout_safety_check: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let parsed = (|| {
             Ok::<_, keystead_core::Error>(CreateKeyRequest {
@@ -180,8 +202,9 @@ impl Store {
                 origin: enum_arg(origin)?,
                 tags: tags.unwrap_or_default().into_iter().map(|(k, v)| Tag::new(k, v)).collect(),
                 multi_region,
+                policy,
+                bypass_policy_lockout_safety_check,
             })
-                ..Default::default()
         })();
         let metadata = run(py, "CreateKey", || self.inner.create_key(parsed?))?;
         convert::key_metadata(py, &metadata)
@@ -342,7 +365,8 @@ impl Store {
     }
 
     /// `Encrypt`; returns `{"CiphertextBlob", "KeyId", "EncryptionAlgorithm"}`.
-    #[pyo3(signature = (key_id, plaintext, encryption_context = None, encryption_algorithm = None))]
+    #[pyo3(signature = (key_id, plaintext, encryption_context = None, encryption_algorithm = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn encrypt<'py>(
         &self,
         py: Python<'py>,
@@ -350,6 +374,8 @@ impl Store {
         plaintext: &Bound<'py, PyAny>,
         encryption_context: Context,
         encryption_algorithm: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let plaintext = secret_arg(plaintext, "Plaintext")?;
         let algorithm = enum_arg(encryption_algorithm);
@@ -359,8 +385,9 @@ impl Store {
                 plaintext: plaintext.expose(),
                 encryption_context: encryption_context.as_ref(),
                 encryption_algorithm: algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &response.ciphertext_blob))?;
@@ -370,7 +397,8 @@ impl Store {
     }
 
     /// `Decrypt`; returns `{"KeyId", "Plaintext", "EncryptionAlgorithm", "KeyMaterialId"}`.
-    #[pyo3(signature = (ciphertext_blob, encryption_context = None, key_id = None, encryption_algorithm = None))]
+    #[pyo3(signature = (ciphertext_blob, encryption_context = None, key_id = None, encryption_algorithm = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn decrypt<'py>(
         &self,
         py: Python<'py>,
@@ -378,6 +406,8 @@ impl Store {
         encryption_context: Context,
         key_id: Option<String>,
         encryption_algorithm: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let blob = bytes_arg(ciphertext_blob, "CiphertextBlob")?;
         let algorithm = enum_arg(encryption_algorithm);
@@ -387,8 +417,9 @@ impl Store {
                 encryption_context: encryption_context.as_ref(),
                 key_id: key_id.as_deref(),
                 encryption_algorithm: algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &response.key_id)?;
@@ -404,8 +435,7 @@ impl Store {
     #[pyo3(signature = (
         ciphertext_blob, destination_key_id, source_encryption_context = None, source_key_id = None,
         destination_encryption_context = None, source_encryption_algorithm = None,
-        destination_encryption_algorithm = None
-    ))]
+        destination_encryption_algorithm = None, grant_tokens = None, dry_run = false))]
     #[allow(clippy::too_many_arguments, reason = "one argument per AWS ReEncrypt parameter")]
     fn re_encrypt<'py>(
         &self,
@@ -417,6 +447,8 @@ impl Store {
         destination_encryption_context: Context,
         source_encryption_algorithm: Option<&str>,
         destination_encryption_algorithm: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let blob = bytes_arg(ciphertext_blob, "CiphertextBlob")?;
         let source_algorithm = enum_arg(source_encryption_algorithm);
@@ -430,8 +462,9 @@ impl Store {
                 destination_encryption_context: destination_encryption_context.as_ref(),
                 source_encryption_algorithm: source_algorithm?,
                 destination_encryption_algorithm: destination_algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
@@ -449,7 +482,8 @@ impl Store {
     }
 
     /// `GenerateDataKey`; returns `{"CiphertextBlob", "Plaintext", "KeyId", "KeyMaterialId"}`.
-    #[pyo3(signature = (key_id, encryption_context = None, key_spec = None, number_of_bytes = None))]
+    #[pyo3(signature = (key_id, encryption_context = None, key_spec = None, number_of_bytes = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn generate_data_key<'py>(
         &self,
         py: Python<'py>,
@@ -457,6 +491,8 @@ impl Store {
         encryption_context: Context,
         key_spec: Option<&str>,
         number_of_bytes: Option<i64>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let key_spec = enum_arg(key_spec);
         let r = run(py, "GenerateDataKey", || {
@@ -465,8 +501,9 @@ impl Store {
                 encryption_context: encryption_context.as_ref(),
                 key_spec: key_spec?,
                 number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
@@ -477,7 +514,8 @@ impl Store {
     }
 
     /// `GenerateDataKeyWithoutPlaintext`; returns `{"CiphertextBlob", "KeyId", "KeyMaterialId"}`.
-    #[pyo3(signature = (key_id, encryption_context = None, key_spec = None, number_of_bytes = None))]
+    #[pyo3(signature = (key_id, encryption_context = None, key_spec = None, number_of_bytes = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn generate_data_key_without_plaintext<'py>(
         &self,
         py: Python<'py>,
@@ -485,6 +523,8 @@ impl Store {
         encryption_context: Context,
         key_spec: Option<&str>,
         number_of_bytes: Option<i64>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let key_spec = enum_arg(key_spec);
         let r = run(py, "GenerateDataKeyWithoutPlaintext", || {
@@ -493,8 +533,9 @@ impl Store {
                 encryption_context: encryption_context.as_ref(),
                 key_spec: key_spec?,
                 number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
@@ -513,7 +554,8 @@ impl Store {
     }
 
     /// `Sign`; returns `{"KeyId", "Signature", "SigningAlgorithm"}`.
-    #[pyo3(signature = (key_id, message, signing_algorithm = None, message_type = None))]
+    #[pyo3(signature = (key_id, message, signing_algorithm = None, message_type = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn sign<'py>(
         &self,
         py: Python<'py>,
@@ -521,6 +563,8 @@ impl Store {
         message: &Bound<'py, PyAny>,
         signing_algorithm: Option<&str>,
         message_type: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let message = secret_arg(message, "Message")?;
         let algorithm = enum_arg(signing_algorithm);
@@ -531,8 +575,9 @@ impl Store {
                 message: message.expose(),
                 message_type: message_type?,
                 signing_algorithm: algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -543,7 +588,8 @@ impl Store {
 
     /// `Verify`; returns `{"KeyId", "SignatureValid": True, "SigningAlgorithm"}` (an invalid
     /// signature raises `KMSInvalidSignatureException`).
-    #[pyo3(signature = (key_id, message, signature, signing_algorithm = None, message_type = None))]
+    #[pyo3(signature = (key_id, message, signature, signing_algorithm = None, message_type = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn verify<'py>(
         &self,
         py: Python<'py>,
@@ -552,6 +598,8 @@ impl Store {
         signature: &Bound<'py, PyAny>,
         signing_algorithm: Option<&str>,
         message_type: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let message = secret_arg(message, "Message")?;
         let signature = bytes_arg(signature, "Signature")?;
@@ -564,8 +612,9 @@ impl Store {
                 message_type: message_type?,
                 signature: &signature,
                 signing_algorithm: algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -582,13 +631,15 @@ impl Store {
     }
 
     /// `GenerateMac`; returns `{"Mac", "MacAlgorithm", "KeyId"}`.
-    #[pyo3(signature = (key_id, message, mac_algorithm = None))]
+    #[pyo3(signature = (key_id, message, mac_algorithm = None, grant_tokens = None, dry_run = false))]
     fn generate_mac<'py>(
         &self,
         py: Python<'py>,
         key_id: String,
         message: &Bound<'py, PyAny>,
         mac_algorithm: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let message = secret_arg(message, "Message")?;
         let algorithm = enum_arg(mac_algorithm);
@@ -597,8 +648,9 @@ impl Store {
                 key_id: &key_id,
                 message: message.expose(),
                 mac_algorithm: algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("Mac", PyBytes::new(py, &r.mac))?;
@@ -609,7 +661,8 @@ impl Store {
 
     /// `VerifyMac`; returns `{"KeyId", "MacValid": True, "MacAlgorithm"}` (a wrong MAC raises
     /// `KMSInvalidMacException`).
-    #[pyo3(signature = (key_id, message, mac, mac_algorithm = None))]
+    #[pyo3(signature = (key_id, message, mac, mac_algorithm = None, grant_tokens = None, dry_run = false))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn verify_mac<'py>(
         &self,
         py: Python<'py>,
@@ -617,6 +670,8 @@ impl Store {
         message: &Bound<'py, PyAny>,
         mac: &Bound<'py, PyAny>,
         mac_algorithm: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let message = secret_arg(message, "Message")?;
         let mac = bytes_arg(mac, "Mac")?;
@@ -627,8 +682,9 @@ impl Store {
                 message: message.expose(),
                 mac: &mac,
                 mac_algorithm: algorithm?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -638,13 +694,15 @@ impl Store {
     }
 
     /// `DeriveSharedSecret`; returns `{"KeyId", "SharedSecret", "KeyAgreementAlgorithm", "KeyOrigin"}`.
-    #[pyo3(signature = (key_id, public_key, key_agreement_algorithm = None))]
+    #[pyo3(signature = (key_id, public_key, key_agreement_algorithm = None, grant_tokens = None, dry_run = false))]
     fn derive_shared_secret<'py>(
         &self,
         py: Python<'py>,
         key_id: String,
         public_key: &Bound<'py, PyAny>,
         key_agreement_algorithm: Option<&str>,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let public_key = bytes_arg(public_key, "PublicKey")?;
         let algorithm = enum_arg(key_agreement_algorithm);
@@ -653,8 +711,9 @@ impl Store {
                 key_id: &key_id,
                 key_agreement_algorithm: algorithm?,
                 public_key: &public_key,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("KeyId", &r.key_id)?;
@@ -666,13 +725,15 @@ impl Store {
 
     /// `GenerateDataKeyPair`; returns `{"PrivateKeyCiphertextBlob", "PrivateKeyPlaintext",
     /// "PublicKey", "KeyId", "KeyPairSpec", "KeyMaterialId"}`.
-    #[pyo3(signature = (key_id, key_pair_spec = None, encryption_context = None))]
+    #[pyo3(signature = (key_id, key_pair_spec = None, encryption_context = None, grant_tokens = None, dry_run = false))]
     fn generate_data_key_pair<'py>(
         &self,
         py: Python<'py>,
         key_id: String,
         key_pair_spec: Option<&str>,
         encryption_context: Context,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let spec = enum_arg(key_pair_spec);
         let r = run(py, "GenerateDataKeyPair", || {
@@ -680,8 +741,9 @@ impl Store {
                 key_id: &key_id,
                 encryption_context: encryption_context.as_ref(),
                 key_pair_spec: spec?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
@@ -695,13 +757,15 @@ impl Store {
 
     /// `GenerateDataKeyPairWithoutPlaintext`; as `generate_data_key_pair` without
     /// `PrivateKeyPlaintext`.
-    #[pyo3(signature = (key_id, key_pair_spec = None, encryption_context = None))]
+    #[pyo3(signature = (key_id, key_pair_spec = None, encryption_context = None, grant_tokens = None, dry_run = false))]
     fn generate_data_key_pair_without_plaintext<'py>(
         &self,
         py: Python<'py>,
         key_id: String,
         key_pair_spec: Option<&str>,
         encryption_context: Context,
+        grant_tokens: Option<Vec<String>>,
+        dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
         let spec = enum_arg(key_pair_spec);
         let r = run(py, "GenerateDataKeyPairWithoutPlaintext", || {
@@ -709,8 +773,9 @@ impl Store {
                 key_id: &key_id,
                 encryption_context: encryption_context.as_ref(),
                 key_pair_spec: spec?,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                dry_run,
             })
-                ..Default::default()
         })?;
         let d = PyDict::new(py);
         d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
@@ -839,6 +904,217 @@ impl Store {
         })
     }
 
+    /// A handle on the same store that calls as `principal_arn` (key policies and grants decide
+    /// what it may do; the audit log names it). `access_key_id` is recorded in audit events.
+    #[pyo3(signature = (principal_arn, access_key_id = None))]
+    fn as_principal(&self, py: Python<'_>, principal_arn: &str, access_key_id: Option<&str>) -> PyResult<Self> {
+        let inner = run(py, "AsPrincipal", || match access_key_id {
+            Some(id) => self.inner.as_principal_with_access_key(principal_arn, id),
+            None => self.inner.as_principal(principal_arn),
+        })?;
+        Ok(Self { inner, location: self.location.clone() })
+    }
+
+    /// The ARN of the principal this handle calls as (the account principal unless narrowed).
+    #[getter]
+    fn principal(&self) -> &str {
+        self.inner.principal().arn()
+    }
+
+    /// `PutKeyPolicy`.
+    #[pyo3(signature = (key_id, policy, policy_name = None, bypass_policy_lockout_safety_check = false))]
+    fn put_key_policy(
+        &self,
+        py: Python<'_>,
+        key_id: String,
+        policy: String,
+        policy_name: Option<String>,
+        bypass_policy_lockout_safety_check: bool,
+    ) -> PyResult<()> {
+        run(py, "PutKeyPolicy", || {
+            self.inner.put_key_policy(&key_id, &policy, policy_name.as_deref(), bypass_policy_lockout_safety_check)
+        })
+    }
+
+    /// `GetKeyPolicy`; returns the policy text.
+    #[pyo3(signature = (key_id, policy_name = None))]
+    fn get_key_policy(&self, py: Python<'_>, key_id: String, policy_name: Option<String>) -> PyResult<String> {
+        run(py, "GetKeyPolicy", || self.inner.get_key_policy(&key_id, policy_name.as_deref()))
+    }
+
+    /// `ListKeyPolicies`; returns the policy names (always `["default"]`).
+    fn list_key_policies(&self, py: Python<'_>, key_id: String) -> PyResult<Vec<String>> {
+        run(py, "ListKeyPolicies", || self.inner.list_key_policies(&key_id))
+    }
+
+    /// `CreateGrant`; returns `{"GrantToken", "GrantId"}`.
+    #[pyo3(signature = (
+        key_id, grantee_principal, operations, retiring_principal = None, encryption_context_subset = None,
+        encryption_context_equals = None, grant_tokens = None, name = None, dry_run = false
+    ))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS CreateGrant parameter")]
+    fn create_grant<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        grantee_principal: String,
+        operations: Vec<String>,
+        retiring_principal: Option<String>,
+        encryption_context_subset: Context,
+        encryption_context_equals: Context,
+        grant_tokens: Option<Vec<String>>,
+        name: Option<String>,
+        dry_run: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let operations: Result<Vec<GrantOperation>, _> = operations.iter().map(|op| op.parse()).collect();
+        let constraints = (encryption_context_subset.is_some() || encryption_context_equals.is_some())
+            .then_some(GrantConstraints { encryption_context_subset, encryption_context_equals });
+        let r = run(py, "CreateGrant", || {
+            self.inner.create_grant(CreateGrantRequest {
+                key_id: &key_id,
+                grantee_principal: &grantee_principal,
+                retiring_principal: retiring_principal.as_deref(),
+                operations: &operations?,
+                constraints: constraints.as_ref(),
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+                name: name.as_deref(),
+                dry_run,
+            })
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("GrantToken", &r.grant_token)?;
+        d.set_item("GrantId", &r.grant_id)?;
+        Ok(d)
+    }
+
+    /// `ListGrants`; returns `{"Grants", "Truncated", "NextMarker"?}`.
+    #[pyo3(signature = (key_id, grant_id = None, grantee_principal = None, limit = None, marker = None))]
+    fn list_grants<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        grant_id: Option<String>,
+        grantee_principal: Option<String>,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let page = run(py, "ListGrants", || {
+            self.inner.list_grants(
+                &key_id,
+                grant_id.as_deref(),
+                grantee_principal.as_deref(),
+                u32_arg(limit, "limit")?,
+                marker.as_deref(),
+            )
+        })?;
+        convert::page(py, "Grants", &page, access::grant_entry)
+    }
+
+    /// `ListRetirableGrants`; returns `{"Grants", "Truncated", "NextMarker"?}`.
+    #[pyo3(signature = (retiring_principal, limit = None, marker = None))]
+    fn list_retirable_grants<'py>(
+        &self,
+        py: Python<'py>,
+        retiring_principal: String,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let page = run(py, "ListRetirableGrants", || {
+            self.inner.list_retirable_grants(&retiring_principal, u32_arg(limit, "limit")?, marker.as_deref())
+        })?;
+        convert::page(py, "Grants", &page, access::grant_entry)
+    }
+
+    /// `RetireGrant`, by `grant_token` or by `key_id` and `grant_id`.
+    #[pyo3(signature = (grant_token = None, key_id = None, grant_id = None, dry_run = false))]
+    fn retire_grant(
+        &self,
+        py: Python<'_>,
+        grant_token: Option<String>,
+        key_id: Option<String>,
+        grant_id: Option<String>,
+        dry_run: bool,
+    ) -> PyResult<()> {
+        run(py, "RetireGrant", || {
+            let grant = match (grant_token.as_deref(), key_id.as_deref(), grant_id.as_deref()) {
+                (Some(token), _, _) => GrantRef::Token(token),
+                (None, Some(key_id), Some(grant_id)) => GrantRef::Id { key_id, grant_id },
+                _ => {
+                    return Err(keystead_core::Error::new(
+                        keystead_core::ErrorKind::Validation,
+                        "RetireGrant needs either GrantToken, or both KeyId and GrantId",
+                    ))
+                }
+            };
+            self.inner.retire_grant(grant, dry_run)
+        })
+    }
+
+    /// `RevokeGrant`.
+    #[pyo3(signature = (key_id, grant_id, dry_run = false))]
+    fn revoke_grant(&self, py: Python<'_>, key_id: String, grant_id: String, dry_run: bool) -> PyResult<()> {
+        run(py, "RevokeGrant", || self.inner.revoke_grant(&key_id, &grant_id, dry_run))
+    }
+
+    /// Whether this handle's principal may perform `action` (e.g. `kms:Decrypt`) on a key, and
+    /// why: `{"Decision", "Allowed", "PolicyStatements", "GrantIds"}`.
+    #[pyo3(signature = (key_id, action, encryption_context = None, conditions = None))]
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        action: String,
+        encryption_context: Context,
+        conditions: Option<Vec<(String, String)>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let conditions = conditions.unwrap_or_default();
+        let r = run(py, "Explain", || {
+            let extra: Vec<(&str, &str)> = conditions.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            self.inner.explain(&key_id, &action, encryption_context.as_ref(), &extra)
+        })?;
+        access::explanation(py, &r)
+    }
+
+    /// A snapshot of the store's metrics (calls by operation, key and outcome; latency
+    /// histograms; last use of each key) as a dict.
+    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let snapshot = py.detach(|| self.inner.metrics_snapshot());
+        access::metrics(py, &snapshot)
+    }
+
+    /// The metrics in the Prometheus text exposition format 0.0.4.
+    fn metrics_prometheus(&self, py: Python<'_>) -> String {
+        py.detach(|| self.inner.metrics_snapshot().to_prometheus())
+    }
+
+    /// The last successful use of a key seen by this store handle, or None.
+    fn key_last_usage<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.inner.metrics().key_last_usage(&key_id).map(|u| access::last_usage(py, &u)).transpose()
+    }
+
+    /// The folder of this store's audit log, or None when the store is not audited.
+    #[getter]
+    fn audit_dir(&self) -> Option<String> {
+        self.inner.audit_log().map(|log| log.dir().display().to_string())
+    }
+
+    /// Every event of the audit log, as CloudTrail-shaped JSON texts, oldest first.
+    fn audit_events(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let log = access::require_audit(py, &self.inner, "ReadAuditLog")?;
+        run(py, "ReadAuditLog", || {
+            Ok(keystead_core::audit::read_events(log.dir())?.into_iter().map(|e| e.event.to_string()).collect())
+        })
+    }
+
+    /// Verifies the audit log against the store's audit public key; returns `{"Valid",
+    /// "Records", "Events", "Checkpoints", "Problems": [{"Kind", "Message", "File", "Line"?}],
+    /// "Notes"}`.
+    fn verify_audit_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let log = access::require_audit(py, &self.inner, "VerifyAuditLog")?;
+        let report = run(py, "VerifyAuditLog", || keystead_core::audit::verify(log.dir(), log.public_key()))?;
+        access::verify_report(py, &report)
+    }
+
     /// Destroys keys whose deletion window ended and performs due rotations now.
     fn sweep(&self, py: Python<'_>) -> PyResult<()> {
         run(py, "Sweep", || self.inner.sweep())
@@ -871,6 +1147,7 @@ fn _enum_values() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("IncludeKeyMaterial", all(k::IncludeKeyMaterial::ALL, k::IncludeKeyMaterial::as_str)),
         ("WrappingAlgorithm", all(WrappingAlgorithm::ALL, WrappingAlgorithm::as_str)),
         ("WrappingKeySpec", all(WrappingKeySpec::ALL, WrappingKeySpec::as_str)),
+        ("GrantOperation", all(GrantOperation::ALL, GrantOperation::as_str)),
     ])
 }
 
