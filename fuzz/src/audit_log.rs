@@ -18,7 +18,8 @@ use crate::input::Input;
 
 struct Fixture {
     public_key: AuditPublicKey,
-    segments: Vec<(Vec<u8>, u64)>,
+    /// Bytes, events and file name (the verifier binds a segment's header to its name).
+    segments: Vec<(Vec<u8>, u64, String)>,
     scratch: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -53,7 +54,8 @@ fn build() -> keystead_core::Result<Fixture> {
         log.append(event)?;
     }
     let public_key = log.public_key().clone();
-    let open_segment = log.segment_path().map(std::fs::read).transpose().ok().flatten();
+    let open_segment =
+        log.segment_path().and_then(|p| Some((std::fs::read(&p).ok()?, p.file_name()?.to_string_lossy().into_owned())));
     log.close()?;
     let mut segments = Vec::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&log_dir)
@@ -68,20 +70,31 @@ fn build() -> keystead_core::Result<Fixture> {
             .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
         let report = audit::verify_files(&[file.clone()], &public_key)?;
         assert!(report.is_valid(), "fixture segment does not verify: {report:?}");
-        segments.push((bytes, report.events));
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        segments.push((bytes, report.events, name));
     }
-    if let Some(live) = open_segment {
+    if let Some((live, name)) = open_segment {
         // The same segment before its closing checkpoint (a live tail).
-        let scratch = dir.path().join("live.jsonl");
+        std::fs::create_dir_all(dir.path().join("live"))
+            .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
+        let scratch = dir.path().join("live").join(&name);
         std::fs::write(&scratch, &live)
             .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
         let report = audit::verify_files(&[scratch], &public_key)?;
         if report.is_valid() {
-            segments.push((live, report.events));
+            segments.push((live, report.events, name));
         }
     }
-    let scratch = dir.path().join("scratch.jsonl");
+    let scratch = dir.path().join("scratch");
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| keystead_core::Error::new(keystead_core::ErrorKind::Validation, e.to_string()))?;
     Ok(Fixture { public_key, segments, scratch, _dir: dir })
+}
+
+/// Builds the fixture (libFuzzer calls this before the first input, so that building it does
+/// not count against the per-input timeout).
+pub fn init() {
+    fixture();
 }
 
 /// Runs one input.
@@ -89,7 +102,7 @@ pub fn run(data: &[u8]) {
     let f = fixture();
     let mut input = Input::new(data);
     let mode = input.u8() % 2;
-    let (template, events) = &f.segments[usize::from(input.u8()) % f.segments.len()];
+    let (template, events, name) = &f.segments[usize::from(input.u8()) % f.segments.len()];
     let bytes = if mode == 0 {
         let mut bytes = template.clone();
         input.edit(&mut bytes);
@@ -97,9 +110,9 @@ pub fn run(data: &[u8]) {
     } else {
         input.rest().to_vec()
     };
-    std::fs::write(&f.scratch, &bytes).expect("write scratch segment");
-    let report =
-        audit::verify_files(&[f.scratch.clone()], &f.public_key).expect("verify_files never errors on content");
+    let path = f.scratch.join(name);
+    std::fs::write(&path, &bytes).expect("write scratch segment");
+    let report = audit::verify_files(&[path], &f.public_key).expect("verify_files never errors on content");
     if bytes == *template {
         assert!(report.is_valid(), "an untouched segment fails: {:?}", report.first_problem());
     }

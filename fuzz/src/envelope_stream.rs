@@ -15,6 +15,12 @@ use keystead_core::envelope::{self, error_from_io, EnvelopeReader, OpenOptions};
 use crate::fixtures;
 use crate::input::{assert_typed, Input};
 
+/// Builds the fixture store (libFuzzer calls this before the first input, so that building it
+/// does not count against the per-input timeout).
+pub fn init() {
+    fixtures::store();
+}
+
 /// Runs one input.
 pub fn run(data: &[u8]) {
     let f = fixtures::store();
