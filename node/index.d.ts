@@ -20,6 +20,98 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare class Keystead {
   /**
+   * A handle on the same store that acts as `principalArn` (an IAM user, role, assumed-role
+   * session or account root ARN): key policies and grants are evaluated for it on every call,
+   * and audit events name it. Cheap (no I/O), so synchronous only. The handle it is called on
+   * is unchanged; a handle that was never narrowed acts as the account principal
+   * `arn:aws:iam::<accountId>:root`. Throws `InvalidArnException` for a malformed ARN.
+   */
+  asPrincipal(principalArn: string, options?: AsPrincipalOptions | undefined | null): Keystead
+  /** The principal this handle acts as. */
+  get principal(): Principal
+  /**
+   * The folder of this store's audit log (`<store folder>/audit`), or `null` when the store
+   * was opened with `audit: false`.
+   */
+  get auditDir(): string | null
+  /**
+   * `PutKeyPolicy`: replaces the key's policy (JSON text, up to 32 KB); takes effect on the
+   * next call, for every handle. Unless `bypassPolicyLockoutSafetyCheck`, the policy must let
+   * the caller change it again (`MalformedPolicyDocumentException` otherwise, and nothing
+   * changes).
+   */
+  putKeyPolicy(keyId: string, policy: string, options?: PutKeyPolicyOptions | undefined | null): Promise<void>
+  /** Synchronous twin of `putKeyPolicy`. */
+  putKeyPolicySync(keyId: string, policy: string, options?: PutKeyPolicyOptions | undefined | null): void
+  /** `GetKeyPolicy`: the key's policy (AWS's default key policy when none was set). */
+  getKeyPolicy(keyId: string, options?: GetKeyPolicyOptions | undefined | null): Promise<GetKeyPolicyResult>
+  /** Synchronous twin of `getKeyPolicy`. */
+  getKeyPolicySync(keyId: string, options?: GetKeyPolicyOptions | undefined | null): GetKeyPolicyResult
+  /** `ListKeyPolicies`: the key's policy names (always `['default']`). */
+  listKeyPolicies(keyId: string): Promise<ListKeyPoliciesResult>
+  /** Synchronous twin of `listKeyPolicies`. */
+  listKeyPoliciesSync(keyId: string): ListKeyPoliciesResult
+  /**
+   * `CreateGrant`: lets `granteePrincipal` use the key (key id or ARN) for `operations`
+   * (AWS's names: `Encrypt`, `Decrypt`, `GenerateDataKey`, `DescribeKey`, `RetireGrant`...),
+   * optionally only with a given encryption context. Takes effect on the very next call.
+   */
+  createGrant(keyId: string, granteePrincipal: string, operations: Array<string>, options?: CreateGrantOptions | undefined | null): Promise<CreateGrantResult>
+  /** Synchronous twin of `createGrant`. */
+  createGrantSync(keyId: string, granteePrincipal: string, operations: Array<string>, options?: CreateGrantOptions | undefined | null): CreateGrantResult
+  /**
+   * `ListGrants`: one page of a key's grants (`limit` 1–100, default 50), optionally only one
+   * grant id or one grantee.
+   */
+  listGrants(keyId: string, options?: ListGrantsOptions | undefined | null): Promise<ListGrantsResult>
+  /** Synchronous twin of `listGrants`. */
+  listGrantsSync(keyId: string, options?: ListGrantsOptions | undefined | null): ListGrantsResult
+  /**
+   * `ListRetirableGrants`: one page of the grants (of any key) that `retiringPrincipal` may
+   * retire (`limit` 1–100, default 50).
+   */
+  listRetirableGrants(retiringPrincipal: string, options?: ListOptions | undefined | null): Promise<ListGrantsResult>
+  /** Synchronous twin of `listRetirableGrants`. */
+  listRetirableGrantsSync(retiringPrincipal: string, options?: ListOptions | undefined | null): ListGrantsResult
+  /**
+   * `RetireGrant`: removes a grant named by `grantToken`, or by `keyId` (key ARN) and `grantId`.
+   * Allowed to its retiring principal, to its grantee when the grant includes `RetireGrant`,
+   * and to the account that created it. Naming the grant both ways, or neither, is a
+   * `TypeError`.
+   */
+  retireGrant(options: RetireGrantOptions): Promise<void>
+  /** Synchronous twin of `retireGrant`. */
+  retireGrantSync(options: RetireGrantOptions): void
+  /** `RevokeGrant`: removes a grant of a key (needs `kms:RevokeGrant` on the key). */
+  revokeGrant(keyId: string, grantId: string, options?: DryRunOptions | undefined | null): Promise<void>
+  /** Synchronous twin of `revokeGrant`. */
+  revokeGrantSync(keyId: string, grantId: string, options?: DryRunOptions | undefined | null): void
+  /**
+   * Explains whether this handle's principal may perform `action` (e.g. `kms:Decrypt`) on a
+   * key, with an optional encryption context and extra condition keys: the decision, the
+   * key-policy statements and the grants that made it (Keystead only, for debugging
+   * policies; not audited). An unknown action is a `ValidationException`.
+   */
+  explain(keyId: string, action: string, options?: ExplainOptions | undefined | null): Promise<Explanation>
+  /** Synchronous twin of `explain`. */
+  explainSync(keyId: string, action: string, options?: ExplainOptions | undefined | null): Explanation
+  /**
+   * A snapshot of the metrics: calls by operation, key and outcome, with latency histograms,
+   * and each key's last use. Counted for every handle of this `open` (narrowed or not) since it
+   * was opened; a Keystead extension, not a KMS operation (in memory: never fails).
+   */
+  metricsSnapshot(): Promise<MetricsSnapshot>
+  /** Synchronous twin of `metricsSnapshot`. */
+  metricsSnapshotSync(): MetricsSnapshot
+  /**
+   * The metrics in the Prometheus text exposition format 0.0.4 (serve it with
+   * `Content-Type: text/plain; version=0.0.4`): `keystead_requests_total`,
+   * `keystead_request_duration_seconds` and `keystead_key_last_used_timestamp_seconds`.
+   */
+  metricsPrometheus(): Promise<string>
+  /** Synchronous twin of `metricsPrometheus`. */
+  metricsPrometheusSync(): string
+  /**
    * Opens the store in folder `path`, creating the folder and a new store if needed. Runs on
    * the thread pool (a passphrase is stretched with scrypt, about 0.1 s).
    *
@@ -184,9 +276,9 @@ export declare class Keystead {
    * `DeriveSharedSecret`: ECDH between a `KEY_AGREEMENT` key's private key and a peer's
    * public key (DER SubjectPublicKeyInfo); `keyAgreementAlgorithm` is `ECDH`.
    */
-  deriveSharedSecret(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array): Promise<DeriveSharedSecretResult>
+  deriveSharedSecret(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array, options?: GrantOptions | undefined | null): Promise<DeriveSharedSecretResult>
   /** Synchronous twin of `deriveSharedSecret`. */
-  deriveSharedSecretSync(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array): DeriveSharedSecretResult
+  deriveSharedSecretSync(keyId: string, keyAgreementAlgorithm: string, publicKey: Uint8Array, options?: GrantOptions | undefined | null): DeriveSharedSecretResult
   /**
    * `GetParametersForImport`: an RSA wrapping key and an import token for a key created with
    * `origin: 'EXTERNAL'`; e.g. `('RSAES_OAEP_SHA_256', 'RSA_2048')`.
@@ -227,16 +319,16 @@ export declare class Keystead {
    * `GenerateMac`: an HMAC of `message` with a `GENERATE_VERIFY_MAC` key; `macAlgorithm`
    * (required) e.g. `HMAC_SHA_256`.
    */
-  generateMac(keyId: string, message: Uint8Array, macAlgorithm: string): Promise<GenerateMacResult>
+  generateMac(keyId: string, message: Uint8Array, macAlgorithm: string, options?: GrantOptions | undefined | null): Promise<GenerateMacResult>
   /** Synchronous twin of `generateMac`. */
-  generateMacSync(keyId: string, message: Uint8Array, macAlgorithm: string): GenerateMacResult
+  generateMacSync(keyId: string, message: Uint8Array, macAlgorithm: string, options?: GrantOptions | undefined | null): GenerateMacResult
   /**
    * `VerifyMac`: checks an HMAC in constant time; a mismatch rejects with
    * `KMSInvalidMacException`.
    */
-  verifyMac(keyId: string, message: Uint8Array, mac: Uint8Array, macAlgorithm: string): Promise<VerifyMacResult>
+  verifyMac(keyId: string, message: Uint8Array, mac: Uint8Array, macAlgorithm: string, options?: GrantOptions | undefined | null): Promise<VerifyMacResult>
   /** Synchronous twin of `verifyMac`. */
-  verifyMacSync(keyId: string, message: Uint8Array, mac: Uint8Array, macAlgorithm: string): VerifyMacResult
+  verifyMacSync(keyId: string, message: Uint8Array, mac: Uint8Array, macAlgorithm: string, options?: GrantOptions | undefined | null): VerifyMacResult
   /**
    * Envelope encryption in one call (Keystead's message format, `docs/format.md` section 5):
    * a fresh data key from `keyId` (plus `additionalKeyIds`), AES-256-GCM segments, the
@@ -306,6 +398,49 @@ export interface AliasListEntry {
   lastUpdatedDate: number
 }
 
+/** Options of `asPrincipal`. */
+export interface AsPrincipalOptions {
+  /** The access key the caller signed its request with (recorded in audit events only). */
+  accessKeyId?: string
+}
+
+/** Options of the audit log (`OpenOptions.audit`). */
+export interface AuditOptions {
+  /**
+   * When events reach the disk: `BATCHED` (default: written before the call returns, fsynced
+   * within 10 ms), `PER_RECORD` (fsynced before the call returns; concurrent calls share an
+   * fsync) or `OFF` (written, never fsynced by Keystead).
+   */
+  durability?: string
+  /**
+   * Replace encryption-context values by `hmac-sha256:<hex>` in the events (default false:
+   * AWS logs them in the clear).
+   */
+  hmacContextValues?: boolean
+}
+
+/** Options of `createGrant`. */
+export interface CreateGrantOptions {
+  /** A principal that may retire the grant. */
+  retiringPrincipal?: string
+  /** Encryption-context constraints (symmetric encryption keys only). */
+  constraints?: GrantConstraints
+  /** Grant tokens of the grant that allows this call, if any (checked for form). */
+  grantTokens?: Array<string>
+  /** A name: a retry with the same name and properties returns the same grant id. */
+  name?: string
+  /** Checks access and inputs only (`DryRunOperationException` when it would succeed). */
+  dryRun?: boolean
+}
+
+/** Result of `createGrant`. */
+export interface CreateGrantResult {
+  /** A token for the grant (not secret). */
+  grantToken: string
+  /** The grant id. */
+  grantId: string
+}
+
 /** Options of `createKey`. */
 export interface CreateKeyOptions {
   /** `KeySpec` (default `SYMMETRIC_DEFAULT`). */
@@ -320,6 +455,18 @@ export interface CreateKeyOptions {
   tags?: Array<Tag>
   /** Whether the key is a multi-Region primary key (default false). */
   multiRegion?: boolean
+  /**
+   * The key policy (JSON text, up to 32 KB). Default: AWS's default key policy, which lets
+   * every principal of the store's account use the key. Unless
+   * `bypassPolicyLockoutSafetyCheck`, it must let the caller change the policy again later
+   * (`MalformedPolicyDocumentException` otherwise).
+   */
+  policy?: string
+  /**
+   * Skips the lockout safety check of `policy` (as in AWS, use with care: the key may become
+   * unmanageable).
+   */
+  bypassPolicyLockoutSafetyCheck?: boolean
 }
 
 /**
@@ -343,6 +490,16 @@ export interface DecryptOptions {
    * `RSAES_OAEP_SHA_256`, required together with `keyId`, since they carry no metadata.
    */
   encryptionAlgorithm?: string
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Changes and returns nothing.
+   */
+  dryRun?: boolean
 }
 
 /** Result of `decrypt`. */
@@ -369,6 +526,12 @@ export interface DeriveSharedSecretResult {
   keyOrigin: string
 }
 
+/** Options of `revokeGrant`. */
+export interface DryRunOptions {
+  /** Checks access and inputs only (`DryRunOperationException` when it would succeed). */
+  dryRun?: boolean
+}
+
 /** Options of `enableKeyRotation`. */
 export interface EnableKeyRotationOptions {
   /** Days between automatic rotations, 90–2560 (default 365). */
@@ -384,6 +547,16 @@ export interface EncryptOptions {
    * `RSAES_OAEP_SHA_1` or `RSAES_OAEP_SHA_256` (required) for RSA encryption keys.
    */
   encryptionAlgorithm?: string
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Changes and returns nothing.
+   */
+  dryRun?: boolean
 }
 
 /** Result of `encrypt`. */
@@ -408,6 +581,26 @@ export declare function encryptSecretSync(store: Keystead, keyId: string, name: 
  */
 export declare function errorCodes(): Array<string>
 
+/** Options of `explain`. */
+export interface ExplainOptions {
+  /** The encryption context of the request to explain. */
+  encryptionContext?: Record<string, string>
+  /** Further condition keys and values, e.g. `{ 'aws:SourceIp': '10.0.0.1' }`. */
+  conditions?: Record<string, string>
+}
+
+/** Result of `explain`: the decision and what made it. */
+export interface Explanation {
+  /** `Allow`, `ExplicitDeny` or `ImplicitDeny`. */
+  decision: string
+  /** Whether the call would be allowed. */
+  allowed: boolean
+  /** The key-policy statements that decided (their `Sid`, or `#<index>`). */
+  policyStatements: Array<string>
+  /** The grants that allow it when the policy alone does not. */
+  grantIds: Array<string>
+}
+
 /**
  * Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. As in AWS, exactly one of
  * `keySpec` and `numberOfBytes` is required (`ValidationException` otherwise).
@@ -419,12 +612,32 @@ export interface GenerateDataKeyOptions {
   keySpec?: string
   /** Length of the data key in bytes (1–1024). */
   numberOfBytes?: number
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Changes and returns nothing.
+   */
+  dryRun?: boolean
 }
 
 /** Options of `generateDataKeyPair` and `generateDataKeyPairWithoutPlaintext`. */
 export interface GenerateDataKeyPairOptions {
   /** The encryption context bound to the encrypted private key. */
   encryptionContext?: Record<string, string>
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Changes and returns nothing.
+   */
+  dryRun?: boolean
 }
 
 /** Result of `generateDataKeyPair`. */
@@ -495,6 +708,20 @@ export interface GenerateRandomResult {
   plaintext: Buffer
 }
 
+/** Options of `getKeyPolicy`. */
+export interface GetKeyPolicyOptions {
+  /** The policy name: `default` (the default). */
+  policyName?: string
+}
+
+/** Result of `getKeyPolicy`. */
+export interface GetKeyPolicyResult {
+  /** The policy document (JSON text; AWS's default key policy when none was set). */
+  policy: string
+  /** The policy name (`default`). */
+  policyName: string
+}
+
 /** Result of `getParametersForImport`. */
 export interface GetParametersForImportResult {
   /** The key ARN. */
@@ -527,6 +754,53 @@ export interface GetPublicKeyResult {
   keyAgreementAlgorithms?: Array<string>
 }
 
+/**
+ * AWS's `GrantConstraints`: the encryption context a request must have for the grant to apply.
+ * Give at most one of the two.
+ */
+export interface GrantConstraints {
+  /** The request's encryption context must contain these pairs (and may have others). */
+  encryptionContextSubset?: Record<string, string>
+  /** The request's encryption context must be exactly this. */
+  encryptionContextEquals?: Record<string, string>
+}
+
+/** AWS's `GrantListEntry` (never includes the grant token). */
+export interface GrantListEntry {
+  /** The key id. */
+  keyId: string
+  /** The grant id. */
+  grantId: string
+  /** The grant's name, if given. */
+  name?: string
+  /** When the grant was created (seconds since the epoch). */
+  creationDate: number
+  /** The principal the grant allows. */
+  granteePrincipal: string
+  /** The principal that may retire the grant. */
+  retiringPrincipal?: string
+  /** The account principal that created the grant. */
+  issuingAccount: string
+  /** The operations the grant allows (AWS's names, e.g. `Decrypt`). */
+  operations: Array<string>
+  /** Its encryption-context constraints. */
+  constraints?: GrantConstraints
+}
+
+/** Options of `generateMac`, `verifyMac` and `deriveSharedSecret`. */
+export interface GrantOptions {
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Returns nothing.
+   */
+  dryRun?: boolean
+}
+
 /** Result of `importKeyMaterial` and `deleteImportedKeyMaterial`. */
 export interface ImportedKeyMaterialResult {
   /** The key ARN. */
@@ -544,6 +818,18 @@ export interface ImportKeyMaterialOptions {
   expirationModel?: string
   /** When the material expires (seconds since the epoch), with `KEY_MATERIAL_EXPIRES`. */
   validTo?: number
+}
+
+/** The last successful use of a key. */
+export interface KeyLastUsage {
+  /** The key id. */
+  keyId: string
+  /** The operation of the last successful call. */
+  operation: string
+  /** When it happened (seconds since the epoch). */
+  timestamp: number
+  /** Since when calls are tracked (seconds since the epoch). */
+  trackingStart: number
 }
 
 /** One key in `listKeys`. */
@@ -634,6 +920,36 @@ export interface ListAliasesResult {
   truncated: boolean
 }
 
+/** Options of `listGrants`. */
+export interface ListGrantsOptions {
+  /** Only this grant. */
+  grantId?: string
+  /** Only the grants of this grantee. */
+  granteePrincipal?: string
+  /** Most grants to return (1–100, default 50). */
+  limit?: number
+  /** `nextMarker` of the previous page. */
+  marker?: string
+}
+
+/** A page of `listGrants` / `listRetirableGrants`. */
+export interface ListGrantsResult {
+  /** The grants of this page. */
+  grants: Array<GrantListEntry>
+  /** Pass as `marker` to get the next page; absent on the last page. */
+  nextMarker?: string
+  /** True when there are more pages. */
+  truncated: boolean
+}
+
+/** Result of `listKeyPolicies` (always one page). */
+export interface ListKeyPoliciesResult {
+  /** The policy names: `['default']`. */
+  policyNames: Array<string>
+  /** Always false. */
+  truncated: boolean
+}
+
 /** Options of `listKeyRotations`. */
 export interface ListKeyRotationsOptions {
   /** `ALL_KEY_MATERIAL` or `ROTATIONS_ONLY` (default). */
@@ -682,6 +998,38 @@ export interface ListResourceTagsResult {
   truncated: boolean
 }
 
+/** One (operation, key, outcome) series of the metrics. */
+export interface MetricsSeries {
+  /** The operation, e.g. `Encrypt`. */
+  operation: string
+  /** The key id (absent for calls without a key). */
+  keyId?: string
+  /** `ok`, `client_error`, `denied` or `server_error`. */
+  outcome: string
+  /** The exception name (empty for success). */
+  errorCode: string
+  /** Calls. */
+  count: number
+  /** Total latency in seconds. */
+  sumSeconds: number
+  /** Calls that took at most each bound of `bucketBoundsSeconds`, then all calls (+Inf). */
+  cumulativeBuckets: Array<number>
+}
+
+/** A copy of the store's metrics (shared by every handle of one `open`, narrowed or not). */
+export interface MetricsSnapshot {
+  /** When the snapshot was taken (seconds since the epoch). */
+  takenAt: number
+  /** When counting started (seconds since the epoch). */
+  since: number
+  /** Histogram bucket upper bounds in seconds (+Inf not listed). */
+  bucketBoundsSeconds: Array<number>
+  /** Every series. */
+  series: Array<MetricsSeries>
+  /** The last use of each key used successfully. */
+  lastUsage: Array<KeyLastUsage>
+}
+
 /** Decrypts a record made by `nativeEncryptFields` (JSON text in and out). */
 export declare function nativeDecryptFields(store: Keystead, recordJson: string, options?: OpenEnvelopeOptions | undefined | null): Promise<string>
 
@@ -720,6 +1068,30 @@ export interface OpenOptions {
   accountId?: string
   /** How many decrypted key materials to keep in memory (default 4096; 0 disables the cache). */
   cacheCapacity?: number
+  /**
+   * The audit log in `<store folder>/audit/` (default on): `false` turns it off (calls are
+   * still counted in the metrics), `true` or an {@link AuditOptions} object turns it on. Every
+   * call appends a CloudTrail-shaped event; a call whose event cannot be written fails.
+   */
+  audit?: boolean | AuditOptions
+}
+
+/** The principal a store handle acts as. */
+export interface Principal {
+  /** The principal's ARN (`arn:aws:iam::111122223333:root` for a handle that was not narrowed). */
+  arn: string
+  /** The 12-digit account of the principal. */
+  accountId: string
+  /** The access key id recorded in audit events, when one was given to `asPrincipal`. */
+  accessKeyId?: string
+}
+
+/** Options of `putKeyPolicy`. */
+export interface PutKeyPolicyOptions {
+  /** The policy name: `default` (the default and the only name AWS accepts). */
+  policyName?: string
+  /** Skips the lockout safety check (as in AWS, use with care). */
+  bypassPolicyLockoutSafetyCheck?: boolean
 }
 
 /** Options of `reEncrypt`. */
@@ -734,6 +1106,16 @@ export interface ReEncryptOptions {
   sourceEncryptionAlgorithm?: string
   /** `SYMMETRIC_DEFAULT`. */
   destinationEncryptionAlgorithm?: string
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Changes and returns nothing.
+   */
+  dryRun?: boolean
 }
 
 /** Result of `reEncrypt`. */
@@ -752,6 +1134,18 @@ export interface ReEncryptResult {
   sourceKeyMaterialId?: string
   /** Material that encrypted (symmetric destination keys only). */
   destinationKeyMaterialId?: string
+}
+
+/** Options of `retireGrant`: `grantToken`, or `keyId` (the key ARN) and `grantId`. */
+export interface RetireGrantOptions {
+  /** The token returned by `createGrant`. */
+  grantToken?: string
+  /** The key ARN (with `grantId`; a bare key id is `InvalidArnException`, as in AWS). */
+  keyId?: string
+  /** The grant id (with `keyId`). */
+  grantId?: string
+  /** Checks access and inputs only (`DryRunOperationException` when it would succeed). */
+  dryRun?: boolean
 }
 
 /**
@@ -821,6 +1215,16 @@ export interface SignOptions {
    * is already a digest of the algorithm's hash).
    */
   messageType?: string
+  /**
+   * Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+   * here take effect at once, so they are never needed). At most 10.
+   */
+  grantTokens?: Array<string>
+  /**
+   * Checks access and inputs only: rejects with `DryRunOperationException` when the call
+   * would succeed (and with the real error when it would not). Changes and returns nothing.
+   */
+  dryRun?: boolean
 }
 
 /** Result of `sign`. */

@@ -12,6 +12,7 @@
 // napi exports must be `pub`; the modules are private, so `pub` here means "exported to JS".
 #![allow(unreachable_pub)]
 
+mod access;
 mod bytes;
 mod error;
 mod ops;

@@ -10,6 +10,19 @@ use crate::bytes::{bytes, secret, Bytes, Secret};
 use crate::task::Op;
 use crate::types::{self as t, seconds};
 
+/// `GrantTokens` and `DryRun`, which every cryptographic request takes.
+#[derive(Default)]
+pub struct Access {
+    pub grant_tokens: Vec<String>,
+    pub dry_run: bool,
+}
+
+impl Access {
+    pub fn new(grant_tokens: Option<Vec<String>>, dry_run: Option<bool>) -> Self {
+        Self { grant_tokens: grant_tokens.unwrap_or_default(), dry_run: dry_run.unwrap_or(false) }
+    }
+}
+
 /// Parses an optional AWS enum string (an unknown value is a `ValidationException`, as in AWS).
 fn parse<T: std::str::FromStr<Err = core::Error>>(text: Option<&str>) -> Result<Option<T>> {
     text.map(str::parse).transpose()
@@ -72,6 +85,8 @@ pub struct CreateKey {
     pub origin: Option<String>,
     pub tags: Vec<core::Tag>,
     pub multi_region: bool,
+    pub policy: Option<String>,
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 impl From<Option<t::CreateKeyOptions>> for CreateKey {
@@ -83,6 +98,8 @@ impl From<Option<t::CreateKeyOptions>> for CreateKey {
             origin: None,
             tags: None,
             multi_region: None,
+            policy: None,
+            bypass_policy_lockout_safety_check: None,
         });
         Self {
             key_spec: o.key_spec,
@@ -91,6 +108,8 @@ impl From<Option<t::CreateKeyOptions>> for CreateKey {
             origin: o.origin,
             tags: tags(o.tags.unwrap_or_default()),
             multi_region: o.multi_region.unwrap_or(false),
+            policy: o.policy,
+            bypass_policy_lockout_safety_check: o.bypass_policy_lockout_safety_check.unwrap_or(false),
         }
     }
 }
@@ -110,7 +129,8 @@ impl Op for CreateKey {
             origin: parse(self.origin.as_deref())?,
             tags: self.tags.clone(),
             multi_region: self.multi_region,
-            ..Default::default()
+            policy: self.policy.clone(),
+            bypass_policy_lockout_safety_check: self.bypass_policy_lockout_safety_check,
         })
     }
     fn to_js(_env: &Env, output: Self::Output) -> napi::Result<Self::Js> {
@@ -365,6 +385,7 @@ pub struct Encrypt {
     pub plaintext: SecretBytes,
     pub context: Option<core::EncryptionContext>,
     pub algorithm: Option<String>,
+    pub access: Access,
 }
 
 impl Op for Encrypt {
@@ -376,7 +397,8 @@ impl Op for Encrypt {
             plaintext: self.plaintext.expose(),
             encryption_context: self.context.as_ref(),
             encryption_algorithm: parse(self.algorithm.as_deref())?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -394,6 +416,7 @@ pub struct Decrypt {
     pub context: Option<core::EncryptionContext>,
     pub key_id: Option<String>,
     pub algorithm: Option<String>,
+    pub access: Access,
 }
 
 impl Op for Decrypt {
@@ -405,7 +428,8 @@ impl Op for Decrypt {
             encryption_context: self.context.as_ref(),
             key_id: self.key_id.as_deref(),
             encryption_algorithm: parse(self.algorithm.as_deref())?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -427,6 +451,7 @@ pub struct ReEncrypt {
     pub destination_context: Option<core::EncryptionContext>,
     pub source_algorithm: Option<String>,
     pub destination_algorithm: Option<String>,
+    pub access: Access,
 }
 
 impl Op for ReEncrypt {
@@ -441,7 +466,8 @@ impl Op for ReEncrypt {
             destination_encryption_context: self.destination_context.as_ref(),
             source_encryption_algorithm: parse(self.source_algorithm.as_deref())?,
             destination_encryption_algorithm: parse(self.destination_algorithm.as_deref())?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -463,15 +489,21 @@ pub struct GenerateDataKey<const PLAINTEXT: bool> {
     pub context: Option<core::EncryptionContext>,
     pub key_spec: Option<String>,
     pub number_of_bytes: Option<u32>,
+    pub access: Access,
 }
 
 impl<const PLAINTEXT: bool> GenerateDataKey<PLAINTEXT> {
     pub fn new(key_id: String, options: Option<t::GenerateDataKeyOptions>) -> Self {
-        let (context, key_spec, number_of_bytes) = match options {
-            Some(o) => (t::context(o.encryption_context), o.key_spec, o.number_of_bytes),
-            None => (None, None, None),
+        let (context, key_spec, number_of_bytes, access) = match options {
+            Some(o) => (
+                t::context(o.encryption_context),
+                o.key_spec,
+                o.number_of_bytes,
+                Access::new(o.grant_tokens, o.dry_run),
+            ),
+            None => (None, None, None, Access::default()),
         };
-        Self { key_id, context, key_spec, number_of_bytes }
+        Self { key_id, context, key_spec, number_of_bytes, access }
     }
 
     fn request(&self) -> Result<core::GenerateDataKeyRequest<'_>> {
@@ -480,7 +512,8 @@ impl<const PLAINTEXT: bool> GenerateDataKey<PLAINTEXT> {
             encryption_context: self.context.as_ref(),
             key_spec: parse(self.key_spec.as_deref())?,
             number_of_bytes: self.number_of_bytes,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
 }
@@ -605,6 +638,7 @@ pub struct Sign {
     pub message: SecretBytes,
     pub algorithm: String,
     pub message_type: Option<String>,
+    pub access: Access,
 }
 
 impl Op for Sign {
@@ -616,7 +650,8 @@ impl Op for Sign {
             message: self.message.expose(),
             message_type: parse(self.message_type.as_deref())?,
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -635,6 +670,7 @@ pub struct Verify {
     pub signature: Vec<u8>,
     pub algorithm: String,
     pub message_type: Option<String>,
+    pub access: Access,
 }
 
 impl Op for Verify {
@@ -647,7 +683,8 @@ impl Op for Verify {
             message_type: parse(self.message_type.as_deref())?,
             signature: &self.signature,
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -693,6 +730,7 @@ pub struct GenerateMac {
     pub key_id: String,
     pub message: SecretBytes,
     pub algorithm: String,
+    pub access: Access,
 }
 
 impl Op for GenerateMac {
@@ -703,7 +741,8 @@ impl Op for GenerateMac {
             key_id: &self.key_id,
             message: self.message.expose(),
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -721,6 +760,7 @@ pub struct VerifyMac {
     pub message: SecretBytes,
     pub mac: Vec<u8>,
     pub algorithm: String,
+    pub access: Access,
 }
 
 impl Op for VerifyMac {
@@ -732,7 +772,8 @@ impl Op for VerifyMac {
             message: self.message.expose(),
             mac: &self.mac,
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -745,6 +786,7 @@ pub struct GenerateDataKeyPair<const PLAINTEXT: bool> {
     pub key_id: String,
     pub key_pair_spec: String,
     pub context: Option<core::EncryptionContext>,
+    pub access: Access,
 }
 
 impl<const PLAINTEXT: bool> GenerateDataKeyPair<PLAINTEXT> {
@@ -753,7 +795,8 @@ impl<const PLAINTEXT: bool> GenerateDataKeyPair<PLAINTEXT> {
             key_id: &self.key_id,
             encryption_context: self.context.as_ref(),
             key_pair_spec: parse(Some(self.key_pair_spec.as_str()))?,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
 }
@@ -798,6 +841,7 @@ pub struct DeriveSharedSecret {
     pub key_id: String,
     pub algorithm: String,
     pub public_key: Vec<u8>,
+    pub access: Access,
 }
 
 impl Op for DeriveSharedSecret {
@@ -808,7 +852,8 @@ impl Op for DeriveSharedSecret {
             key_id: &self.key_id,
             key_agreement_algorithm: parse(Some(self.algorithm.as_str()))?,
             public_key: &self.public_key,
-            ..Default::default()
+            grant_tokens: &self.access.grant_tokens,
+            dry_run: self.access.dry_run,
         })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {

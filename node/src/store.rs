@@ -49,6 +49,8 @@ pub struct Open {
     region: Option<String>,
     account_id: Option<String>,
     cache_capacity: Option<u32>,
+    /// `None`: no audit log; the default is on with default options.
+    audit: Option<core::AuditOptions>,
 }
 
 impl Open {
@@ -72,7 +74,14 @@ impl Open {
 
     fn new(env: &Env, path: String, options: Option<t::OpenOptions>) -> Result<Self> {
         let Some(o) = options else {
-            return Ok(Self { path, source: None, region: None, account_id: None, cache_capacity: None });
+            return Ok(Self {
+                path,
+                source: None,
+                region: None,
+                account_id: None,
+                cache_capacity: None,
+                audit: Some(core::AuditOptions::default()),
+            });
         };
         Ok(Self {
             path,
@@ -80,6 +89,7 @@ impl Open {
             region: o.region,
             account_id: o.account_id,
             cache_capacity: o.cache_capacity,
+            audit: audit_options(env, o.audit)?,
         })
     }
 }
@@ -99,8 +109,36 @@ impl OpenOp for Open {
         if let Some(capacity) = self.cache_capacity {
             builder = builder.cache_capacity(capacity as usize);
         }
+        builder = match &self.audit {
+            Some(options) => builder.audit(options.clone()),
+            None => builder.without_audit(),
+        };
         builder.open(&self.path)
     }
+}
+
+/// The audit options of `OpenOptions.audit` (absent or `true`: on with the defaults).
+fn audit_options(env: &Env, audit: Option<Either<bool, t::AuditOptions>>) -> Result<Option<core::AuditOptions>> {
+    let o = match audit {
+        None | Some(Either::A(true)) => return Ok(Some(core::AuditOptions::default())),
+        Some(Either::A(false)) => return Ok(None),
+        Some(Either::B(o)) => o,
+    };
+    let mut options = core::AuditOptions::default();
+    match o.durability.as_deref() {
+        None | Some("BATCHED") => {}
+        Some("PER_RECORD") => options.durability = core::Durability::PerRecord,
+        Some("OFF") => options.durability = core::Durability::Off,
+        Some(other) => {
+            return Err(type_error(
+                env,
+                "ERR_INVALID_ARG_VALUE",
+                format!("audit.durability must be BATCHED, PER_RECORD or OFF, not {other:?}"),
+            ))
+        }
+    }
+    options.hmac_context_values = o.hmac_context_values.unwrap_or(false);
+    Ok(Some(options))
 }
 
 /// A handle on a Keystead store: a folder holding an encrypted SQLite database of KMS keys.
@@ -112,7 +150,7 @@ impl OpenOp for Open {
 /// `NotFoundException`); argument mistakes are `TypeError`s. Dates are seconds since the epoch.
 #[napi]
 pub struct Keystead {
-    core: Core,
+    pub(crate) core: Core,
 }
 
 impl Keystead {
@@ -120,7 +158,7 @@ impl Keystead {
         Self { core }
     }
 
-    /// The core handle (for the streams and helpers of `stream.rs`).
+    /// The core handle (for the stream and helper functions of `stream.rs`).
     pub(crate) fn core(&self) -> &Core {
         &self.core
     }
@@ -597,8 +635,7 @@ impl Keystead {
         key_pair_spec: String,
         options: Option<t::GenerateDataKeyPairOptions>,
     ) -> AsyncTask<Job<ops::GenerateDataKeyPair<true>>> {
-        let context = t::context(options.and_then(|o| o.encryption_context));
-        self.job(ops::GenerateDataKeyPair { key_id, key_pair_spec, context })
+        self.job(data_key_pair(key_id, key_pair_spec, options))
     }
 
     /// Synchronous twin of `generateDataKeyPair`.
@@ -610,8 +647,7 @@ impl Keystead {
         key_pair_spec: String,
         options: Option<t::GenerateDataKeyPairOptions>,
     ) -> Result<t::GenerateDataKeyPairResult> {
-        let context = t::context(options.and_then(|o| o.encryption_context));
-        run_sync(&env, &self.core, ops::GenerateDataKeyPair::<true> { key_id, key_pair_spec, context })
+        run_sync(&env, &self.core, data_key_pair::<true>(key_id, key_pair_spec, options))
     }
 
     /// `GenerateDataKeyPairWithoutPlaintext`: like `generateDataKeyPair`, without the clear
@@ -623,8 +659,7 @@ impl Keystead {
         key_pair_spec: String,
         options: Option<t::GenerateDataKeyPairOptions>,
     ) -> AsyncTask<Job<ops::GenerateDataKeyPair<false>>> {
-        let context = t::context(options.and_then(|o| o.encryption_context));
-        self.job(ops::GenerateDataKeyPair { key_id, key_pair_spec, context })
+        self.job(data_key_pair(key_id, key_pair_spec, options))
     }
 
     /// Synchronous twin of `generateDataKeyPairWithoutPlaintext`.
@@ -636,8 +671,7 @@ impl Keystead {
         key_pair_spec: String,
         options: Option<t::GenerateDataKeyPairOptions>,
     ) -> Result<t::GenerateDataKeyPairWithoutPlaintextResult> {
-        let context = t::context(options.and_then(|o| o.encryption_context));
-        run_sync(&env, &self.core, ops::GenerateDataKeyPair::<false> { key_id, key_pair_spec, context })
+        run_sync(&env, &self.core, data_key_pair::<false>(key_id, key_pair_spec, options))
     }
 
     /// `DeriveSharedSecret`: ECDH between a `KEY_AGREEMENT` key's private key and a peer's
@@ -648,11 +682,13 @@ impl Keystead {
         key_id: String,
         key_agreement_algorithm: String,
         public_key: &[u8],
+        options: Option<t::GrantOptions>,
     ) -> AsyncTask<Job<ops::DeriveSharedSecret>> {
         self.job(ops::DeriveSharedSecret {
             key_id,
             algorithm: key_agreement_algorithm,
             public_key: public_key.to_vec(),
+            access: grant_access(options),
         })
     }
 
@@ -664,9 +700,14 @@ impl Keystead {
         key_id: String,
         key_agreement_algorithm: String,
         public_key: &[u8],
+        options: Option<t::GrantOptions>,
     ) -> Result<t::DeriveSharedSecretResult> {
-        let op =
-            ops::DeriveSharedSecret { key_id, algorithm: key_agreement_algorithm, public_key: public_key.to_vec() };
+        let op = ops::DeriveSharedSecret {
+            key_id,
+            algorithm: key_agreement_algorithm,
+            public_key: public_key.to_vec(),
+            access: grant_access(options),
+        };
         run_sync(&env, &self.core, op)
     }
 
@@ -806,8 +847,14 @@ impl Keystead {
         key_id: String,
         message: &[u8],
         mac_algorithm: String,
+        options: Option<t::GrantOptions>,
     ) -> AsyncTask<Job<ops::GenerateMac>> {
-        self.job(ops::GenerateMac { key_id, message: SecretBytes::copy_from(message), algorithm: mac_algorithm })
+        self.job(ops::GenerateMac {
+            key_id,
+            message: SecretBytes::copy_from(message),
+            algorithm: mac_algorithm,
+            access: grant_access(options),
+        })
     }
 
     /// Synchronous twin of `generateMac`.
@@ -818,8 +865,14 @@ impl Keystead {
         key_id: String,
         message: &[u8],
         mac_algorithm: String,
+        options: Option<t::GrantOptions>,
     ) -> Result<t::GenerateMacResult> {
-        let op = ops::GenerateMac { key_id, message: SecretBytes::copy_from(message), algorithm: mac_algorithm };
+        let op = ops::GenerateMac {
+            key_id,
+            message: SecretBytes::copy_from(message),
+            algorithm: mac_algorithm,
+            access: grant_access(options),
+        };
         run_sync(&env, &self.core, op)
     }
 
@@ -832,12 +885,14 @@ impl Keystead {
         message: &[u8],
         mac: &[u8],
         mac_algorithm: String,
+        options: Option<t::GrantOptions>,
     ) -> AsyncTask<Job<ops::VerifyMac>> {
         self.job(ops::VerifyMac {
             key_id,
             message: SecretBytes::copy_from(message),
             mac: mac.to_vec(),
             algorithm: mac_algorithm,
+            access: grant_access(options),
         })
     }
 
@@ -850,12 +905,14 @@ impl Keystead {
         message: &[u8],
         mac: &[u8],
         mac_algorithm: String,
+        options: Option<t::GrantOptions>,
     ) -> Result<t::VerifyMacResult> {
         let op = ops::VerifyMac {
             key_id,
             message: SecretBytes::copy_from(message),
             mac: mac.to_vec(),
             algorithm: mac_algorithm,
+            access: grant_access(options),
         };
         run_sync(&env, &self.core, op)
     }
@@ -955,16 +1012,38 @@ fn list_key_rotations(key_id: String, options: Option<t::ListKeyRotationsOptions
     ops::ListKeyRotations { key_id, include_key_material, limit, marker }
 }
 
+fn grant_access(options: Option<t::GrantOptions>) -> ops::Access {
+    options.map_or_else(ops::Access::default, |o| ops::Access::new(o.grant_tokens, o.dry_run))
+}
+
+fn data_key_pair<const PLAINTEXT: bool>(
+    key_id: String,
+    key_pair_spec: String,
+    options: Option<t::GenerateDataKeyPairOptions>,
+) -> ops::GenerateDataKeyPair<PLAINTEXT> {
+    let (context, access) = options.map_or((None, ops::Access::default()), |o| {
+        (t::context(o.encryption_context), ops::Access::new(o.grant_tokens, o.dry_run))
+    });
+    ops::GenerateDataKeyPair { key_id, key_pair_spec, context, access }
+}
+
 fn encrypt(key_id: String, plaintext: &[u8], options: Option<t::EncryptOptions>) -> ops::Encrypt {
-    let (context, algorithm) =
-        options.map_or((None, None), |o| (t::context(o.encryption_context), o.encryption_algorithm));
-    ops::Encrypt { key_id, plaintext: SecretBytes::copy_from(plaintext), context, algorithm }
+    let (context, algorithm, access) = options.map_or((None, None, ops::Access::default()), |o| {
+        (t::context(o.encryption_context), o.encryption_algorithm, ops::Access::new(o.grant_tokens, o.dry_run))
+    });
+    ops::Encrypt { key_id, plaintext: SecretBytes::copy_from(plaintext), context, algorithm, access }
 }
 
 fn decrypt(ciphertext: &[u8], options: Option<t::DecryptOptions>) -> ops::Decrypt {
-    let (context, key_id, algorithm) =
-        options.map_or((None, None, None), |o| (t::context(o.encryption_context), o.key_id, o.encryption_algorithm));
-    ops::Decrypt { ciphertext: ciphertext.to_vec(), context, key_id, algorithm }
+    let (context, key_id, algorithm, access) = options.map_or((None, None, None, ops::Access::default()), |o| {
+        (
+            t::context(o.encryption_context),
+            o.key_id,
+            o.encryption_algorithm,
+            ops::Access::new(o.grant_tokens, o.dry_run),
+        )
+    });
+    ops::Decrypt { ciphertext: ciphertext.to_vec(), context, key_id, algorithm, access }
 }
 
 fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::ReEncryptOptions>) -> ops::ReEncrypt {
@@ -976,6 +1055,7 @@ fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::
         destination_context: None,
         source_algorithm: None,
         destination_algorithm: None,
+        access: ops::Access::default(),
     };
     if let Some(o) = options {
         op.source_context = t::context(o.source_encryption_context);
@@ -983,6 +1063,7 @@ fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::
         op.destination_context = t::context(o.destination_encryption_context);
         op.source_algorithm = o.source_encryption_algorithm;
         op.destination_algorithm = o.destination_encryption_algorithm;
+        op.access = ops::Access::new(o.grant_tokens, o.dry_run);
     }
     op
 }
@@ -1021,8 +1102,8 @@ fn open_envelope(message: &[u8], options: Option<t::OpenEnvelopeOptions>) -> ops
 }
 
 fn sign(key_id: String, message: &[u8], algorithm: String, options: Option<t::SignOptions>) -> ops::Sign {
-    let message_type = options.and_then(|o| o.message_type);
-    ops::Sign { key_id, message: SecretBytes::copy_from(message), algorithm, message_type }
+    let (message_type, access) = sign_options(options);
+    ops::Sign { key_id, message: SecretBytes::copy_from(message), algorithm, message_type, access }
 }
 
 fn verify(
@@ -1032,14 +1113,19 @@ fn verify(
     algorithm: String,
     options: Option<t::SignOptions>,
 ) -> ops::Verify {
-    let message_type = options.and_then(|o| o.message_type);
+    let (message_type, access) = sign_options(options);
     ops::Verify {
         key_id,
         message: SecretBytes::copy_from(message),
         signature: signature.to_vec(),
         algorithm,
         message_type,
+        access,
     }
+}
+
+fn sign_options(options: Option<t::SignOptions>) -> (Option<String>, ops::Access) {
+    options.map_or((None, ops::Access::default()), |o| (o.message_type, ops::Access::new(o.grant_tokens, o.dry_run)))
 }
 
 fn import_key_material(

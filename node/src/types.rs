@@ -56,6 +56,22 @@ pub struct OpenOptions {
     pub account_id: Option<String>,
     /// How many decrypted key materials to keep in memory (default 4096; 0 disables the cache).
     pub cache_capacity: Option<u32>,
+    /// The audit log in `<store folder>/audit/` (default on): `false` turns it off (calls are
+    /// still counted in the metrics), `true` or an {@link AuditOptions} object turns it on. Every
+    /// call appends a CloudTrail-shaped event; a call whose event cannot be written fails.
+    pub audit: Option<Either<bool, AuditOptions>>,
+}
+
+/// Options of the audit log (`OpenOptions.audit`).
+#[napi(object)]
+pub struct AuditOptions {
+    /// When events reach the disk: `BATCHED` (default: written before the call returns, fsynced
+    /// within 10 ms), `PER_RECORD` (fsynced before the call returns; concurrent calls share an
+    /// fsync) or `OFF` (written, never fsynced by Keystead).
+    pub durability: Option<String>,
+    /// Replace encryption-context values by `hmac-sha256:<hex>` in the events (default false:
+    /// AWS logs them in the clear).
+    pub hmac_context_values: Option<bool>,
 }
 
 /// A resource tag.
@@ -88,6 +104,14 @@ pub struct CreateKeyOptions {
     pub tags: Option<Vec<Tag>>,
     /// Whether the key is a multi-Region primary key (default false).
     pub multi_region: Option<bool>,
+    /// The key policy (JSON text, up to 32 KB). Default: AWS's default key policy, which lets
+    /// every principal of the store's account use the key. Unless
+    /// `bypassPolicyLockoutSafetyCheck`, it must let the caller change the policy again later
+    /// (`MalformedPolicyDocumentException` otherwise).
+    pub policy: Option<String>,
+    /// Skips the lockout safety check of `policy` (as in AWS, use with care: the key may become
+    /// unmanageable).
+    pub bypass_policy_lockout_safety_check: Option<bool>,
 }
 
 /// Pagination options of the `list...` operations.
@@ -143,6 +167,12 @@ pub struct EncryptOptions {
     /// `SYMMETRIC_DEFAULT` (the default and the only value for symmetric keys);
     /// `RSAES_OAEP_SHA_1` or `RSAES_OAEP_SHA_256` (required) for RSA encryption keys.
     pub encryption_algorithm: Option<String>,
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Changes and returns nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// Options of `decrypt`.
@@ -156,6 +186,12 @@ pub struct DecryptOptions {
     /// `SYMMETRIC_DEFAULT` (default); for RSA ciphertexts `RSAES_OAEP_SHA_1` or
     /// `RSAES_OAEP_SHA_256`, required together with `keyId`, since they carry no metadata.
     pub encryption_algorithm: Option<String>,
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Changes and returns nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// Options of `reEncrypt`.
@@ -171,6 +207,12 @@ pub struct ReEncryptOptions {
     pub source_encryption_algorithm: Option<String>,
     /// `SYMMETRIC_DEFAULT`.
     pub destination_encryption_algorithm: Option<String>,
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Changes and returns nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// Options of `generateDataKey` and `generateDataKeyWithoutPlaintext`. As in AWS, exactly one of
@@ -183,6 +225,12 @@ pub struct GenerateDataKeyOptions {
     pub key_spec: Option<String>,
     /// Length of the data key in bytes (1–1024).
     pub number_of_bytes: Option<u32>,
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Changes and returns nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// AWS's `KeyMetadata`. Dates are seconds since the epoch.
@@ -486,6 +534,12 @@ pub struct SignOptions {
     /// `RAW` (default: the message is hashed here, up to 4096 bytes) or `DIGEST` (the message
     /// is already a digest of the algorithm's hash).
     pub message_type: Option<String>,
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Changes and returns nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// Result of `sign`.
@@ -533,6 +587,17 @@ pub struct GetPublicKeyResult {
     pub key_agreement_algorithms: Option<Vec<String>>,
 }
 
+/// Options of `generateMac`, `verifyMac` and `deriveSharedSecret`.
+#[napi(object)]
+pub struct GrantOptions {
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Returns nothing.
+    pub dry_run: Option<bool>,
+}
+
 /// Result of `generateMac`.
 #[napi(object)]
 pub struct GenerateMacResult {
@@ -561,6 +626,12 @@ pub struct VerifyMacResult {
 pub struct GenerateDataKeyPairOptions {
     /// The encryption context bound to the encrypted private key.
     pub encryption_context: Option<HashMap<String, String>>,
+    /// Grant tokens of grants that are not yet visible everywhere (checked for form; grants
+    /// here take effect at once, so they are never needed). At most 10.
+    pub grant_tokens: Option<Vec<String>>,
+    /// Checks access and inputs only: rejects with `DryRunOperationException` when the call
+    /// would succeed (and with the real error when it would not). Changes and returns nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// Result of `generateDataKeyPair`.
