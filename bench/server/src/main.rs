@@ -84,20 +84,27 @@ fn parse_options() -> Result<Options, String> {
 
 /// One keep-alive connection that sends signed KMS calls.
 struct Connection {
+    endpoint: SocketAddr,
     stream: TcpStream,
     host: String,
     buffer: Vec<u8>,
+    /// The server said `connection: close` (moto_server does, on every response): reconnect
+    /// before the next call, as a client would.
+    closed: bool,
 }
 
 impl Connection {
     async fn open(endpoint: SocketAddr) -> Result<Self, String> {
         let stream = TcpStream::connect(endpoint).await.map_err(|e| format!("connect {endpoint}: {e}"))?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        Ok(Self { stream, host: endpoint.to_string(), buffer: Vec::with_capacity(8192) })
+        Ok(Self { endpoint, stream, host: endpoint.to_string(), buffer: Vec::with_capacity(8192), closed: false })
     }
 
     /// Sends one call and returns (status, body).
     async fn call(&mut self, options: &Options, operation: &str, body: &str) -> Result<(u16, Vec<u8>), String> {
+        if self.closed {
+            *self = Self::open(self.endpoint).await?;
+        }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_secs();
         let date = sigv4::amz_date(i64::try_from(now).map_err(|e| e.to_string())?);
         let target = format!("TrentService.{operation}");
@@ -137,6 +144,7 @@ impl Connection {
                 while self.buffer.len() < total {
                     self.fill().await?;
                 }
+                self.closed = head.lines().any(|l| l.trim() == "connection: close");
                 let body = self.buffer[end + 4..total].to_vec();
                 self.buffer.drain(..total);
                 return Ok((status, body));
