@@ -1,0 +1,315 @@
+//! Envelope encryption for Python (`docs/format.md` sections 5–7): one-shot seal/open, the
+//! push-style streams under `keystead.EnvelopeWriter` / `EnvelopeReader` (`keystead/stream.py`),
+//! field-level record encryption (`keystead.fields`) and configuration secrets
+//! (`keystead.secrets`). Inputs are copied before the GIL is released for the crypto.
+
+use std::collections::BTreeMap;
+
+use keystead_core::envelope::{self, OpenOptions, OpenStream, SealOptions, SealStream};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::convert::{bytes_arg, secret_arg};
+use crate::error::to_py_err;
+use crate::{run, Context, Store};
+
+fn seal_options(additional_key_ids: Option<Vec<String>>, segment_size: Option<usize>) -> SealOptions {
+    let mut options = SealOptions { additional_key_ids: additional_key_ids.unwrap_or_default(), ..Default::default() };
+    if let Some(size) = segment_size {
+        options.segment_size = size;
+    }
+    options
+}
+
+fn open_options(allowed: Option<Vec<String>>, max_encrypted_data_keys: Option<usize>) -> OpenOptions {
+    let mut options = OpenOptions { allowed_wrapping_keys: allowed, ..Default::default() };
+    if let Some(max) = max_encrypted_data_keys {
+        options.max_encrypted_data_keys = max;
+    }
+    options
+}
+
+fn bytes_out<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, data)
+}
+
+/// Seals `plaintext` into one envelope message (`keystead.envelope_seal`).
+#[pyfunction]
+#[pyo3(signature = (store, key_id, plaintext, context = None, additional_key_ids = None, segment_size = None))]
+pub(crate) fn envelope_seal<'py>(
+    py: Python<'py>,
+    store: &Bound<'py, Store>,
+    key_id: String,
+    plaintext: &Bound<'py, PyAny>,
+    context: Context,
+    additional_key_ids: Option<Vec<String>>,
+    segment_size: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let plaintext = secret_arg(plaintext, "plaintext")?;
+    let store = store.get().inner.clone();
+    let options = seal_options(additional_key_ids, segment_size);
+    let context = context.unwrap_or_default();
+    let message = run(py, "EnvelopeSeal", || envelope::seal(&store, &key_id, plaintext.expose(), &context, &options))?;
+    Ok(bytes_out(py, &message))
+}
+
+/// Opens an envelope message (`keystead.envelope_open`).
+#[pyfunction]
+#[pyo3(signature = (store, message, context = None, allowed_wrapping_keys = None, max_encrypted_data_keys = None))]
+pub(crate) fn envelope_open<'py>(
+    py: Python<'py>,
+    store: &Bound<'py, Store>,
+    message: &Bound<'py, PyAny>,
+    context: Context,
+    allowed_wrapping_keys: Option<Vec<String>>,
+    max_encrypted_data_keys: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let message = bytes_arg(message, "message")?;
+    let store = store.get().inner.clone();
+    let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+    let context = context.unwrap_or_default();
+    let plaintext = run(py, "EnvelopeOpen", || envelope::open(&store, &message, &context, &options))?;
+    Ok(bytes_out(py, plaintext.expose()))
+}
+
+/// The sealing half of `keystead.EnvelopeWriter`: plaintext in, message bytes out.
+#[pyclass(module = "keystead._keystead")]
+pub(crate) struct SealStreamNative {
+    inner: SealStream,
+}
+
+#[pymethods]
+impl SealStreamNative {
+    #[new]
+    #[pyo3(signature = (store, key_id, context = None, additional_key_ids = None, segment_size = None))]
+    fn new(
+        py: Python<'_>,
+        store: &Bound<'_, Store>,
+        key_id: String,
+        context: Context,
+        additional_key_ids: Option<Vec<String>>,
+        segment_size: Option<usize>,
+    ) -> PyResult<Self> {
+        let store = store.get().inner.clone();
+        let options = seal_options(additional_key_ids, segment_size);
+        let context = context.unwrap_or_default();
+        let inner = run(py, "EnvelopeSeal", || SealStream::new(&store, &key_id, &context, &options))?;
+        Ok(Self { inner })
+    }
+
+    /// Seals `data`; returns the message bytes ready so far (possibly empty).
+    fn update<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+        let data = secret_arg(data, "data")?;
+        let inner = &mut self.inner;
+        let out = run(py, "EnvelopeSeal", || inner.update(data.expose()))?;
+        Ok(bytes_out(py, &out))
+    }
+
+    /// Seals the last segment; returns the rest of the message.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let inner = &mut self.inner;
+        let out = run(py, "EnvelopeSeal", || inner.finish())?;
+        Ok(bytes_out(py, &out))
+    }
+}
+
+/// The opening half of `keystead.EnvelopeReader`: message bytes in, verified plaintext out.
+#[pyclass(module = "keystead._keystead")]
+pub(crate) struct OpenStreamNative {
+    inner: OpenStream,
+}
+
+#[pymethods]
+impl OpenStreamNative {
+    #[new]
+    #[pyo3(signature = (store, context = None, allowed_wrapping_keys = None, max_encrypted_data_keys = None))]
+    fn new(
+        py: Python<'_>,
+        store: &Bound<'_, Store>,
+        context: Context,
+        allowed_wrapping_keys: Option<Vec<String>>,
+        max_encrypted_data_keys: Option<usize>,
+    ) -> PyResult<Self> {
+        let store = store.get().inner.clone();
+        let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+        let context = context.unwrap_or_default();
+        let inner = OpenStream::new(&store, &context, &options).map_err(|e| to_py_err(py, &e, "EnvelopeOpen"))?;
+        Ok(Self { inner })
+    }
+
+    /// Takes message bytes; returns the verified plaintext they complete (possibly empty).
+    fn update<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+        let data = bytes_arg(data, "data")?;
+        let inner = &mut self.inner;
+        let out = run(py, "EnvelopeOpen", || inner.update(&data))?;
+        Ok(bytes_out(py, out.expose()))
+    }
+
+    /// Ends the message; returns the last segment's plaintext.
+    fn finish<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let inner = &mut self.inner;
+        let out = run(py, "EnvelopeOpen", || inner.finish())?;
+        Ok(bytes_out(py, out.expose()))
+    }
+}
+
+fn parse_record(text: &str) -> PyResult<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("the record is not JSON: {e}")))
+}
+
+/// Encrypts fields of a record given as JSON text; returns JSON text (`keystead.fields`).
+#[pyfunction]
+#[pyo3(signature = (store, key_id, record_json, fields, context = None, additional_key_ids = None))]
+pub(crate) fn encrypt_fields_json(
+    py: Python<'_>,
+    store: &Bound<'_, Store>,
+    key_id: String,
+    record_json: &str,
+    fields: Vec<String>,
+    context: Context,
+    additional_key_ids: Option<Vec<String>>,
+) -> PyResult<String> {
+    let record = parse_record(record_json)?;
+    let store = store.get().inner.clone();
+    let options = seal_options(additional_key_ids, None);
+    let context = context.unwrap_or_default();
+    let sealed =
+        run(py, "EncryptFields", || envelope::encrypt_fields(&store, &key_id, &record, &fields, &context, &options))?;
+    Ok(sealed.to_string())
+}
+
+/// Decrypts the fields of a record given as JSON text; returns JSON text (`keystead.fields`).
+#[pyfunction]
+#[pyo3(signature = (store, record_json, context = None, allowed_wrapping_keys = None, max_encrypted_data_keys = None))]
+pub(crate) fn decrypt_fields_json(
+    py: Python<'_>,
+    store: &Bound<'_, Store>,
+    record_json: &str,
+    context: Context,
+    allowed_wrapping_keys: Option<Vec<String>>,
+    max_encrypted_data_keys: Option<usize>,
+) -> PyResult<String> {
+    let record = parse_record(record_json)?;
+    let store = store.get().inner.clone();
+    let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+    let context = context.unwrap_or_default();
+    let opened = run(py, "DecryptFields", || envelope::decrypt_fields(&store, &record, &context, &options))?;
+    Ok(opened.to_string())
+}
+
+/// Encrypts a configuration secret for one variable; returns `keystead:v1:...`.
+#[pyfunction]
+#[pyo3(signature = (store, key_id, name, value, context = None))]
+pub(crate) fn encrypt_secret(
+    py: Python<'_>,
+    store: &Bound<'_, Store>,
+    key_id: String,
+    name: String,
+    value: &Bound<'_, PyAny>,
+    context: Context,
+) -> PyResult<String> {
+    let value = secret_arg(value, "value")?;
+    let store = store.get().inner.clone();
+    let context = context.unwrap_or_default();
+    run(py, "EncryptSecret", || envelope::encrypt_secret(&store, &key_id, &name, value.expose(), &context))
+}
+
+/// Decrypts the `keystead:v1:...` values among `variables` (name → value); returns name →
+/// plaintext bytes for those only. The first one that does not decrypt raises.
+#[pyfunction]
+#[pyo3(signature = (store, variables, context = None))]
+pub(crate) fn decrypt_env<'py>(
+    py: Python<'py>,
+    store: &Bound<'py, Store>,
+    variables: Vec<(String, String)>,
+    context: Context,
+) -> PyResult<BTreeMap<String, Bound<'py, PyBytes>>> {
+    let store = store.get().inner.clone();
+    let context = context.unwrap_or_default();
+    let opened =
+        run(py, "DecryptSecret", || envelope::decrypt_env(&store, variables, &context, &OpenOptions::default()))?;
+    Ok(opened.into_iter().map(|(name, value)| (name, bytes_out(py, value.expose()))).collect())
+}
+
+/// Decrypts one `keystead:v1:...` value made for the variable `name`.
+#[pyfunction]
+#[pyo3(signature = (store, name, text, context = None))]
+pub(crate) fn decrypt_secret<'py>(
+    py: Python<'py>,
+    store: &Bound<'py, Store>,
+    name: String,
+    text: String,
+    context: Context,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let store = store.get().inner.clone();
+    let context = context.unwrap_or_default();
+    let plaintext =
+        run(py, "DecryptSecret", || envelope::decrypt_secret(&store, &name, &text, &context, &OpenOptions::default()))?;
+    Ok(bytes_out(py, plaintext.expose()))
+}
+
+/// Plans a ranged read of a message of `message_len` bytes from its first bytes `prefix` (at
+/// least the header): `(header_len, span_start, span_end)`, the span being the message bytes
+/// (half-open) that plaintext `[start, end)` needs.
+#[pyfunction]
+pub(crate) fn envelope_range_span(
+    py: Python<'_>,
+    prefix: &Bound<'_, PyAny>,
+    message_len: u64,
+    start: u64,
+    end: u64,
+) -> PyResult<(usize, u64, u64)> {
+    let prefix = bytes_arg(prefix, "prefix")?;
+    let plan = || -> keystead_core::Result<(usize, u64, u64)> {
+        let info = envelope::inspect(&mut &prefix[..], envelope::MAX_FORMAT_DATA_KEYS)?;
+        let span = envelope::range_span(&info, message_len, start..end)?;
+        Ok((info.header_len, span.start, span.end))
+    };
+    plan().map_err(|e| to_py_err(py, &e, "EnvelopeOpen"))
+}
+
+/// Opens plaintext `[start, end)` from a message's header, total length and the span
+/// [`envelope_range_span`] named.
+#[pyfunction]
+#[pyo3(signature = (store, header, message_len, span_start, span, start, end, context = None, allowed_wrapping_keys = None, max_encrypted_data_keys = None))]
+#[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments
+pub(crate) fn envelope_open_range_parts<'py>(
+    py: Python<'py>,
+    store: &Bound<'py, Store>,
+    header: &Bound<'py, PyAny>,
+    message_len: u64,
+    span_start: u64,
+    span: &Bound<'py, PyAny>,
+    start: u64,
+    end: u64,
+    context: Context,
+    allowed_wrapping_keys: Option<Vec<String>>,
+    max_encrypted_data_keys: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let header = bytes_arg(header, "header")?;
+    let span = bytes_arg(span, "span")?;
+    let store = store.get().inner.clone();
+    let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+    let context = context.unwrap_or_default();
+    let plaintext = run(py, "EnvelopeOpen", || {
+        envelope::open_range_parts(&store, &header, message_len, span_start, &span, &context, &options, start..end)
+    })?;
+    Ok(bytes_out(py, plaintext.expose()))
+}
+
+/// Registers this module's classes and functions on `keystead._keystead`.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<SealStreamNative>()?;
+    m.add_class::<OpenStreamNative>()?;
+    m.add_function(wrap_pyfunction!(envelope_seal, m)?)?;
+    m.add_function(wrap_pyfunction!(envelope_open, m)?)?;
+    m.add_function(wrap_pyfunction!(encrypt_fields_json, m)?)?;
+    m.add_function(wrap_pyfunction!(decrypt_fields_json, m)?)?;
+    m.add_function(wrap_pyfunction!(encrypt_secret, m)?)?;
+    m.add_function(wrap_pyfunction!(decrypt_secret, m)?)?;
+    m.add_function(wrap_pyfunction!(decrypt_env, m)?)?;
+    m.add_function(wrap_pyfunction!(envelope_range_span, m)?)?;
+    m.add_function(wrap_pyfunction!(envelope_open_range_parts, m)?)?;
+    Ok(())
+}
