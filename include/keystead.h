@@ -192,6 +192,17 @@ typedef uint32_t keystead_result;
 typedef struct keystead_bytes keystead_bytes;
 
 /**
+ * The request fields AWS added to most operations for access control: `GrantTokens` and
+ * `DryRun`. Passed to the `keystead_store_*_with_options` functions and to
+ * `keystead_store_create_grant`; NULL there means none and no dry run.
+ *
+ * Ownership: made by `keystead_call_options_new`, owned by the caller, freed with
+ * `keystead_call_options_free`; calls only read it. Thread safety: the setters need exclusive
+ * access; a finished object may be read by any number of threads.
+ */
+typedef struct keystead_call_options keystead_call_options;
+
+/**
  * An encryption context: string pairs bound to a ciphertext and matched exactly on decrypt.
  *
  * Ownership: made by `keystead_context_new`, owned by the caller, freed with
@@ -199,6 +210,16 @@ typedef struct keystead_bytes keystead_bytes;
  * exclusive access; once built, any number of threads may pass it to operations at once.
  */
 typedef struct keystead_context keystead_context;
+
+/**
+ * The inputs of `CreateGrant` besides `GrantTokens`/`DryRun` (see `keystead_call_options`).
+ *
+ * Ownership: made by `keystead_create_grant_request_new`, owned by the caller, freed with
+ * `keystead_create_grant_request_free`; `keystead_store_create_grant` only reads it. Thread
+ * safety: the setters need exclusive access; a finished request may be read by any number of
+ * threads.
+ */
+typedef struct keystead_create_grant_request keystead_create_grant_request;
 
 /**
  * The inputs of `CreateKey`; every field is optional, as in AWS.
@@ -288,6 +309,553 @@ const char *keystead_version(void);
  * NULL behaviour: takes no pointers.
  */
 uint32_t keystead_abi_version(void);
+
+/**
+ * Turns the audit log of a store opened from a folder with these options on (`true`, the
+ * default: every call appends a CloudTrail-shaped event to `<folder>/audit/`, and a call whose
+ * event cannot be written fails) or off (`false`; calls are still counted in the metrics).
+ * Stores held in memory are never audited.
+ *
+ * Ownership: the arguments are borrowed for the call only; nothing is returned to free.
+ * NULL behaviour: `options` must not be NULL. Thread safety: exclusive access to `options`.
+ *
+ * # Safety
+ * `options` is NULL or live; `err_out` is NULL or writable.
+ */
+keystead_result keystead_options_set_audit(struct keystead_options *options,
+                                           bool enabled,
+                                           struct keystead_error **err_out);
+
+/**
+ * A new handle on the same store that makes every call as the principal `principal_arn`
+ * (`arn:aws:iam::<account>:root`, `...:user/<name>`, `...:role/<name>`,
+ * `...:federated-user/<name>` or `arn:aws:sts::<account>:assumed-role/<role>/<session>`): key
+ * policies and grants decide what it may do (`ACCESS_DENIED` otherwise) and the audit log
+ * records it as the caller. Cheap: the store, caches, audit log and metrics are shared. A
+ * handle that was never narrowed acts as the store's account principal. The application is
+ * trusted to say who the caller is.
+ *
+ * Errors: `INVALID_ARN` when `principal_arn` is not a principal ARN. Ownership: `*store_out` is
+ * a new handle owned by the caller and freed with `keystead_store_free`, independently of
+ * `store` (either may be freed first). NULL behaviour: `store`, `principal_arn` and
+ * `store_out` must not be NULL. Thread safety: thread-safe; the new handle is thread-safe too.
+ *
+ * # Safety
+ * `store` is NULL or live; `principal_arn` is NULL or NUL-terminated; `store_out` and
+ * `err_out` are NULL or writable.
+ */
+keystead_result keystead_store_as_principal(const struct keystead_store *store,
+                                            const char *principal_arn,
+                                            struct keystead_store **store_out,
+                                            struct keystead_error **err_out);
+
+/**
+ * As `keystead_store_as_principal`, for calls signed with the access key `access_key_id` (a
+ * server acting for a client): the audit log records the access key id with the principal.
+ *
+ * Errors: `INVALID_ARN`. Ownership: `*store_out` is owned by the caller
+ * (`keystead_store_free`). NULL behaviour: no pointer may be NULL except `err_out`. Thread
+ * safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `store_out` and `err_out`
+ * are NULL or writable.
+ */
+keystead_result keystead_store_as_principal_with_access_key(const struct keystead_store *store,
+                                                            const char *principal_arn,
+                                                            const char *access_key_id,
+                                                            struct keystead_store **store_out,
+                                                            struct keystead_error **err_out);
+
+/**
+ * The ARN of the principal `store` calls as (the account principal
+ * `arn:aws:iam::<account>:root` unless narrowed).
+ *
+ * Ownership: `*arn_out` (NUL-terminated) is owned by the caller. NULL behaviour: `store` and
+ * `arn_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; `arn_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_store_principal_arn(const struct keystead_store *store,
+                                             struct keystead_bytes **arn_out,
+                                             struct keystead_error **err_out);
+
+/**
+ * Sets the key policy of the new key (a JSON policy document, copied; checked by
+ * `keystead_store_create_key`: `MALFORMED_POLICY_DOCUMENT` for a bad document or when it
+ * would lock the caller out, `LIMIT_EXCEEDED` over 32 KB). Without it the key gets AWS's
+ * default key policy (the account principal may do everything).
+ *
+ * Ownership: the arguments are borrowed for the call only; nothing is returned to free.
+ * NULL behaviour: `request` and `policy` must not be NULL. Thread safety: exclusive access to
+ * `request`.
+ *
+ * # Safety
+ * `request` is NULL or live; `policy` is NULL or NUL-terminated; `err_out` is NULL or writable.
+ */
+keystead_result keystead_create_key_request_set_policy(struct keystead_create_key_request *request,
+                                                       const char *policy,
+                                                       struct keystead_error **err_out);
+
+/**
+ * Sets `BypassPolicyLockoutSafetyCheck`: with `true`, a policy that does not let the caller
+ * change it again later is accepted (as in AWS, use with care).
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `request` must not be NULL. Thread
+ * safety: exclusive access to `request`.
+ *
+ * # Safety
+ * `request` is NULL or live; `err_out` is NULL or writable.
+ */
+keystead_result keystead_create_key_request_set_bypass_policy_lockout_safety_check(struct keystead_create_key_request *request,
+                                                                                   bool bypass,
+                                                                                   struct keystead_error **err_out);
+
+/**
+ * `PutKeyPolicy`: replaces the key's policy; takes effect on the next call of every handle.
+ *
+ * `key_id`: key id or key ARN. `policy`: the JSON policy document. `policy_name`: NULL or
+ * `"default"` (the only name). `bypass_policy_lockout_safety_check`: see
+ * `keystead_create_key_request_set_bypass_policy_lockout_safety_check`. Errors:
+ * `MALFORMED_POLICY_DOCUMENT` (bad document, or the lockout check), `LIMIT_EXCEEDED` (over
+ * 32 KB), `ACCESS_DENIED`, `NOT_FOUND`, `VALIDATION`; a failure changes nothing. Ownership: the
+ * arguments are borrowed for the call only; nothing is returned to free. NULL behaviour:
+ * `store`, `key_id` and `policy` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_store_put_key_policy(const struct keystead_store *store,
+                                              const char *key_id,
+                                              const char *policy,
+                                              const char *policy_name,
+                                              bool bypass_policy_lockout_safety_check,
+                                              struct keystead_error **err_out);
+
+/**
+ * `GetKeyPolicy`: the key's policy (AWS's default key policy when none was set).
+ *
+ * `policy_name`: NULL or `"default"`. Errors: `NOT_FOUND` (also for another policy name),
+ * `ACCESS_DENIED`, `VALIDATION`.
+ * Ownership: `*json_out` (`{"Policy": "<document>", "PolicyName": "default"}`, AWS's
+ * response) is owned by the caller. NULL behaviour: `store`, `key_id` and `json_out` must not
+ * be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `json_out` and `err_out`
+ * are NULL or writable.
+ */
+keystead_result keystead_store_get_key_policy(const struct keystead_store *store,
+                                              const char *key_id,
+                                              const char *policy_name,
+                                              struct keystead_bytes **json_out,
+                                              struct keystead_error **err_out);
+
+/**
+ * `ListKeyPolicies`: the names of the key's policies (always `default`, in one page).
+ *
+ * Errors: `NOT_FOUND`, `ACCESS_DENIED`. Ownership: `*json_out`
+ * (`{"PolicyNames": ["default"], "Truncated": false}`) is owned by the caller. NULL behaviour:
+ * `store`, `key_id` and `json_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; `key_id` is NULL or NUL-terminated; `json_out` and `err_out` are
+ * NULL or writable.
+ */
+keystead_result keystead_store_list_key_policies(const struct keystead_store *store,
+                                                 const char *key_id,
+                                                 struct keystead_bytes **json_out,
+                                                 struct keystead_error **err_out);
+
+/**
+ * `Explain` (Keystead only, for debugging policies): whether the caller of `store` may perform
+ * `action` (`"kms:Decrypt"`, `"kms:Encrypt"`, ...) on the key, with an optional encryption
+ * context and extra condition keys, and the key-policy statements and grants that decide.
+ *
+ * `context`: NULL for none. `condition_keys`/`condition_values`: `conditions_len` parallel
+ * strings (e.g. `"aws:SourceIp"` = `"10.0.0.1"`); both may be NULL when `conditions_len` is 0.
+ * Errors: `NOT_FOUND`, `VALIDATION` (unknown action). Ownership: `*json_out`
+ * (`{"Decision": "Allow"|"ExplicitDeny"|"ImplicitDeny", "Allowed": bool, "PolicyStatements":
+ * [Sid or "#<index>"...], "GrantIds": [...]}`) is owned by the caller. NULL behaviour: `store`,
+ * `key_id`, `action` and `json_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` and `context` are NULL or live; the strings are NULL or NUL-terminated; the two
+ * arrays are NULL or hold `conditions_len` pointers each; `json_out` and `err_out` are NULL or
+ * writable.
+ */
+keystead_result keystead_store_explain(const struct keystead_store *store,
+                                       const char *key_id,
+                                       const char *action,
+                                       const struct keystead_context *context,
+                                       const char *const *condition_keys,
+                                       const char *const *condition_values,
+                                       size_t conditions_len,
+                                       struct keystead_bytes **json_out,
+                                       struct keystead_error **err_out);
+
+/**
+ * New call options: no grant tokens, no dry run.
+ *
+ * Ownership: `*options_out` is owned by the caller. NULL behaviour: `options_out` must not be
+ * NULL. Thread safety: any thread.
+ *
+ * # Safety
+ * `options_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_call_options_new(struct keystead_call_options **options_out,
+                                          struct keystead_error **err_out);
+
+/**
+ * Appends a grant token (copied). Grants take effect at once in Keystead, so tokens are only
+ * checked for form, so code written for AWS runs unchanged: more than 10 is `VALIDATION` in
+ * the call, a string that is not a grant token of CreateGrant is `INVALID_GRANT_TOKEN`.
+ *
+ * Ownership: the arguments are borrowed for the call only; nothing is returned to free. NULL
+ * behaviour: `options` and `grant_token` must not be NULL. Thread safety: exclusive access to
+ * `options`.
+ *
+ * # Safety
+ * `options` is NULL or live; `grant_token` is NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_call_options_add_grant_token(struct keystead_call_options *options,
+                                                      const char *grant_token,
+                                                      struct keystead_error **err_out);
+
+/**
+ * Sets `DryRun`: the call checks access and inputs and then fails with
+ * `KEYSTEAD_RESULT_DRY_RUN_OPERATION` (`DryRunOperationException`) instead of doing anything
+ * when it would have succeeded, or with the error it would have had.
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `options` must not be NULL. Thread
+ * safety: exclusive access to `options`.
+ *
+ * # Safety
+ * `options` is NULL or live; `err_out` is NULL or writable.
+ */
+keystead_result keystead_call_options_set_dry_run(struct keystead_call_options *options,
+                                                  bool dry_run,
+                                                  struct keystead_error **err_out);
+
+/**
+ * Frees call options. NULL is a no-op; do not free twice.
+ *
+ * Ownership: takes back an object the caller owned. NULL behaviour: NULL is a no-op. Thread
+ * safety: no other thread may use the object during or after the call.
+ *
+ * # Safety
+ * `options` is NULL or call options from this library not yet freed.
+ */
+void keystead_call_options_free(struct keystead_call_options *options);
+
+/**
+ * `Encrypt` with `GrantTokens` and `DryRun` (`options`, NULL for none); otherwise exactly
+ * `keystead_store_encrypt`.
+ *
+ * Errors: as `keystead_store_encrypt`, plus `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` / `VALIDATION` for
+ * malformed grant tokens, and `DRY_RUN_OPERATION` when a dry run would have succeeded. Ownership:
+ * `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`, `plaintext`
+ * (unless length 0) and `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
+ */
+keystead_result keystead_store_encrypt_with_options(const struct keystead_store *store,
+                                                    const char *key_id,
+                                                    const uint8_t *plaintext,
+                                                    size_t plaintext_len,
+                                                    const struct keystead_context *context,
+                                                    const char *encryption_algorithm,
+                                                    const struct keystead_call_options *options,
+                                                    struct keystead_bytes **ciphertext_out,
+                                                    struct keystead_error **err_out);
+
+/**
+ * `Decrypt` with `GrantTokens` and `DryRun` (`options`, NULL for none); otherwise exactly
+ * `keystead_store_decrypt`.
+ *
+ * Errors: as `keystead_store_decrypt`, plus `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` / `VALIDATION` for
+ * malformed grant tokens, and `DRY_RUN_OPERATION`. Ownership: `*plaintext_out` (zeroized by
+ * `keystead_bytes_free`) and `*key_id_out` (the key ARN) are owned by the caller. NULL
+ * behaviour: `store`, `ciphertext` (unless length 0) and `plaintext_out` must not be NULL;
+ * `key_id_out` may be NULL when not wanted. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+ */
+keystead_result keystead_store_decrypt_with_options(const struct keystead_store *store,
+                                                    const uint8_t *ciphertext,
+                                                    size_t ciphertext_len,
+                                                    const struct keystead_context *context,
+                                                    const char *key_id,
+                                                    const char *encryption_algorithm,
+                                                    const struct keystead_call_options *options,
+                                                    struct keystead_bytes **plaintext_out,
+                                                    struct keystead_bytes **key_id_out,
+                                                    struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKey` with `GrantTokens` and `DryRun` (`options`, NULL for none); otherwise
+ * exactly `keystead_store_generate_data_key`.
+ *
+ * Errors: as `keystead_store_generate_data_key`, plus `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` /
+ * `VALIDATION` for malformed grant tokens, and `DRY_RUN_OPERATION`. Ownership: `*plaintext_out` (zeroized by
+ * `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
+ * `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_with_options(const struct keystead_store *store,
+                                                              const char *key_id,
+                                                              const struct keystead_context *context,
+                                                              const char *key_spec,
+                                                              uint32_t number_of_bytes,
+                                                              const struct keystead_call_options *options,
+                                                              struct keystead_bytes **plaintext_out,
+                                                              struct keystead_bytes **ciphertext_out,
+                                                              struct keystead_error **err_out);
+
+/**
+ * A new `CreateGrant` request letting `grantee_principal` (a principal ARN) use the key
+ * `key_id` (key id or key ARN, not an alias, as in AWS); add at least one operation with
+ * `keystead_create_grant_request_add_operation`. Both strings are copied and checked by
+ * `keystead_store_create_grant`.
+ *
+ * Ownership: `*request_out` is owned by the caller. NULL behaviour: no pointer may be NULL
+ * except `err_out`. Thread safety: any thread.
+ *
+ * # Safety
+ * The strings are NULL or NUL-terminated; `request_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_create_grant_request_new(const char *key_id,
+                                                  const char *grantee_principal,
+                                                  struct keystead_create_grant_request **request_out,
+                                                  struct keystead_error **err_out);
+
+/**
+ * Adds an operation the grant allows: an AWS `GrantOperation` string (`"Encrypt"`,
+ * `"Decrypt"`, `"GenerateDataKey"`, `"ReEncryptFrom"`, `"Sign"`, `"CreateGrant"`,
+ * `"RetireGrant"`, `"DescribeKey"`, ...; unknown is `VALIDATION` now, an operation the key
+ * type cannot grant is `VALIDATION` in `keystead_store_create_grant`).
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `request` and `operation` must not
+ * be NULL. Thread safety: exclusive access to `request`.
+ *
+ * # Safety
+ * `request` is NULL or live; `operation` is NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_create_grant_request_add_operation(struct keystead_create_grant_request *request,
+                                                            const char *operation,
+                                                            struct keystead_error **err_out);
+
+/**
+ * Sets the principal (an ARN, copied) that may retire the grant.
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `request` and `retiring_principal`
+ * must not be NULL. Thread safety: exclusive access to `request`.
+ *
+ * # Safety
+ * `request` is NULL or live; `retiring_principal` is NULL or NUL-terminated; `err_out` is
+ * NULL or writable.
+ */
+keystead_result keystead_create_grant_request_set_retiring_principal(struct keystead_create_grant_request *request,
+                                                                     const char *retiring_principal,
+                                                                     struct keystead_error **err_out);
+
+/**
+ * Sets the grant's name (copied): a retry with the same name and properties returns the same
+ * grant id instead of a new grant.
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `request` and `name` must not be
+ * NULL. Thread safety: exclusive access to `request`.
+ *
+ * # Safety
+ * `request` is NULL or live; `name` is NULL or NUL-terminated; `err_out` is NULL or writable.
+ */
+keystead_result keystead_create_grant_request_set_name(struct keystead_create_grant_request *request,
+                                                       const char *name,
+                                                       struct keystead_error **err_out);
+
+/**
+ * Sets the grant's encryption-context constraints (AWS `Constraints`, copied):
+ * `context_subset` — the request's context must contain these pairs;
+ * `context_equals` — the request's context must be exactly this. Either may be NULL (not
+ * set); both NULL removes the constraints. Checked by `keystead_store_create_grant`
+ * (`VALIDATION` for too many pairs, or on a key that takes no encryption context).
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `request` must not be NULL. Thread
+ * safety: exclusive access to `request`.
+ *
+ * # Safety
+ * `request`, `context_subset` and `context_equals` are NULL or live; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_create_grant_request_set_constraints(struct keystead_create_grant_request *request,
+                                                              const struct keystead_context *context_subset,
+                                                              const struct keystead_context *context_equals,
+                                                              struct keystead_error **err_out);
+
+/**
+ * Frees a `CreateGrant` request. NULL is a no-op; do not free twice.
+ *
+ * Ownership: takes back an object the caller owned. NULL behaviour: NULL is a no-op. Thread
+ * safety: no other thread may use the object during or after the call.
+ *
+ * # Safety
+ * `request` is NULL or a request from this library not yet freed.
+ */
+void keystead_create_grant_request_free(struct keystead_create_grant_request *request);
+
+/**
+ * `CreateGrant`: lets the grantee use the key for the request's operations (optionally only
+ * with a given encryption context); takes effect on the very next call of any handle.
+ *
+ * `options`: `GrantTokens` and `DryRun` (NULL for none). Errors: `VALIDATION` (no operation,
+ * an operation the key type cannot grant, bad constraints or name), `INVALID_ARN` (bad
+ * principal), `ACCESS_DENIED` (also when a grant-based caller asks for a wider grant),
+ * `LIMIT_EXCEEDED` (50,000 grants), `NOT_FOUND`, `DISABLED`, `INVALID_STATE`,
+ * `DRY_RUN_OPERATION`. Ownership: `*grant_id_out` and `*grant_token_out` (NUL-terminated; AWS's
+ * `GrantId` and `GrantToken`) are owned by the caller. NULL behaviour: `store`, `request` and
+ * `grant_id_out` must not be NULL; `grant_token_out` may be NULL when not wanted. Thread
+ * safety: thread-safe.
+ *
+ * # Safety
+ * `store`, `request` and `options` are NULL or live; the outputs and `err_out` are NULL or
+ * writable.
+ */
+keystead_result keystead_store_create_grant(const struct keystead_store *store,
+                                            const struct keystead_create_grant_request *request,
+                                            const struct keystead_call_options *options,
+                                            struct keystead_bytes **grant_id_out,
+                                            struct keystead_bytes **grant_token_out,
+                                            struct keystead_error **err_out);
+
+/**
+ * `ListGrants`: one page of the grants of a key (key id or ARN), optionally only the grant
+ * `grant_id` or the grants of `grantee_principal` (each NULL when not given). Never returns
+ * grant tokens.
+ *
+ * `limit`: 1–100, 0 for the default (50). `marker`: NULL or the previous page's `NextMarker`.
+ * Errors: `NOT_FOUND`, `ACCESS_DENIED`, `INVALID_GRANT_ID`, `INVALID_MARKER`, `VALIDATION`.
+ * Ownership: `*json_out` (`{"Grants": [{"KeyId", "GrantId", "Name"?, "CreationDate",
+ * "GranteePrincipal", "RetiringPrincipal"?, "IssuingAccount", "Operations", "Constraints"?}...],
+ * "NextMarker"?, "Truncated"}`, AWS's response) is owned by the caller. NULL behaviour: `store`,
+ * `key_id` and `json_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `json_out` and `err_out`
+ * are NULL or writable.
+ */
+keystead_result keystead_store_list_grants(const struct keystead_store *store,
+                                           const char *key_id,
+                                           const char *grant_id,
+                                           const char *grantee_principal,
+                                           uint32_t limit,
+                                           const char *marker,
+                                           struct keystead_bytes **json_out,
+                                           struct keystead_error **err_out);
+
+/**
+ * `ListRetirableGrants`: one page of the grants (of any key of the store) that
+ * `retiring_principal` may retire.
+ *
+ * `limit`: 1–100, 0 for the default (50). `marker`: NULL or the previous `NextMarker`. Errors:
+ * `INVALID_ARN`, `ACCESS_DENIED` (a principal of another account), `INVALID_MARKER`,
+ * `VALIDATION`. Ownership: `*json_out` (`{"Grants": [...], "NextMarker"?, "Truncated"}`, as
+ * `keystead_store_list_grants`) is owned by the caller. NULL behaviour: `store`,
+ * `retiring_principal` and `json_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `json_out` and `err_out`
+ * are NULL or writable.
+ */
+keystead_result keystead_store_list_retirable_grants(const struct keystead_store *store,
+                                                     const char *retiring_principal,
+                                                     uint32_t limit,
+                                                     const char *marker,
+                                                     struct keystead_bytes **json_out,
+                                                     struct keystead_error **err_out);
+
+/**
+ * `RetireGrant`: removes a grant, named either by `grant_token` or by both `key_id` (the key
+ * ARN, as AWS requires) and `grant_id` (the others NULL). Allowed to the grant's retiring
+ * principal, to its grantee when it includes `RetireGrant`, and to the account that created it
+ * (any principal of that account, since the account principal stands for all of them).
+ *
+ * Errors: `VALIDATION` (neither form, or both), `INVALID_GRANT_TOKEN`, `INVALID_GRANT_ID`,
+ * `INVALID_ARN` (a key id instead of an ARN), `NOT_FOUND`, `ACCESS_DENIED`,
+ * `DRY_RUN_OPERATION` (with `dry_run`, when it would have succeeded; nothing changes).
+ * Ownership: the arguments are borrowed for the call only; nothing is returned to free. NULL
+ * behaviour: `store` must not be NULL; see above for the three strings. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_store_retire_grant(const struct keystead_store *store,
+                                            const char *grant_token,
+                                            const char *key_id,
+                                            const char *grant_id,
+                                            bool dry_run,
+                                            struct keystead_error **err_out);
+
+/**
+ * `RevokeGrant`: removes the grant `grant_id` of the key `key_id` (key id or ARN); needs
+ * `kms:RevokeGrant` on the key. Takes effect on the very next call of any handle.
+ *
+ * Errors: `NOT_FOUND`, `INVALID_GRANT_ID`, `ACCESS_DENIED`, `DRY_RUN_OPERATION` (with
+ * `dry_run`, when it would have succeeded; nothing changes). Ownership: the arguments are
+ * borrowed for the call only; nothing is returned to free. NULL behaviour: `store`, `key_id`
+ * and `grant_id` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; the strings are NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_store_revoke_grant(const struct keystead_store *store,
+                                            const char *key_id,
+                                            const char *grant_id,
+                                            bool dry_run,
+                                            struct keystead_error **err_out);
+
+/**
+ * A snapshot of the store's metrics as JSON: calls per (operation, key, outcome) with latency
+ * histograms, and the last use of each key. The counters are shared by every handle on the
+ * store (narrowed or not) in this process.
+ *
+ * Ownership: `*json_out` (`{"taken_at_ms", "since_ms", "bucket_bounds_seconds": [...],
+ * "series": [{"operation", "key_id" (or null), "outcome" ("ok", "client_error", "denied",
+ * "server_error"), "error_code", "count", "sum_seconds", "cumulative_buckets"}...],
+ * "last_usage": [{"key_id", "operation", "timestamp_ms", "tracking_start_ms"}...]}`) is owned
+ * by the caller. NULL behaviour: `store` and `json_out` must not be NULL. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; `json_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_store_metrics_json(const struct keystead_store *store,
+                                            struct keystead_bytes **json_out,
+                                            struct keystead_error **err_out);
+
+/**
+ * The store's metrics in the Prometheus text exposition format 0.0.4 (serve it with
+ * `Content-Type: text/plain; version=0.0.4`).
+ *
+ * Ownership: `*text_out` (NUL-terminated) is owned by the caller. NULL behaviour: `store` and
+ * `text_out` must not be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; `text_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_store_metrics_prometheus(const struct keystead_store *store,
+                                                  struct keystead_bytes **text_out,
+                                                  struct keystead_error **err_out);
 
 /**
  * Creates an access key for `principal` (an ARN such as

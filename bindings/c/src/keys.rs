@@ -96,7 +96,7 @@ pub unsafe extern "C" fn keystead_tags_free(tags: *mut keystead_tags) {
 /// `keystead_create_key_request_free`. Thread safety: setters need exclusive access; a finished
 /// request may be read by any number of threads.
 pub struct keystead_create_key_request {
-    request: CreateKeyRequest,
+    pub(crate) request: CreateKeyRequest,
 }
 
 /// A new `CreateKey` request with AWS's defaults (`SYMMETRIC_DEFAULT`, `ENCRYPT_DECRYPT`,

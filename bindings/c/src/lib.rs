@@ -20,6 +20,7 @@
 #[macro_use]
 mod boundary;
 
+mod access;
 mod access_keys;
 mod bytes;
 mod crypto;
@@ -34,6 +35,7 @@ mod signing;
 mod store;
 mod stream;
 
+pub use access::*;
 pub use access_keys::*;
 pub use bytes::*;
 pub use crypto::*;

@@ -51,7 +51,8 @@ pub unsafe extern "C" fn keystead_store_sign(
         let message_type = unsafe { enum_arg::<MessageType>(message_type, "message_type") }?;
         // SAFETY: as above.
         let signing_algorithm = unsafe { enum_arg::<SigningAlgorithm>(signing_algorithm, "signing_algorithm") }?;
-        let response = store.inner.sign(SignRequest { key_id, message, message_type, signing_algorithm, ..Default::default() })?;
+        let response =
+            store.inner.sign(SignRequest { key_id, message, message_type, signing_algorithm, ..Default::default() })?;
         put(out, &response.signature);
         Ok(())
     })
@@ -92,7 +93,14 @@ pub unsafe extern "C" fn keystead_store_verify(
         let message_type = unsafe { enum_arg::<MessageType>(message_type, "message_type") }?;
         // SAFETY: as above.
         let signing_algorithm = unsafe { enum_arg::<SigningAlgorithm>(signing_algorithm, "signing_algorithm") }?;
-        store.inner.verify(VerifyRequest { key_id, message, message_type, signature, signing_algorithm, ..Default::default() })?;
+        store.inner.verify(VerifyRequest {
+            key_id,
+            message,
+            message_type,
+            signature,
+            signing_algorithm,
+            ..Default::default()
+        })?;
         Ok(())
     })
 }
@@ -165,7 +173,8 @@ pub unsafe extern "C" fn keystead_store_generate_mac(
         let message = unsafe { arg_bytes(message, message_len, "message") }?;
         // SAFETY: as above.
         let mac_algorithm = unsafe { enum_arg::<MacAlgorithm>(mac_algorithm, "mac_algorithm") }?;
-        let response = store.inner.generate_mac(GenerateMacRequest { key_id, message, mac_algorithm, ..Default::default() })?;
+        let response =
+            store.inner.generate_mac(GenerateMacRequest { key_id, message, mac_algorithm, ..Default::default() })?;
         put(out, &response.mac);
         Ok(())
     })

@@ -146,6 +146,9 @@ pub struct keystead_options {
     region: Option<String>,
     account_id: Option<String>,
     cache_capacity: Option<usize>,
+    /// `None`: the core's default (audit on for a store opened from a folder); see
+    /// `keystead_options_set_audit` (`src/access.rs`).
+    pub(crate) audit: Option<bool>,
 }
 
 /// New options with the defaults: root key file `<folder>/root.key`, Region `us-east-1`,
@@ -169,6 +172,7 @@ pub unsafe extern "C" fn keystead_options_new(
             region: None,
             account_id: None,
             cache_capacity: None,
+            audit: None,
         });
         Ok(())
     })
@@ -317,6 +321,11 @@ fn builder(options: Option<&keystead_options>) -> keystead_core::KeysteadBuilder
         }
         if let Some(capacity) = options.cache_capacity {
             builder = builder.cache_capacity(capacity);
+        }
+        match options.audit {
+            Some(true) => builder = builder.audit(keystead_core::AuditOptions::default()),
+            Some(false) => builder = builder.without_audit(),
+            None => {}
         }
     }
     builder

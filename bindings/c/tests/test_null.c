@@ -317,6 +317,129 @@ static void test_null_signing(void) {
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_verify_mac(store, K, m, 1, m, 1, NULL, ERR));
 }
 
+/* Access control (issue 8): principals, policies, grants, call options, explain, metrics. */
+static void test_null_access(void) {
+    keystead_bytes *out = NULL, *out2 = NULL;
+    keystead_store *s = NULL;
+    keystead_call_options *co = NULL;
+    keystead_create_grant_request *gr = NULL;
+    const char *arn = "arn:aws:iam::111122223333:role/x";
+    const uint8_t *p = (const uint8_t *)"x";
+    NULLP(keystead_options_set_audit(NULL, false, EOUT));
+    NULLP(keystead_store_as_principal(NULL, arn, &s, EOUT));
+    NULLP(keystead_store_as_principal(store, NULL, &s, EOUT));
+    NULLP(keystead_store_as_principal(store, arn, NULL, EOUT));
+    NULLP(keystead_store_as_principal_with_access_key(NULL, arn, "AKIA", &s, EOUT));
+    NULLP(keystead_store_as_principal_with_access_key(store, NULL, "AKIA", &s, EOUT));
+    NULLP(keystead_store_as_principal_with_access_key(store, arn, NULL, &s, EOUT));
+    NULLP(keystead_store_as_principal_with_access_key(store, arn, "AKIA", NULL, EOUT));
+    CHECK(s == NULL);
+    NULLP(keystead_store_principal_arn(NULL, &out, EOUT));
+    NULLP(keystead_store_principal_arn(store, NULL, EOUT));
+    NULLP(keystead_create_key_request_set_policy(NULL, "{}", EOUT));
+    NULLP(keystead_create_key_request_set_policy(req, NULL, EOUT));
+    NULLP(keystead_create_key_request_set_bypass_policy_lockout_safety_check(NULL, true, EOUT));
+    NULLP(keystead_store_put_key_policy(NULL, K, "{}", NULL, false, EOUT));
+    NULLP(keystead_store_put_key_policy(store, NULL, "{}", NULL, false, EOUT));
+    NULLP(keystead_store_put_key_policy(store, K, NULL, NULL, false, EOUT));
+    NULLP(keystead_store_get_key_policy(NULL, K, NULL, &out, EOUT));
+    NULLP(keystead_store_get_key_policy(store, NULL, NULL, &out, EOUT));
+    NULLP(keystead_store_get_key_policy(store, K, NULL, NULL, EOUT));
+    NULLP(keystead_store_list_key_policies(NULL, K, &out, EOUT));
+    NULLP(keystead_store_list_key_policies(store, NULL, &out, EOUT));
+    NULLP(keystead_store_list_key_policies(store, K, NULL, EOUT));
+    const char *ck[] = {"aws:SourceIp"};
+    const char *cv[] = {"10.0.0.1"};
+    const char *cnull[] = {NULL};
+    NULLP(keystead_store_explain(NULL, K, "kms:Encrypt", NULL, NULL, NULL, 0, &out, EOUT));
+    NULLP(keystead_store_explain(store, NULL, "kms:Encrypt", NULL, NULL, NULL, 0, &out, EOUT));
+    NULLP(keystead_store_explain(store, K, NULL, NULL, NULL, NULL, 0, &out, EOUT));
+    NULLP(keystead_store_explain(store, K, "kms:Encrypt", NULL, NULL, cv, 1, &out, EOUT));
+    NULLP(keystead_store_explain(store, K, "kms:Encrypt", NULL, ck, NULL, 1, &out, EOUT));
+    NULLP(keystead_store_explain(store, K, "kms:Encrypt", NULL, ck, cnull, 1, &out, EOUT));
+    NULLP(keystead_store_explain(store, K, "kms:Encrypt", NULL, NULL, NULL, 0, NULL, EOUT));
+    NULLP(keystead_call_options_new(NULL, EOUT));
+    NULLP(keystead_call_options_add_grant_token(NULL, "t", EOUT));
+    NULLP(keystead_call_options_set_dry_run(NULL, true, EOUT));
+    CHECK_OK(keystead_call_options_new(&co, ERR));
+    NULLP(keystead_call_options_add_grant_token(co, NULL, EOUT));
+    NULLP(keystead_store_encrypt_with_options(NULL, K, p, 1, NULL, NULL, co, &out, EOUT));
+    NULLP(keystead_store_encrypt_with_options(store, NULL, p, 1, NULL, NULL, co, &out, EOUT));
+    NULLP(keystead_store_encrypt_with_options(store, K, NULL, 1, NULL, NULL, co, &out, EOUT));
+    NULLP(keystead_store_encrypt_with_options(store, K, p, 1, NULL, NULL, co, NULL, EOUT));
+    NULLP(keystead_store_decrypt_with_options(NULL, CTD, CTL, NULL, NULL, NULL, co, &out, NULL, EOUT));
+    NULLP(keystead_store_decrypt_with_options(store, NULL, CTL, NULL, NULL, NULL, co, &out, NULL, EOUT));
+    NULLP(keystead_store_decrypt_with_options(store, CTD, CTL, NULL, NULL, NULL, co, NULL, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key_with_options(NULL, K, NULL, "AES_256", 0, co, &out, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key_with_options(store, NULL, NULL, "AES_256", 0, co, &out, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key_with_options(store, K, NULL, "AES_256", 0, co, NULL, &out2, EOUT));
+    NULLP(keystead_store_generate_data_key_with_options(store, K, NULL, "AES_256", 0, co, &out, NULL, EOUT));
+    CHECK(out == NULL && out2 == NULL);
+    NULLP(keystead_create_grant_request_new(NULL, arn, &gr, EOUT));
+    NULLP(keystead_create_grant_request_new(K, NULL, &gr, EOUT));
+    NULLP(keystead_create_grant_request_new(K, arn, NULL, EOUT));
+    CHECK(gr == NULL);
+    CHECK_OK(keystead_create_grant_request_new(K, arn, &gr, ERR));
+    NULLP(keystead_create_grant_request_add_operation(NULL, "Encrypt", EOUT));
+    NULLP(keystead_create_grant_request_add_operation(gr, NULL, EOUT));
+    NULLP(keystead_create_grant_request_set_retiring_principal(NULL, arn, EOUT));
+    NULLP(keystead_create_grant_request_set_retiring_principal(gr, NULL, EOUT));
+    NULLP(keystead_create_grant_request_set_name(NULL, "n", EOUT));
+    NULLP(keystead_create_grant_request_set_name(gr, NULL, EOUT));
+    NULLP(keystead_create_grant_request_set_constraints(NULL, ctx, NULL, EOUT));
+    NULLP(keystead_store_create_grant(NULL, gr, NULL, &out, &out2, EOUT));
+    NULLP(keystead_store_create_grant(store, NULL, NULL, &out, &out2, EOUT));
+    NULLP(keystead_store_create_grant(store, gr, NULL, NULL, &out2, EOUT));
+    NULLP(keystead_store_list_grants(NULL, K, NULL, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_grants(store, NULL, NULL, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_grants(store, K, NULL, NULL, 0, NULL, NULL, EOUT));
+    NULLP(keystead_store_list_retirable_grants(NULL, arn, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_retirable_grants(store, NULL, 0, NULL, &out, EOUT));
+    NULLP(keystead_store_list_retirable_grants(store, arn, 0, NULL, NULL, EOUT));
+    NULLP(keystead_store_retire_grant(NULL, "token", NULL, NULL, false, EOUT));
+    NULLP(keystead_store_revoke_grant(NULL, K, "g", false, EOUT));
+    NULLP(keystead_store_revoke_grant(store, NULL, "g", false, EOUT));
+    NULLP(keystead_store_revoke_grant(store, K, NULL, false, EOUT));
+    NULLP(keystead_store_metrics_json(NULL, &out, EOUT));
+    NULLP(keystead_store_metrics_json(store, NULL, EOUT));
+    NULLP(keystead_store_metrics_prometheus(NULL, &out, EOUT));
+    NULLP(keystead_store_metrics_prometheus(store, NULL, EOUT));
+    CHECK(out == NULL && out2 == NULL);
+    /* Optional pointers: NULL call options, context, constraints, grant token output, filters,
+     * and NULL/0 condition arrays are accepted. */
+    CHECK_OK(keystead_store_encrypt_with_options(store, K, p, 1, NULL, NULL, NULL, &out, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    CHECK_OK(keystead_store_get_key_policy(store, K, NULL, &out, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    CHECK_OK(keystead_store_explain(store, K, "kms:Encrypt", NULL, NULL, NULL, 0, &out, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    CHECK_OK(keystead_create_grant_request_set_constraints(gr, NULL, NULL, ERR));
+    CHECK_OK(keystead_create_grant_request_add_operation(gr, "Encrypt", ERR));
+    CHECK_OK(keystead_store_create_grant(store, gr, NULL, &out, NULL, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    CHECK_OK(keystead_store_list_grants(store, K, NULL, NULL, 0, NULL, &out, ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    /* RetireGrant with neither a token nor key and grant id: ValidationException. */
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_retire_grant(store, NULL, NULL, NULL, false, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_retire_grant(store, NULL, NULL, "g", false, ERR));
+    /* Bad enum strings and limits. */
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_create_grant_request_add_operation(gr, "bogus", ERR));
+    CHECK_RC(KEYSTEAD_RESULT_INVALID_ARGUMENT, keystead_create_grant_request_add_operation(gr, "\xff", ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_list_grants(store, K, NULL, NULL, 101, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_list_retirable_grants(store, arn, 0xFFFFFFFFu, NULL, &out, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_encrypt_with_options(store, K, p, 1, NULL, "bogus", co, &out, ERR));
+    CHECK(out == NULL);
+    keystead_create_grant_request_free(gr);
+    keystead_call_options_free(co);
+    keystead_call_options_free(NULL);
+    keystead_create_grant_request_free(NULL);
+}
+
 /* Enum strings that are not AWS values: ValidationException, never a crash. Integers from C
  * only size things (limits, day counts, byte counts), and out-of-range ones are validated. */
 static void test_bad_enums_and_ranges(void) {
@@ -368,6 +491,7 @@ int main(void) {
     RUN(test_null_keys);
     RUN(test_null_crypto);
     RUN(test_null_signing);
+    RUN(test_null_access);
     RUN(test_bad_enums_and_ranges);
     teardown();
     printf("null-parameter checks: %d\n", null_checks);
