@@ -25,7 +25,7 @@ class Store:
         root_key_value: Optional[Any] = None,
         region: Optional[str] = None,
         account_id: Optional[str] = None,
-        audit_durability: Optional[str] = "batched",
+        audit_durability: Optional[str] = ...,
         audit_hmac_context_values: bool = False,
     ) -> Store: ...
     @staticmethod
