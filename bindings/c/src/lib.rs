@@ -9,8 +9,9 @@
 //! - Receiver first, then inputs, then outputs. Byte inputs are `(const uint8_t *p, size_t len)`
 //!   (NULL allowed only with `len == 0`); strings are NUL-terminated UTF-8.
 //! - Every byte, string and JSON output is a library-allocated `keystead_bytes *` freed with
-//!   `keystead_bytes_free` (which zeroizes). Non-NULL output pointers are set to NULL first, and
-//!   written only on success.
+//!   `keystead_bytes_free` (which zeroizes). Output pointers are written only on success; each is
+//!   set to NULL when its argument is checked, so a call refused on an earlier argument leaves
+//!   later ones as they were. After a failure nothing is handed out: do not read or free outputs.
 //! - Metadata results are JSON text in the exact AWS response shape.
 //! - `_free(NULL)` is a no-op; no panic crosses the boundary (`KEYSTEAD_RESULT_PANIC`).
 #![allow(non_camel_case_types)]
