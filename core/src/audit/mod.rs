@@ -420,6 +420,11 @@ impl Shared {
         let nonce = hex(&random_bytes(6)?);
         let id = format!("{}-{}-{nonce}", compact_time(now), std::process::id());
         let path = dir.join(format!("{id}.{SEGMENT_EXTENSION}"));
+        // The open marker comes first: a writer killed before its header is complete leaves a
+        // marked file, which the next opener removes (it holds no record) instead of a headerless
+        // segment the verifier would have to report.
+        let marker = marker_path(&path);
+        File::create(&marker).map_err(|e| io_error("create", &marker, &e))?;
         let file = OpenOptions::new()
             .append(true)
             .read(true)
@@ -429,8 +434,6 @@ impl Shared {
             .map_err(|e| io_error("create", &path, &e))?;
         // Held until the segment is dropped: the verifier and recovery tell a live writer by it.
         file.try_lock().map_err(|e| Error::internal(format!("Audit log: cannot lock {}: {e}", path.display())))?;
-        let marker = marker_path(&path);
-        File::create(&marker).map_err(|e| io_error("create", &marker, &e))?;
         let header = json!({
             "format": SEGMENT_FORMAT,
             "id": id,
@@ -787,7 +790,16 @@ fn seal_dead_segment(path: &Path, keys: &AuditKeys, recovered_by: &Path) -> io::
         }
         window *= 4;
     };
-    let Some(end) = tail.iter().rposition(|&b| b == b'\n') else { return Ok(false) };
+    let Some(end) = tail.iter().rposition(|&b| b == b'\n') else {
+        if tail_start == 0 {
+            // Not even the header line is complete: the writer died while creating the segment,
+            // before any record. Nothing was logged in it; remove it with its marker.
+            drop(file);
+            fs::remove_file(path)?;
+            return Ok(true);
+        }
+        return Ok(false);
+    };
     let line_start = tail[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let Ok(last) = serde_json::from_slice::<Value>(&tail[line_start..end]) else { return Ok(false) };
     if last["type"] == TYPE_CHECKPOINT && last["checkpoint"]["reason"].as_str().is_some_and(record::is_final_reason) {
