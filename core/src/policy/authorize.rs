@@ -327,22 +327,7 @@ impl Keystead {
     /// Authorizes `access` on `key` for the caller: allowed by the key policy, or (with no
     /// explicit Deny) by one of the caller's grants whose constraints the request meets.
     pub(crate) fn authorize(&self, txn: &mut dyn Txn, key: &KeyRecord, access: &Access<'_>) -> Result<Authorization> {
-        let policy = self.key_policy(txn, key)?;
-        // Most policies (the default one among them) have no conditions: then the request's
-        // condition keys are never read, so they are not built (a dozen small allocations).
-        let conditions = if policy.statements.iter().any(|s| !s.conditions.is_empty()) {
-            self.condition_values(key, access)
-        } else {
-            ConditionValues::new()
-        };
-        let resource_arn = self.arn(&key.key_id);
-        let request = RequestContext {
-            principal_arn: self.caller.arn(),
-            action: access.action.as_str(),
-            resource_arn: &resource_arn,
-            conditions: &conditions,
-        };
-        match decide(&policy, &request) {
+        match self.policy_decision(txn, key, access)? {
             Decision::Allow => Ok(Authorization { via_grant: None }),
             Decision::ExplicitDeny => {
                 Err(self.access_denied(key, access.action, " with an explicit deny in a resource-based policy"))
@@ -363,6 +348,14 @@ impl Keystead {
     /// Fails only when the key policy explicitly denies `access` (RetireGrant: who may retire is
     /// decided by the grant, but a Deny still blocks).
     pub(crate) fn authorize_deny_only(&self, txn: &mut dyn Txn, key: &KeyRecord, access: &Access<'_>) -> Result<()> {
+        if self.policy_decision(txn, key, access)? == Decision::ExplicitDeny {
+            return Err(self.access_denied(key, access.action, " with an explicit deny in a resource-based policy"));
+        }
+        Ok(())
+    }
+
+    /// The key policy's decision on `access` by the caller (grants not consulted).
+    fn policy_decision(&self, txn: &mut dyn Txn, key: &KeyRecord, access: &Access<'_>) -> Result<Decision> {
         let policy = self.key_policy(txn, key)?;
         // Most policies (the default one among them) have no conditions: then the request's
         // condition keys are never read, so they are not built (a dozen small allocations).
@@ -378,10 +371,7 @@ impl Keystead {
             resource_arn: &resource_arn,
             conditions: &conditions,
         };
-        if decide(&policy, &request) == Decision::ExplicitDeny {
-            return Err(self.access_denied(key, access.action, " with an explicit deny in a resource-based policy"));
-        }
-        Ok(())
+        Ok(decide(&policy, &request))
     }
 
     fn allowing_grant(&self, txn: &mut dyn Txn, key: &KeyRecord, access: &Access<'_>) -> Result<Option<GrantRecord>> {
