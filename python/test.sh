@@ -11,7 +11,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$PY" -m pip install --quiet --disable-pip-version-check pytest mypy cryptography
+"$PY" -m pip install --quiet --disable-pip-version-check pytest mypy cryptography boto3 "moto[s3]"
 # Release build of the extension (maturin backend); the vendored OpenSSL is linked in.
 "$PY" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
 

@@ -9,7 +9,7 @@ Errors are :mod:`keystead.exceptions` classes named after the AWS KMS exceptions
 subclasses of :class:`ClientError`.
 """
 
-from . import enums, exceptions
+from . import enums, exceptions, fields, s3, secrets
 from ._keystead import __version__
 from .access import (
     AuditOptions,
@@ -47,6 +47,7 @@ from .enums import (
 )
 from .exceptions import ClientError, KeysteadError, ParamValidationError
 from .store import Keystead
+from .stream import DEFAULT_SEGMENT_SIZE, EnvelopeReader, EnvelopeWriter, envelope_open, envelope_seal
 from .types import (
     AccessKey,
     AliasListEntry,
@@ -142,4 +143,12 @@ __all__ = [
     "KeyLastUsage",
     "MetricsSeries",
     "MetricsSnapshot",
+    "EnvelopeWriter",
+    "EnvelopeReader",
+    "envelope_seal",
+    "envelope_open",
+    "DEFAULT_SEGMENT_SIZE",
+    "fields",
+    "s3",
+    "secrets",
 ]

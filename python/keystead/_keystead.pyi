@@ -7,7 +7,23 @@ Methods take plain values and return dicts keyed by AWS's PascalCase names; the 
 from os import PathLike
 from typing import Any, Dict, List, Optional, Tuple, Union, final
 
-__all__ = ["__version__", "Store", "_enum_values", "_error_kinds"]
+__all__ = [
+    "__version__",
+    "Store",
+    "_enum_values",
+    "_error_kinds",
+    "SealStreamNative",
+    "OpenStreamNative",
+    "envelope_seal",
+    "envelope_open",
+    "envelope_range_span",
+    "envelope_open_range_parts",
+    "encrypt_fields_json",
+    "decrypt_fields_json",
+    "encrypt_secret",
+    "decrypt_secret",
+    "decrypt_env",
+]
 
 __version__: str
 
@@ -272,3 +288,77 @@ class Store:
 
 def _enum_values() -> Dict[str, List[str]]: ...
 def _error_kinds() -> List[Tuple[str, int, int, str]]: ...
+
+# Envelope encryption (python/src/stream.rs)
+
+@final
+class SealStreamNative:
+    def __new__(
+        cls,
+        store: Store,
+        key_id: str,
+        context: _Context = None,
+        additional_key_ids: Optional[List[str]] = None,
+        segment_size: Optional[int] = None,
+    ) -> SealStreamNative: ...
+    def update(self, data: _Buffer) -> bytes: ...
+    def finish(self) -> bytes: ...
+
+@final
+class OpenStreamNative:
+    def __new__(
+        cls,
+        store: Store,
+        context: _Context = None,
+        allowed_wrapping_keys: Optional[List[str]] = None,
+        max_encrypted_data_keys: Optional[int] = None,
+    ) -> OpenStreamNative: ...
+    def update(self, data: _Buffer) -> bytes: ...
+    def finish(self) -> bytes: ...
+
+def envelope_seal(
+    store: Store,
+    key_id: str,
+    plaintext: _Buffer,
+    context: _Context = None,
+    additional_key_ids: Optional[List[str]] = None,
+    segment_size: Optional[int] = None,
+) -> bytes: ...
+def envelope_open(
+    store: Store,
+    message: _Buffer,
+    context: _Context = None,
+    allowed_wrapping_keys: Optional[List[str]] = None,
+    max_encrypted_data_keys: Optional[int] = None,
+) -> bytes: ...
+def envelope_range_span(prefix: _Buffer, message_len: int, start: int, end: int) -> Tuple[int, int, int]: ...
+def envelope_open_range_parts(
+    store: Store,
+    header: _Buffer,
+    message_len: int,
+    span_start: int,
+    span: _Buffer,
+    start: int,
+    end: int,
+    context: _Context = None,
+    allowed_wrapping_keys: Optional[List[str]] = None,
+    max_encrypted_data_keys: Optional[int] = None,
+) -> bytes: ...
+def encrypt_fields_json(
+    store: Store,
+    key_id: str,
+    record_json: str,
+    fields: List[str],
+    context: _Context = None,
+    additional_key_ids: Optional[List[str]] = None,
+) -> str: ...
+def decrypt_fields_json(
+    store: Store,
+    record_json: str,
+    context: _Context = None,
+    allowed_wrapping_keys: Optional[List[str]] = None,
+    max_encrypted_data_keys: Optional[int] = None,
+) -> str: ...
+def encrypt_secret(store: Store, key_id: str, name: str, value: _Buffer, context: _Context = None) -> str: ...
+def decrypt_secret(store: Store, name: str, text: str, context: _Context = None) -> bytes: ...
+def decrypt_env(store: Store, variables: List[Tuple[str, str]], context: _Context = None) -> Dict[str, bytes]: ...

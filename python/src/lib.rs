@@ -10,6 +10,7 @@
 mod access;
 mod convert;
 mod error;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -1158,5 +1159,6 @@ fn _keystead(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Store>()?;
     m.add_function(wrap_pyfunction!(_enum_values, m)?)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
+    stream::register(m)?;
     Ok(())
 }
