@@ -434,6 +434,12 @@ enum Command {
         /// TOML configuration file [default: $KEYSTEAD_CONFIG]
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Serve HTTPS with this PEM certificate chain (server certificate first) [default: $KEYSTEAD_TLS_CERT]
+        #[arg(long, value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert (unencrypted) [default: $KEYSTEAD_TLS_KEY]
+        #[arg(long, value_name = "PEM")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage the access keys (SigV4 credentials) of a Keystead server
     #[command(subcommand)]
@@ -1011,7 +1017,7 @@ struct InitOut {
 fn run(cli: &Cli) -> CliResult<()> {
     let global = &cli.global;
     let out = Printer { format: global.output, query: global.query.as_deref() };
-    if let Command::Serve { data_dir, listen, config } = &cli.command {
+    if let Command::Serve { data_dir, listen, config, tls_cert, tls_key } = &cli.command {
         let overrides = keystead_server::Overrides {
             data_dir: data_dir.clone().or_else(|| global.store.clone()),
             listen: listen.clone(),
@@ -1020,6 +1026,8 @@ fn run(cli: &Cli) -> CliResult<()> {
             account_id: global.account_id.clone(),
             root_key_env: global.root_key_env.clone(),
             passphrase_env: global.passphrase_env.clone(),
+            tls_cert: tls_cert.clone(),
+            tls_key: tls_key.clone(),
         };
         let config = keystead_server::Config::load(&overrides, &|name| std::env::var(name).ok())
             .map_err(|e| Failure::Usage(format!("keystead serve: {e}")))?;

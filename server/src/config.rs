@@ -8,6 +8,8 @@ use std::time::Duration;
 use keystead_core::{RootKeySource, SecretBytes};
 use serde::Deserialize;
 
+use crate::tls::TlsFiles;
+
 /// Default listen address (loopback: exposing the server is a deliberate choice).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7600";
 /// Default request body limit: AWS's largest members (a 4 KiB plaintext, a 6 KiB ciphertext, a
@@ -40,6 +42,8 @@ pub struct Config {
     pub max_clock_skew: Duration,
     /// Whether to write one access-log line per request to standard error.
     pub access_log: bool,
+    /// HTTPS with this certificate chain and key; plain HTTP when `None`.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -55,6 +59,7 @@ impl Config {
             request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
             max_clock_skew: Duration::from_secs(DEFAULT_MAX_CLOCK_SKEW_SECS),
             access_log: true,
+            tls: None,
         }
     }
 }
@@ -74,6 +79,8 @@ struct FileSettings {
     request_timeout_secs: Option<u64>,
     max_clock_skew_secs: Option<u64>,
     access_log: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
 
 /// Settings given on the command line (each wins over the file and the environment).
@@ -93,6 +100,10 @@ pub struct Overrides {
     pub root_key_env: Option<String>,
     /// `--passphrase-env`.
     pub passphrase_env: Option<String>,
+    /// `--tls-cert`.
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key`.
+    pub tls_key: Option<PathBuf>,
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
@@ -156,6 +167,16 @@ impl Config {
         config.access_log = match env("KEYSTEAD_ACCESS_LOG") {
             Some(v) => parse_bool("KEYSTEAD_ACCESS_LOG", &v)?,
             None => file.access_log.unwrap_or(true),
+        };
+        let tls_cert =
+            overrides.tls_cert.clone().or_else(|| env("KEYSTEAD_TLS_CERT").map(PathBuf::from)).or(file.tls_cert);
+        let tls_key = overrides.tls_key.clone().or_else(|| env("KEYSTEAD_TLS_KEY").map(PathBuf::from)).or(file.tls_key);
+        config.tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            // Serving plain HTTP when half the TLS settings are given would expose what the
+            // operator meant to protect.
+            _ => return Err("TLS needs both a certificate (tls_cert) and its key (tls_key)".to_owned()),
         };
         if config.max_body_bytes == 0 || config.request_timeout.is_zero() {
             return Err("max_body_bytes and request_timeout_secs must be positive".to_owned());
@@ -221,6 +242,28 @@ mod tests {
         let config = Config::load(&overrides, &env).unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/from/flag"));
         assert_eq!(config.listen.port(), 9002);
+        assert_eq!(config.tls, None);
+    }
+
+    #[test]
+    fn tls_files_come_from_any_source_and_need_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("keystead.toml");
+        std::fs::write(&file, "data_dir = \"/d\"\ntls_cert = \"/file/cert.pem\"\ntls_key = \"/file/key.pem\"\n")
+            .unwrap();
+        let vars: HashMap<&str, &str> = [("KEYSTEAD_TLS_KEY", "/env/key.pem")].into_iter().collect();
+        let env = |name: &str| vars.get(name).map(|v| (*v).to_owned());
+        let overrides = Overrides { config_file: Some(file.clone()), ..Default::default() };
+        let tls = Config::load(&overrides, &env).unwrap().tls.unwrap();
+        assert_eq!((tls.cert, tls.key), (PathBuf::from("/file/cert.pem"), PathBuf::from("/env/key.pem")));
+        let overrides =
+            Overrides { config_file: Some(file), tls_cert: Some("/flag/cert.pem".into()), ..Default::default() };
+        assert_eq!(Config::load(&overrides, &env).unwrap().tls.unwrap().cert, PathBuf::from("/flag/cert.pem"));
+        let none = |_: &str| None;
+        let half = Overrides { data_dir: Some("/d".into()), tls_cert: Some("/c.pem".into()), ..Default::default() };
+        assert!(Config::load(&half, &none).unwrap_err().contains("tls_key"));
+        let half = Overrides { data_dir: Some("/d".into()), tls_key: Some("/k.pem".into()), ..Default::default() };
+        assert!(Config::load(&half, &none).unwrap_err().contains("tls_cert"));
     }
 
     #[test]

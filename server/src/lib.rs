@@ -9,6 +9,9 @@
 //! access key's secret, the credential scope's Region picks the store partition, and the
 //! operation runs on a blocking thread (the store is synchronous SQLite). One access-log line is
 //! written per request (no secrets).
+//!
+//! With a certificate and key configured the listener speaks HTTPS (OpenSSL, see [`tls`]);
+//! otherwise plain HTTP.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -29,13 +32,16 @@ mod ops;
 mod regions;
 pub mod sigv4;
 mod time;
+pub mod tls;
 mod wire;
 
 pub use config::{Config, Overrides};
 pub use ops::OPERATIONS;
 pub use regions::{is_valid_region, REGIONS_FOLDER};
+pub use tls::{TlsFiles, TlsReloader};
 
 use crate::ops::Known;
+use crate::tls::{Remote, TlsSetup};
 use crate::wire::{Body, Input, WireError, CONTENT_TYPE};
 
 /// The SigV4 service name of AWS KMS.
@@ -54,11 +60,15 @@ struct AppState {
 pub struct Server {
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
+    tls: Option<TlsSetup>,
 }
 
 impl Server {
-    /// Opens (or creates) the store in `config.data_dir` and binds `config.listen`.
+    /// Loads the TLS certificate and key (when configured), opens (or creates) the store in
+    /// `config.data_dir` and binds `config.listen`.
     pub async fn bind(config: Config) -> Result<Self, String> {
+        // Bad TLS files are found before anything is created or bound.
+        let tls = config.tls.as_ref().map(TlsSetup::load).transpose()?;
         let open_config = config.clone();
         let regions = tokio::task::spawn_blocking(move || {
             regions::Regions::open(
@@ -74,12 +84,27 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-        Ok(Self { listener, state: Arc::new(AppState { config, regions }) })
+        Ok(Self { listener, state: Arc::new(AppState { config, regions }), tls })
     }
 
     /// The address the server listens on (with the port the OS chose for port 0).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// `https` when the server speaks TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// A handle that re-reads the certificate and key files while the server runs (`None`
+    /// without TLS).
+    pub fn tls_reloader(&self) -> Option<TlsReloader> {
+        self.tls.as_ref().map(TlsSetup::reloader)
     }
 
     /// The store of the data folder (the home Region), e.g. to create access keys in tests.
@@ -94,13 +119,20 @@ impl Server {
             .route(HEALTH_PATH, get(health))
             .fallback(handle)
             .with_state(Arc::clone(&self.state))
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await
+            .into_make_service_with_connect_info::<Remote>();
+        match self.tls {
+            None => axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await,
+            Some(tls) => {
+                let listener = tls.listen(self.listener, self.state.config.access_log)?;
+                axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+            }
+        }
     }
 }
 
 /// Runs the server until SIGTERM or Ctrl-C: binds, prints `keystead: listening on http://ADDR`
-/// on standard output (tests read the port from it), serves, and shuts down gracefully.
+/// (or `https://`) on standard output (tests read the port from it), serves, and shuts down
+/// gracefully. With TLS, SIGHUP re-reads the certificate and key files.
 pub fn run(config: Config) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -112,11 +144,14 @@ pub fn run(config: Config) -> Result<(), String> {
         {
             use std::io::Write as _;
             let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "keystead: listening on http://{addr}");
+            let _ = writeln!(stdout, "keystead: listening on {}://{addr}", server.scheme());
             let _ = stdout.flush();
         }
+        if let Some(reloader) = server.tls_reloader() {
+            reload_on_hangup(reloader);
+        }
         server.serve(shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
-        log_line(&serde_json::json!({ "time": time::format_rfc3339_ms(time::now_ms()), "event": "stopped" }));
+        log_event("stopped", &[]);
         Ok(())
     })
 }
@@ -141,7 +176,36 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    log_line(&serde_json::json!({ "time": time::format_rfc3339_ms(time::now_ms()), "event": "shutting down" }));
+    log_event("shutting down", &[]);
+}
+
+/// With TLS: re-reads the certificate and key on each SIGHUP (a failed reload keeps the old
+/// ones and says why in the log).
+fn reload_on_hangup(reloader: TlsReloader) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            log_event("tls reload unavailable", &[("error", "cannot watch SIGHUP".to_owned())]);
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match reloader.reload() {
+                Ok(()) => log_event("tls reloaded", &[("cert", reloader.files().cert.display().to_string())]),
+                Err(e) => log_event("tls reload failed", &[("error", e)]),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = reloader;
+}
+
+/// One event line (`{"time":...,"event":...}` plus `fields`) on standard error.
+pub(crate) fn log_event(event: &str, fields: &[(&str, String)]) {
+    let mut line = serde_json::json!({ "time": time::format_rfc3339_ms(time::now_ms()), "event": event });
+    for (name, value) in fields {
+        line[*name] = serde_json::Value::String(value.clone());
+    }
+    log_line(&line);
 }
 
 fn log_line(value: &serde_json::Value) {
@@ -200,7 +264,7 @@ fn request_id() -> String {
 
 async fn handle(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    ConnectInfo(Remote(remote)): ConnectInfo<Remote>,
     request: Request,
 ) -> Response {
     let started = Instant::now();

@@ -3,110 +3,12 @@
 //! SDKs are tested by server/test.sh).
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
 
-use base64::Engine as _;
-use keystead_server::sigv4;
-use keystead_server::{Config, Server};
+use std::time::Duration;
+
+use common::{b64, error_type, Running};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
-
-const PRINCIPAL: &str = "arn:aws:iam::111122223333:role/tests";
-
-struct Running {
-    store: keystead_core::Keystead,
-    addr: SocketAddr,
-    key_id: String,
-    secret: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Running {
-    async fn start(adjust: impl FnOnce(&mut Config)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::new(dir.path().join("store"));
-        config.access_log = false;
-        adjust(&mut config);
-        let server = Server::bind(config).await.unwrap();
-        let created = server.store().create_access_key(PRINCIPAL).unwrap();
-        let secret = String::from_utf8(created.secret_access_key.expose().to_vec()).unwrap();
-        let addr = server.local_addr().unwrap();
-        let store = server.store().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(server.serve(async {
-            let _ = stopped.await;
-        }));
-        Self { store, addr, key_id: created.access_key_id, secret, stop: Some(stop), task, _dir: dir }
-    }
-
-    fn now() -> i64 {
-        i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()).unwrap()
-    }
-
-    /// A signed KMS call; `tweak` may change the signing inputs.
-    async fn call_with(
-        &self,
-        operation: &str,
-        body: &str,
-        key_id: &str,
-        secret: &str,
-        at: i64,
-        region: &str,
-    ) -> (u16, String, Value) {
-        let host = self.addr.to_string();
-        let date = sigv4::amz_date(at);
-        let target = format!("TrentService.{operation}");
-        let headers: Vec<(&str, &[u8])> = vec![
-            ("content-type", b"application/x-amz-json-1.1"),
-            ("host", host.as_bytes()),
-            ("x-amz-date", date.as_bytes()),
-            ("x-amz-target", target.as_bytes()),
-        ];
-        let request =
-            sigv4::Request { method: "POST", path: "/", query: "", headers: headers.clone(), body: body.as_bytes() };
-        let authorization = sigv4::sign(&request, key_id, secret.as_bytes(), region, "kms", &date).unwrap();
-        let mut raw = format!("POST / HTTP/1.1\r\nauthorization: {authorization}\r\n");
-        for (name, value) in headers {
-            raw.push_str(&format!("{name}: {}\r\n", std::str::from_utf8(value).unwrap()));
-        }
-        raw.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()));
-        self.raw(raw.as_bytes()).await
-    }
-
-    async fn call(&self, operation: &str, body: Value) -> (u16, String, Value) {
-        self.call_with(operation, &body.to_string(), &self.key_id, &self.secret, Self::now(), "us-east-1").await
-    }
-
-    /// Sends raw bytes; returns the status, the raw head and the JSON body (Null when empty).
-    async fn raw(&self, request: &[u8]) -> (u16, String, Value) {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        stream.write_all(request).await.unwrap();
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).await.unwrap();
-        let text = String::from_utf8(response).unwrap();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let value = if body.is_empty() { Value::Null } else { serde_json::from_str(body).unwrap() };
-        (status, head.to_ascii_lowercase(), value)
-    }
-
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), self.task).await.unwrap().unwrap().unwrap();
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn error_type(body: &Value) -> &str {
-    body["__type"].as_str().unwrap()
-}
 
 #[tokio::test]
 async fn round_trip_in_aws_shapes() {
@@ -121,15 +23,7 @@ async fn round_trip_in_aws_shapes() {
     let created_at = meta["CreationDate"].as_f64().unwrap();
     assert!((created_at - Running::now() as f64).abs() < 60.0, "dates are epoch seconds: {created_at}");
 
-    let (status, _, sealed) = server
-        .call("Encrypt", json!({"KeyId": key_id, "Plaintext": b64(b"wire secret"), "EncryptionContext": {"a": "b"}}))
-        .await;
-    assert_eq!(status, 200, "{sealed}");
-    let (status, _, opened) = server
-        .call("Decrypt", json!({"CiphertextBlob": sealed["CiphertextBlob"], "EncryptionContext": {"a": "b"}}))
-        .await;
-    assert_eq!(status, 200, "{opened}");
-    assert_eq!(opened["Plaintext"], b64(b"wire secret"));
+    let opened = server.encrypt_decrypt(key_id, b"wire secret").await;
     assert_eq!(opened["KeyId"], meta["Arn"]);
 
     // No output members: an empty body.
