@@ -399,6 +399,7 @@ impl Keystead {
         let material = Arc::new(CachedMaterial {
             secret: root.open_material(key_id, version, &record.sealed)?,
             material_id: record.material_id,
+            parsed: OnceLock::new(),
         });
         drop(root);
         self.inner.cache.insert(key_id, version, Arc::clone(&material));
@@ -611,6 +612,8 @@ pub(crate) struct CachedMaterial {
     secret: SecretBytes,
     /// AWS's `KeyMaterialId` of this material.
     pub(crate) material_id: String,
+    /// The material parsed as an asymmetric key, on first use (see `crypto::parsed`).
+    pub(crate) parsed: OnceLock<crate::crypto::parsed::ParsedKey>,
 }
 
 impl CachedMaterial {

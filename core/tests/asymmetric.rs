@@ -32,13 +32,13 @@ fn digest(algorithm: SigningAlgorithm, message: &[u8]) -> Vec<u8> {
     hash(md, message).unwrap().to_vec()
 }
 
-fn sign(
+fn try_sign(
     store: &Keystead,
     key_id: &str,
     algorithm: SigningAlgorithm,
     message_type: MessageType,
     message: &[u8],
-) -> Vec<u8> {
+) -> keystead_core::Result<Vec<u8>> {
     store
         .sign(SignRequest {
             key_id,
@@ -47,8 +47,17 @@ fn sign(
             signing_algorithm: Some(algorithm),
             ..Default::default()
         })
-        .unwrap()
-        .signature
+        .map(|r| r.signature)
+}
+
+fn sign(
+    store: &Keystead,
+    key_id: &str,
+    algorithm: SigningAlgorithm,
+    message_type: MessageType,
+    message: &[u8],
+) -> Vec<u8> {
+    try_sign(store, key_id, algorithm, message_type, message).unwrap()
 }
 
 fn verify(
@@ -108,7 +117,15 @@ fn every_signing_spec_signs_and_verifies_raw_and_digest() {
         assert_eq!(meta.encryption_algorithms, None);
         for &algorithm in spec.signing_algorithms() {
             if algorithm == SigningAlgorithm::Ed25519PhSha512 {
-                continue; // checked below: not in this build yet
+                // DIGEST only (AWS): a SHA-512 digest in, Ed25519ph over it.
+                let d = digest(algorithm, message);
+                let signature = sign(&store, &key_id, algorithm, MessageType::Digest, &d);
+                verify(&store, &key_id, algorithm, MessageType::Digest, &d, &signature).unwrap();
+                let err = verify(&store, &key_id, algorithm, MessageType::Digest, &digest(algorithm, b"o"), &signature)
+                    .unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+                combinations += 1;
+                continue;
             }
             let raw = sign(&store, &key_id, algorithm, MessageType::Raw, message);
             verify(&store, &key_id, algorithm, MessageType::Raw, message, &raw).unwrap();
@@ -140,7 +157,7 @@ fn every_signing_spec_signs_and_verifies_raw_and_digest() {
             combinations += 1;
         }
     }
-    assert_eq!(combinations, 6 + 6 + 1 + 1 + 1 + 1 + 1 + 3);
+    assert_eq!(combinations, 6 + 6 + 1 + 1 + 1 + 1 + 2 + 3);
 }
 
 #[test]
@@ -168,10 +185,13 @@ fn wrong_algorithms_message_types_and_lengths_get_aws_errors() {
         ErrorKind::InvalidKeyUsage
     );
     assert_eq!(request(&ed, SigningAlgorithm::Ed25519PhSha512, MessageType::Raw, b"m"), ErrorKind::InvalidKeyUsage);
-    assert_eq!(
-        request(&ed, SigningAlgorithm::Ed25519PhSha512, MessageType::Digest, &[0; 64]),
-        ErrorKind::UnsupportedOperation
-    );
+    let zeros = [0u8; 65];
+    for len in [32, 63, 65] {
+        assert_eq!(
+            request(&ed, SigningAlgorithm::Ed25519PhSha512, MessageType::Digest, &zeros[..len]),
+            ErrorKind::Validation
+        );
+    }
     assert_eq!(request(&p256, SigningAlgorithm::EcdsaSha256, MessageType::Raw, &[0; 4097]), ErrorKind::Validation);
     assert_eq!(request(&p256, SigningAlgorithm::EcdsaSha256, MessageType::Raw, &[]), ErrorKind::Validation);
     assert!(store
@@ -645,4 +665,192 @@ fn rsa_encryption_keys_encrypt_and_decrypt_with_oaep() {
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+}
+
+/// SHAKE256 with a 64-byte output, from OpenSSL.
+fn shake256_64(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = vec![0u8; 64];
+    openssl::hash::hash_xof(MessageDigest::shake_256(), &parts.concat(), &mut out).unwrap();
+    out
+}
+
+#[test]
+fn ed25519ph_signs_a_digest_by_hashing_it_again() {
+    use ed25519_dalek::{Digest, Sha512, Signature, VerifyingKey};
+    let store = store();
+    let key_id = create(&store, KeySpec::EccNistEdwards25519, KeyUsage::SignVerify);
+    let algorithm = SigningAlgorithm::Ed25519PhSha512;
+    let d = digest(algorithm, b"release 1.4.2 tarball");
+    let signature = sign(&store, &key_id, algorithm, MessageType::Digest, &d);
+    assert_eq!(signature.len(), 64);
+    // Ed25519 is deterministic, so is Ed25519ph.
+    assert_eq!(sign(&store, &key_id, algorithm, MessageType::Digest, &d), signature);
+
+    // Checked from the public key alone: RFC 8032 Ed25519ph (empty context) whose prehash is
+    // SHA-512 of the caller's digest, i.e. the message was hashed twice.
+    let spki = store.get_public_key(&key_id).unwrap().public_key;
+    let raw: [u8; 32] =
+        openssl::pkey::PKey::public_key_from_der(&spki).unwrap().raw_public_key().unwrap().try_into().unwrap();
+    let public = VerifyingKey::from_bytes(&raw).unwrap();
+    let parsed = Signature::from_slice(&signature).unwrap();
+    public.verify_prehashed(Sha512::new().chain_update(&d), None, &parsed).unwrap();
+    assert!(public.verify_prehashed(Sha512::new().chain_update(b"release 1.4.2 tarball"), None, &parsed).is_err());
+
+    // The two Ed25519 algorithms cannot be swapped, in either direction.
+    let err = verify(&store, &key_id, SigningAlgorithm::Ed25519Sha512, MessageType::Raw, &d, &signature).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+    let pure = sign(&store, &key_id, SigningAlgorithm::Ed25519Sha512, MessageType::Raw, &d);
+    let err = verify(&store, &key_id, algorithm, MessageType::Digest, &d, &pure).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+    let err = verify(&store, &key_id, algorithm, MessageType::Raw, &d, &signature).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+
+    let mut tampered = signature.clone();
+    tampered[10] ^= 0x80;
+    let err = verify(&store, &key_id, algorithm, MessageType::Digest, &d, &tampered).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+    let err = verify(&store, &key_id, algorithm, MessageType::Digest, &d, &signature[..63]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSignature);
+    let err = verify(&store, &key_id, algorithm, MessageType::Digest, &d[..32], &signature).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation);
+    // A dry run checks everything but signs nothing.
+    let err = store
+        .sign(SignRequest {
+            key_id: &key_id,
+            message: &d,
+            message_type: Some(MessageType::Digest),
+            signing_algorithm: Some(algorithm),
+            dry_run: true,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DryRunOperation);
+}
+
+#[test]
+fn ml_dsa_external_mu_signatures_are_raw_signatures_of_the_message() {
+    let store = store();
+    let message = b"firmware image 7, 4 MiB, built 2026-11-29";
+    for (spec, signature_len) in [(KeySpec::MlDsa44, 2420), (KeySpec::MlDsa65, 3309), (KeySpec::MlDsa87, 4627)] {
+        if !spec.is_supported() {
+            continue; // a system OpenSSL older than 3.5: no ML-DSA keys at all (checked above)
+        }
+        let key_id = create(&store, spec, KeyUsage::SignVerify);
+        let spki = store.get_public_key(&key_id).unwrap().public_key;
+        let public = openssl::pkey::PKey::public_key_from_der(&spki).unwrap();
+        // FIPS 204 §6.2 with an empty context: μ = SHAKE256(tr ‖ 0x00 ‖ 0x00 ‖ M, 64) with
+        // tr = SHAKE256(pk, 64).
+        let tr = shake256_64(&[&public.raw_public_key().unwrap()]);
+        let mu = shake256_64(&[&tr, &[0, 0], message]);
+        let algorithm = SigningAlgorithm::MlDsaShake256;
+
+        // Signed from μ, verified by OpenSSL over the message (through Verify RAW and directly).
+        let from_mu = sign(&store, &key_id, algorithm, MessageType::ExternalMu, &mu);
+        assert_eq!(from_mu.len(), signature_len, "{spec}");
+        verify(&store, &key_id, algorithm, MessageType::Raw, message, &from_mu).unwrap();
+        let mut verifier = openssl::sign::Verifier::new_without_digest(&public).unwrap();
+        assert!(verifier.verify_oneshot(&from_mu, message).unwrap(), "{spec}: OpenSSL rejects a signature from mu");
+        verify(&store, &key_id, algorithm, MessageType::ExternalMu, &mu, &from_mu).unwrap();
+
+        // Signed by OpenSSL over the message, verified from μ.
+        let raw = sign(&store, &key_id, algorithm, MessageType::Raw, message);
+        verify(&store, &key_id, algorithm, MessageType::ExternalMu, &mu, &raw).unwrap();
+
+        // Wrong μ, tampered or truncated signatures, wrong lengths.
+        let other_mu = shake256_64(&[&tr, &[0, 0], b"firmware image 8"]);
+        let err = verify(&store, &key_id, algorithm, MessageType::ExternalMu, &other_mu, &raw).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec}");
+        let mut tampered = from_mu.clone();
+        tampered[5] ^= 1;
+        let err = verify(&store, &key_id, algorithm, MessageType::ExternalMu, &mu, &tampered).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec}");
+        let err = verify(&store, &key_id, algorithm, MessageType::Raw, message, &tampered).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec}");
+        let err = verify(&store, &key_id, algorithm, MessageType::ExternalMu, &mu, &from_mu[1..]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec}");
+        // μ over the message without the FIPS 204 domain prefix is another μ.
+        let unprefixed = shake256_64(&[&tr, message]);
+        let err = verify(&store, &key_id, algorithm, MessageType::ExternalMu, &unprefixed, &raw).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature, "{spec}");
+        for len in [32, 63, 65] {
+            let err = try_sign(&store, &key_id, algorithm, MessageType::ExternalMu, &vec![7; len]).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Validation, "{spec} mu of {len} bytes");
+        }
+    }
+    // EXTERNAL_MU belongs to ML-DSA only.
+    let p256 = create(&store, KeySpec::EccNistP256, KeyUsage::SignVerify);
+    let err = try_sign(&store, &p256, SigningAlgorithm::EcdsaSha256, MessageType::ExternalMu, &[1; 64]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidKeyUsage);
+}
+
+#[test]
+fn cached_keys_see_state_changes_made_through_another_handle() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = Keystead::open(dir.path()).unwrap();
+    let theirs = Keystead::open(dir.path()).unwrap();
+    let specs = [
+        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, MessageType::Raw, vec![1u8; 16]),
+        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256, MessageType::Raw, vec![2u8; 16]),
+        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519PhSha512, MessageType::Digest, vec![3u8; 64]),
+        (KeySpec::MlDsa44, SigningAlgorithm::MlDsaShake256, MessageType::ExternalMu, vec![4u8; 64]),
+    ];
+    for (spec, algorithm, message_type, message) in specs {
+        if !spec.is_supported() {
+            continue;
+        }
+        let key_id = create(&ours, spec, KeyUsage::SignVerify);
+        let attempt = || try_sign(&ours, &key_id, algorithm, message_type, &message);
+        // Warm our cache (material and parsed key), then change the key through the other handle.
+        let signature = attempt().unwrap();
+        verify(&ours, &key_id, algorithm, message_type, &message, &signature).unwrap();
+        theirs.disable_key(&key_id).unwrap();
+        assert_eq!(attempt().unwrap_err().kind(), ErrorKind::Disabled, "{spec}");
+        let err = verify(&ours, &key_id, algorithm, message_type, &message, &signature).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Disabled, "{spec}");
+        theirs.enable_key(&key_id).unwrap();
+        verify(&ours, &key_id, algorithm, message_type, &message, &attempt().unwrap()).unwrap();
+        theirs.schedule_key_deletion(&key_id, Some(7)).unwrap();
+        assert_eq!(attempt().unwrap_err().kind(), ErrorKind::InvalidState, "{spec}");
+        assert_eq!(ours.get_public_key(&key_id).unwrap_err().kind(), ErrorKind::InvalidState, "{spec}");
+        theirs.cancel_key_deletion(&key_id).unwrap();
+        assert_eq!(
+            attempt().unwrap_err().kind(),
+            ErrorKind::Disabled,
+            "{spec}: a cancelled deletion leaves it disabled"
+        );
+        theirs.enable_key(&key_id).unwrap();
+        // The other handle verifies what ours signs with the cached key.
+        verify(&theirs, &key_id, algorithm, message_type, &message, &attempt().unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn threads_share_one_cached_key() {
+    let store = store();
+    let keys: Vec<_> = [
+        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, MessageType::Raw),
+        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519PhSha512, MessageType::Digest),
+        (KeySpec::MlDsa44, SigningAlgorithm::MlDsaShake256, MessageType::ExternalMu),
+    ]
+    .into_iter()
+    .filter(|(spec, _, _)| spec.is_supported())
+    .map(|(spec, algorithm, message_type)| (create(&store, spec, KeyUsage::SignVerify), algorithm, message_type))
+    .collect();
+    std::thread::scope(|scope| {
+        for thread in 0u8..4 {
+            let (store, keys) = (&store, &keys);
+            scope.spawn(move || {
+                for round in 0u8..20 {
+                    for (key_id, algorithm, message_type) in keys {
+                        let message = match message_type {
+                            MessageType::Raw => vec![thread, round],
+                            _ => vec![thread ^ round; 64],
+                        };
+                        let signature = sign(store, key_id, *algorithm, *message_type, &message);
+                        verify(store, key_id, *algorithm, *message_type, &message, &signature).unwrap();
+                    }
+                }
+            });
+        }
+    });
 }

@@ -352,3 +352,55 @@ fn hmac_and_asymmetric_material_import() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::IncorrectKeyMaterial);
 }
+
+#[test]
+fn cached_imported_signing_keys_follow_deletion_expiry_and_reimport() {
+    // Two handles on one folder store with one clock: ours signs (and caches the parsed key),
+    // the other deletes and re-imports the material; expiry is seen by both.
+    let clock = Arc::new(ManualClock::starting_now());
+    let dir = tempfile::tempdir().unwrap();
+    let open = || Keystead::builder().clock(clock.clone()).open(dir.path()).unwrap();
+    let (ours, theirs) = (open(), open());
+    let f = Fixture { store: theirs, clock: clock.clone(), dir: tempfile::tempdir().unwrap() };
+    openssl(&["genpkey", "-algorithm", "ED25519", "-outform", "DER", "-out", "ed.der"], f.dir.path());
+    let private = std::fs::read(f.dir.path().join("ed.der")).unwrap();
+    let key_id = f.external(KeySpec::EccNistEdwards25519, KeyUsage::SignVerify);
+    f.import(&key_id, WrappingAlgorithm::RsaesOaepSha256, &private, ExpirationModel::KeyMaterialExpires).unwrap();
+    let digest = [0x5au8; 64];
+    let sign = || {
+        ours.sign(SignRequest {
+            key_id: &key_id,
+            message: &digest,
+            message_type: Some(MessageType::Digest),
+            signing_algorithm: Some(SigningAlgorithm::Ed25519PhSha512),
+            ..Default::default()
+        })
+        .map(|r| r.signature)
+    };
+    let signature = sign().unwrap();
+    let verify = |store: &Keystead| {
+        store
+            .verify(VerifyRequest {
+                key_id: &key_id,
+                message: &digest,
+                message_type: Some(MessageType::Digest),
+                signature: &signature,
+                signing_algorithm: Some(SigningAlgorithm::Ed25519PhSha512),
+                ..Default::default()
+            })
+            .map(drop)
+    };
+    verify(&f.store).unwrap();
+
+    f.store.delete_imported_key_material(&key_id).unwrap();
+    assert_eq!(sign().unwrap_err().kind(), ErrorKind::InvalidState, "deleted material must not sign from a cache");
+    assert_eq!(verify(&ours).unwrap_err().kind(), ErrorKind::InvalidState);
+    f.import(&key_id, WrappingAlgorithm::RsaAesKeyWrapSha256, &private, ExpirationModel::KeyMaterialExpires).unwrap();
+    assert_eq!(sign().unwrap(), signature, "the same material signs again (Ed25519ph is deterministic)");
+
+    clock.advance_days(30);
+    assert_eq!(sign().unwrap_err().kind(), ErrorKind::InvalidState, "expired material must not sign from a cache");
+    assert_eq!(verify(&f.store).unwrap_err().kind(), ErrorKind::InvalidState);
+    f.import(&key_id, WrappingAlgorithm::RsaesOaepSha256, &private, ExpirationModel::KeyMaterialDoesNotExpire).unwrap();
+    verify(&ours).unwrap();
+}

@@ -167,7 +167,14 @@ fn not_in_this_build(what: &str) -> Error {
     Error::unsupported(format!("{what} is not supported by this Keystead build yet"))
 }
 
-/// Signs `message` (already checked with [`check_message`]).
+/// ED25519_PH_SHA_512 and ML-DSA's EXTERNAL_MU need OpenSSL parameters the safe `openssl` crate
+/// cannot set; [`crate::crypto::parsed::ParsedKey`] signs and verifies them without OpenSSL.
+fn not_through_openssl() -> Error {
+    Error::internal("ED25519_PH_SHA_512 and EXTERNAL_MU are not signed through OpenSSL")
+}
+
+/// Signs `message` (already checked with [`check_message`]) with OpenSSL: every algorithm and
+/// message type except ED25519_PH_SHA_512 and EXTERNAL_MU.
 pub(crate) fn sign(
     key: &PKey<Private>,
     algorithm: SigningAlgorithm,
@@ -179,8 +186,7 @@ pub(crate) fn sign(
         (SigningAlgorithm::MlDsaShake256, MessageType::Raw) => {
             Ok(Signer::new_without_digest(key)?.sign_oneshot_to_vec(message)?)
         }
-        (SigningAlgorithm::MlDsaShake256, _) => Err(not_in_this_build("ML-DSA with MessageType EXTERNAL_MU")),
-        (SigningAlgorithm::Ed25519PhSha512, _) => Err(not_in_this_build("ED25519_PH_SHA_512")),
+        (SigningAlgorithm::MlDsaShake256, _) | (SigningAlgorithm::Ed25519PhSha512, _) => Err(not_through_openssl()),
         (_, MessageType::Raw) => {
             let digest = digest_of(algorithm).ok_or_else(|| not_in_this_build(algorithm.as_str()))?;
             let mut signer = Signer::new(digest, key)?;
@@ -224,8 +230,8 @@ fn configure_digest_ctx<T>(
     Ok(())
 }
 
-/// Verifies `signature`; a signature that does not verify (or is malformed) is
-/// KMSInvalidSignatureException.
+/// Verifies `signature` with OpenSSL (not ED25519_PH_SHA_512 or EXTERNAL_MU); a signature that
+/// does not verify (or is malformed) is KMSInvalidSignatureException.
 pub(crate) fn verify<T: openssl::pkey::HasPublic>(
     key: &PKey<T>,
     algorithm: SigningAlgorithm,
@@ -237,8 +243,9 @@ pub(crate) fn verify<T: openssl::pkey::HasPublic>(
         (SigningAlgorithm::Ed25519Sha512, _) | (SigningAlgorithm::MlDsaShake256, MessageType::Raw) => {
             Verifier::new_without_digest(key).and_then(|mut v| v.verify_oneshot(signature, message))
         }
-        (SigningAlgorithm::MlDsaShake256, _) => return Err(not_in_this_build("ML-DSA with MessageType EXTERNAL_MU")),
-        (SigningAlgorithm::Ed25519PhSha512, _) => return Err(not_in_this_build("ED25519_PH_SHA_512")),
+        (SigningAlgorithm::MlDsaShake256, _) | (SigningAlgorithm::Ed25519PhSha512, _) => {
+            return Err(not_through_openssl())
+        }
         (_, MessageType::Raw) => {
             let digest = digest_of(algorithm).ok_or_else(|| not_in_this_build(algorithm.as_str()))?;
             (|| {

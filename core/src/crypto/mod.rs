@@ -5,6 +5,9 @@
 pub(crate) mod asymmetric;
 pub mod ciphertext;
 pub mod context;
+mod ed25519ph;
+mod ml_dsa_mu;
+pub(crate) mod parsed;
 pub(crate) mod primitives;
 pub mod signing;
 pub mod symmetric;

@@ -212,6 +212,82 @@ pub(crate) fn check_blob_len(blob: &[u8], name: &str) -> Result<()> {
     Ok(())
 }
 
+/// What [`Keystead::prepare_keyed_call`] needs to know about a Sign, Verify, GenerateMac or
+/// VerifyMac request.
+struct KeyedCall<'a> {
+    action: Action,
+    usage: KeyUsage,
+    key_id: &'a str,
+    /// The message (1–4096 bytes for all four operations).
+    message: &'a [u8],
+    /// The signature or MAC to check (1–6144 bytes), with its parameter name.
+    checked_blob: Option<(&'a [u8], &'static str)>,
+    /// The algorithm's policy condition key and value.
+    algorithm: (&'static str, &'static str),
+    /// Sign and Verify: the `kms:MessageType` condition value.
+    message_type: Option<MessageType>,
+    grant_tokens: &'a [String],
+    dry_run: bool,
+}
+
+impl<'a> KeyedCall<'a> {
+    fn signing(
+        action: Action,
+        key_id: &'a str,
+        message: &'a [u8],
+        algorithm: SigningAlgorithm,
+        message_type: MessageType,
+    ) -> Self {
+        Self {
+            action,
+            usage: KeyUsage::SignVerify,
+            key_id,
+            message,
+            checked_blob: None,
+            algorithm: ("kms:SigningAlgorithm", algorithm.as_str()),
+            message_type: Some(message_type),
+            grant_tokens: &[],
+            dry_run: false,
+        }
+    }
+
+    fn mac(action: Action, key_id: &'a str, message: &'a [u8], algorithm: MacAlgorithm) -> Self {
+        Self {
+            action,
+            usage: KeyUsage::GenerateVerifyMac,
+            key_id,
+            message,
+            checked_blob: None,
+            algorithm: ("kms:MacAlgorithm", algorithm.as_str()),
+            message_type: None,
+            grant_tokens: &[],
+            dry_run: false,
+        }
+    }
+
+    fn checking(mut self, blob: &'a [u8], name: &'static str) -> Self {
+        self.checked_blob = Some((blob, name));
+        self
+    }
+
+    fn tokens(mut self, grant_tokens: &'a [String], dry_run: bool) -> Self {
+        self.grant_tokens = grant_tokens;
+        self.dry_run = dry_run;
+        self
+    }
+}
+
+/// InvalidKeyUsageException unless `algorithm` is one of `allowed` (the key spec's list).
+fn check_algorithm<A: PartialEq + std::fmt::Display>(key: &KeyRecord, algorithm: A, allowed: &[A]) -> Result<()> {
+    if !allowed.contains(&algorithm) {
+        return Err(Error::new(
+            ErrorKind::InvalidKeyUsage,
+            format!("Algorithm {algorithm} is incompatible with key spec {}.", key.key_spec),
+        ));
+    }
+    Ok(())
+}
+
 impl Keystead {
     /// Resolves a key for an operation that needs `usage`, checks its state and usage, and
     /// returns it with its material.
@@ -242,14 +318,32 @@ impl Keystead {
         Ok(())
     }
 
-    fn check_signing_algorithm(&self, key: &KeyRecord, algorithm: SigningAlgorithm) -> Result<()> {
-        if !key.key_spec.signing_algorithms().contains(&algorithm) {
-            return Err(Error::new(
-                ErrorKind::InvalidKeyUsage,
-                format!("Algorithm {algorithm} is incompatible with key spec {}.", key.key_spec),
-            ));
+    /// The preparation Sign, Verify, GenerateMac and VerifyMac share: input lengths, grant
+    /// tokens, the key (authorized with the call's condition keys, usable, of the right usage)
+    /// and its material, the algorithm-specific `check`, then the dry-run stop.
+    fn prepare_keyed_call(
+        &self,
+        call: KeyedCall<'_>,
+        check: impl FnOnce(&KeyRecord) -> Result<()>,
+    ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
+        check_message_len(call.message)?;
+        if let Some((blob, name)) = call.checked_blob {
+            check_blob_len(blob, name)?;
         }
-        Ok(())
+        // Input checks come before anything that may change the store (creating an AWS managed
+        // key on first use of its alias).
+        check_grant_tokens(call.grant_tokens)?;
+        self.ensure_managed_key(call.key_id)?;
+        let operation = call.action.as_str().trim_start_matches("kms:");
+        let (condition, algorithm) = call.algorithm;
+        let access = Access::new(call.action)
+            .requested(call.key_id)
+            .value(condition, algorithm)
+            .maybe("kms:MessageType", call.message_type.map(MessageType::as_str));
+        let (key, material) = self.read(|txn| self.key_for_usage(txn, call.key_id, call.usage, operation, &access))?;
+        check(&key)?;
+        finish_dry_run(call.dry_run)?;
+        Ok((key, material))
     }
 
     /// `Sign`: a signature with an asymmetric SIGN_VERIFY key.
@@ -269,20 +363,13 @@ impl Keystead {
                 self.maybe_sweep()?;
                 let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
                 let message_type = request.message_type.unwrap_or(MessageType::Raw);
-                check_message_len(request.message)?;
-                self.ensure_managed_key(request.key_id)?;
-                check_grant_tokens(request.grant_tokens)?;
-                let access = Access::new(Action::Sign)
-                    .requested(request.key_id)
-                    .value("kms:SigningAlgorithm", algorithm.as_str())
-                    .value("kms:MessageType", message_type.as_str());
-                let (key, material) =
-                    self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Sign", &access))?;
-                self.check_signing_algorithm(&key, algorithm)?;
-                asymmetric::check_message(algorithm, message_type, request.message)?;
-                finish_dry_run(request.dry_run)?;
-                let private = asymmetric::private_key(material.expose())?;
-                let signature = asymmetric::sign(&private, algorithm, message_type, request.message)?;
+                let call = KeyedCall::signing(Action::Sign, request.key_id, request.message, algorithm, message_type)
+                    .tokens(request.grant_tokens, request.dry_run);
+                let (key, material) = self.prepare_keyed_call(call, |key| {
+                    check_algorithm(key, algorithm, key.key_spec.signing_algorithms())?;
+                    asymmetric::check_message(algorithm, message_type, request.message)
+                })?;
+                let signature = material.parsed()?.sign(key.key_spec, algorithm, message_type, request.message)?;
                 Ok(SignResponse { key_id: self.arn(&key.key_id), signature, signing_algorithm: algorithm })
             },
         )
@@ -305,21 +392,14 @@ impl Keystead {
                 self.maybe_sweep()?;
                 let algorithm = required(request.signing_algorithm, "SigningAlgorithm")?;
                 let message_type = request.message_type.unwrap_or(MessageType::Raw);
-                check_message_len(request.message)?;
-                check_blob_len(request.signature, "Signature")?;
-                self.ensure_managed_key(request.key_id)?;
-                check_grant_tokens(request.grant_tokens)?;
-                let access = Access::new(Action::Verify)
-                    .requested(request.key_id)
-                    .value("kms:SigningAlgorithm", algorithm.as_str())
-                    .value("kms:MessageType", message_type.as_str());
-                let (key, material) =
-                    self.read(|txn| self.key_for_usage(txn, request.key_id, KeyUsage::SignVerify, "Verify", &access))?;
-                self.check_signing_algorithm(&key, algorithm)?;
-                asymmetric::check_message(algorithm, message_type, request.message)?;
-                finish_dry_run(request.dry_run)?;
-                let private = asymmetric::private_key(material.expose())?;
-                asymmetric::verify(&private, algorithm, message_type, request.message, request.signature)?;
+                let call = KeyedCall::signing(Action::Verify, request.key_id, request.message, algorithm, message_type)
+                    .checking(request.signature, "Signature")
+                    .tokens(request.grant_tokens, request.dry_run);
+                let (key, material) = self.prepare_keyed_call(call, |key| {
+                    check_algorithm(key, algorithm, key.key_spec.signing_algorithms())?;
+                    asymmetric::check_message(algorithm, message_type, request.message)
+                })?;
+                material.parsed()?.verify(key.key_spec, algorithm, message_type, request.message, request.signature)?;
                 Ok(VerifyResponse {
                     key_id: self.arn(&key.key_id),
                     signature_valid: true,
@@ -358,7 +438,7 @@ impl Keystead {
                     let material = self.material(txn, &key.key_id, key.current_version)?;
                     Ok((key, material))
                 })?;
-                let public_key = asymmetric::public_key_der(&asymmetric::private_key(material.expose())?)?;
+                let public_key = material.parsed()?.public_key_der()?;
                 let list = |usage: KeyUsage| key.key_usage == usage;
                 Ok(GetPublicKeyResponse {
                     key_id: self.arn(&key.key_id),
@@ -407,7 +487,7 @@ impl Keystead {
                     self.key_for_usage(txn, request.key_id, KeyUsage::KeyAgreement, "DeriveSharedSecret", &access)
                 })?;
                 finish_dry_run(request.dry_run)?;
-                let shared_secret = asymmetric::ecdh(&asymmetric::private_key(material.expose())?, &peer)?;
+                let shared_secret = asymmetric::ecdh(material.parsed()?.private(), &peer)?;
                 Ok(DeriveSharedSecretResponse {
                     key_id: self.arn(&key.key_id),
                     shared_secret,
@@ -416,28 +496,6 @@ impl Keystead {
                 })
             },
         )
-    }
-
-    fn mac_key(
-        &self,
-        key_id: &str,
-        algorithm: MacAlgorithm,
-        action: Action,
-        grant_tokens: &[String],
-    ) -> Result<(KeyRecord, Arc<CachedMaterial>)> {
-        check_grant_tokens(grant_tokens)?;
-        self.ensure_managed_key(key_id)?;
-        let operation = action.as_str().trim_start_matches("kms:");
-        let access = Access::new(action).requested(key_id).value("kms:MacAlgorithm", algorithm.as_str());
-        let (key, material) =
-            self.read(|txn| self.key_for_usage(txn, key_id, KeyUsage::GenerateVerifyMac, operation, &access))?;
-        if !key.key_spec.mac_algorithms().contains(&algorithm) {
-            return Err(Error::new(
-                ErrorKind::InvalidKeyUsage,
-                format!("Algorithm {algorithm} is incompatible with key spec {}.", key.key_spec),
-            ));
-        }
-        Ok((key, material))
     }
 
     /// `GenerateMac`: an HMAC with a GENERATE_VERIFY_MAC key.
@@ -455,10 +513,10 @@ impl Keystead {
             || {
                 self.maybe_sweep()?;
                 let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
-                check_message_len(request.message)?;
-                let (key, material) =
-                    self.mac_key(request.key_id, algorithm, Action::GenerateMac, request.grant_tokens)?;
-                finish_dry_run(request.dry_run)?;
+                let call = KeyedCall::mac(Action::GenerateMac, request.key_id, request.message, algorithm)
+                    .tokens(request.grant_tokens, request.dry_run);
+                let (key, material) = self
+                    .prepare_keyed_call(call, |key| check_algorithm(key, algorithm, key.key_spec.mac_algorithms()))?;
                 let mac = asymmetric::hmac(algorithm, material.expose(), request.message)?;
                 Ok(GenerateMacResponse { mac, mac_algorithm: algorithm, key_id: self.arn(&key.key_id) })
             },
@@ -480,11 +538,11 @@ impl Keystead {
             || {
                 self.maybe_sweep()?;
                 let algorithm = required(request.mac_algorithm, "MacAlgorithm")?;
-                check_message_len(request.message)?;
-                check_blob_len(request.mac, "Mac")?;
-                let (key, material) =
-                    self.mac_key(request.key_id, algorithm, Action::VerifyMac, request.grant_tokens)?;
-                finish_dry_run(request.dry_run)?;
+                let call = KeyedCall::mac(Action::VerifyMac, request.key_id, request.message, algorithm)
+                    .checking(request.mac, "Mac")
+                    .tokens(request.grant_tokens, request.dry_run);
+                let (key, material) = self
+                    .prepare_keyed_call(call, |key| check_algorithm(key, algorithm, key.key_spec.mac_algorithms()))?;
                 asymmetric::verify_hmac(algorithm, material.expose(), request.message, request.mac)?;
                 Ok(VerifyMacResponse { key_id: self.arn(&key.key_id), mac_valid: true, mac_algorithm: algorithm })
             },

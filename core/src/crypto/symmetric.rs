@@ -365,7 +365,7 @@ impl Keystead {
         }
         let algorithm = self.asymmetric_algorithm(key, algorithm)?;
         reject_context_for_asymmetric(access.context)?;
-        let private = asymmetric::private_key(material.expose())?;
+        let private = material.parsed()?.private();
         let max = asymmetric::rsa_oaep_max_plaintext(private.size(), algorithm);
         if plaintext.len() > max {
             return Err(Error::validation(format!(
@@ -375,7 +375,7 @@ impl Keystead {
             )));
         }
         finish_dry_run(access.dry_run)?;
-        Ok((asymmetric::rsa_oaep_encrypt(&private, algorithm, plaintext)?, algorithm, None))
+        Ok((asymmetric::rsa_oaep_encrypt(private, algorithm, plaintext)?, algorithm, None))
     }
 
     /// Decrypts `blob` inside `txn`. With a `key_id` naming an RSA key, the blob is raw
@@ -400,8 +400,7 @@ impl Keystead {
                 reject_context_for_asymmetric(access.context)?;
                 finish_dry_run(access.dry_run)?;
                 let material = self.material(txn, &key.key_id, key.current_version)?;
-                let private = asymmetric::private_key(material.expose())?;
-                let plaintext = asymmetric::rsa_oaep_decrypt(&private, algorithm, blob)?;
+                let plaintext = asymmetric::rsa_oaep_decrypt(material.parsed()?.private(), algorithm, blob)?;
                 return Ok((key, plaintext, algorithm, None));
             }
         }
