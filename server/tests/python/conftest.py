@@ -1,5 +1,6 @@
-"""Fixtures for the keystead serve client tests: server/test.sh starts one server and passes its
-address, an access key and the paths of its data folder and access log through the environment."""
+"""Fixtures for the keystead serve client tests: server/test.sh starts one server (plus one with
+TLS on the same data folder) and passes their addresses, the TLS test CA, an access key and the
+paths of the data folder and access log through the environment."""
 
 import os
 
@@ -16,12 +17,15 @@ ACCESS_LOG = os.environ["KEYSTEAD_ACCESS_LOG_FILE"]
 OUTSIDER_PRINCIPAL = os.environ["KEYSTEAD_OUTSIDER_PRINCIPAL"]
 OUTSIDER_KEY_ID = os.environ["KEYSTEAD_OUTSIDER_KEY_ID"]
 OUTSIDER_SECRET = os.environ["KEYSTEAD_OUTSIDER_SECRET"]
+TLS_URL = os.environ["KEYSTEAD_TLS_URL"]
+TLS_CA_FILE = os.environ["KEYSTEAD_TLS_CA_FILE"]
 
 
-def make_client(region="us-east-1", key_id=ACCESS_KEY_ID, secret=SECRET_ACCESS_KEY):
+def make_client(region="us-east-1", key_id=ACCESS_KEY_ID, secret=SECRET_ACCESS_KEY, endpoint=URL, verify=None):
     return boto3.client(
         "kms",
-        endpoint_url=URL,
+        endpoint_url=endpoint,
+        verify=verify,
         region_name=region,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,

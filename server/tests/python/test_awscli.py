@@ -12,7 +12,7 @@ from conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, URL
 SERVICE_ERROR = 255
 
 
-def aws(*args, check=True, region="us-east-1"):
+def aws(*args, check=True, region="us-east-1", endpoint=URL, ca_bundle=None):
     env = dict(os.environ)
     env.update({
         "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
@@ -22,7 +22,8 @@ def aws(*args, check=True, region="us-east-1"):
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_MAX_ATTEMPTS": "1",
     })
-    done = subprocess.run(["aws", "kms", *args, "--endpoint-url", URL, "--output", "json"],
+    tls = ["--ca-bundle", ca_bundle] if ca_bundle else []
+    done = subprocess.run(["aws", "kms", *args, "--endpoint-url", endpoint, *tls, "--output", "json"],
                           env=env, capture_output=True, text=True, timeout=60)
     if check and done.returncode != 0:
         raise AssertionError(f"aws kms {' '.join(args)} failed ({done.returncode}): {done.stderr}")
