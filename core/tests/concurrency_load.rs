@@ -72,6 +72,9 @@ struct Tally {
     created: Vec<String>,
     disabled_refusals: u64,
     limit_refusals: u64,
+    /// DependencyTimeoutException: the write lock was not free within the store's busy timeout
+    /// (10 s). Typed and retryable; the call was not applied (its transaction never began).
+    busy_refusals: u64,
     /// (plaintext, ciphertext) of every acknowledged Encrypt.
     blobs: Vec<(Vec<u8>, Vec<u8>)>,
 }
@@ -81,6 +84,7 @@ fn expected_refusal(tally: &mut Tally, e: &keystead_core::Error, what: &str) {
     match e.kind() {
         ErrorKind::Disabled => tally.disabled_refusals += 1,
         ErrorKind::LimitExceeded => tally.limit_refusals += 1,
+        ErrorKind::DependencyTimeout => tally.busy_refusals += 1,
         _ => panic!("{what}: unexpected error {e}"),
     }
 }
@@ -103,13 +107,10 @@ fn mixed_step(store: &Keystead, rng: &mut Rng, rotated: &[String], toggled: &[St
         }
     };
     match roll {
-        0..=1 => {
-            let key = store
-                .create_key(CreateKeyRequest { description: Some("load".into()), ..Default::default() })
-                .unwrap()
-                .key_id;
-            tally.created.push(key);
-        }
+        0..=1 => match store.create_key(CreateKeyRequest { description: Some("load".into()), ..Default::default() }) {
+            Ok(meta) => tally.created.push(meta.key_id),
+            Err(e) => expected_refusal(tally, &e, "CreateKey"),
+        },
         2..=59 => {
             let key = any_key(rng, tally);
             let plaintext = rng.bytes(256);
@@ -144,23 +145,23 @@ fn mixed_step(store: &Keystead, rng: &mut Rng, rotated: &[String], toggled: &[St
         }
         75..=84 => {
             let key = toggled[rng.below(toggled.len())].clone();
-            if rng.below(2) == 0 {
-                store.disable_key(&key).unwrap();
-            } else {
-                store.enable_key(&key).unwrap();
+            let toggled = if rng.below(2) == 0 { store.disable_key(&key) } else { store.enable_key(&key) };
+            if let Err(e) = toggled {
+                expected_refusal(tally, &e, "DisableKey/EnableKey");
             }
         }
         85..=89 => {
             let key = rotated[rng.below(rotated.len())].clone();
-            let grant = store
-                .create_grant(CreateGrantRequest {
-                    key_id: &key,
-                    grantee_principal: GRANTEE,
-                    operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
-                    ..Default::default()
-                })
-                .unwrap();
-            tally.grants.entry(key).or_default().push(grant.grant_id);
+            let grant = store.create_grant(CreateGrantRequest {
+                key_id: &key,
+                grantee_principal: GRANTEE,
+                operations: &[GrantOperation::Encrypt, GrantOperation::Decrypt],
+                ..Default::default()
+            });
+            match grant {
+                Ok(grant) => tally.grants.entry(key).or_default().push(grant.grant_id),
+                Err(e) => expected_refusal(tally, &e, "CreateGrant"),
+            }
         }
         90..=94 => {
             let key = any_key(rng, tally);
@@ -274,8 +275,8 @@ fn load_worker_entry() {
     let path = Path::new(&dir).parent().unwrap().join(format!("tally-{index}"));
     fs::write(path, text).unwrap();
     emit(&format!(
-        "DONE ops={} round_trips={} disabled_refusals={} limit_refusals={}",
-        tally.ops, tally.round_trips, tally.disabled_refusals, tally.limit_refusals
+        "DONE ops={} round_trips={} disabled_refusals={} limit_refusals={} busy_refusals={}",
+        tally.ops, tally.round_trips, tally.disabled_refusals, tally.limit_refusals, tally.busy_refusals
     ));
 }
 
@@ -394,9 +395,11 @@ fn threads_share_one_handle_under_load() {
     let round_trips: u64 = tallies.iter().map(|t| t.round_trips).sum();
     let disabled: u64 = tallies.iter().map(|t| t.disabled_refusals).sum();
     let limit: u64 = tallies.iter().map(|t| t.limit_refusals).sum();
+    let busy: u64 = tallies.iter().map(|t| t.busy_refusals).sum();
     println!(
         "concurrency/load: {threads} threads x {ops} operations in {:.1} s; {round_trips} round trips, 0 wrong; \
-         {summary}; {disabled} DisabledException, {limit} LimitExceededException (expected)",
+         {summary}; {disabled} DisabledException, {limit} LimitExceededException (expected), {busy} \
+         DependencyTimeoutException (write lock busy > 10 s)",
         worked.as_secs_f64()
     );
 }
@@ -434,10 +437,9 @@ fn thread_step(store: &Keystead, rng: &mut Rng, rotated: &[String], toggled: &[S
         }
         80..=89 => {
             let key = &toggled[rng.below(toggled.len())];
-            if rng.below(2) == 0 {
-                store.disable_key(key).unwrap();
-            } else {
-                store.enable_key(key).unwrap();
+            let toggled = if rng.below(2) == 0 { store.disable_key(key) } else { store.enable_key(key) };
+            if let Err(e) = toggled {
+                expected_refusal(tally, &e, "DisableKey/EnableKey");
             }
         }
         _ => {
