@@ -44,6 +44,8 @@ const MODE_ENV: &str = "KEYSTEAD_FAULT_MODE";
 const DIR_ENV: &str = "KEYSTEAD_FAULT_DIR";
 const SEED_ENV: &str = "KEYSTEAD_FAULT_SEED";
 const OPS_ENV: &str = "KEYSTEAD_FAULT_OPS";
+/// Keys the parent created before the child starts (comma-separated).
+const KEYS_ENV: &str = "KEYSTEAD_FAULT_KEYS";
 const GRANTEE: &str = "arn:aws:iam::111122223333:role/fault-grantee";
 /// Rotations attempted per key at most (AWS allows 25 on-demand rotations per key).
 const MAX_ROTATIONS: usize = 20;
@@ -468,6 +470,9 @@ fn eio_child(dir: &Path, audited: bool, seed: u64, ops: u32) {
     // A sticky fault on the audit log (alone or with the store) means every later call fails.
     let marker = std::env::var("KS_EIO_MARK").ok().map(PathBuf::from).filter(|_| sticky && audited);
     let mut driver = Driver::new(seed, marker);
+    driver
+        .keys
+        .extend(std::env::var(KEYS_ENV).unwrap_or_default().split(',').filter(|k| !k.is_empty()).map(str::to_owned));
     let fault =
         format!("EIO({}{})", if audit_only { "audit" } else { "store+audit" }, if sticky { "" } else { ",once" });
     // A caller retries a failed open once: a transient fault is gone by then, a sticky one not.
@@ -697,8 +702,12 @@ fn run_eio(shim: &Path, after: u32, target_audit: bool, sticky: bool, seed: u64,
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
     // Early fault points hit the store's creation; later ones the workload on an existing store.
+    let mut keys = Vec::new();
     if after > 3 {
-        drop(open_store(&dir, true).unwrap());
+        // An existing store with keys, so that the fault meets rotations, encryptions, policies
+        // and grants rather than only the creation of the first keys.
+        let store = open_store(&dir, true).unwrap();
+        keys = (0..3).map(|_| store.create_key(CreateKeyRequest::default()).unwrap().key_id).collect();
     }
     let target = if target_audit { dir.join("audit") } else { dir.clone() };
     let mark = tmp.path().join("faulted");
@@ -708,6 +717,7 @@ fn run_eio(shim: &Path, after: u32, target_audit: bool, sticky: bool, seed: u64,
         .env(DIR_ENV, &dir)
         .env(SEED_ENV, seed.to_string())
         .env(OPS_ENV, ops.to_string())
+        .env(KEYS_ENV, keys.join(","))
         .env("LD_PRELOAD", shim)
         .env("KS_EIO_DIR", &target)
         .env("KS_EIO_AFTER", after.to_string())
@@ -728,10 +738,12 @@ fn run_eio(shim: &Path, after: u32, target_audit: bool, sticky: bool, seed: u64,
         })
         .unwrap_or_else(|| panic!("{what}: the shim was not loaded:\n{stderr}"));
     // The fault is lifted (the child has exited); the store must open and hold everything.
-    let journal: Vec<String> = lines
+    let journal: Vec<String> = keys
         .iter()
-        .filter(|l| l.starts_with("TRY ") || l.starts_with("ACK ") || l.starts_with("FAIL "))
-        .cloned()
+        .map(|k| format!("ACK CreateKey - {k}"))
+        .chain(
+            lines.iter().filter(|l| l.starts_with("TRY ") || l.starts_with("ACK ") || l.starts_with("FAIL ")).cloned(),
+        )
         .collect();
     if dir.join(keystead_core::DATABASE_FILE_NAME).exists() {
         check_store(&dir, &journal, true);
