@@ -6,6 +6,7 @@ import json
 import sys
 from collections import OrderedDict
 
+MARKER = "<!-- end of the generated tables; what follows is kept when they are regenerated -->"
 BINDINGS = OrderedDict([("rust", "Rust"), ("c", "C"), ("python", "Python"), ("node", "Node")])
 
 
@@ -43,8 +44,16 @@ def main(results: str, out: str) -> None:
             findings = "; ".join(r["findings"]) if r["findings"] else ""
             cases = r["cases"] if r["cases"] else "0 (no input)"
             lines.append(f"| `{r['function']}` | {cases} | {r['typed_errors']} | {r['accepted']} | {findings} |")
+    # Hand-written sections after the marker (fault and load figures) are kept.
+    tail = ""
+    try:
+        old = open(out, encoding="utf-8").read()
+        if MARKER in old:
+            tail = old[old.index(MARKER) :]
+    except FileNotFoundError:
+        pass
     with open(out, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n\n" + (tail or MARKER + "\n"))
 
 
 if __name__ == "__main__":
