@@ -10,6 +10,8 @@
 //!   that does not exist yet, at the same instant.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -19,38 +21,11 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use keystead_core::crypto::ciphertext::parse_header;
 use keystead_core::{CreateKeyRequest, DecryptRequest, EncryptRequest, ErrorKind, Keystead, Tag};
+use support::{version_of, Rng};
 
 const WORKER_DIR_ENV: &str = "KEYSTEAD_CONC_CHILD_DIR";
 const RACE_DIR_ENV: &str = "KEYSTEAD_RACE_CHILD_DIR";
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.max(1) ^ 0x9E37_79B9_7F4A_7C15)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % (n.max(1) as u64)).unwrap()
-    }
-
-    fn bytes(&mut self, max_len: usize) -> Vec<u8> {
-        let len = 1 + self.below(max_len);
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-}
 
 fn new_key(store: &Keystead, description: &str) -> String {
     store.create_key(CreateKeyRequest { description: Some(description.into()), ..Default::default() }).unwrap().key_id
@@ -64,10 +39,6 @@ fn decrypt(store: &Keystead, blob: &[u8]) -> keystead_core::Result<(Vec<u8>, Str
     store
         .decrypt(DecryptRequest { ciphertext_blob: blob, ..Default::default() })
         .map(|r| (r.plaintext.expose().to_vec(), r.key_material_id.unwrap_or_default()))
-}
-
-fn version_of(blob: &[u8]) -> u32 {
-    parse_header(blob).unwrap().key_version
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -89,6 +89,24 @@ fn expected_refusal(tally: &mut Tally, e: &keystead_core::Error, what: &str) {
     }
 }
 
+/// Encrypt then Decrypt under `key`: the plaintext must come back; the blob is kept for the end.
+fn round_trip(store: &Keystead, key: &str, rng: &mut Rng, tally: &mut Tally) {
+    let plaintext = rng.bytes(256);
+    match encrypt(store, key, &plaintext) {
+        Ok(blob) => {
+            match decrypt(store, &blob) {
+                Ok(back) => {
+                    assert_eq!(back, plaintext, "a round trip under {key} returned other bytes");
+                    tally.round_trips += 1;
+                }
+                Err(e) => expected_refusal(tally, &e, "Decrypt"),
+            }
+            tally.blobs.push((plaintext, blob));
+        }
+        Err(e) => expected_refusal(tally, &e, "Encrypt"),
+    }
+}
+
 /// One random operation of the mixed workload. `rotated` keys are only rotated and used;
 /// `toggled` keys are also disabled and enabled; `own` keys belong to this worker.
 fn mixed_step(store: &Keystead, rng: &mut Rng, rotated: &[String], toggled: &[String], tally: &mut Tally) {
@@ -113,20 +131,7 @@ fn mixed_step(store: &Keystead, rng: &mut Rng, rotated: &[String], toggled: &[St
         },
         2..=59 => {
             let key = any_key(rng, tally);
-            let plaintext = rng.bytes(256);
-            match encrypt(store, &key, &plaintext) {
-                Ok(blob) => {
-                    match decrypt(store, &blob) {
-                        Ok(back) => {
-                            assert_eq!(back, plaintext, "a round trip under {key} returned other bytes");
-                            tally.round_trips += 1;
-                        }
-                        Err(e) => expected_refusal(tally, &e, "Decrypt"),
-                    }
-                    tally.blobs.push((plaintext, blob));
-                }
-                Err(e) => expected_refusal(tally, &e, "Encrypt"),
-            }
+            round_trip(store, &key, rng, tally);
         }
         60..=69 if !tally.blobs.is_empty() => {
             // An older blob of this worker (maybe of older material) decrypts again.
@@ -413,20 +418,7 @@ fn thread_step(store: &Keystead, rng: &mut Rng, rotated: &[String], toggled: &[S
         0..=69 => {
             let i = rng.below(rotated.len() + toggled.len());
             let key = if i < rotated.len() { &rotated[i] } else { &toggled[i - rotated.len()] };
-            let plaintext = rng.bytes(256);
-            match encrypt(store, key, &plaintext) {
-                Ok(blob) => {
-                    match decrypt(store, &blob) {
-                        Ok(back) => {
-                            assert_eq!(back, plaintext, "a round trip returned other bytes");
-                            tally.round_trips += 1;
-                        }
-                        Err(e) => expected_refusal(tally, &e, "Decrypt"),
-                    }
-                    tally.blobs.push((plaintext, blob));
-                }
-                Err(e) => expected_refusal(tally, &e, "Encrypt"),
-            }
+            round_trip(store, key, rng, tally);
         }
         70..=79 => {
             let key = rotated[rng.below(rotated.len())].clone();
