@@ -5,7 +5,8 @@ uploads it with a multipart upload whose parts line up with the message's segmen
 size = part size), so memory stays at about one part whatever the object size.
 :func:`get_object` downloads and opens an object, verifying every byte; with
 ``range=(start, end)`` it fetches only the header and the segments the plaintext range needs
-(two ranged GETs and a HEAD).
+(two ranged GETs and a HEAD). :func:`download_fileobj` opens an object into a file object
+with bounded memory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from . import _keystead
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Keystead
 
-__all__ = ["put_object", "get_object", "DEFAULT_PART_SIZE", "MIN_PART_SIZE"]
+__all__ = ["put_object", "get_object", "download_fileobj", "DEFAULT_PART_SIZE", "MIN_PART_SIZE"]
 
 #: Default plaintext bytes per part and per segment (8 MiB).
 DEFAULT_PART_SIZE = 8 << 20
@@ -138,13 +139,49 @@ def get_object(
             allowed,
             max_encrypted_data_keys,
         )
-    native = _keystead.OpenStreamNative(store._native, context, allowed, max_encrypted_data_keys)
+    out = io.BytesIO()
+    download_fileobj(
+        s3,
+        store,
+        Bucket=Bucket,
+        Key=Key,
+        Fileobj=out,
+        encryption_context=encryption_context,
+        allowed_wrapping_keys=allowed_wrapping_keys,
+        max_encrypted_data_keys=max_encrypted_data_keys,
+        chunk_size=chunk_size,
+    )
+    return out.getvalue()
+
+
+def download_fileobj(
+    s3: Any,
+    store: "Keystead",
+    *,
+    Bucket: str,
+    Key: str,
+    Fileobj: BinaryIO,
+    encryption_context: Optional[Mapping[str, str]] = None,
+    allowed_wrapping_keys: Optional[Sequence[str]] = None,
+    max_encrypted_data_keys: Optional[int] = None,
+    chunk_size: int = 1 << 20,
+) -> int:
+    """Downloads and opens ``Bucket``/``Key`` into the file object ``Fileobj``, a segment at a
+    time, so memory stays at a few segments whatever the object size; returns the plaintext
+    length. Only verified plaintext is written, but if the object turns out damaged part-way,
+    ``Fileobj`` already holds the verified segments before the damage: discard it on error."""
+    native = _keystead.OpenStreamNative(
+        store._native,
+        _context(encryption_context),
+        None if allowed_wrapping_keys is None else list(allowed_wrapping_keys),
+        max_encrypted_data_keys,
+    )
     body = s3.get_object(Bucket=Bucket, Key=Key)["Body"]
-    out = bytearray()
+    written = 0
     while True:
         chunk = body.read(chunk_size)
         if not chunk:
             break
-        out += native.update(chunk)
-    out += native.finish()
-    return bytes(out)
+        written += Fileobj.write(native.update(chunk))
+    written += Fileobj.write(native.finish())
+    return written

@@ -298,6 +298,46 @@ pub(crate) fn envelope_open_range_parts<'py>(
     Ok(bytes_out(py, plaintext.expose()))
 }
 
+/// Benchmark hook (private): seals `size` bytes with the core's [`SealStream`] fed `chunk` bytes
+/// at a time, then opens the message with [`OpenStream`] fed the same way, all in Rust without
+/// the GIL; returns the seconds of each half. `python/bench/envelope.py` runs it next to the
+/// same work through `EnvelopeWriter` / `EnvelopeReader`, so the two figures share one run.
+#[pyfunction]
+pub(crate) fn _time_envelope_stream(
+    py: Python<'_>,
+    store: &Bound<'_, Store>,
+    key_id: String,
+    size: usize,
+    chunk: usize,
+) -> PyResult<(f64, f64)> {
+    if chunk == 0 {
+        return Err(PyValueError::new_err("chunk must be at least 1 byte"));
+    }
+    let store = store.get().inner.clone();
+    run(py, "EnvelopeSeal", || {
+        let plaintext: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let context = keystead_core::EncryptionContext::new();
+        let started = std::time::Instant::now();
+        let mut seal = SealStream::new(&store, &key_id, &context, &SealOptions::default())?;
+        let mut message = Vec::with_capacity(size + (size >> 10) + 4096);
+        for piece in plaintext.chunks(chunk) {
+            message.extend_from_slice(&seal.update(piece)?);
+        }
+        message.extend_from_slice(&seal.finish()?);
+        let sealed = started.elapsed().as_secs_f64();
+        let started = std::time::Instant::now();
+        let mut open = OpenStream::new(&store, &context, &OpenOptions::default())?;
+        let mut total = 0;
+        for piece in message.chunks(chunk) {
+            total += open.update(piece)?.expose().len();
+        }
+        total += open.finish()?.expose().len();
+        let opened = started.elapsed().as_secs_f64();
+        std::hint::black_box(total);
+        Ok((sealed, opened))
+    })
+}
+
 /// Registers this module's classes and functions on `keystead._keystead`.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SealStreamNative>()?;
@@ -311,5 +351,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decrypt_env, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_range_span, m)?)?;
     m.add_function(wrap_pyfunction!(envelope_open_range_parts, m)?)?;
+    m.add_function(wrap_pyfunction!(_time_envelope_stream, m)?)?;
     Ok(())
 }

@@ -180,6 +180,27 @@ def test_s3_multipart_put_and_full_and_ranged_get(s3: Any, memory_store: keystea
     # A multipart upload's ETag ends with "-<parts>": three parts, one per segment.
     assert head["ETag"].strip('"').endswith("-3")
     assert ks3.get_object(s3, memory_store, Bucket="exports", Key="orders.ks", encryption_context=context) == plain
+
+    class Sink(io.RawIOBase):
+        """Records the size of every write: download_fileobj must hand over a segment at a time."""
+
+        def __init__(self) -> None:
+            self.data, self.largest = bytearray(), 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: Any) -> int:
+            self.data += b
+            self.largest = max(self.largest, len(b))
+            return len(b)
+
+    sink = Sink()
+    n = ks3.download_fileobj(
+        s3, memory_store, Bucket="exports", Key="orders.ks", Fileobj=sink, encryption_context=context, chunk_size=65536
+    )
+    assert n == len(plain) and bytes(sink.data) == plain
+    assert 0 < sink.largest <= part
     for start, end in [(0, 10), (part - 5, part + 5), (part * 2, len(plain)), (len(plain) - 1, len(plain) + 100), (7, 7)]:
         got = ks3.get_object(
             s3, memory_store, Bucket="exports", Key="orders.ks", encryption_context=context, range=(start, end)
