@@ -1,0 +1,766 @@
+//! Keystead's core next to a bare OpenSSL loop doing the same primitive work, measured in
+//! alternating rounds (issue 10; `make bench` runs it and writes bench/RESULTS.md).
+//!
+//! Every workload is a list of cases (Keystead and its OpenSSL floor). Each case is calibrated to
+//! about `BENCH_TARGET_MS` per round, then the cases run one after another, round after round
+//! (`BENCH_ROUNDS`, default 7), so that load from other processes hits all of them alike; the
+//! median round is what counts, and ratios are ratios of medians. The OpenSSL loops use the
+//! `openssl` crate, which links the same vendored OpenSSL as `keystead-core` here.
+//!
+//! Subcommands (after `cargo bench -p keystead-bench --bench peers --`):
+//! - `core`: Encrypt/Decrypt/GenerateDataKey 1 KiB, envelope seal/open 1 KiB, 1 MiB and
+//!   64 MiB on 1 and 2 threads, Sign/Verify per key spec, GenerateMac, Encrypt throughput on 1
+//!   and 2 threads.
+//! - `stores <cache-dir>`: store open time and DescribeKey latency with 10, 1,000 and 100,000
+//!   keys (stores built once into `<cache-dir>`, see `cached_store`).
+//! - `profile-seal <1 MiB | 64 MiB>`: about 5 s of one-thread envelope seals and opens, for
+//!   `perf record` when a large-object goal is missed.
+//! - `versions`: the OpenSSL linked in, as JSON.
+//! - `encrypt-loop <calls>`: one timed batch of `Encrypt` 1 KiB calls on an in-memory store
+//!   (the Rust twin of bench/c/encrypt_loop.c; the driver alternates the two processes).
+//!
+//! Output: one `RESULT {json}` line per case (workload, case, per-round ns/op, median).
+#![allow(clippy::unwrap_used, missing_docs)] // A measurement program: failures are loud on purpose.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use keystead_core::envelope::{open, seal, OpenOptions, SealOptions};
+use keystead_core::{
+    CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionContext, GenerateDataKeyRequest,
+    GenerateMacRequest, KeySpec, KeyUsage, Keystead, MacAlgorithm, MessageType, SignRequest, SigningAlgorithm,
+    VerifyRequest,
+};
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::{Padding, Rsa};
+use openssl::sign::{RsaPssSaltlen, Signer, Verifier};
+use openssl::symm::{Cipher, Crypter, Mode};
+use serde_json::json;
+
+const KIB: usize = 1024;
+const MIB: usize = 1 << 20;
+
+/// One measured case: `run(n)` performs `n` operations.
+struct Case<'a> {
+    name: String,
+    /// Bytes processed per operation (0 for per-call workloads), for MB/s.
+    bytes: usize,
+    run: Box<dyn FnMut(u64) + 'a>,
+}
+
+impl<'a> Case<'a> {
+    fn new(name: impl Into<String>, bytes: usize, run: impl FnMut(u64) + 'a) -> Self {
+        Self { name: name.into(), bytes, run: Box::new(run) }
+    }
+}
+
+struct Settings {
+    rounds: usize,
+    target: Duration,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        let number =
+            |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+        Self {
+            rounds: number("BENCH_ROUNDS", 7) as usize,
+            target: Duration::from_millis(number("BENCH_TARGET_MS", 200)),
+        }
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    }
+}
+
+/// Operations per round so that one round of the case takes about `target`: doubles a trial
+/// batch until it lasts a tenth of the target (which also warms caches up).
+fn calibrate(case: &mut Case<'_>, target: Duration) -> u64 {
+    let mut n = 1u64;
+    loop {
+        let started = Instant::now();
+        (case.run)(n);
+        let elapsed = started.elapsed();
+        if elapsed >= target / 10 || n >= 1 << 30 {
+            let per_op = elapsed.as_secs_f64() / n as f64;
+            return ((target.as_secs_f64() / per_op) as u64).max(1);
+        }
+        n *= 2;
+    }
+}
+
+/// Runs the cases in alternating rounds and prints one `RESULT` line per case.
+fn measure(workload: &str, mut cases: Vec<Case<'_>>, settings: &Settings) {
+    let counts: Vec<u64> = cases.iter_mut().map(|case| calibrate(case, settings.target)).collect();
+    let mut samples = vec![Vec::with_capacity(settings.rounds); cases.len()];
+    for _ in 0..settings.rounds {
+        for (i, case) in cases.iter_mut().enumerate() {
+            let started = Instant::now();
+            (case.run)(counts[i]);
+            samples[i].push(started.elapsed().as_nanos() as f64 / counts[i] as f64);
+        }
+    }
+    for (i, case) in cases.iter().enumerate() {
+        let median_ns = median(&samples[i]);
+        let line = json!({
+            "workload": workload,
+            "case": case.name,
+            "bytes": case.bytes,
+            "ops_per_round": counts[i],
+            "samples_ns": samples[i],
+            "median_ns": median_ns,
+        });
+        println!("RESULT {line}");
+        eprintln!("{workload:>24} | {:<48} {:>12.0} ns/op", case.name, median_ns);
+    }
+}
+
+fn record() -> Vec<u8> {
+    (0..KIB as u32).map(|i| (i % 251) as u8).collect()
+}
+
+fn symmetric_key(store: &Keystead) -> String {
+    store.create_key(CreateKeyRequest::default()).unwrap().key_id
+}
+
+/// The OpenSSL floor of a small seal: a fresh 12-byte nonce, AES-256-GCM into a fresh buffer
+/// (what an API that returns the ciphertext must do).
+fn gcm_seal_alloc(key: &[u8], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let mut nonce = [0u8; 12];
+    openssl::rand::rand_bytes(&mut nonce).unwrap();
+    let mut tag = [0u8; 16];
+    let mut out =
+        openssl::symm::encrypt_aead(Cipher::aes_256_gcm(), key, Some(&nonce), aad, plaintext, &mut tag).unwrap();
+    out.extend_from_slice(&tag);
+    out
+}
+
+fn gcm_open_alloc(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> Vec<u8> {
+    let (body, tag) = sealed.split_at(sealed.len() - 16);
+    openssl::symm::decrypt_aead(Cipher::aes_256_gcm(), key, Some(nonce), aad, body, tag).unwrap()
+}
+
+/// AES-256-GCM of one segment into a preallocated `out` (input length + 16 bytes of room, as
+/// `Crypter` requires), returning the tag: the practical limit for large objects.
+fn gcm_segment(encrypt: bool, key: &[u8], nonce: &[u8], input: &[u8], out: &mut [u8], tag: &mut [u8; 16]) {
+    let mode = if encrypt { Mode::Encrypt } else { Mode::Decrypt };
+    let mut crypter = Crypter::new(Cipher::aes_256_gcm(), mode, key, Some(nonce)).unwrap();
+    if !encrypt {
+        crypter.set_tag(tag).unwrap();
+    }
+    let n = crypter.update(input, out).unwrap();
+    crypter.finalize(&mut out[n..]).unwrap();
+    if encrypt {
+        crypter.get_tag(tag).unwrap();
+    }
+}
+
+/// The OpenSSL floor for a large object: 1 MiB segments, a fresh nonce each, split over
+/// `threads` threads, into preallocated buffers (`out` has 16 spare bytes per segment).
+fn gcm_large(encrypt: bool, key: &[u8], input: &[u8], out: &mut [u8], tags: &mut [[u8; 16]], threads: usize) {
+    let segments: Vec<(&[u8], &mut [u8], &mut [u8; 16])> = input
+        .chunks(MIB)
+        .zip(out.chunks_mut(MIB + 16))
+        .zip(tags.iter_mut())
+        .map(|((input, out), tag)| (input, out, tag))
+        .collect();
+    let work = |part: Vec<(&[u8], &mut [u8], &mut [u8; 16])>| {
+        for (input, out, tag) in part {
+            let mut nonce = [0u8; 12];
+            if encrypt {
+                openssl::rand::rand_bytes(&mut nonce).unwrap();
+            }
+            gcm_segment(encrypt, key, &nonce, input, out, tag);
+        }
+    };
+    if threads <= 1 {
+        work(segments);
+        return;
+    }
+    let per_thread = segments.len().div_ceil(threads);
+    let mut parts: Vec<Vec<_>> = Vec::new();
+    let mut segments = segments.into_iter();
+    loop {
+        let part: Vec<_> = segments.by_ref().take(per_thread).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    std::thread::scope(|scope| {
+        for part in parts {
+            scope.spawn(|| work(part));
+        }
+    });
+}
+
+/// Decrypt floor input: what `gcm_large` in decrypt mode consumes (all-zero nonces, so the
+/// tags must come from an encryption with all-zero nonces too).
+fn gcm_large_ciphertext(key: &[u8], input: &[u8]) -> (Vec<u8>, Vec<[u8; 16]>) {
+    let segments = input.len().div_ceil(MIB);
+    let mut out = vec![0u8; input.len() + 16 * segments];
+    let mut tags = vec![[0u8; 16]; segments];
+    for ((input, out), tag) in input.chunks(MIB).zip(out.chunks_mut(MIB + 16)).zip(tags.iter_mut()) {
+        gcm_segment(true, key, &[0u8; 12], input, out, tag);
+    }
+    // Keep only the ciphertext bytes, laid out again with 16 spare bytes per segment for input.
+    let mut body = Vec::with_capacity(input.len());
+    for (i, chunk) in out.chunks(MIB + 16).enumerate() {
+        let len = MIB.min(input.len() - i * MIB);
+        body.extend_from_slice(&chunk[..len]);
+    }
+    (body, tags)
+}
+
+/// Runs `op` `n` times split over `threads` threads.
+fn on_threads(threads: usize, n: u64, op: &(dyn Fn() + Sync)) {
+    if threads <= 1 {
+        for _ in 0..n {
+            op();
+        }
+        return;
+    }
+    std::thread::scope(|scope| {
+        for t in 0..threads as u64 {
+            let share = n / threads as u64 + u64::from(t < n % threads as u64);
+            scope.spawn(move || {
+                for _ in 0..share {
+                    op();
+                }
+            });
+        }
+    });
+}
+
+fn symmetric_workloads(settings: &Settings) {
+    let memory = Keystead::builder().open_in_memory().unwrap();
+    let memory_key = symmetric_key(&memory);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = Keystead::open(dir.path().join("store")).unwrap();
+    let folder_key = symmetric_key(&folder);
+    let plaintext = record();
+    let material = [7u8; 32];
+    let encrypt = |store: &Keystead, key: &str| {
+        black_box(store.encrypt(EncryptRequest { key_id: key, plaintext: &plaintext, ..Default::default() }).unwrap());
+    };
+    measure(
+        "Encrypt 1 KiB",
+        vec![
+            Case::new("keystead in-memory store", 0, |n| (0..n).for_each(|_| encrypt(&memory, &memory_key))),
+            Case::new("keystead folder store (defaults: SQLite, audit on)", 0, |n| {
+                (0..n).for_each(|_| encrypt(&folder, &folder_key))
+            }),
+            Case::new("openssl: nonce + AES-256-GCM 1 KiB", 0, |n| {
+                (0..n).for_each(|_| drop(black_box(gcm_seal_alloc(&material, b"", &plaintext))))
+            }),
+        ],
+        settings,
+    );
+
+    let blob = |store: &Keystead, key: &str| {
+        store
+            .encrypt(EncryptRequest { key_id: key, plaintext: &plaintext, ..Default::default() })
+            .unwrap()
+            .ciphertext_blob
+    };
+    let (memory_blob, folder_blob) = (blob(&memory, &memory_key), blob(&folder, &folder_key));
+    let decrypt = |store: &Keystead, blob: &[u8]| {
+        black_box(store.decrypt(DecryptRequest { ciphertext_blob: blob, ..Default::default() }).unwrap());
+    };
+    let nonce = [1u8; 12];
+    let mut tag = [0u8; 16];
+    let mut sealed =
+        openssl::symm::encrypt_aead(Cipher::aes_256_gcm(), &material, Some(&nonce), b"", &plaintext, &mut tag).unwrap();
+    sealed.extend_from_slice(&tag);
+    measure(
+        "Decrypt 1 KiB",
+        vec![
+            Case::new("keystead in-memory store", 0, |n| (0..n).for_each(|_| decrypt(&memory, &memory_blob))),
+            Case::new("keystead folder store (defaults: SQLite, audit on)", 0, |n| {
+                (0..n).for_each(|_| decrypt(&folder, &folder_blob))
+            }),
+            Case::new("openssl: AES-256-GCM open 1 KiB", 0, |n| {
+                (0..n).for_each(|_| drop(black_box(gcm_open_alloc(&material, &nonce, b"", &sealed))))
+            }),
+        ],
+        settings,
+    );
+
+    let data_key = |store: &Keystead, key: &str| {
+        let request = GenerateDataKeyRequest { key_id: key, key_spec: Some(DataKeySpec::Aes256), ..Default::default() };
+        black_box(store.generate_data_key(request).unwrap());
+    };
+    measure(
+        "GenerateDataKey AES_256",
+        vec![
+            Case::new("keystead in-memory store", 0, |n| (0..n).for_each(|_| data_key(&memory, &memory_key))),
+            Case::new("keystead folder store (defaults: SQLite, audit on)", 0, |n| {
+                (0..n).for_each(|_| data_key(&folder, &folder_key))
+            }),
+            Case::new("openssl: 32 random bytes + nonce + AES-256-GCM of them", 0, |n| {
+                (0..n).for_each(|_| {
+                    let mut key = [0u8; 32];
+                    openssl::rand::rand_bytes(&mut key).unwrap();
+                    black_box(gcm_seal_alloc(&material, b"", &key));
+                })
+            }),
+        ],
+        settings,
+    );
+
+    for threads in [1usize, 2] {
+        let memory_op = || encrypt(&memory, &memory_key);
+        let folder_op = || encrypt(&folder, &folder_key);
+        let openssl_op = || drop(black_box(gcm_seal_alloc(&material, b"", &plaintext)));
+        measure(
+            &format!("Encrypt 1 KiB, {threads} thread(s)"),
+            vec![
+                Case::new("keystead in-memory store", 0, move |n| on_threads(threads, n, &memory_op)),
+                Case::new("keystead folder store (defaults)", 0, move |n| on_threads(threads, n, &folder_op)),
+                Case::new("openssl: nonce + AES-256-GCM 1 KiB", 0, move |n| on_threads(threads, n, &openssl_op)),
+            ],
+            settings,
+        );
+    }
+}
+
+fn envelope_workloads(settings: &Settings) {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let key = symmetric_key(&store);
+    let context = EncryptionContext::from([("tenant".to_string(), "acme-corp".to_string())]);
+    let plaintext = record();
+    let wrapping = [9u8; 32];
+    let message = seal(&store, &key, &plaintext, &context, &SealOptions::default()).unwrap();
+    // The hand-written envelope on the same OpenSSL: a fresh data key wrapped by a local key,
+    // the record sealed under the data key.
+    let handwritten_seal = || {
+        let mut data_key = [0u8; 32];
+        openssl::rand::rand_bytes(&mut data_key).unwrap();
+        let wrapped = gcm_seal_alloc(&wrapping, b"", &data_key);
+        let body = gcm_seal_alloc(&data_key, b"tenant=acme-corp", &plaintext);
+        black_box((wrapped, body));
+    };
+    let wrap_nonce = [2u8; 12];
+    let record_nonce = [3u8; 12];
+    let mut tag = [0u8; 16];
+    let data_key = [5u8; 32];
+    let mut wrapped =
+        openssl::symm::encrypt_aead(Cipher::aes_256_gcm(), &wrapping, Some(&wrap_nonce), b"", &data_key, &mut tag)
+            .unwrap();
+    wrapped.extend_from_slice(&tag);
+    let mut body = openssl::symm::encrypt_aead(
+        Cipher::aes_256_gcm(),
+        &data_key,
+        Some(&record_nonce),
+        b"tenant=acme-corp",
+        &plaintext,
+        &mut tag,
+    )
+    .unwrap();
+    body.extend_from_slice(&tag);
+    let handwritten_open = || {
+        let key = gcm_open_alloc(&wrapping, &wrap_nonce, b"", &wrapped);
+        black_box(gcm_open_alloc(&key, &record_nonce, b"tenant=acme-corp", &body));
+    };
+    measure(
+        "envelope seal/open 1 KiB",
+        vec![
+            Case::new("keystead envelope::seal (in-memory store)", 0, |n| {
+                (0..n).for_each(|_| drop(black_box(seal(&store, &key, &plaintext, &context, &SealOptions::default()))))
+            }),
+            Case::new("openssl: hand-written envelope seal", 0, |n| (0..n).for_each(|_| handwritten_seal())),
+            Case::new("keystead envelope::open (in-memory store)", 0, |n| {
+                (0..n).for_each(|_| drop(black_box(open(&store, &message, &context, &OpenOptions::default()))))
+            }),
+            Case::new("openssl: hand-written envelope open", 0, |n| (0..n).for_each(|_| handwritten_open())),
+        ],
+        settings,
+    );
+
+    for size in [MIB, 64 * MIB] {
+        let label = if size == MIB { "1 MiB" } else { "64 MiB" };
+        let plaintext: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let message =
+            seal(&store, &key, &plaintext, &context, &SealOptions { threads: 1, ..Default::default() }).unwrap();
+        let segments = size.div_ceil(MIB);
+        let mut out = vec![0u8; size + 16 * segments];
+        let mut tags = vec![[0u8; 16]; segments];
+        let (ciphertext, mut open_tags) = gcm_large_ciphertext(&data_key, &plaintext);
+        let out = std::cell::RefCell::new(&mut out);
+        let tags = std::cell::RefCell::new(&mut tags);
+        let mut cases = Vec::new();
+        for threads in [1usize, 2] {
+            let (store, key, context, plaintext, message) = (&store, &key, &context, &plaintext, &message);
+            cases.push(Case::new(format!("keystead seal, {threads} thread(s)"), size, move |n| {
+                for _ in 0..n {
+                    black_box(
+                        seal(store, key, plaintext, context, &SealOptions { threads, ..Default::default() }).unwrap(),
+                    );
+                }
+            }));
+            cases.push(Case::new(format!("keystead open, {threads} thread(s)"), size, move |n| {
+                for _ in 0..n {
+                    black_box(open(store, message, context, &OpenOptions { threads, ..Default::default() }).unwrap());
+                }
+            }));
+        }
+        for threads in [1usize, 2] {
+            let (out, tags, plaintext, data_key) = (&out, &tags, &plaintext, &data_key);
+            cases.push(Case::new(
+                format!("openssl AES-256-GCM encrypt, {threads} thread(s), preallocated"),
+                size,
+                move |n| {
+                    for _ in 0..n {
+                        gcm_large(
+                            true,
+                            data_key,
+                            plaintext,
+                            &mut out.borrow_mut()[..],
+                            &mut tags.borrow_mut()[..],
+                            threads,
+                        );
+                    }
+                },
+            ));
+        }
+        {
+            let (out, open_tags, ciphertext, data_key) = (&out, &mut open_tags, &ciphertext, &data_key);
+            cases.push(Case::new("openssl AES-256-GCM decrypt, 1 thread, preallocated", size, move |n| {
+                for _ in 0..n {
+                    gcm_large(false, data_key, ciphertext, &mut out.borrow_mut()[..], &mut open_tags[..], 1);
+                }
+            }));
+        }
+        {
+            let (plaintext, data_key) = (&plaintext, &data_key);
+            cases.push(Case::new("openssl AES-256-GCM encrypt, 1 thread, fresh output buffer", size, move |n| {
+                for _ in 0..n {
+                    let segments = plaintext.len().div_ceil(MIB);
+                    let mut fresh = vec![0u8; plaintext.len() + 16 * segments];
+                    let mut tags = vec![[0u8; 16]; segments];
+                    gcm_large(true, data_key, plaintext, &mut fresh, &mut tags, 1);
+                    black_box(fresh);
+                }
+            }));
+        }
+        measure(&format!("envelope {label}"), cases, settings);
+    }
+}
+
+/// A bare OpenSSL key for the same key spec, and how to sign/verify 32 bytes with it.
+enum Floor {
+    Digest(PKey<Private>, MessageDigest, Option<Padding>),
+    Ed25519(PKey<Private>),
+}
+
+impl Floor {
+    fn for_spec(spec: KeySpec, algorithm: SigningAlgorithm) -> Option<Self> {
+        let ec = |nid: Nid, digest: MessageDigest| {
+            let key = EcKey::generate(&EcGroup::from_curve_name(nid).unwrap()).unwrap();
+            Some(Floor::Digest(PKey::from_ec_key(key).unwrap(), digest, None))
+        };
+        match (spec, algorithm) {
+            (KeySpec::EccNistP256, _) => ec(Nid::X9_62_PRIME256V1, MessageDigest::sha256()),
+            (KeySpec::EccNistP384, _) => ec(Nid::SECP384R1, MessageDigest::sha384()),
+            (KeySpec::EccSecgP256k1, _) => ec(Nid::SECP256K1, MessageDigest::sha256()),
+            (KeySpec::EccNistEdwards25519, _) => Some(Floor::Ed25519(PKey::generate_ed25519().unwrap())),
+            (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256) => Some(Floor::Digest(
+                PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
+                MessageDigest::sha256(),
+                Some(Padding::PKCS1_PSS),
+            )),
+            (KeySpec::Rsa2048, _) => Some(Floor::Digest(
+                PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap(),
+                MessageDigest::sha256(),
+                None,
+            )),
+            _ => None,
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Vec<u8> {
+        match self {
+            Floor::Digest(key, digest, padding) => {
+                let mut signer = Signer::new(*digest, key).unwrap();
+                if let Some(padding) = padding {
+                    signer.set_rsa_padding(*padding).unwrap();
+                    signer.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH).unwrap();
+                }
+                signer.update(message).unwrap();
+                signer.sign_to_vec().unwrap()
+            }
+            Floor::Ed25519(key) => Signer::new_without_digest(key).unwrap().sign_oneshot_to_vec(message).unwrap(),
+        }
+    }
+
+    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Floor::Digest(key, digest, padding) => {
+                let mut verifier = Verifier::new(*digest, key).unwrap();
+                if let Some(padding) = padding {
+                    verifier.set_rsa_padding(*padding).unwrap();
+                    verifier.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH).unwrap();
+                }
+                verifier.update(message).unwrap();
+                verifier.verify(signature).unwrap()
+            }
+            Floor::Ed25519(key) => {
+                Verifier::new_without_digest(key).unwrap().verify_oneshot(signature, message).unwrap()
+            }
+        }
+    }
+}
+
+fn signing_workloads(settings: &Settings) {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let message = [0x42u8; 32];
+    let cases = [
+        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256),
+        (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384),
+        (KeySpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256),
+        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519Sha512),
+        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256),
+        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha256),
+        (KeySpec::MlDsa65, SigningAlgorithm::MlDsaShake256),
+    ];
+    for (spec, algorithm) in cases {
+        if !spec.is_supported() {
+            continue;
+        }
+        let key_id = store
+            .create_key(CreateKeyRequest {
+                key_spec: Some(spec),
+                key_usage: Some(KeyUsage::SignVerify),
+                ..Default::default()
+            })
+            .unwrap()
+            .key_id;
+        let request = SignRequest {
+            key_id: &key_id,
+            message: &message,
+            message_type: Some(MessageType::Raw),
+            signing_algorithm: Some(algorithm),
+            ..Default::default()
+        };
+        let signature = store.sign(request).unwrap().signature;
+        let verify = VerifyRequest {
+            key_id: &key_id,
+            message: &message,
+            message_type: Some(MessageType::Raw),
+            signature: &signature,
+            signing_algorithm: Some(algorithm),
+            ..Default::default()
+        };
+        let floor = Floor::for_spec(spec, algorithm);
+        let floor_signature = floor.as_ref().map(|f| f.sign(&message));
+        let mut list =
+            vec![Case::new("keystead Sign", 0, |n| (0..n).for_each(|_| drop(black_box(store.sign(request).unwrap()))))];
+        if let Some(floor) = &floor {
+            list.push(Case::new("openssl sign", 0, |n| (0..n).for_each(|_| drop(black_box(floor.sign(&message))))));
+        }
+        list.push(Case::new("keystead Verify", 0, |n| {
+            (0..n).for_each(|_| drop(black_box(store.verify(verify).unwrap())))
+        }));
+        if let (Some(floor), Some(signature)) = (&floor, &floor_signature) {
+            list.push(Case::new("openssl verify", 0, |n| {
+                (0..n).for_each(|_| assert!(black_box(floor.verify(&message, signature))))
+            }));
+        }
+        measure(&format!("Sign/Verify {spec} {algorithm}"), list, settings);
+    }
+
+    let hmac = store
+        .create_key(CreateKeyRequest {
+            key_spec: Some(KeySpec::Hmac256),
+            key_usage: Some(KeyUsage::GenerateVerifyMac),
+            ..Default::default()
+        })
+        .unwrap()
+        .key_id;
+    let mac_key = PKey::hmac(&[4u8; 32]).unwrap();
+    let request = GenerateMacRequest {
+        key_id: &hmac,
+        message: &message,
+        mac_algorithm: Some(MacAlgorithm::HmacSha256),
+        ..Default::default()
+    };
+    measure(
+        "GenerateMac HMAC_256 32 B",
+        vec![
+            Case::new("keystead GenerateMac", 0, |n| {
+                (0..n).for_each(|_| drop(black_box(store.generate_mac(request).unwrap())))
+            }),
+            Case::new("openssl HMAC-SHA256", 0, |n| {
+                (0..n).for_each(|_| {
+                    let mut signer = Signer::new(MessageDigest::sha256(), &mac_key).unwrap();
+                    signer.update(&message).unwrap();
+                    black_box(signer.sign_to_vec().unwrap());
+                })
+            }),
+        ],
+        settings,
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A store holding `keys` symmetric keys, built once and kept in `cache` (with `keys.txt`, the
+/// key ids). Creating keys in a store on disk costs one durable commit (an fsync) each, about
+/// 5 ms here, so 100,000 keys would take minutes: the store is built through the public API in
+/// a folder on tmpfs (`/dev/shm`, where fsync returns at once), without the audit log, and then
+/// copied into the cache. `tag` names the store format (the driver passes the git tree hash of
+/// `core/src/store`); a cache made by another format is rebuilt.
+fn cached_store(cache: &Path, keys: usize, tag: &str) -> PathBuf {
+    let dir = cache.join(format!("store-{keys}"));
+    let marker = dir.join("complete");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(tag) {
+        return dir;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let staging_parent = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
+    let staging = tempfile::tempdir_in(staging_parent).unwrap();
+    let started = Instant::now();
+    let mut ids = String::new();
+    {
+        let store = Keystead::builder().without_audit().open(staging.path().join("store")).unwrap();
+        for _ in 0..keys {
+            ids.push_str(&symmetric_key(&store));
+            ids.push('\n');
+        }
+    }
+    copy_dir(&staging.path().join("store"), &dir);
+    std::fs::write(dir.join("keys.txt"), ids).unwrap();
+    std::fs::write(&marker, tag).unwrap();
+    let line = json!({"store_keys": keys, "build_seconds": started.elapsed().as_secs_f64(), "staging": staging.path()});
+    println!("BUILT {line}");
+    eprintln!("built a store with {keys} keys in {:.1} s", started.elapsed().as_secs_f64());
+    dir
+}
+
+fn store_workloads(settings: &Settings, cache: &Path, tag: &str) {
+    let sizes = [10usize, 1_000, 100_000];
+    // Each run works on a fresh copy (the cache stays as built; opening with the defaults adds
+    // an audit folder).
+    let work = tempfile::tempdir().unwrap();
+    let mut stores = Vec::new();
+    for keys in sizes {
+        let cached = cached_store(cache, keys, tag);
+        let copy = work.path().join(format!("store-{keys}"));
+        copy_dir(&cached, &copy);
+        let ids: Vec<String> =
+            std::fs::read_to_string(copy.join("keys.txt")).unwrap().lines().map(String::from).collect();
+        stores.push((keys, copy, ids));
+    }
+    measure(
+        "store open",
+        stores
+            .iter()
+            .map(|(keys, path, _)| {
+                Case::new(format!("Keystead::open, {keys} keys"), 0, move |n| {
+                    (0..n).for_each(|_| drop(black_box(Keystead::open(path).unwrap())))
+                })
+            })
+            .collect(),
+        settings,
+    );
+    let handles: Vec<(usize, Keystead, &Vec<String>)> =
+        stores.iter().map(|(keys, path, ids)| (*keys, Keystead::open(path).unwrap(), ids)).collect();
+    measure(
+        "DescribeKey",
+        handles
+            .iter()
+            .map(|(keys, store, ids)| {
+                // A different key each call (a fixed stride through the list), so that the
+                // latency is not that of one hot row.
+                let mut next = 0usize;
+                Case::new(format!("DescribeKey, {keys} keys"), 0, move |n| {
+                    for _ in 0..n {
+                        next = (next + 7919) % ids.len();
+                        black_box(store.describe_key(&ids[next]).unwrap());
+                    }
+                })
+            })
+            .collect(),
+        settings,
+    );
+}
+
+/// One timed batch of `calls` Encrypt 1 KiB calls after a warm-up, on an in-memory store: the
+/// Rust side of the C binding comparison (bench/c/encrypt_loop.c does the same through the C
+/// ABI).
+fn encrypt_loop(calls: u64) {
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let key = symmetric_key(&store);
+    let plaintext = [0x5a_u8; KIB];
+    let once = || {
+        black_box(store.encrypt(EncryptRequest { key_id: &key, plaintext: &plaintext, ..Default::default() }).unwrap());
+    };
+    (0..1000).for_each(|_| once());
+    let started = Instant::now();
+    (0..calls).for_each(|_| once());
+    println!("{:.1} ns/call", started.elapsed().as_nanos() as f64 / calls as f64);
+}
+
+/// About 5 s of one-thread `seal` + `open` of one object size: what `perf record` samples when
+/// a large-object goal is missed.
+fn profile_seal(size: &str) {
+    let bytes = if size.starts_with("64") { 64 * MIB } else { MIB };
+    let store = Keystead::builder().open_in_memory().unwrap();
+    let key = symmetric_key(&store);
+    let context = EncryptionContext::new();
+    let plaintext: Vec<u8> = (0..bytes).map(|i| (i % 251) as u8).collect();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let message =
+            seal(&store, &key, &plaintext, &context, &SealOptions { threads: 1, ..Default::default() }).unwrap();
+        black_box(open(&store, &message, &context, &OpenOptions { threads: 1, ..Default::default() }).unwrap());
+    }
+}
+
+fn main() {
+    // `cargo bench` adds `--bench`; anything starting with `--` is not ours.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let settings = Settings::from_env();
+    match args.first().map(String::as_str) {
+        Some("profile-seal") => profile_seal(args.get(1).map_or("64 MiB", String::as_str)),
+        Some("versions") => println!("{}", json!({"openssl": openssl::version::version()})),
+        Some("encrypt-loop") => encrypt_loop(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000)),
+        Some("stores") => {
+            let cache = PathBuf::from(args.get(1).expect("stores <cache-dir> [tag]"));
+            let tag = args.get(2).map_or("untagged", String::as_str);
+            store_workloads(&settings, &cache, tag);
+        }
+        Some("core") | None => {
+            symmetric_workloads(&settings);
+            envelope_workloads(&settings);
+            signing_workloads(&settings);
+        }
+        Some(other) => {
+            eprintln!("unknown subcommand {other}: core | stores <cache-dir> [tag] | encrypt-loop <calls>");
+            std::process::exit(2);
+        }
+    }
+}

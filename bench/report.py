@@ -1,0 +1,467 @@
+"""Runs the workloads of `make bench` and writes bench/RESULTS.md (called by bench/run.sh,
+which builds and installs everything first).
+
+Every measuring program prints per-case medians of alternating rounds (see bench/benches/peers.rs,
+python/bench/peers_python.py, node/bench/peers.mjs); the C-vs-Rust loop alternates whole
+processes here. Ratios are ratios of medians measured in the same run. Goals come from issue 10;
+for each missed goal a `perf record` profile of the Keystead side is taken and its top symbols
+are put under the goals table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+Result = Dict[str, Any]
+
+
+class Run:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.results: List[Result] = []
+        self.commands: Dict[str, str] = {}  # workload -> command that measured it
+        self.notes: List[str] = []
+        self.unavailable: Dict[str, str] = {}
+        self.versions: Dict[str, str] = {}
+        self.step_seconds: Dict[str, float] = {}
+        self.goals: List[Dict[str, Any]] = []
+        self.profiles: Dict[str, str] = {}
+        self.skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+
+    # ------------------------------------------------------------------ running
+
+    def sh(self, name: str, argv: List[str], env: Optional[Dict[str, str]] = None, timeout: int = 900) -> str:
+        """Runs one measuring program, keeps its stderr in the log folder, returns stdout."""
+        started = time.time()
+        print(f"-- {name}: {shlex.join(argv)}", flush=True)
+        full_env = dict(os.environ, **(env or {}))
+        proc = subprocess.run(argv, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout)
+        with open(os.path.join(self.args.logs, f"{name}.log"), "w") as log:
+            log.write(proc.stderr)
+            log.write(proc.stdout)
+        self.step_seconds[name] = self.step_seconds.get(name, 0.0) + time.time() - started
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
+            raise RuntimeError(f"{name} failed ({proc.returncode}): {tail}")
+        return proc.stdout
+
+    def command(self, argv: List[str], env: Optional[Dict[str, str]] = None) -> str:
+        rel = [os.path.relpath(a, ROOT) if os.path.isabs(a) and a.startswith(ROOT) else a for a in argv]
+        prefix = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+        return (prefix + " " if prefix else "") + shlex.join(rel)
+
+    def step(self, name: str, fn: Any) -> None:
+        if name in self.skip:
+            self.notes.append(f"Step `{name}` was skipped (BENCH_SKIP).")
+            return
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - a failed step is reported in RESULTS.md
+            self.notes.append(f"Step `{name}` failed: {exc}")
+            print(f"!! {name}: {exc}", file=sys.stderr)
+
+    def rust_core(self) -> None:
+        argv = [self.args.peers_bin, "core"]
+        out = self.sh("rust-core", argv)
+        self.versions["OpenSSL in keystead-core (vendored)"] = json.loads(
+            self.sh("rust-versions", [self.args.peers_bin, "versions"])
+        )["openssl"]
+        self.collect_rust(out, self.command(argv))
+
+    def rust_stores(self) -> None:
+        tag = subprocess.run(["git", "rev-parse", "HEAD:core/src/store"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        argv = [self.args.peers_bin, "stores", self.args.cache, tag or "untagged"]
+        out = self.sh("rust-stores", argv)
+        for line in out.splitlines():
+            if line.startswith("BUILT "):
+                built = json.loads(line[6:])
+                self.notes.append(
+                    f"Built the cached store with {built['store_keys']} keys in {built['build_seconds']:.1f} s "
+                    f"(CreateKey through the public API on tmpfs, audit off, then copied into target/bench-cache)."
+                )
+        self.collect_rust(out, self.command(argv))
+
+    def collect_rust(self, out: str, command: str) -> None:
+        for line in out.splitlines():
+            if line.startswith("RESULT "):
+                r = json.loads(line[7:])
+                r["workload"] = "Rust: " + r["workload"]
+                self.results.append(r)
+                self.commands[r["workload"]] = command
+
+    def c_vs_rust(self) -> None:
+        calls = "20000"
+        c_argv = [self.args.c_loop, calls]
+        r_argv = [self.args.peers_bin, "encrypt-loop", calls]
+        samples: Dict[str, List[float]] = {"C keystead_store_encrypt": [], "Rust Keystead::encrypt": []}
+        for _ in range(int(os.environ.get("BENCH_ROUNDS", "7"))):
+            for name, argv in [("C keystead_store_encrypt", c_argv), ("Rust Keystead::encrypt", r_argv)]:
+                out = self.sh("c-vs-rust", argv)
+                samples[name].append(float(out.split()[0]))
+        workload = "C: Encrypt 1 KiB, C ABI loop vs the Rust call"
+        for name, values in samples.items():
+            self.results.append(
+                {"workload": workload, "case": name, "bytes": 0, "samples_ns": values, "median_ns": statistics.median(values)}
+            )
+        self.commands[workload] = f"alternately: {self.command(c_argv)} ; {self.command(r_argv)}"
+
+    def python(self, bench: str) -> None:
+        py = os.path.join(self.args.venv, "bin", "python")
+        argv = [py, "python/bench/peers_python.py", bench]
+        out = self.sh(f"python-{bench}", argv)
+        data = json.loads(out.strip().splitlines()[-1])
+        self.versions.update({f"Python {k}": v for k, v in data["versions"].items()})
+        self.unavailable.update(data["unavailable"])
+        pip_errors = os.path.join(self.args.venv, "pip-errors.txt")
+        if os.path.exists(pip_errors):
+            for line in open(pip_errors).read().splitlines():
+                if line.strip():
+                    self.unavailable[line.split(":", 1)[0]] = "pip install failed: " + line.split(":", 1)[1].strip()
+        for r in data["results"]:
+            self.results.append(r)
+            self.commands[r["workload"]] = self.command(argv)
+
+    def node(self) -> None:
+        argv = ["node", "node/bench/peers.mjs", self.args.node_addon]
+        out = self.sh("node", argv)
+        data = json.loads(out.strip().splitlines()[-1])
+        self.versions.update({f"Node {k}": v for k, v in data["versions"].items()})
+        for r in data["results"]:
+            self.results.append(r)
+            self.commands[r["workload"]] = self.command(argv)
+
+    def server(self) -> None:
+        argv = ["bash", "bench/server/run.sh", "16", "5"]
+        workload = "Server: SigV4 Encrypt requests/s (16 connections, 5 s), keystead serve vs moto_server"
+        for attempt in range(2):
+            out = self.sh("server", argv, timeout=1200)
+            for line in out.splitlines():
+                for label in ("keystead", "moto"):
+                    if line.startswith("{") and f'"label":"{label}"' in line.replace(" ", ""):
+                        r = json.loads(line)
+                        self.results.append(
+                            {
+                                "workload": workload,
+                                "case": f"{label} run {attempt + 1}",
+                                "bytes": 0,
+                                "samples_ns": [1e9 / r["requests_per_second"]],
+                                "median_ns": 1e9 / r["requests_per_second"],
+                                "rps": r["requests_per_second"],
+                                "p50_ms": r.get("p50_ms"),
+                                "p99_ms": r.get("p99_ms"),
+                                "errors": r.get("errors"),
+                            }
+                        )
+        self.commands[workload] = "twice: " + self.command(argv)
+
+    # ------------------------------------------------------------------ goals
+
+    def find(self, workload: str, case_prefix: str) -> Optional[Result]:
+        for r in self.results:
+            if r["workload"] == workload and r["case"].startswith(case_prefix):
+                return r
+        return None
+
+    def goal(self, name: str, workload: str, keystead: str, peer: str, target: float, profile: Optional[List[str]] = None,
+             peer_workload: Optional[str] = None) -> None:
+        """Ratio = peer time / Keystead time (above 1: Keystead is faster), or throughput ratio
+        when `peer_workload` differs (same thing per op)."""
+        k = self.find(workload, keystead)
+        p = self.find(peer_workload or workload, peer)
+        if k is None or p is None:
+            self.goals.append({"goal": name, "workload": workload, "keystead": keystead, "peer": peer, "target": target,
+                               "ratio": None, "met": None, "missing": "keystead" if k is None else "peer"})
+            return
+        ratio = p["median_ns"] / k["median_ns"] * (k["bytes"] / p["bytes"] if k["bytes"] and p["bytes"] else 1)
+        met = ratio >= target
+        self.goals.append({"goal": name, "workload": workload, "keystead": k["case"], "peer": p["case"], "target": target,
+                           "ratio": ratio, "met": met, "profile": None if met else profile})
+
+    def evaluate_goals(self) -> None:
+        py = os.path.join(self.args.venv, "bin", "python")
+        prof_py_encrypt = [py, "-c", PY_PROFILE_ENCRYPT]
+        for direction in ("encrypt", "decrypt"):
+            w = f"Python 1 KiB record {direction}"
+            for k in ("keystead Encrypt, in-memory store", "keystead envelope_seal, in-memory store", "keystead Encrypt, folder store"):
+                self.goal("Python 1 KiB ≥2× hand-written cryptography", w, k, "hand-written cryptography envelope", 2.0, prof_py_encrypt)
+                self.goal("Python 1 KiB ≥300× ESDK default", w, k, "ESDK mpl RawAESKeyring, default", 300.0, prof_py_encrypt)
+                self.goal("Python 1 KiB ≥1.5× tink", w, k, "tink KmsEnvelopeAead", 1.5, prof_py_encrypt)
+        node_prof = ["node", "-e", NODE_PROFILE_ENCRYPT, self.args.node_addon]
+        for direction in ("encrypt", "decrypt"):
+            w = f"Node 1 KiB record {direction}"
+            for k in ("keystead encryptSync", "keystead decryptSync", "keystead encrypt (async", "keystead decrypt (async", "keystead sealEnvelopeSync", "keystead openEnvelopeSync"):
+                if self.find(w, k):
+                    self.goal("Node ≥3× hand-written node:crypto", w, k, "node:crypto hand-written envelope", 3.0, node_prof)
+        for size in ("1 MiB", "64 MiB"):
+            w = f"Rust: envelope {size}"
+            prof = [self.args.peers_bin, "profile-seal", size]
+            self.goal(f"{size} seal ≥90% of OpenSSL AES-256-GCM, one core", w, "keystead seal, 1 thread", "openssl AES-256-GCM encrypt, 1 thread(s), preallocated", 0.9, prof)
+            self.goal(f"{size} open ≥90% of OpenSSL AES-256-GCM, one core", w, "keystead open, 1 thread", "openssl AES-256-GCM decrypt, 1 thread", 0.9, prof)
+            self.goal(f"{size} seal on two threads ≥1.7× OpenSSL on one core", w, "keystead seal, 2 thread", "openssl AES-256-GCM encrypt, 1 thread(s), preallocated", 1.7, prof)
+            self.goal(f"{size} open on two threads ≥1.7× OpenSSL on one core", w, "keystead open, 2 thread", "openssl AES-256-GCM decrypt, 1 thread", 1.7, prof)
+        for label in ("ECDSA P-256", "Ed25519"):
+            w = f"Python {label} sign"
+            self.goal(f"Python {label} sign ≥0.9× cryptography", w, "keystead sign", "cryptography sign", 0.9,
+                      [py, "-c", PY_PROFILE_SIGN.replace("SPEC", label)])
+        server = "Server: SigV4 Encrypt requests/s (16 connections, 5 s), keystead serve vs moto_server"
+        for attempt in (1, 2):
+            self.goal("Server ≥10× moto", server, f"keystead run {attempt}", f"moto run {attempt}", 10.0)
+
+    def profile_missed(self) -> None:
+        """One perf profile per distinct command of a missed goal (about 5 s each)."""
+        if "profile" in self.skip:
+            return
+        done: Dict[str, str] = {}
+        for g in self.goals:
+            argv = g.get("profile")
+            if not argv:
+                continue
+            key = json.dumps(argv)
+            if key not in done:
+                done[key] = self.perf(argv)
+            g["profile_text"] = done[key]
+            g["profile_command"] = self.command(argv)
+
+    def perf(self, argv: List[str]) -> str:
+        data = os.path.join(self.args.logs, "perf.data")
+        started = time.time()
+        try:
+            rec = subprocess.run(["perf", "record", "-F", "499", "-g", "-o", data, "--", *argv], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=120)
+            if rec.returncode != 0:
+                return f"perf record failed: {rec.stderr.strip().splitlines()[-1:]}"
+            rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol",
+                                  "--percent-limit", "1.5", "-g", "none"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            lines = [l.rstrip() for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")]
+            return "\n".join(lines[:14])
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"perf unavailable: {exc}"
+        finally:
+            self.step_seconds["profiles"] = self.step_seconds.get("profiles", 0.0) + time.time() - started
+
+
+# Profiling programs (the Keystead side of a missed goal, about 5 s of calls each).
+PY_PROFILE_ENCRYPT = """
+import keystead, os, time
+s = keystead.Keystead.in_memory(); k = s.create_key().key_id; r = os.urandom(1024)
+c = {"tenant": "acme-corp", "purpose": "customer-record"}
+end = time.time() + 5
+while time.time() < end:
+    for _ in range(1000):
+        s.decrypt(s.encrypt(k, r, encryption_context=c).ciphertext_blob, encryption_context=c)
+"""
+PY_PROFILE_SIGN = """
+import keystead, time
+s = keystead.Keystead.in_memory()
+spec, alg = {"ECDSA P-256": ("ECC_NIST_P256", "ECDSA_SHA_256"), "Ed25519": ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512")}["SPEC"]
+k = s.create_key(key_spec=spec, key_usage="SIGN_VERIFY").key_id
+end = time.time() + 5
+while time.time() < end:
+    for _ in range(500):
+        s.sign(k, b"B" * 32, signing_algorithm=alg)
+"""
+NODE_PROFILE_ENCRYPT = """
+const { Keystead } = require(process.argv[1]); const fs = require('fs'); const os = require('os'); const path = require('path')
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ks-prof-')); const s = Keystead.openSync(path.join(dir, 's'))
+const k = s.createKeySync({}).keyId; const r = Buffer.alloc(1024, 1); const o = { encryptionContext: { tenant: 'acme-corp' } }
+const end = Date.now() + 5000
+while (Date.now() < end) for (let i = 0; i < 1000; i++) s.decryptSync(s.encryptSync(k, r, o).ciphertextBlob, o)
+fs.rmSync(dir, { recursive: true, force: true })
+"""
+
+
+# ---------------------------------------------------------------------- report
+
+
+def fmt_time(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:,.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:,.1f} µs"
+    return f"{ns:,.0f} ns"
+
+
+def fmt_rate(r: Result) -> str:
+    if r.get("rps") is not None:
+        return f"{r['rps']:,.0f} req/s"
+    if r.get("bytes"):
+        return f"{r['bytes'] / r['median_ns'] * 1e9 / 1e6:,.0f} MB/s"
+    return f"{1e9 / r['median_ns']:,.0f} ops/s"
+
+
+def spread(r: Result) -> str:
+    s = r["samples_ns"]
+    if len(s) < 2:
+        return "1 run"
+    return f"{(max(s) - min(s)) / r['median_ns'] * 100:.0f}%"
+
+
+def machine() -> List[Tuple[str, str]]:
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    flags = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                have = set(line.split(":", 1)[1].split())
+                flags = " ".join(x for x in ["aes", "vaes", "pclmulqdq", "vpclmulqdq", "avx2", "avx512f", "sha_ni"] if x in have)
+                break
+    mem = open("/proc/meminfo").readline().split()[1]
+
+    def out(*argv: str) -> str:
+        try:
+            return subprocess.run(list(argv), capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "unavailable"
+
+    return [
+        ("CPU", f"{model}, {os.cpu_count()} logical cores ({flags})"),
+        ("Memory", f"{int(mem) / 1024 / 1024:.0f} GiB"),
+        ("OS", f"{platform.platform()}"),
+        ("System OpenSSL", out("openssl", "version")),
+        ("rustc", out("rustc", "--version")),
+        ("System Python", out(sys.executable, "--version")),
+        ("Node", out("node", "--version")),
+        ("commit", out("git", "-C", ROOT, "describe", "--always", "--dirty")),
+    ]
+
+
+def write(run: Run, path: str) -> None:
+    args = run.args
+    load_end = open("/proc/loadavg").read().split()[:3]
+    total = time.time() - float(args.started)
+    lines: List[str] = []
+    add = lines.append
+    add("# Keystead next to its peers (`make bench`)")
+    add("")
+    add(f"Generated by `make bench` (bench/run.sh, bench/report.py) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"whole run {total / 60:.1f} min. Regenerate with `make bench`; read bench/README.md first.")
+    add("")
+    add("How to read it: every workload ran its cases in alternating rounds (each case about "
+        f"{os.environ.get('BENCH_TARGET_MS', '200')} ms per round, {os.environ.get('BENCH_ROUNDS', '7')} rounds; 5 for 64 MiB "
+        "objects), so load from the other sessions on this shared machine hits Keystead and its peers alike. "
+        "Figures are medians of the rounds; **ratios are ratios of medians from the same run and are the numbers "
+        "that count**; absolute times depend on the load (below). \"spread\" is (max − min) / median of the rounds. "
+        "A ratio above 1 means Keystead is faster.")
+    add("")
+    add("## Machine")
+    add("")
+    add("| | |")
+    add("|---|---|")
+    for k, v in machine():
+        add(f"| {k} | {v} |")
+    add(f"| Load average (1, 5, 15 min) at start | {args.load_start} |")
+    add(f"| Load average at end | {' '.join(load_end)} |")
+    for k, v in sorted(run.versions.items()):
+        add(f"| {k} | {v} |")
+    add("")
+    add("Time per step: " + ", ".join(f"{k} {v:.0f} s" for k, v in run.step_seconds.items()) + ".")
+    add("")
+
+    add("## Goals (issue 10)")
+    add("")
+    add("| goal | workload | Keystead | peer | ratio | goal | met? |")
+    add("|---|---|---|---|---:|---:|---|")
+    for g in run.goals:
+        ratio = "–" if g["ratio"] is None else f"{g['ratio']:.2f}×"
+        met = "not measured" if g["met"] is None else ("**met**" if g["met"] else "**not met**")
+        if g["met"] is None:
+            met += f" ({g['missing']} side missing)"
+        add(f"| {g['goal']} | {g['workload']} | {g['keystead']} | {g['peer']} | {ratio} | ≥{g['target']}× | {met} |")
+    add("")
+    profiled = {}
+    for g in run.goals:
+        if g.get("profile_text") and g["profile_command"] not in profiled:
+            profiled[g["profile_command"]] = (g["profile_text"], [x["goal"] for x in run.goals if x.get("profile_command") == g["profile_command"] and not x["met"]])
+    if profiled:
+        add("### Profiles of the missed goals (Keystead side)")
+        add("")
+        add("`perf record -F 499 -g` of the command, `perf report --no-children --sort dso,symbol` (self time, "
+            "entries ≥1.5%). See the notes in bench/README.md for what they show.")
+        add("")
+        for command, (text, goals) in profiled.items():
+            add(f"For: {'; '.join(sorted(set(goals)))}. Command: `{command[:300]}`")
+            add("")
+            add("```")
+            add(text)
+            add("```")
+            add("")
+
+    if run.unavailable:
+        add("## Peers that could not be measured here")
+        add("")
+        for name, why in run.unavailable.items():
+            add(f"- {name}: {why}")
+        add("")
+    if run.notes:
+        add("## Notes from this run")
+        add("")
+        for n in run.notes:
+            add(f"- {n}")
+        add("")
+
+    add("## Workloads")
+    add("")
+    seen: List[str] = []
+    for r in run.results:
+        if r["workload"] not in seen:
+            seen.append(r["workload"])
+    for workload in seen:
+        rows = [r for r in run.results if r["workload"] == workload]
+        base = next((r for r in rows if r["case"].lower().startswith(("keystead", "c keystead", "rust"))), rows[0])
+        add(f"### {workload}")
+        add("")
+        add(f"Command: `{run.commands.get(workload, '?')}`")
+        add("")
+        has_overhead = any(r.get("overhead_bytes") is not None for r in rows)
+        add(f"| case | median per op | rate | spread | ratio to \"{base['case']}\" (peer time / its time) |"
+            + (" ciphertext overhead |" if has_overhead else ""))
+        add("|---|---:|---:|---:|---:|" + ("---:|" if has_overhead else ""))
+        for r in rows:
+            ratio = r["median_ns"] / base["median_ns"]
+            extra = ""
+            if r.get("p50_ms") is not None:
+                extra = f" (p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']})"
+            over = f" {r['overhead_bytes']} B |" if has_overhead and r.get("overhead_bytes") is not None else (" |" if has_overhead else "")
+            add(f"| {r['case']}{extra} | {fmt_time(r['median_ns'])} | {fmt_rate(r)} | {spread(r)} | {ratio:.2f} |{over}")
+        add("")
+    with open(path, "w") as f:
+        f.write("\n".join(lines).rstrip() + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    for name in ["peers-bin", "c-loop", "venv", "node-addon", "cache", "logs", "load-start", "started", "out"]:
+        parser.add_argument(f"--{name}", required=True)
+    args = parser.parse_args()
+    run = Run(args)
+    run.step("rust-core", run.rust_core)
+    run.step("rust-stores", run.rust_stores)
+    run.step("c-vs-rust", run.c_vs_rust)
+    run.step("python-record", lambda: run.python("record"))
+    run.step("python-large", lambda: run.python("large"))
+    run.step("python-sign", lambda: run.python("sign"))
+    run.step("node", run.node)
+    run.step("server", run.server)
+    run.evaluate_goals()
+    run.step("profile", run.profile_missed)
+    write(run, os.path.join(ROOT, args.out))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
