@@ -1,5 +1,5 @@
-"""Bad input through the Python door (issue 11): every public method of ``keystead.Keystead``
-and every public function of ``keystead`` gets wrong types, empty, oversize and malformed values
+"""Bad input through the Python door (issue 11): every public method of ``keystead.Keystead``,
+every public function of ``keystead`` and every operation of the boto3-shaped client gets wrong types, empty, oversize and malformed values
 for each of its parameters, one parameter at a time, the others valid.
 
 The list of methods is read from the package (``inspect``), so a new method without a rule
@@ -24,6 +24,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import tempfile
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -391,3 +392,115 @@ def test_every_public_function_has_a_row(fx):
         print(f"bad-input/python: {len(KNOWN_FINDINGS) - findings} known findings no longer occur: update KNOWN_FINDINGS")
     assert not problems, "\n".join(problems)
     assert total > 300
+
+
+# -- the boto3-shaped client -------------------------------------------------------------------
+
+# Its methods take **params (as boto3's do): the parameters of each are learnt from its own
+# ParamValidationError (an unknown parameter makes it list them all, and the missing required
+# ones), so a new operation is covered without a change here.
+CLIENT_HELPERS = {"can_paginate", "get_paginator"}
+BLOB_PARAMS = {"Plaintext", "CiphertextBlob", "Message", "Signature", "Mac", "PublicKey", "ImportToken", "EncryptedKeyMaterial"}
+LIST_PARAMS = {"TagKeys", "Operations", "GrantTokens"}
+# (operation, parameter, case) whose value is valid under AWS's rules.
+CLIENT_ACCEPTED = {
+    ("update_key_description", "Description", "empty"),
+    ("update_key_description", "Description", "malformed"),
+    ("encrypt", "Plaintext", "malformed"),
+    ("generate_mac", "Message", "malformed"),
+    ("sign", "Message", "malformed"),
+    ("verify", "Message", "malformed"),
+    ("verify_mac", "Message", "malformed"),
+    ("untag_resource", "TagKeys", "empty"),
+    ("tag_resource", "Tags", "empty"),
+    ("create_grant", "Operations", "oversize"),
+}
+# Known findings of the client layer (none at present; a new one fails the test).
+CLIENT_FINDINGS: set = set()
+
+
+def camel_to_snake(name: str) -> str:
+    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name).lstrip("_")
+
+
+def client_params(method: Callable[..., Any]) -> Tuple[List[str], List[str]]:
+    """(required, all) parameter names of a client operation, from its own validation."""
+    try:
+        method(__BadInputProbe=1)
+    except ParamValidationError as exc:
+        text = str(exc)
+    else:
+        raise AssertionError("an unknown parameter was accepted")
+    required = re.findall(r'Missing required parameter in input: "(\w+)"', text)
+    listed = re.search(r"must be one of: (.*)$", text, re.M)
+    names = [n.strip() for n in listed.group(1).split(",")] if listed and listed.group(1).strip() else []
+    return required, names
+
+
+def client_bad_values(name: str) -> List[Tuple[str, Any]]:
+    if name in BLOB_PARAMS:
+        return [("wrong_type", 12345), ("empty", b""), ("oversize", OVERSIZE_BYTES), ("malformed", b"\xff\x00garbage" * 5)]
+    if name in LIST_PARAMS or name == "Tags":
+        return [("wrong_type", 7), ("empty", []), ("oversize", ["t" * 10_000] * 100), ("malformed", [""])]
+    return [("wrong_type", 12345), ("empty", ""), ("oversize", OVERSIZE_STR), ("malformed", "\x00not/a:valid id\n")]
+
+
+def client_valid(fx: Fixture, op: str, name: str) -> Any:
+    if name == "Tags":
+        return [{"TagKey": "team", "TagValue": "x"}]
+    if name == "Policy":
+        return fx.valid("put_key_policy", "policy", "str")
+    return fx.valid(op, camel_to_snake(name), "")
+
+
+def test_every_client_operation_has_a_row(fx):
+    kms = fx.store.client()
+    rows = []
+    for op in sorted(n for n in dir(kms) if not n.startswith("_") and callable(getattr(kms, n))):
+        if op in CLIENT_HELPERS:
+            continue
+        method = getattr(kms, op)
+        row: Dict[str, Any] = {"binding": "python", "function": f"client('kms').{op}", "cases": 0, "typed_errors": 0, "accepted": 0, "findings": [], "problems": []}
+        required, _ = client_params(method)
+        # An unknown parameter, and (when there are required ones) none at all.
+        row["cases"] += 1
+        row["typed_errors"] += 1
+        if required:
+            row["cases"] += 1
+            try:
+                method()
+                row["problems"].append("no parameters: accepted")
+            except ParamValidationError:
+                row["typed_errors"] += 1
+        for bad in required:
+            for case, value in client_bad_values(bad):
+                params = {n: client_valid(fx, op, n) for n in required if n != bad}
+                params[bad] = value
+                before = snapshot(fx.store)
+                row["cases"] += 1
+                try:
+                    method(**params)
+                except BaseException as exc:  # noqa: BLE001 - every kind is looked at
+                    if not typed(exc):
+                        what = f"{bad}={case}: untyped {type(exc).__name__}"
+                        row["findings" if (op, bad, case) in CLIENT_FINDINGS else "problems"].append(what)
+                        continue
+                    row["typed_errors"] += 1
+                    if snapshot(fx.store) != before:
+                        row["problems"].append(f"{bad}={case}: failed but changed the store")
+                    continue
+                if (op, bad, case) in CLIENT_ACCEPTED:
+                    row["accepted"] += 1
+                else:
+                    row["findings" if (op, bad, case) in CLIENT_FINDINGS else "problems"].append(f"{bad}={case}: accepted")
+        rows.append(row)
+    out = os.environ.get("KEYSTEAD_BAD_INPUT_OUT")
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row) + "\n")
+    problems = [f"{r['function']}: {p}" for r in rows for p in r["problems"]]
+    total = sum(r["cases"] for r in rows)
+    print(f"bad-input/python client: {len(rows)} operations, {total} cases, {len(problems)} new problems")
+    assert not problems, "\n".join(problems)
+    assert len(rows) > 40
