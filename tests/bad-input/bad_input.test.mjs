@@ -89,7 +89,7 @@ const isKnown = (key) => KNOWN_FINDINGS.has(key) || KNOWN_FINDING_PATTERNS.some(
 const OVERSIZE_STR = 'k'.repeat(70_000)
 
 function badValues (type) {
-  const t = type.replace(/\s*\|\s*undefined\s*\|\s*null/, '').trim()
+  const t = type.replace(/\s*\|\s*(undefined|null)\b/g, '').replace(/^(\w+)\[\]$/, 'Array<$1>').trim()
   if (t === 'string') return [['wrong_type', 12345], ['empty', ''], ['oversize', OVERSIZE_STR], ['malformed', '\0not/a:valid id\n']]
   if (t === 'Uint8Array' || t === 'string | Uint8Array') {
     return [['wrong_type', 12345], ['empty', Buffer.alloc(0)], ['oversize', Buffer.alloc(300_000)],
@@ -108,9 +108,10 @@ function badValues (type) {
     const big = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'v'.repeat(8192)]))
     return [['wrong_type', 7], ['empty', {}], ['oversize', big], ['malformed', { '': 'x' }]]
   }
-  if (t === 'object') return [['wrong_type', 7], ['empty', {}], ['malformed', { a: { b: [1, 'x'] } }]]
+  if (t === 'object' || t === 'Record<string, unknown>') return [['wrong_type', 7], ['empty', {}], ['malformed', { a: { b: [1, 'x'] } }]]
   if (t === 'Keystead') return [['wrong_type', { not: 'a store' }]]
-  if (/Options$/.test(t)) return [['wrong_type', 'not-an-options-object']]
+  // An options or query object (an interface of the .d.ts files).
+  if (/^[A-Z]\w*$/.test(t)) return [['wrong_type', 'not-an-options-object']]
   throw new Error(`no bad values for type ${type}: add a rule`)
 }
 
@@ -125,7 +126,13 @@ function signatures () {
   const cls = dts.slice(dts.indexOf('export declare class Keystead {'), dts.indexOf('\n}\n', dts.indexOf('export declare class Keystead {')))
   for (const m of cls.matchAll(/^ {2}(static )?(\w+)\((.*)\): .+$/gm)) sigs.set(m[2], parse(m[3]))
   for (const m of dts.matchAll(/^export declare function (\w+)\((.*)\): .+$/gm)) sigs.set(m[1], parse(m[2]))
-  for (const [name, params] of Object.entries(EXTRA_SIGNATURES)) sigs.set(name, parse(params))
+  // The hand-written types of keystead.js's own functions, when the package has them.
+  let entry = ''
+  try { entry = readFileSync(join(nodeDir, 'keystead.d.ts'), 'utf8') } catch {}
+  for (const m of entry.matchAll(/^export declare function (\w+)\(([\s\S]*?)\):/gm)) {
+    if (!sigs.has(m[1])) sigs.set(m[1], parse(m[2].replace(/\s+/g, ' ').replace(/,\s*$/, '')))
+  }
+  for (const [name, params] of Object.entries(EXTRA_SIGNATURES)) if (!sigs.has(name)) sigs.set(name, parse(params))
   return sigs
 }
 
@@ -212,6 +219,7 @@ async function fixture (folder) {
       encryptedKeyMaterial: Buffer.alloc(256, 2),
       store,
       path: join(folder, 'other'),
+      dir: join(folder, 'store', 'audit'),
       name: 'SECRET_NAME',
       value: Buffer.from('v'),
       record: { a: 1 },
