@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shlex
 import statistics
 import subprocess
@@ -79,15 +80,21 @@ class Run:
         self.collect_rust(out, self.command(argv))
 
     def rust_stores(self) -> None:
-        tag = subprocess.run(["git", "rev-parse", "HEAD:core/src/store"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        argv = [self.args.peers_bin, "stores", self.args.cache, tag or "untagged"]
+        # The cached stores are rebuilt when the store's schema version changes (an older schema
+        # is migrated when the fresh copy is opened; a newer one would not open).
+        source = open(os.path.join(ROOT, "core/src/store/sqlite.rs")).read()
+        version = re.search(r"const SCHEMA_VERSION: i64 = (\d+);", source)
+        tag = f"schema-{version.group(1) if version else 'unknown'}"
+        argv = [self.args.peers_bin, "stores", self.args.cache, tag]
         out = self.sh("rust-stores", argv)
-        for line in out.splitlines():
-            if line.startswith("BUILT "):
-                built = json.loads(line[6:])
+        for keys in (10, 1000, 100000):
+            built = os.path.join(self.args.cache, f"store-{keys}", "built.json")
+            if os.path.exists(built):
+                b = json.load(open(built))
                 self.notes.append(
-                    f"Built the cached store with {built['store_keys']} keys in {built['build_seconds']:.1f} s "
-                    f"(CreateKey through the public API on tmpfs, audit off, then copied into target/bench-cache)."
+                    f"The cached store with {keys:,} keys was built once in {b['build_seconds']:.0f} s "
+                    "(CreateKey through the public API in a folder on tmpfs, audit off, then copied to target/bench-cache; "
+                    "each run opens a fresh copy)."
                 )
         self.collect_rust(out, self.command(argv))
 
@@ -120,7 +127,7 @@ class Run:
         argv = [py, "python/bench/peers_python.py", bench]
         out = self.sh(f"python-{bench}", argv)
         data = json.loads(out.strip().splitlines()[-1])
-        self.versions.update({f"Python {k}": v for k, v in data["versions"].items()})
+        self.versions.update({f"Python: {k}": v for k, v in data["versions"].items()})
         self.unavailable.update(data["unavailable"])
         pip_errors = os.path.join(self.args.venv, "pip-errors.txt")
         if os.path.exists(pip_errors):
@@ -135,7 +142,7 @@ class Run:
         argv = ["node", "node/bench/peers.mjs", self.args.node_addon]
         out = self.sh("node", argv)
         data = json.loads(out.strip().splitlines()[-1])
-        self.versions.update({f"Node {k}": v for k, v in data["versions"].items()})
+        self.versions.update({f"Node: {k}": v for k, v in data["versions"].items() if k != "node"})
         for r in data["results"]:
             self.results.append(r)
             self.commands[r["workload"]] = self.command(argv)
@@ -189,14 +196,14 @@ class Run:
 
     def evaluate_goals(self) -> None:
         py = os.path.join(self.args.venv, "bin", "python")
-        prof_py_encrypt = [py, "-c", PY_PROFILE_ENCRYPT]
+        prof_py_encrypt = [py, "bench/profile/py_encrypt.py"]
         for direction in ("encrypt", "decrypt"):
             w = f"Python 1 KiB record {direction}"
             for k in ("keystead Encrypt, in-memory store", "keystead envelope_seal, in-memory store", "keystead Encrypt, folder store"):
                 self.goal("Python 1 KiB ≥2× hand-written cryptography", w, k, "hand-written cryptography envelope", 2.0, prof_py_encrypt)
                 self.goal("Python 1 KiB ≥300× ESDK default", w, k, "ESDK mpl RawAESKeyring, default", 300.0, prof_py_encrypt)
                 self.goal("Python 1 KiB ≥1.5× tink", w, k, "tink KmsEnvelopeAead", 1.5, prof_py_encrypt)
-        node_prof = ["node", "-e", NODE_PROFILE_ENCRYPT, self.args.node_addon]
+        node_prof = ["node", "bench/profile/node_encrypt.cjs", self.args.node_addon]
         for direction in ("encrypt", "decrypt"):
             w = f"Node 1 KiB record {direction}"
             for k in ("keystead encryptSync", "keystead decryptSync", "keystead encrypt (async", "keystead decrypt (async", "keystead sealEnvelopeSync", "keystead openEnvelopeSync"):
@@ -212,7 +219,7 @@ class Run:
         for label in ("ECDSA P-256", "Ed25519"):
             w = f"Python {label} sign"
             self.goal(f"Python {label} sign ≥0.9× cryptography", w, "keystead sign", "cryptography sign", 0.9,
-                      [py, "-c", PY_PROFILE_SIGN.replace("SPEC", label)])
+                      [py, "bench/profile/py_sign.py", label])
         server = "Server: SigV4 Encrypt requests/s (16 connections, 5 s), keystead serve vs moto_server"
         for attempt in (1, 2):
             self.goal("Server ≥10× moto", server, f"keystead run {attempt}", f"moto run {attempt}", 10.0)
@@ -239,7 +246,7 @@ class Run:
             rec = subprocess.run(["perf", "record", "-F", "499", "-g", "-o", data, "--", *argv], cwd=ROOT,
                                  capture_output=True, text=True, timeout=120)
             if rec.returncode != 0:
-                return f"perf record failed: {rec.stderr.strip().splitlines()[-1:]}"
+                return f"perf record failed ({rec.returncode}): " + " / ".join(rec.stderr.strip().splitlines()[-3:])
             rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol",
                                   "--percent-limit", "1.5", "-g", "none"], cwd=ROOT, capture_output=True, text=True, timeout=120)
             lines = [l.rstrip() for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")]
@@ -248,36 +255,6 @@ class Run:
             return f"perf unavailable: {exc}"
         finally:
             self.step_seconds["profiles"] = self.step_seconds.get("profiles", 0.0) + time.time() - started
-
-
-# Profiling programs (the Keystead side of a missed goal, about 5 s of calls each).
-PY_PROFILE_ENCRYPT = """
-import keystead, os, time
-s = keystead.Keystead.in_memory(); k = s.create_key().key_id; r = os.urandom(1024)
-c = {"tenant": "acme-corp", "purpose": "customer-record"}
-end = time.time() + 5
-while time.time() < end:
-    for _ in range(1000):
-        s.decrypt(s.encrypt(k, r, encryption_context=c).ciphertext_blob, encryption_context=c)
-"""
-PY_PROFILE_SIGN = """
-import keystead, time
-s = keystead.Keystead.in_memory()
-spec, alg = {"ECDSA P-256": ("ECC_NIST_P256", "ECDSA_SHA_256"), "Ed25519": ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512")}["SPEC"]
-k = s.create_key(key_spec=spec, key_usage="SIGN_VERIFY").key_id
-end = time.time() + 5
-while time.time() < end:
-    for _ in range(500):
-        s.sign(k, b"B" * 32, signing_algorithm=alg)
-"""
-NODE_PROFILE_ENCRYPT = """
-const { Keystead } = require(process.argv[1]); const fs = require('fs'); const os = require('os'); const path = require('path')
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ks-prof-')); const s = Keystead.openSync(path.join(dir, 's'))
-const k = s.createKeySync({}).keyId; const r = Buffer.alloc(1024, 1); const o = { encryptionContext: { tenant: 'acme-corp' } }
-const end = Date.now() + 5000
-while (Date.now() < end) for (let i = 0; i < 1000; i++) s.decryptSync(s.encryptSync(k, r, o).ciphertextBlob, o)
-fs.rmSync(dir, { recursive: true, force: true })
-"""
 
 
 # ---------------------------------------------------------------------- report
@@ -352,7 +329,7 @@ def write(run: Run, path: str) -> None:
         f"whole run {total / 60:.1f} min. Regenerate with `make bench`; read bench/README.md first.")
     add("")
     add("How to read it: every workload ran its cases in alternating rounds (each case about "
-        f"{os.environ.get('BENCH_TARGET_MS', '200')} ms per round, {os.environ.get('BENCH_ROUNDS', '7')} rounds; 5 for 64 MiB "
+        f"{os.environ.get('BENCH_TARGET_MS', '200')} ms per round, {os.environ.get('BENCH_ROUNDS', '7')} rounds; 5 for the Python 64 MiB "
         "objects), so load from the other sessions on this shared machine hits Keystead and its peers alike. "
         "Figures are medians of the rounds; **ratios are ratios of medians from the same run and are the numbers "
         "that count**; absolute times depend on the load (below). \"spread\" is (max − min) / median of the rounds. "
@@ -427,6 +404,9 @@ def write(run: Run, path: str) -> None:
         add("")
         add(f"Command: `{run.commands.get(workload, '?')}`")
         add("")
+        if rows[0].get("cpu_wall") is not None:
+            add(f"Process CPU time / wall time during the rounds: {rows[0]['cpu_wall']:.2f} (below 1: the process waited for a core).")
+            add("")
         has_overhead = any(r.get("overhead_bytes") is not None for r in rows)
         add(f"| case | median per op | rate | spread | ratio to \"{base['case']}\" (peer time / its time) |"
             + (" ciphertext overhead |" if has_overhead else ""))

@@ -631,14 +631,27 @@ fn copy_dir(from: &Path, to: &Path) {
 /// key ids). Creating keys in a store on disk costs one durable commit (an fsync) each, about
 /// 5 ms here, so 100,000 keys would take minutes: the store is built through the public API in
 /// a folder on tmpfs (`/dev/shm`, where fsync returns at once), without the audit log, and then
-/// copied into the cache. `tag` names the store format (the driver passes the git tree hash of
-/// `core/src/store`); a cache made by another format is rebuilt.
+/// copied into the cache. `tag` names the store format (the driver passes the schema version);
+/// a cache made by another format is rebuilt.
 fn cached_store(cache: &Path, keys: usize, tag: &str) -> PathBuf {
     let dir = cache.join(format!("store-{keys}"));
     let marker = dir.join("complete");
-    if std::fs::read_to_string(&marker).ok().as_deref() == Some(tag) {
+    let complete = || std::fs::read_to_string(&marker).ok().as_deref() == Some(tag);
+    // Another run building the same store (its pid in the lock file) is waited for, not raced.
+    let lock = cache.join(format!("store-{keys}.building"));
+    while !complete() {
+        let builder = std::fs::read_to_string(&lock).ok().and_then(|pid| pid.trim().parse::<u32>().ok());
+        if !builder.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
+            break;
+        }
+        eprintln!("waiting for process {} to finish building {}", builder.unwrap_or(0), dir.display());
+        std::thread::sleep(Duration::from_secs(10));
+    }
+    if complete() {
         return dir;
     }
+    std::fs::create_dir_all(cache).unwrap();
+    std::fs::write(&lock, std::process::id().to_string()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let staging_parent = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
     let staging = tempfile::tempdir_in(staging_parent).unwrap();
@@ -651,12 +664,14 @@ fn cached_store(cache: &Path, keys: usize, tag: &str) -> PathBuf {
             ids.push('\n');
         }
     }
+    let seconds = started.elapsed().as_secs_f64();
     copy_dir(&staging.path().join("store"), &dir);
     std::fs::write(dir.join("keys.txt"), ids).unwrap();
+    let line = json!({"store_keys": keys, "build_seconds": seconds});
+    std::fs::write(dir.join("built.json"), line.to_string()).unwrap();
     std::fs::write(&marker, tag).unwrap();
-    let line = json!({"store_keys": keys, "build_seconds": started.elapsed().as_secs_f64(), "staging": staging.path()});
-    println!("BUILT {line}");
-    eprintln!("built a store with {keys} keys in {:.1} s", started.elapsed().as_secs_f64());
+    let _ = std::fs::remove_file(&lock);
+    eprintln!("built a store with {keys} keys in {seconds:.1} s");
     dir
 }
 

@@ -65,6 +65,7 @@ def measure(workload: str, cases: List[Case], size: int = 0, rounds: int = ROUND
             samples[i].append((w1 - w0) / n * 1e9)
             cpu.append(c1 - c0)
             wall.append(w1 - w0)
+    cpu_wall = sum(cpu) / max(sum(wall), 1e-9)
     for i, (name, _) in enumerate(cases):
         med = statistics.median(samples[i])
         RESULTS.append(
@@ -76,10 +77,11 @@ def measure(workload: str, cases: List[Case], size: int = 0, rounds: int = ROUND
                 "samples_ns": samples[i],
                 "median_ns": med,
                 "overhead_bytes": (overhead or {}).get(name),
+                "cpu_wall": cpu_wall,
             }
         )
         print(f"{workload:>28} | {name:<58} {med / 1000:12.1f} us/op", file=sys.stderr)
-    print(f"{workload:>28} | cpu/wall {sum(cpu) / max(sum(wall), 1e-9):.2f}", file=sys.stderr)
+    print(f"{workload:>28} | cpu/wall {cpu_wall:.2f}", file=sys.stderr)
 
 
 def available(name: str, build: Callable[[], Any]) -> Any:
