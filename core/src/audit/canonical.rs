@@ -141,6 +141,37 @@ pub(crate) fn iso8601_seconds(ms: Millis) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day % 3600 / 60, of_day % 60)
 }
 
+/// Appends [`iso8601_seconds`] of `ms` as a JSON string literal (no allocation: the hot path).
+pub(crate) fn write_iso8601_seconds(ms: Millis, out: &mut String) {
+    let seconds = ms.div_euclid(1000);
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let of_day = seconds.rem_euclid(86_400);
+    if !(0..=9999).contains(&year) {
+        // Outside four-digit years the general path prints what `format!` prints.
+        write_string(&iso8601_seconds(ms), out);
+        return;
+    }
+    let digits = |value: i64, width: u32, out: &mut String| {
+        for place in (0..width).rev() {
+            let digit = (value / 10i64.pow(place)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+    };
+    out.push('"');
+    digits(year, 4, out);
+    out.push('-');
+    digits(i64::from(month), 2, out);
+    out.push('-');
+    digits(i64::from(day), 2, out);
+    out.push('T');
+    digits(of_day / 3600, 2, out);
+    out.push(':');
+    digits(of_day % 3600 / 60, 2, out);
+    out.push(':');
+    digits(of_day % 60, 2, out);
+    out.push_str("Z\"");
+}
+
 /// `2026-11-29T07:23:47.123Z`: the form of the log's own timestamps (milliseconds, UTC).
 pub(crate) fn iso8601_millis(ms: Millis) -> String {
     let base = iso8601_seconds(ms);
@@ -241,6 +272,11 @@ mod tests {
         assert_eq!(parse_iso8601("2022-07-14T20:17:42.007Z"), Some(ms + 7));
         assert_eq!(parse_iso8601("2022-07-14"), Some(ms - (20 * 3600 + 17 * 60 + 42) * 1000));
         assert_eq!(iso8601_seconds(0), "1970-01-01T00:00:00Z");
+        for ms in [0, ms, 253_402_300_799_999, 253_402_300_800_000, -1, 951_782_400_000] {
+            let mut direct = String::new();
+            write_iso8601_seconds(ms, &mut direct);
+            assert_eq!(direct, format!("\"{}\"", iso8601_seconds(ms)), "{ms}");
+        }
         assert_eq!(parse_iso8601("2024-02-29T00:00:00Z").map(iso8601_seconds).as_deref(), Some("2024-02-29T00:00:00Z"));
         assert!(parse_iso8601("2022-13-01").is_none());
         assert!(parse_iso8601("yesterday").is_none());

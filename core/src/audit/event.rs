@@ -2,8 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::audit::canonical::{canonical, iso8601_seconds, write_string};
-use crate::audit::record::object;
+use crate::audit::canonical::{iso8601_seconds, write_canonical, write_iso8601_seconds, write_string};
 use crate::clock::{Clock, Millis, SystemClock};
 use crate::crypto::primitives::random_bytes;
 use crate::keys::id::StoreIdentity;
@@ -50,26 +49,56 @@ pub fn is_read_only(operation: &str) -> bool {
     READ_ONLY_OPERATIONS.binary_search(&operation).is_ok()
 }
 
-/// Two UUID v4 strings from one call to OpenSSL's generator (falls back to all-zero ids only
-/// if the generator fails, which OpenSSL reports as an error everywhere else first).
+/// Random bytes handed out for request and event ids: one call of OpenSSL's generator per 32
+/// ids instead of one per event (the generator call, not the bytes, is what costs: ~2 µs).
+/// The pool belongs to the thread and to the process it was filled in, so a forked child never
+/// reuses its parent's bytes (ids stay unique across `fork`, e.g. Python multiprocessing).
+struct IdPool {
+    pid: u32,
+    bytes: [u8; ID_POOL_BYTES],
+    used: usize,
+}
+
+const ID_POOL_BYTES: usize = 1024;
+
+thread_local! {
+    static ID_POOL: std::cell::RefCell<IdPool> =
+        const { std::cell::RefCell::new(IdPool { pid: 0, bytes: [0; ID_POOL_BYTES], used: ID_POOL_BYTES }) };
+}
+
+/// 32 fresh random bytes from the thread's pool (all zero only if the generator fails, which
+/// OpenSSL reports as an error everywhere else first).
+fn random_32() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    ID_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let pid = std::process::id();
+        if pool.used + 32 > ID_POOL_BYTES || pool.pid != pid {
+            if let Ok(bytes) = random_bytes(ID_POOL_BYTES) {
+                pool.bytes.copy_from_slice(&bytes);
+            }
+            pool.used = 0;
+            pool.pid = pid;
+        }
+        let at = pool.used;
+        out.copy_from_slice(&pool.bytes[at..at + 32]);
+        // Handed-out bytes are not kept: ids are not secrets, but there is no reason to hold them.
+        pool.bytes[at..at + 32].fill(0);
+        pool.used += 32;
+    });
+    out
+}
+
+/// Two UUID v4 strings (request id, event id) from 32 random bytes.
 pub(crate) fn uuid_v4_pair() -> (String, String) {
-    let mut raw = [0u8; 32];
-    if let Ok(bytes) = random_bytes(32) {
-        raw.copy_from_slice(&bytes);
-    }
+    let raw = random_32();
     let one = |half: &[u8]| {
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(half);
-        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+        let mut buffer = uuid::Uuid::encode_buffer();
+        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().encode_lower(&mut buffer).to_owned()
     };
     (one(&raw[..16]), one(&raw[16..]))
-}
-
-/// A JSON string literal.
-fn quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    write_string(text, &mut out);
-    out
 }
 
 /// CloudTrail's `userIdentity.type` for a principal ARN.
@@ -93,6 +122,65 @@ fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// `userIdentity`, kept as fields so that the hot path writes it without building a `Value`.
+#[derive(Clone, Debug, PartialEq)]
+struct UserIdentity {
+    /// `type` (absent for service events).
+    kind: Option<&'static str>,
+    /// `arn` (absent for service events).
+    arn: Option<String>,
+    account_id: String,
+    access_key_id: Option<String>,
+    /// `invokedBy` (service events: `AWS Internal`).
+    invoked_by: Option<&'static str>,
+}
+
+impl UserIdentity {
+    fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        if let Some(kind) = self.kind {
+            map.insert("type".into(), kind.into());
+        }
+        if let Some(arn) = &self.arn {
+            map.insert("arn".into(), arn.clone().into());
+        }
+        map.insert("accountId".into(), self.account_id.clone().into());
+        if let Some(id) = &self.access_key_id {
+            map.insert("accessKeyId".into(), id.clone().into());
+        }
+        if let Some(by) = self.invoked_by {
+            map.insert("invokedBy".into(), by.into());
+        }
+        Value::Object(map)
+    }
+
+    /// The canonical form: members in byte order (accessKeyId, accountId, arn, invokedBy, type).
+    fn write_canonical(&self, out: &mut String) {
+        let mut first = true;
+        let mut member = |out: &mut String, name: &str, value: &str| {
+            out.push_str(if first { "{\"" } else { ",\"" });
+            first = false;
+            out.push_str(name);
+            out.push_str("\":");
+            write_string(value, out);
+        };
+        if let Some(id) = &self.access_key_id {
+            member(out, "accessKeyId", id);
+        }
+        member(out, "accountId", &self.account_id);
+        if let Some(arn) = &self.arn {
+            member(out, "arn", arn);
+        }
+        if let Some(by) = self.invoked_by {
+            member(out, "invokedBy", by);
+        }
+        if let Some(kind) = self.kind {
+            member(out, "type", kind);
+        }
+        out.push('}');
+    }
+}
+
 /// One audit event. Build it with [`AuditEvent::new`] and the chained setters, then hand it to
 /// [`crate::audit::AuditLog::append`].
 ///
@@ -106,7 +194,7 @@ pub struct AuditEvent {
     time_ms: Millis,
     region: String,
     recipient_account_id: String,
-    user_identity: Value,
+    user_identity: UserIdentity,
     request_parameters: Value,
     response_elements: Value,
     additional_event_data: Option<Value>,
@@ -126,11 +214,13 @@ impl AuditEvent {
         let read_only = is_read_only(&event_name);
         let (request_id, event_id) = uuid_v4_pair();
         Self {
-            user_identity: json!({
-                "type": identity_type(principal_arn),
-                "arn": principal_arn,
-                "accountId": arn_account(principal_arn).unwrap_or(&identity.account_id),
-            }),
+            user_identity: UserIdentity {
+                kind: Some(identity_type(principal_arn)),
+                arn: Some(principal_arn.to_owned()),
+                account_id: arn_account(principal_arn).unwrap_or(&identity.account_id).to_owned(),
+                access_key_id: None,
+                invoked_by: None,
+            },
             event_name,
             time_ms: SystemClock.now_ms(),
             region: identity.region.clone(),
@@ -152,7 +242,13 @@ impl AuditEvent {
     /// has no request id, and `userIdentity` is `{accountId, invokedBy: "AWS Internal"}`.
     pub fn service_event(event_name: impl Into<String>, identity: &StoreIdentity) -> Self {
         let mut event = Self::new(event_name, "", identity);
-        event.user_identity = json!({ "accountId": identity.account_id, "invokedBy": "AWS Internal" });
+        event.user_identity = UserIdentity {
+            kind: None,
+            arn: None,
+            account_id: identity.account_id.clone(),
+            access_key_id: None,
+            invoked_by: Some("AWS Internal"),
+        };
         event.request_id = String::new();
         event.service_event = true;
         event.read_only = false;
@@ -167,9 +263,7 @@ impl AuditEvent {
 
     /// The access key the caller signed with (a server request), shown in `userIdentity`.
     pub fn access_key_id(mut self, access_key_id: &str) -> Self {
-        if let Value::Object(identity) = &mut self.user_identity {
-            identity.insert("accessKeyId".into(), Value::String(access_key_id.into()));
-        }
+        self.user_identity.access_key_id = Some(access_key_id.into());
         self
     }
 
@@ -251,7 +345,7 @@ impl AuditEvent {
     pub fn to_json(&self) -> Value {
         let mut map = Map::new();
         map.insert("eventVersion".into(), EVENT_VERSION.into());
-        map.insert("userIdentity".into(), self.user_identity.clone());
+        map.insert("userIdentity".into(), self.user_identity.to_json());
         map.insert("eventTime".into(), iso8601_seconds(self.time_ms).into());
         map.insert("eventSource".into(), EVENT_SOURCE.into());
         map.insert("eventName".into(), self.event_name.clone().into());
@@ -294,59 +388,84 @@ impl AuditEvent {
         Value::Object(map)
     }
 
-    /// The canonical JSON of [`AuditEvent::to_json`], written directly from the fields (the
-    /// hot path of every append: no intermediate `Value`).
+    /// The canonical JSON of [`AuditEvent::to_json`], written directly from the fields into one
+    /// buffer, members in the canonical (byte) order of their names. This is the hot path of
+    /// every append: no intermediate `Value`, no per-member strings, no sort.
     pub(crate) fn canonical_json(&self) -> String {
-        let mut members: Vec<(&str, String)> = Vec::with_capacity(22);
-        members.push(("eventVersion", quoted(EVENT_VERSION)));
-        members.push(("userIdentity", canonical(&self.user_identity)));
-        members.push(("eventTime", quoted(&iso8601_seconds(self.time_ms))));
-        members.push(("eventSource", quoted(EVENT_SOURCE)));
-        members.push(("eventName", quoted(&self.event_name)));
-        members.push(("awsRegion", quoted(&self.region)));
-        if self.service_event {
-            members.push(("sourceIPAddress", quoted("AWS Internal")));
-            members.push(("userAgent", quoted("AWS Internal")));
-        } else {
-            members.push(("userAgent", quoted("keystead")));
+        let mut out = String::with_capacity(1024);
+        self.write_canonical(&mut out);
+        out
+    }
+
+    /// Appends the canonical JSON of the event to `out` (see [`AuditEvent::canonical_json`]).
+    pub(crate) fn write_canonical(&self, out: &mut String) {
+        // Names are plain ASCII and need no escaping. A member follows `{` (the first) or a value.
+        fn name(out: &mut String, name: &str) {
+            out.push_str(if out.ends_with('{') { "\"" } else { ",\"" });
+            out.push_str(name);
+            out.push_str("\":");
         }
-        members.push(("requestParameters", canonical(&self.request_parameters)));
-        members.push(("responseElements", canonical(&self.response_elements)));
+        fn text(out: &mut String, member: &str, value: &str) {
+            name(out, member);
+            write_string(value, out);
+        }
+        out.push('{');
         if let Some(data) = &self.additional_event_data {
-            members.push(("additionalEventData", canonical(data)));
+            name(out, "additionalEventData");
+            write_canonical(data, out);
         }
+        text(out, "awsRegion", &self.region);
         if let Some((code, message)) = &self.error {
-            members.push(("errorCode", quoted(code)));
-            members.push(("errorMessage", quoted(message)));
+            text(out, "errorCode", code);
+            text(out, "errorMessage", message);
         }
+        text(out, "eventCategory", "Management");
+        text(out, "eventID", &self.event_id);
+        text(out, "eventName", &self.event_name);
+        text(out, "eventSource", EVENT_SOURCE);
+        name(out, "eventTime");
+        write_iso8601_seconds(self.time_ms, out);
+        text(out, "eventType", if self.service_event { "AwsServiceEvent" } else { "AwsApiCall" });
+        text(out, "eventVersion", EVENT_VERSION);
+        name(out, "managementEvent");
+        out.push_str("true");
+        name(out, "readOnly");
+        out.push_str(if self.read_only { "true" } else { "false" });
+        text(out, "recipientAccountId", &self.recipient_account_id);
         if !self.request_id.is_empty() {
-            members.push(("requestID", quoted(&self.request_id)));
+            text(out, "requestID", &self.request_id);
         }
-        members.push(("eventID", quoted(&self.event_id)));
-        members.push(("readOnly", self.read_only.to_string()));
-        let resources: Vec<String> = self
-            .resources
-            .iter()
-            .map(|arn| {
-                object(&mut [
-                    ("accountId", quoted(arn_account(arn).unwrap_or(&self.recipient_account_id))),
-                    ("type", quoted("AWS::KMS::Key")),
-                    ("ARN", quoted(arn)),
-                ])
-            })
-            .collect();
-        members.push(("resources", format!("[{}]", resources.join(","))));
-        members.push(("eventType", quoted(if self.service_event { "AwsServiceEvent" } else { "AwsApiCall" })));
-        members.push(("managementEvent", "true".into()));
-        members.push(("recipientAccountId", quoted(&self.recipient_account_id)));
-        members.push(("eventCategory", quoted("Management")));
-        object(&mut members)
+        name(out, "requestParameters");
+        write_canonical(&self.request_parameters, out);
+        name(out, "resources");
+        out.push('[');
+        for (i, arn) in self.resources.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"ARN\":");
+            write_string(arn, out);
+            out.push_str(",\"accountId\":");
+            write_string(arn_account(arn).unwrap_or(&self.recipient_account_id), out);
+            out.push_str(",\"type\":\"AWS::KMS::Key\"}");
+        }
+        out.push(']');
+        name(out, "responseElements");
+        write_canonical(&self.response_elements, out);
+        if self.service_event {
+            text(out, "sourceIPAddress", "AWS Internal");
+        }
+        text(out, "userAgent", if self.service_event { "AWS Internal" } else { "keystead" });
+        name(out, "userIdentity");
+        self.user_identity.write_canonical(out);
+        out.push('}');
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::canonical::canonical;
 
     fn identity() -> StoreIdentity {
         StoreIdentity { partition: "aws".into(), region: "eu-west-1".into(), account_id: "111122223333".into() }

@@ -70,7 +70,7 @@ use crate::error::{Error, Result};
 use crate::keystead::Keystead;
 use canonical::{canonical, compact_time, hex, iso8601_millis};
 use record::{
-    seal, GENESIS, REASON_CLOSE, REASON_COUNT, REASON_INTERVAL, REASON_RECOVERED, TYPE_CHECKPOINT, TYPE_EVENT,
+    seal, PreparedEvent, GENESIS, REASON_CLOSE, REASON_COUNT, REASON_INTERVAL, REASON_RECOVERED, TYPE_CHECKPOINT,
     TYPE_HEADER,
 };
 
@@ -196,7 +196,8 @@ impl SegmentFile for BudgetedFile {
 /// The segment this log writes now.
 struct Segment {
     file: Arc<dyn SegmentFile>,
-    path: PathBuf,
+    /// Shared with the writer of each batch (a reference count, not a copy per write).
+    path: Arc<Path>,
     next_seq: u64,
     prev: String,
     since_checkpoint: u64,
@@ -209,9 +210,14 @@ struct State {
     done: u64,
     synced: u64,
     batch: String,
+    /// The last written batch's buffer, cleared, kept to take the next records without a new
+    /// allocation.
+    spare: String,
     batch_start: u64,
     batch_waiters: u64,
     writing: bool,
+    /// Threads waiting on `progress` (notifying an empty condvar is still a system call).
+    sleepers: u64,
     /// Failed ticket ranges with the error and how many waiters have yet to read it.
     failures: Vec<Failure>,
     last_checkpoint: Instant,
@@ -286,9 +292,11 @@ impl AuditLog {
                 done: 0,
                 synced: 0,
                 batch: String::new(),
+                spare: String::new(),
                 batch_start: 0,
                 batch_waiters: 0,
                 writing: false,
+                sleepers: 0,
                 failures: Vec::new(),
                 last_checkpoint: Instant::now(),
                 first_unsynced: None,
@@ -331,7 +339,7 @@ impl AuditLog {
 
     /// The file this handle writes now (`None` after a write failure until the next append).
     pub fn segment_path(&self) -> Option<PathBuf> {
-        lock_state(&self.shared).ok()?.segment.as_ref().map(|s| s.path.clone())
+        lock_state(&self.shared).ok()?.segment.as_ref().map(|s| s.path.to_path_buf())
     }
 
     /// An encryption context as it goes into `requestParameters.encryptionContext`: keys in the
@@ -365,8 +373,9 @@ impl AuditLog {
     /// writable, log closed): the caller must fail the operation and release nothing. The next
     /// append starts a new segment.
     pub fn append(&self, event: AuditEvent) -> Result<()> {
-        // The expensive part, serializing the event, runs outside the lock.
-        let body = event.canonical_json();
+        // The expensive parts, serializing the event and hashing it (all but the chain's tail),
+        // run outside the lock.
+        let prepared = PreparedEvent::new(event.canonical_json());
         let shared = &*self.shared;
         let mut state = lock_state(shared)?;
         if state.closed {
@@ -375,7 +384,7 @@ impl AuditLog {
         if state.segment.is_none() {
             state.segment = Some(shared.open_segment()?);
         }
-        let ticket = shared.push(&mut state, TYPE_EVENT, body)?;
+        let ticket = shared.push_event(&mut state, prepared)?;
         state.batch_waiters += 1;
         let every = shared.options.checkpoint_every;
         if every > 0 && state.segment.as_ref().is_some_and(|s| s.since_checkpoint >= every) {
@@ -458,7 +467,7 @@ impl Shared {
             Some(budget) => Arc::new(BudgetedFile { file, left: AtomicU64::new(budget) }),
             None => Arc::new(file),
         };
-        Ok(Segment { file, path, next_seq: 1, prev: sealed.hash, since_checkpoint: 0 })
+        Ok(Segment { file, path: path.into(), next_seq: 1, prev: sealed.hash, since_checkpoint: 0 })
     }
 
     /// Chains a record onto the current segment and queues its line; returns its ticket.
@@ -473,6 +482,29 @@ impl Shared {
         let ticket = state.next_ticket;
         state.next_ticket += 1;
         Ok(ticket)
+    }
+
+    /// [`Shared::push`] for an event whose hash is started.
+    fn push_event(&self, state: &mut State, prepared: PreparedEvent) -> Result<u64> {
+        let segment = state.segment.as_mut().ok_or_else(|| Error::internal("Audit log: no open segment"))?;
+        if state.batch.is_empty() && state.batch.capacity() == 0 {
+            state.batch = std::mem::take(&mut state.spare);
+        }
+        let hash = prepared.seal_into(segment.next_seq, &segment.prev, &mut state.batch);
+        segment.next_seq += 1;
+        segment.prev = hash;
+        segment.since_checkpoint += 1;
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        Ok(ticket)
+    }
+
+    /// Sleeps until the state changes (a batch written, the log closed).
+    fn wait_progress<'a>(&'a self, mut state: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        state.sleepers += 1;
+        let mut state = self.progress.wait(state).map_err(|_| Error::internal("audit log lock poisoned"))?;
+        state.sleepers -= 1;
+        Ok(state)
     }
 
     fn push_checkpoint(&self, state: &mut State, reason: &str) -> Result<u64> {
@@ -498,17 +530,13 @@ impl Shared {
                 }
                 return Ok(state);
             }
-            state = if state.writing {
-                self.progress.wait(state).map_err(|_| Error::internal("audit log lock poisoned"))?
-            } else {
-                self.lead(state)?
-            };
+            state = if state.writing { self.wait_progress(state)? } else { self.lead(state)? };
         }
     }
 
     /// Writes the queued batch with one `write(2)` (and fsyncs it in per-record mode).
     fn lead<'a>(&'a self, mut state: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
-        let batch = std::mem::take(&mut state.batch);
+        let mut batch = std::mem::take(&mut state.batch);
         let (start, end, waiters) = (state.batch_start, state.next_ticket, state.batch_waiters);
         state.batch_start = end;
         state.batch_waiters = 0;
@@ -516,7 +544,7 @@ impl Shared {
             return Ok(state);
         }
         state.writing = true;
-        let target = state.segment.as_ref().map(|s| (Arc::clone(&s.file), s.path.clone()));
+        let target = state.segment.as_ref().map(|s| (Arc::clone(&s.file), Arc::clone(&s.path)));
         drop(state);
         let per_record = self.options.durability == Durability::PerRecord;
         let result = match &target {
@@ -528,6 +556,10 @@ impl Shared {
         };
         let mut state = lock_state(self)?;
         state.writing = false;
+        if state.spare.capacity() < batch.capacity() && batch.capacity() <= 1 << 20 {
+            batch.clear();
+            state.spare = batch;
+        }
         match result {
             Ok(()) => {
                 state.done = end;
@@ -558,7 +590,9 @@ impl Shared {
                 }
             }
         }
-        self.progress.notify_all();
+        if state.sleepers > 0 {
+            self.progress.notify_all();
+        }
         Ok(state)
     }
 
@@ -566,11 +600,7 @@ impl Shared {
     fn flush_all(&self) -> Result<()> {
         let mut state = lock_state(self)?;
         while !state.batch.is_empty() || state.writing {
-            state = if state.writing {
-                self.progress.wait(state).map_err(|_| Error::internal("audit log lock poisoned"))?
-            } else {
-                self.lead(state)?
-            };
+            state = if state.writing { self.wait_progress(state)? } else { self.lead(state)? };
         }
         self.sync_written(state)
     }
@@ -581,7 +611,7 @@ impl Shared {
         if state.synced >= target {
             return Ok(());
         }
-        let Some((file, path)) = state.segment.as_ref().map(|s| (Arc::clone(&s.file), s.path.clone())) else {
+        let Some((file, path)) = state.segment.as_ref().map(|s| (Arc::clone(&s.file), Arc::clone(&s.path))) else {
             return Ok(());
         };
         drop(state);
@@ -641,11 +671,7 @@ impl Shared {
             if waiting && state.last_checkpoint.elapsed() >= interval {
                 self.push_checkpoint(&mut state, REASON_INTERVAL)?;
                 while !state.batch.is_empty() || state.writing {
-                    state = if state.writing {
-                        self.progress.wait(state).map_err(|_| Error::internal("audit log lock poisoned"))?
-                    } else {
-                        self.lead(state)?
-                    };
+                    state = if state.writing { self.wait_progress(state)? } else { self.lead(state)? };
                 }
             }
         }

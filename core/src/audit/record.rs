@@ -111,6 +111,50 @@ pub(crate) fn seal(
     Ok(SealedRecord { line, hash })
 }
 
+/// An event body whose hash is started: the hash input begins with the body (`{"event":` then
+/// the body, members sorted by name), so all of it but the short tail (`prev`, `seq`, `type`,
+/// `v`) is hashed before the record's place in the chain is known, outside the log's lock.
+pub(crate) struct PreparedEvent {
+    body: String,
+    hasher: openssl::sha::Sha256,
+}
+
+impl PreparedEvent {
+    /// Hashes the head of the record of the event whose canonical JSON is `body`.
+    pub(crate) fn new(body: String) -> Self {
+        let mut hasher = openssl::sha::Sha256::new();
+        hasher.update(HASH_DOMAIN);
+        hasher.update(b"{\"event\":");
+        hasher.update(body.as_bytes());
+        Self { body, hasher }
+    }
+
+    /// Chains the event after `prev` at `seq`: appends its line (with the newline) to `out` and
+    /// returns its hash (hex). The same bytes as `seal(TYPE_EVENT, body, seq, prev, None)`.
+    pub(crate) fn seal_into(self, seq: u64, prev: &str, out: &mut String) -> String {
+        let mut tail = String::with_capacity(prev.len() + 64);
+        tail.push_str(",\"prev\":");
+        write_string(prev, &mut tail);
+        tail.push_str(",\"seq\":");
+        tail.push_str(&seq.to_string());
+        tail.push_str(",\"type\":\"event\",\"v\":");
+        tail.push_str(&FORMAT_VERSION.to_string());
+        tail.push('}');
+        let mut hasher = self.hasher;
+        hasher.update(tail.as_bytes());
+        let hash = hex(&hasher.finish());
+        out.reserve(self.body.len() + tail.len() + hash.len() + 24);
+        out.push_str("{\"event\":");
+        out.push_str(&self.body);
+        out.push_str(",\"hash\":\"");
+        out.push_str(&hash);
+        out.push('"');
+        out.push_str(&tail);
+        out.push('\n');
+        hash
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
@@ -134,5 +178,15 @@ mod tests {
         assert_eq!(hex(&digest), sealed.hash);
         let sig = base64::engine::general_purpose::STANDARD.decode(sig.as_str().unwrap()).unwrap();
         assert!(keys.public_key().verify(&signed_message(&digest), &sig));
+    }
+
+    #[test]
+    fn prepared_events_seal_to_the_same_bytes_as_seal() {
+        let body = canonical(&json!({"eventName": "Encrypt", "x": "a\"b\n", "n": [1, 2]}));
+        let general = seal(TYPE_EVENT, body.clone(), 7, GENESIS, None).unwrap();
+        let mut out = String::from("previous line\n");
+        let hash = PreparedEvent::new(body).seal_into(7, GENESIS, &mut out);
+        assert_eq!(hash, general.hash);
+        assert_eq!(out, format!("previous line\n{}", general.line));
     }
 }

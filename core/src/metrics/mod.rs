@@ -2,17 +2,18 @@
 //! of each key (like AWS `GetKeyLastUsage`), a usage report with a cost estimate, and the
 //! Prometheus text exposition (format 0.0.4).
 //!
-//! Recording is meant to sit on every call: one call of [`Metrics::record`] takes two read
-//! locks that are never held across anything slow (a sharded key map and the key's series
-//! map) and three relaxed atomic additions; a series is created (write lock) only the first
-//! time a combination is seen. `cargo test --release -p keystead-core --test metrics -- --ignored
-//! --nocapture record_cost` measures it.
+//! Recording sits on every call, so it takes no lock: keys and their (operation, outcome)
+//! series live in append-only hash tables whose slots are `OnceLock`s ([`AppendMap`]): a
+//! lookup is a hash and a few atomic loads, a new entry is one slot initialization, and
+//! entries are never moved or removed, so readers never wait for writers. A record is then
+//! three relaxed atomic additions (and two stores of the last use). `cargo bench -p
+//! keystead-bench --bench metrics` measures it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -91,7 +92,6 @@ const OTHER_OPERATION: &str = "Other";
 
 /// Histogram upper bounds: 2^(10 + 2i) nanoseconds, i = 0..13 (1.024 µs to 17.2 s), then +Inf.
 const BUCKETS: usize = 13;
-const SHARDS: usize = 16;
 
 /// The upper bound of bucket `i` in seconds.
 fn bucket_bound_seconds(i: usize) -> f64 {
@@ -192,28 +192,122 @@ struct KeyStats {
     last_used_ms: AtomicI64,
     /// Operation index + 1 of the last call, 0 if none.
     last_operation: AtomicU32,
-    series: RwLock<SeriesMap>,
+    /// Series by `operation << 16 | outcome`. Most keys see a handful of combinations, so
+    /// the first table is small; 12 tables hold 32,760 slots, more than the 7,626 possible
+    /// combinations (123 operation names times 62 outcomes).
+    series: AppendMap<u32, Box<Series>, 12>,
 }
 
 impl KeyStats {
     fn new(seed: Seed) -> Self {
-        Self {
-            last_used_ms: AtomicI64::new(0),
-            last_operation: AtomicU32::new(0),
-            series: RwLock::new(HashMap::with_hasher(seed)),
-        }
+        Self { last_used_ms: AtomicI64::new(0), last_operation: AtomicU32::new(0), series: AppendMap::new(seed, 8) }
     }
 
     fn record(&self, slot: u32, nanos: u64, bucket: usize) {
-        if let Ok(map) = self.series.read() {
-            if let Some(series) = map.get(&slot) {
-                series.add(nanos, bucket);
-                return;
+        if let Some(series) = self.series.get_or_insert_with(&slot, || slot, Box::default) {
+            series.add(nanos, bucket);
+        }
+    }
+}
+
+/// Probes per table before a key moves on to the next (larger) table.
+const PROBES: usize = 8;
+
+/// One slot: the key's hash (compared before the key), the key and its value.
+type Slot<K, V> = OnceLock<(u64, K, V)>;
+/// One table of slots, allocated when first needed.
+type Table<K, V> = OnceLock<Box<[Slot<K, V>]>>;
+
+/// An append-only concurrent hash map without locks (and without unsafe code): a chain of
+/// open-addressing tables of `OnceLock` slots, each table twice the size of the one before,
+/// allocated when first needed.
+///
+/// A key lives in the first table where one of its `PROBES` slots was free or its own when it
+/// was inserted. Slots are filled once and never emptied, so a window that was full stays full,
+/// and a lookup can stop at the first empty slot it meets: the key was never inserted beyond
+/// it. Two threads inserting into one slot meet in `OnceLock::get_or_init`: one fills it, the
+/// other sees the result (its own key, or another that makes it probe on).
+/// `N` tables: table `i` has `base << i` slots.
+struct AppendMap<K, V, const N: usize> {
+    seed: Seed,
+    base: usize,
+    tables: [Table<K, V>; N],
+}
+
+impl<K: Eq + Hash, V, const N: usize> AppendMap<K, V, N> {
+    fn new(seed: Seed, base: usize) -> Self {
+        Self { seed, base: base.next_power_of_two(), tables: std::array::from_fn(|_| OnceLock::new()) }
+    }
+
+    fn hash_of<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.seed.hash_one(key)
+    }
+
+    fn window(&self, level: usize, hash: u64) -> impl Iterator<Item = usize> {
+        let mask = (self.base << level) - 1;
+        // The top bits pick the start (the low bits of an Fx-style hash mix less).
+        let start = (hash.rotate_left(32) as usize) & mask;
+        (0..PROBES.min(mask + 1)).map(move |i| (start + i) & mask)
+    }
+
+    /// The value of `key`, if present.
+    fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let hash = self.hash_of(key);
+        for (level, table) in self.tables.iter().enumerate() {
+            let table = table.get()?;
+            for at in self.window(level, hash) {
+                match table[at].get() {
+                    None => return None,
+                    Some((h, k, v)) if *h == hash && k.borrow() == key => return Some(v),
+                    Some(_) => {}
+                }
             }
         }
-        if let Ok(mut map) = self.series.write() {
-            map.entry(slot).or_default().add(nanos, bucket);
+        None
+    }
+
+    /// The value of `key`, inserting `value()` under `owned()` if it is absent. `None` only
+    /// if every table is full (`base << N` slots: more than the map can ever hold).
+    fn get_or_insert_with<Q>(&self, key: &Q, owned: impl FnOnce() -> K, value: impl FnOnce() -> V) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if let Some(v) = self.get(key) {
+            return Some(v);
         }
+        let hash = self.hash_of(key);
+        let mut entry = (hash, owned(), value());
+        for (level, table) in self.tables.iter().enumerate() {
+            let table = table.get_or_init(|| (0..self.base << level).map(|_| OnceLock::new()).collect());
+            for at in self.window(level, hash) {
+                // `set` waits for a concurrent initialization of the slot and hands the entry
+                // back if the slot is taken, by this key (another thread won) or another.
+                match table[at].set(entry) {
+                    Ok(()) => return table[at].get().map(|(_, _, v)| v),
+                    Err(back) => entry = back,
+                }
+                if let Some((h, k, v)) = table[at].get() {
+                    if *h == hash && k.borrow() == key {
+                        return Some(v);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Every entry, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.tables
+            .iter()
+            .filter_map(OnceLock::get)
+            .flat_map(|table| table.iter().filter_map(OnceLock::get))
+            .map(|(_, k, v)| (k, v))
     }
 }
 
@@ -227,8 +321,8 @@ impl Series {
 
 /// Counters, histograms and last-use times of one store handle (share it between threads).
 pub struct Metrics {
-    seed: Seed,
-    shards: Vec<RwLock<KeyMap>>,
+    /// Per key id; 32 tables from 256 slots hold a trillion keys.
+    keys: AppendMap<String, Box<KeyStats>, 32>,
     no_key: KeyStats,
     extra_operations: RwLock<Vec<String>>,
     clock: Arc<dyn Clock>,
@@ -311,17 +405,15 @@ impl Seed {
         let _ = openssl::rand::rand_bytes(&mut bytes);
         Self(u64::from_le_bytes(bytes))
     }
-
-    /// The shard of a key id: the top bits of a second, differently seeded hash.
-    fn shard_of(self, key_id: &str) -> usize {
-        let mut hasher = SeededHasher { hash: self.0 ^ 0x9e37_79b9_7f4a_7c15 };
-        hasher.write(key_id.as_bytes());
-        (hasher.finish() >> 60) as usize % SHARDS
-    }
 }
 
-type SeriesMap = HashMap<u32, Arc<Series>, Seed>;
-type KeyMap = HashMap<String, KeyStats, Seed>;
+/// The index of each name in [`KNOWN_OPERATIONS`] (a hash lookup instead of ~6 string
+/// comparisons of a binary search).
+static OPERATION_INDEX: LazyLock<HashMap<&'static str, u16, Seed>> = LazyLock::new(|| {
+    let mut map = HashMap::with_capacity_and_hasher(KNOWN_OPERATIONS.len(), Seed::random());
+    map.extend(KNOWN_OPERATIONS.iter().enumerate().map(|(i, name)| (*name, i as u16)));
+    map
+});
 
 impl Metrics {
     /// Empty metrics on the system clock.
@@ -333,8 +425,7 @@ impl Metrics {
     pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
         let seed = Seed::random();
         Self {
-            seed,
-            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::with_hasher(seed))).collect(),
+            keys: AppendMap::new(seed, 256),
             no_key: KeyStats::new(seed),
             extra_operations: RwLock::new(Vec::new()),
             started_ms: clock.now_ms(),
@@ -343,8 +434,8 @@ impl Metrics {
     }
 
     fn operation_index(&self, operation: &str) -> u16 {
-        if let Ok(i) = KNOWN_OPERATIONS.binary_search(&operation) {
-            return i as u16;
+        if let Some(&i) = OPERATION_INDEX.get(operation) {
+            return i;
         }
         let base = KNOWN_OPERATIONS.len();
         if let Ok(extra) = self.extra_operations.read() {
@@ -395,32 +486,23 @@ impl Metrics {
             self.no_key.record(slot, nanos, bucket);
             return;
         };
-        let shard = &self.shards[self.seed.shard_of(key_id)];
-        let touch = |stats: &KeyStats| {
-            stats.record(slot, nanos, bucket);
-            // Only successful calls are a use of the key (AWS tracks completed operations).
-            if outcome == Outcome::Ok {
-                stats.last_used_ms.store(self.clock.now_ms(), Ordering::Relaxed);
-                stats.last_operation.store(u32::from(op) + 1, Ordering::Relaxed);
-            }
+        let seed = self.keys.seed;
+        let Some(stats) = self.keys.get_or_insert_with(key_id, || key_id.to_owned(), || Box::new(KeyStats::new(seed)))
+        else {
+            return;
         };
-        if let Ok(map) = shard.read() {
-            if let Some(stats) = map.get(key_id) {
-                touch(stats);
-                return;
-            }
-        }
-        if let Ok(mut map) = shard.write() {
-            let seed = self.seed;
-            touch(map.entry(key_id.to_owned()).or_insert_with(|| KeyStats::new(seed)));
+        stats.record(slot, nanos, bucket);
+        // Only successful calls are a use of the key (AWS tracks completed operations).
+        if outcome == Outcome::Ok {
+            stats.last_used_ms.store(self.clock.now_ms(), Ordering::Relaxed);
+            stats.last_operation.store(u32::from(op) + 1, Ordering::Relaxed);
         }
     }
 
     /// When `key_id` was last used successfully, and by which operation (like AWS
     /// `GetKeyLastUsage`); `None` if not since these metrics started.
     pub fn key_last_usage(&self, key_id: &str) -> Option<KeyLastUsage> {
-        let map = self.shards[self.seed.shard_of(key_id)].read().ok()?;
-        let stats = map.get(key_id)?;
+        let stats = self.keys.get(key_id)?;
         self.last_usage_of(key_id, stats)
     }
 
@@ -444,8 +526,8 @@ impl Metrics {
         let mut series = Vec::new();
         let mut last_usage = Vec::new();
         let mut collect = |key_id: Option<&str>, stats: &KeyStats| {
-            if let Ok(map) = stats.series.read() {
-                for (slot, s) in map.iter() {
+            {
+                for (slot, s) in stats.series.iter() {
                     let outcome = Outcome::from_index((slot & 0xffff) as u16);
                     let mut cumulative = 0;
                     let buckets = s
@@ -473,12 +555,8 @@ impl Metrics {
             }
         };
         collect(None, &self.no_key);
-        for shard in &self.shards {
-            if let Ok(map) = shard.read() {
-                for (key_id, stats) in map.iter() {
-                    collect(Some(key_id), stats);
-                }
-            }
+        for (key_id, stats) in self.keys.iter() {
+            collect(Some(key_id), stats);
         }
         series.sort_by(|a, b| {
             (&a.operation, &a.key_id, &a.outcome, &a.error_code).cmp(&(
@@ -758,6 +836,33 @@ mod tests {
         assert_eq!(Outcome::of_error(ErrorKind::AccessDenied), Outcome::Denied);
         assert_eq!(Outcome::of_error(ErrorKind::Internal), Outcome::ServerError(ErrorKind::Internal));
         assert_eq!(Outcome::of_error(ErrorKind::NotFound), Outcome::ClientError(ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn append_map_finds_every_key_once_under_concurrent_inserts() {
+        // A tiny first table forces keys through many tables and full probe windows.
+        let map: AppendMap<String, Box<AtomicU64>, 24> = AppendMap::new(Seed::random(), 2);
+        let keys: Vec<String> = (0..3000).map(|i| format!("key-{i}")).collect();
+        std::thread::scope(|scope| {
+            for t in 0..8u64 {
+                let (map, keys) = (&map, &keys);
+                scope.spawn(move || {
+                    // Every thread inserts every key, in a different order, and counts one use.
+                    for i in 0..keys.len() {
+                        let key = &keys[(i * 7 + t as usize * 389) % keys.len()];
+                        let value = map.get_or_insert_with(key.as_str(), || key.clone(), Box::default).unwrap();
+                        value.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        let mut seen: Vec<(&String, u64)> = map.iter().map(|(k, v)| (k, v.load(Ordering::Relaxed))).collect();
+        seen.sort();
+        assert_eq!(seen.len(), keys.len(), "each key exactly once");
+        assert!(seen.iter().all(|(_, uses)| *uses == 8), "every thread found the one entry of each key");
+        assert!(map.get("key-17").is_some());
+        assert!(map.get("key-3000").is_none());
+        assert!(map.tables.iter().filter(|t| t.get().is_some()).count() > 5);
     }
 
     #[test]
