@@ -38,6 +38,24 @@ class Run:
         self.goals: List[Dict[str, Any]] = []
         self.profiles: Dict[str, str] = {}
         self.skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+        # BENCH_ONLY=step,...: re-run only these steps and merge them into the previous run's
+        # results (target/bench-logs/results.json); the rest of RESULTS.md keeps its figures.
+        self.only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+        self.previous_profiles: Dict[str, Any] = {}
+        self.first_run: Dict[str, Any] = {}
+        saved = os.path.join(args.logs, "results.json")
+        if self.only and os.path.exists(saved):
+            old = json.load(open(saved))
+            self.results = [r for r in old["results"] if r.get("step") not in self.only]
+            self.commands = old["commands"]
+            self.notes = [n for n in old["notes"] if not any(f"`{step}`" in n for step in self.only)]
+            self.notes.append(f"Steps {', '.join(sorted(self.only))} were re-run at "
+                              f"{time.strftime('%H:%M UTC', time.gmtime())} and merged into the results of the run before (BENCH_ONLY).")
+            self.unavailable = old["unavailable"]
+            self.versions = old["versions"]
+            self.step_seconds = old["step_seconds"]
+            self.previous_profiles = old.get("profiles", {})
+            self.first_run = old.get("run", {})
 
     # ------------------------------------------------------------------ running
 
@@ -62,11 +80,16 @@ class Run:
         return (prefix + " " if prefix else "") + shlex.join(rel)
 
     def step(self, name: str, fn: Any) -> None:
+        if self.only and name not in self.only:
+            return
         if name in self.skip:
             self.notes.append(f"Step `{name}` was skipped (BENCH_SKIP).")
             return
+        before = len(self.results)
         try:
             fn()
+            for r in self.results[before:]:
+                r["step"] = name
         except Exception as exc:  # noqa: BLE001 - a failed step is reported in RESULTS.md
             self.notes.append(f"Step `{name}` failed: {exc}")
             print(f"!! {name}: {exc}", file=sys.stderr)
@@ -87,7 +110,12 @@ class Run:
         tag = f"schema-{version.group(1) if version else 'unknown'}"
         argv = [self.args.peers_bin, "stores", self.args.cache, tag]
         out = self.sh("rust-stores", argv)
-        for keys in (10, 1000, 100000):
+        for line in out.splitlines():
+            if line.startswith("SKIPPED "):
+                skipped = json.loads(line[8:])
+                self.notes.append(f"Store with {skipped['store_keys']:,} keys not measured: {skipped['reason']} "
+                                  "(see bench/README.md on why building it takes long).")
+        for keys in (10, 1000, 10000, 100000):
             built = os.path.join(self.args.cache, f"store-{keys}", "built.json")
             if os.path.exists(built):
                 b = json.load(open(built))
@@ -226,7 +254,11 @@ class Run:
 
     def profile_missed(self) -> None:
         """One perf profile per distinct command of a missed goal (about 5 s each)."""
-        if "profile" in self.skip:
+        if "profile" in self.skip or (self.only and "profile" not in self.only):
+            for g in self.goals:
+                kept = self.previous_profiles.get(json.dumps(g.get("profile")))
+                if g.get("profile") and kept:
+                    g["profile_text"], g["profile_command"] = kept
             return
         done: Dict[str, str] = {}
         for g in self.goals:
@@ -238,6 +270,7 @@ class Run:
                 done[key] = self.perf(argv)
             g["profile_text"] = done[key]
             g["profile_command"] = self.command(argv)
+            self.previous_profiles[key] = [g["profile_text"], g["profile_command"]]
 
     def perf(self, argv: List[str]) -> str:
         data = os.path.join(self.args.logs, "perf.data")
@@ -319,8 +352,13 @@ def machine() -> List[Tuple[str, str]]:
 
 def write(run: Run, path: str) -> None:
     args = run.args
-    load_end = open("/proc/loadavg").read().split()[:3]
+    load_end = " ".join(open("/proc/loadavg").read().split()[:3])
     total = time.time() - float(args.started)
+    load_start = args.load_start
+    if run.first_run:
+        # A BENCH_ONLY re-run: the machine lines and the duration are the full run's.
+        total, load_start, load_end = run.first_run["total"], run.first_run["load_start"], run.first_run["load_end"]
+    run.first_run = {"total": total, "load_start": load_start, "load_end": load_end}
     lines: List[str] = []
     add = lines.append
     add("# Keystead next to its peers (`make bench`)")
@@ -341,8 +379,8 @@ def write(run: Run, path: str) -> None:
     add("|---|---|")
     for k, v in machine():
         add(f"| {k} | {v} |")
-    add(f"| Load average (1, 5, 15 min) at start | {args.load_start} |")
-    add(f"| Load average at end | {' '.join(load_end)} |")
+    add(f"| Load average (1, 5, 15 min) at start | {load_start} |")
+    add(f"| Load average at end | {load_end} |")
     for k, v in sorted(run.versions.items()):
         add(f"| {k} | {v} |")
     add("")
@@ -430,16 +468,20 @@ def main() -> None:
     args = parser.parse_args()
     run = Run(args)
     run.step("rust-core", run.rust_core)
-    run.step("rust-stores", run.rust_stores)
     run.step("c-vs-rust", run.c_vs_rust)
     run.step("python-record", lambda: run.python("record"))
     run.step("python-large", lambda: run.python("large"))
     run.step("python-sign", lambda: run.python("sign"))
     run.step("node", run.node)
     run.step("server", run.server)
+    run.step("rust-stores", run.rust_stores)
     run.evaluate_goals()
-    run.step("profile", run.profile_missed)
+    run.profile_missed()
     write(run, os.path.join(ROOT, args.out))
+    with open(os.path.join(args.logs, "results.json"), "w") as f:
+        json.dump({"results": run.results, "commands": run.commands, "notes": run.notes, "unavailable": run.unavailable,
+                   "versions": run.versions, "step_seconds": run.step_seconds, "profiles": run.previous_profiles,
+                   "run": run.first_run}, f)
     print(f"wrote {args.out}")
 
 

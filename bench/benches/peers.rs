@@ -631,58 +631,93 @@ fn copy_dir(from: &Path, to: &Path) {
 /// key ids). Creating keys in a store on disk costs one durable commit (an fsync) each, about
 /// 5 ms here, so 100,000 keys would take minutes: the store is built through the public API in
 /// a folder on tmpfs (`/dev/shm`, where fsync returns at once), without the audit log, and then
-/// copied into the cache. `tag` names the store format (the driver passes the schema version);
-/// a cache made by another format is rebuilt.
-fn cached_store(cache: &Path, keys: usize, tag: &str) -> PathBuf {
+/// copied into the cache. A build takes at most `BENCH_STORE_BUILD_S` (240) seconds per run; an
+/// unfinished one is kept in `<cache>/store-N.partial` and continued by the next run. `tag` names
+/// the store format (the driver passes the schema version); a cache made by another format is
+/// rebuilt.
+fn cached_store(cache: &Path, keys: usize, tag: &str) -> Option<PathBuf> {
     let dir = cache.join(format!("store-{keys}"));
     let marker = dir.join("complete");
     let complete = || std::fs::read_to_string(&marker).ok().as_deref() == Some(tag);
-    // Another run building the same store (its pid in the lock file) is waited for, not raced.
+    // Another run building the same store (its pid in the lock file) is not raced: it is waited
+    // for up to BENCH_STORE_WAIT_S seconds (default 0), then this size is skipped.
     let lock = cache.join(format!("store-{keys}.building"));
+    let wait = Duration::from_secs(std::env::var("BENCH_STORE_WAIT_S").ok().and_then(|v| v.parse().ok()).unwrap_or(0));
+    let waiting_since = Instant::now();
     while !complete() {
         let builder = std::fs::read_to_string(&lock).ok().and_then(|pid| pid.trim().parse::<u32>().ok());
-        if !builder.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists()) {
-            break;
+        let Some(pid) = builder.filter(|pid| Path::new(&format!("/proc/{pid}")).exists()) else { break };
+        if waiting_since.elapsed() >= wait {
+            let line = json!({"store_keys": keys, "reason": format!("process {pid} is still building it")});
+            println!("SKIPPED {line}");
+            return None;
         }
-        eprintln!("waiting for process {} to finish building {}", builder.unwrap_or(0), dir.display());
+        eprintln!("waiting for process {pid} to finish building {}", dir.display());
         std::thread::sleep(Duration::from_secs(10));
     }
     if complete() {
-        return dir;
+        return Some(dir);
     }
     std::fs::create_dir_all(cache).unwrap();
     std::fs::write(&lock, std::process::id().to_string()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+    // A build stopped by its time budget left its keys in `store-N.partial`: go on from there.
+    let partial = cache.join(format!("store-{keys}.partial"));
+    let budget =
+        Duration::from_secs(std::env::var("BENCH_STORE_BUILD_S").ok().and_then(|v| v.parse().ok()).unwrap_or(240));
     let staging_parent = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
     let staging = tempfile::tempdir_in(staging_parent).unwrap();
-    let started = Instant::now();
+    let store_dir = staging.path().join("store");
     let mut ids = String::new();
+    let mut seconds = 0.0;
+    if partial.join("complete-partial").exists() {
+        copy_dir(&partial, &store_dir);
+        ids = std::fs::read_to_string(store_dir.join("keys.txt")).unwrap_or_default();
+        seconds = std::fs::read_to_string(store_dir.join("complete-partial")).unwrap().trim().parse().unwrap_or(0.0);
+    }
+    let started = Instant::now();
+    let mut made = ids.lines().count();
     {
-        let store = Keystead::builder().without_audit().open(staging.path().join("store")).unwrap();
-        for _ in 0..keys {
+        let store = Keystead::builder().without_audit().open(&store_dir).unwrap();
+        while made < keys && started.elapsed() < budget {
             ids.push_str(&symmetric_key(&store));
             ids.push('\n');
+            made += 1;
         }
     }
-    let seconds = started.elapsed().as_secs_f64();
-    copy_dir(&staging.path().join("store"), &dir);
-    std::fs::write(dir.join("keys.txt"), ids).unwrap();
+    seconds += started.elapsed().as_secs_f64();
+    std::fs::write(store_dir.join("keys.txt"), &ids).unwrap();
+    if made < keys {
+        let _ = std::fs::remove_dir_all(&partial);
+        copy_dir(&store_dir, &partial);
+        std::fs::write(partial.join("complete-partial"), format!("{seconds}")).unwrap();
+        let _ = std::fs::remove_file(&lock);
+        let reason = format!(
+            "its build stopped at its time budget (BENCH_STORE_BUILD_S) with {made} keys after {seconds:.0} s of \
+             CreateKey in all; the next run continues from there"
+        );
+        println!("SKIPPED {}", json!({"store_keys": keys, "reason": reason}));
+        return None;
+    }
+    let _ = std::fs::remove_file(store_dir.join("complete-partial"));
+    copy_dir(&store_dir, &dir);
+    let _ = std::fs::remove_dir_all(&partial);
     let line = json!({"store_keys": keys, "build_seconds": seconds});
     std::fs::write(dir.join("built.json"), line.to_string()).unwrap();
     std::fs::write(&marker, tag).unwrap();
     let _ = std::fs::remove_file(&lock);
     eprintln!("built a store with {keys} keys in {seconds:.1} s");
-    dir
+    Some(dir)
 }
 
 fn store_workloads(settings: &Settings, cache: &Path, tag: &str) {
-    let sizes = [10usize, 1_000, 100_000];
+    let sizes = [10usize, 1_000, 10_000, 100_000];
     // Each run works on a fresh copy (the cache stays as built; opening with the defaults adds
     // an audit folder).
     let work = tempfile::tempdir().unwrap();
     let mut stores = Vec::new();
     for keys in sizes {
-        let cached = cached_store(cache, keys, tag);
+        let Some(cached) = cached_store(cache, keys, tag) else { continue };
         let copy = work.path().join(format!("store-{keys}"));
         copy_dir(&cached, &copy);
         let ids: Vec<String> =
