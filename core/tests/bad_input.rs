@@ -70,16 +70,6 @@ const NO_ERROR_PATH: &[&str] = &["envelope::is_secret", "envelope::overhead", "e
 /// Findings of this test in the core, reported to their owners (rows of docs/bad-input.md). A
 /// new problem fails the test; one of these that goes away is printed.
 const KNOWN_FINDINGS: &[(&str, &str, &str)] = &[
-    // An access key id that is empty, too long, malformed or unknown is accepted: the handle is
-    // made and the id is only named in audit events (AWS refuses such an id).
-    ("as_principal_with_access_key", "access_key_id", "empty"),
-    ("as_principal_with_access_key", "access_key_id", "oversize"),
-    ("as_principal_with_access_key", "access_key_id", "malformed"),
-    // ListGrants' GranteePrincipal filter is not validated (AWS: 1-256 characters of
-    // [\w+=,.@:/-]); it only filters, so nothing changes, but the input is not refused.
-    ("list_grants", "grantee_principal", "empty"),
-    ("list_grants", "grantee_principal", "oversize"),
-    ("list_grants", "grantee_principal", "malformed"),
 ];
 
 fn empty_oversize_malformed_str() -> [(&'static str, String); 3] {

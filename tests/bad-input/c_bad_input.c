@@ -280,12 +280,6 @@ static const char *const ACCEPTED[] = {
 
 /* Known findings, reported to the owners; rows of docs/bad-input.md. */
 static const char *const KNOWN_FINDINGS[] = {
-    /* Core: an unknown, empty or too long access key id is accepted (only named in audit
-     * events); ListGrants' GranteePrincipal filter is not validated. */
-    "keystead_store_as_principal_with_access_key/access_key_id/empty",
-    "keystead_store_as_principal_with_access_key/access_key_id/oversize",
-    "keystead_store_list_grants/grantee_principal/empty",
-    "keystead_store_list_grants/grantee_principal/oversize",
     /* An empty or too long folder path is an OS error reported as KMSInternalException, not
      * ValidationException; a folder that does not exist opens an empty audit reader. */
     "keystead_audit_verify/dir/empty",

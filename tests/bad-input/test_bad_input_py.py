@@ -119,14 +119,6 @@ KNOWN_FINDINGS = {
     ("envelope_open", "store", "wrong_type"),
     ("envelope_seal", "encryption_context", "wrong_type"),
     ("envelope_open", "encryption_context", "wrong_type"),
-    # Accepted although AWS refuses it: an access key id that is empty, too long or malformed
-    # (as_principal), and ListGrants' GranteePrincipal filter empty, too long or malformed.
-    ("as_principal", "access_key_id", "empty"),
-    ("as_principal", "access_key_id", "oversize"),
-    ("as_principal", "access_key_id", "malformed"),
-    ("list_grants", "grantee_principal", "empty"),
-    ("list_grants", "grantee_principal", "oversize"),
-    ("list_grants", "grantee_principal", "malformed"),
 }
 
 # Parameters whose empty value is AWS's "not given" (an empty context or token list).

@@ -54,7 +54,7 @@ fn check_principal(principal: &str) -> Result<()> {
 }
 
 /// Checks an access key id: 16–128 characters of `[A-Za-z0-9_]` (AWS's `AccessKeyId` shape).
-fn check_access_key_id(id: &str) -> Result<()> {
+pub(crate) fn check_access_key_id(id: &str) -> Result<()> {
     if !(16..=128).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return Err(Error::validation("An access key id must be 16 to 128 characters from [A-Za-z0-9_]"));
     }

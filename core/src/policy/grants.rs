@@ -418,6 +418,9 @@ impl Keystead {
                 if let Some(id) = grant_id {
                     check_grant_id(id)?;
                 }
+                if let Some(grantee) = grantee_principal {
+                    check_principal_filter(grantee)?;
+                }
                 self.read(|txn| {
                     let key = self.resolve_key_only(txn, key_id)?;
                     self.authorize(txn, &key, &Access::new(Action::ListGrants))?;
@@ -598,6 +601,16 @@ fn page_of(mut grants: Vec<GrantRecord>, limit: usize, marker_kind: &str) -> Pag
 fn check_grant_id(grant_id: &str) -> Result<()> {
     if grant_id.is_empty() || grant_id.len() > 128 {
         return Err(Error::new(ErrorKind::InvalidGrantId, "The grant id is not valid."));
+    }
+    Ok(())
+}
+
+/// ListGrants' `GranteePrincipal` filter: 1–256 characters of `[\w+=,.@:/-]` (AWS's
+/// `PrincipalIdType`), refused rather than silently matching nothing.
+fn check_principal_filter(principal: &str) -> Result<()> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b);
+    if principal.is_empty() || principal.len() > 256 || !principal.bytes().all(allowed) {
+        return Err(Error::validation("GranteePrincipal must be 1 to 256 characters from [\\w+=,.@:/-]"));
     }
     Ok(())
 }

@@ -133,8 +133,14 @@ impl Keystead {
 
     /// As [`Keystead::as_principal`], for a call signed with `access_key_id` (a server's
     /// request): the audit log records the access key id with the principal.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArn`] for a bad `principal_arn`; ValidationException when
+    /// `access_key_id` is not 16–128 characters of `[A-Za-z0-9_]`.
     pub fn as_principal_with_access_key(&self, principal_arn: &str, access_key_id: &str) -> Result<Keystead> {
         let mut principal = Principal::parse(principal_arn)?;
+        // The id lands in every audit event of this handle, so it must have AWS's shape.
+        super::access_keys::check_access_key_id(access_key_id)?;
         principal.access_key_id = Some(access_key_id.to_owned());
         Ok(Keystead { inner: Arc::clone(&self.inner), caller: Arc::new(principal) })
     }
