@@ -63,15 +63,15 @@ pub use verify::{
     read_events, verify, verify_files, LoggedEvent, Problem, ProblemKind, SegmentState, SegmentSummary, VerifyReport,
 };
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, Millis, SystemClock};
 use crate::crypto::context::EncryptionContext;
 use crate::crypto::primitives::random_bytes;
 use crate::error::{Error, Result};
 use crate::keystead::Keystead;
 use canonical::{canonical, compact_time, hex, iso8601_millis};
 use record::{
-    seal, PreparedEvent, GENESIS, REASON_CLOSE, REASON_COUNT, REASON_INTERVAL, REASON_RECOVERED, TYPE_CHECKPOINT,
-    TYPE_HEADER,
+    seal, PreparedEvent, GENESIS, REASON_CLOSE, REASON_COUNT, REASON_INTERVAL, REASON_PRUNE, REASON_RECOVERED,
+    REASON_RESUMED, TYPE_CHECKPOINT, TYPE_HEADER,
 };
 
 /// The folder of the audit log inside a store folder.
@@ -133,6 +133,13 @@ pub struct AuditOptions {
     /// Replace encryption-context values by `hmac-sha256:<hex>` in [`AuditLog::redact_context`]
     /// (default false: AWS logs them in the clear).
     pub hmac_context_values: bool,
+    /// A new writer continues the newest segment, if its writer is gone and sealed it, while
+    /// the segment is smaller than this (default 16 MiB; 0: every writer starts a new segment).
+    /// Short-lived handles (a CLI run each) then share a few files instead of one file each.
+    pub segment_max_bytes: u64,
+    /// ... and younger than this (default 24 h), so that [`AuditLog::prune`], which deletes
+    /// whole segments, can free old records.
+    pub segment_max_age: Duration,
     /// Testing aid: the segment file accepts this many more bytes after its header, then every
     /// write fails with `ENOSPC` (a full disk), the last one after a partial write.
     #[doc(hidden)]
@@ -146,6 +153,8 @@ impl Default for AuditOptions {
             checkpoint_every: 1000,
             checkpoint_interval: Some(Duration::from_secs(60)),
             hmac_context_values: false,
+            segment_max_bytes: 16 << 20,
+            segment_max_age: Duration::from_secs(24 * 3600),
             fail_after_bytes: None,
         }
     }
@@ -410,24 +419,43 @@ impl Shared {
         if !dir.exists() {
             fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| io_error("create", dir, &e))?;
         }
-        let lock_path = dir.join(LOCK_FILE_NAME);
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(|e| io_error("open", &lock_path, &e))?;
-        lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
-        // The number is taken from the counter and from the headers present, and the counter is
-        // advanced only once the header is durable: a writer killed in between then leaves
-        // neither a gap (a counted number without a file, which the verifier reports as a
-        // deleted segment) nor a number used twice.
-        let number = read_segment_count(dir)?.max(highest_segment_number(dir)) + 1;
+        let lock = lock_folder(dir)?;
         let now = SystemClock.now_ms();
         let nonce = hex(&random_bytes(6)?);
         let id = format!("{}-{}-{nonce}", compact_time(now), std::process::id());
+        // Dead writers' segments are sealed first, so that the newest one can be continued.
+        recover_dead_segments(dir, &id, &self.keys);
+        // The number is taken from the counter and from the headers present, and the counter is
+        // advanced only once the header (or resume record) is durable: a writer killed in
+        // between then leaves neither a gap (a counted number without a file, which the verifier
+        // reports as a deleted segment) nor a number used twice (recovery raises the counter
+        // past the numbers found in the segment it seals).
+        let number = read_segment_count(dir)?.max(highest_segment_number(dir)) + 1;
+        let segment = match self.resume_newest(dir, number, now)? {
+            Some(segment) => segment,
+            None => self.create_segment(dir, &id, number, now)?,
+        };
+        write_segment_count(dir, number)?;
+        let pem = dir.join(PUBLIC_KEY_FILE_NAME);
+        if !pem.exists() {
+            // A convenience copy for auditors; failing to write it must not stop auditing.
+            let _ = self.keys.public_key().to_pem().map(|text| fs::write(&pem, text));
+        }
+        drop(lock);
+        Ok(segment)
+    }
+
+    /// Wraps a segment's file for writing (with the testing byte budget, if any).
+    fn segment_file(&self, file: File) -> Arc<dyn SegmentFile> {
+        match self.options.fail_after_bytes {
+            Some(budget) => Arc::new(BudgetedFile { file, left: AtomicU64::new(budget) }),
+            None => Arc::new(file),
+        }
+    }
+
+    /// Creates a new segment file `<id>.jsonl` with its signed header (the caller holds the
+    /// folder's lock file).
+    fn create_segment(&self, dir: &Path, id: &str, number: u64, now: Millis) -> Result<Segment> {
         let path = dir.join(format!("{id}.{SEGMENT_EXTENSION}"));
         // The open marker comes first: a writer killed before its header is complete leaves a
         // marked file, which the next opener removes (it holds no record) instead of a headerless
@@ -455,19 +483,69 @@ impl Shared {
         file.append(sealed.line.as_bytes()).map_err(|e| io_error("write", &path, &e))?;
         file.sync().map_err(|e| io_error("sync", &path, &e))?;
         sync_dir(dir)?;
-        write_segment_count(dir, number)?;
-        let pem = dir.join(PUBLIC_KEY_FILE_NAME);
-        if !pem.exists() {
-            // A convenience copy for auditors; failing to write it must not stop auditing.
-            let _ = self.keys.public_key().to_pem().map(|text| fs::write(&pem, text));
-        }
-        recover_dead_segments(dir, &path, &self.keys);
-        drop(lock);
-        let file: Arc<dyn SegmentFile> = match self.options.fail_after_bytes {
-            Some(budget) => Arc::new(BudgetedFile { file, left: AtomicU64::new(budget) }),
-            None => Arc::new(file),
-        };
+        let file = self.segment_file(file);
         Ok(Segment { file, path: path.into(), next_seq: 1, prev: sealed.hash, since_checkpoint: 0 })
+    }
+
+    /// Continues the newest segment when its writer is gone and sealed it (a `close` or
+    /// `recovered` checkpoint last), it was written under this log's key, and it is within
+    /// the size and age limits: appends a signed `resumed` checkpoint carrying this writer's
+    /// store-wide `number`, chained to the seal. `None` when there is nothing to continue.
+    ///
+    /// Why this keeps verification sound: the chain runs on unbroken through the old seal, the
+    /// resume record is signed, and its number joins the numbers the verifier requires, so
+    /// cutting the segment back to the old seal (which would look like a clean end) shows as a
+    /// missing number.
+    fn resume_newest(&self, dir: &Path, number: u64, now: Millis) -> Result<Option<Segment>> {
+        if self.options.segment_max_bytes == 0 {
+            return Ok(None);
+        }
+        let Ok(files) = verify::segment_files(dir) else { return Ok(None) };
+        let Some(path) = files.last() else { return Ok(None) };
+        let Ok(file) = OpenOptions::new().append(true).read(true).open(path) else { return Ok(None) };
+        if file.try_lock().is_err() {
+            return Ok(None); // a live writer holds it
+        }
+        let Ok(meta) = file.metadata() else { return Ok(None) };
+        if meta.len() >= self.options.segment_max_bytes {
+            return Ok(None);
+        }
+        let Some(header) = first_record(path) else { return Ok(None) };
+        let created = header["segment"]["created"].as_str().and_then(parse_iso8601);
+        let young = created.is_some_and(|c| {
+            now.saturating_sub(c) < i64::try_from(self.options.segment_max_age.as_millis()).unwrap_or(i64::MAX)
+        });
+        if !young || header["segment"]["publicKey"].as_str() != Some(&self.keys.public_key().to_base64()) {
+            return Ok(None);
+        }
+        let Ok(Some(last)) = last_record(&file) else { return Ok(None) };
+        let sealed_by = last["checkpoint"]["reason"].as_str().filter(|r| record::is_final_reason(r));
+        let (Some(_), Some(seq), Some(prev)) = (sealed_by, last["seq"].as_u64(), last["hash"].as_str()) else {
+            return Ok(None);
+        };
+        // Marked first: if this writer dies before its resume record is complete, the next
+        // opener drops the torn line and seals the segment again.
+        let marker = marker_path(path);
+        File::create(&marker).map_err(|e| io_error("create", &marker, &e))?;
+        let body = json!({
+            "reason": REASON_RESUMED,
+            "records": seq + 1,
+            "time": iso8601_millis(now),
+            "number": number,
+            "pid": std::process::id(),
+        });
+        let sealed = seal(TYPE_CHECKPOINT, canonical(&body), seq + 1, prev, Some(&self.keys))?;
+        (&file).write_all(sealed.line.as_bytes()).map_err(|e| io_error("write", path, &e))?;
+        file.sync_data().map_err(|e| io_error("sync", path, &e))?;
+        sync_dir(dir)?;
+        let file = self.segment_file(file);
+        Ok(Some(Segment {
+            file,
+            path: path.as_path().into(),
+            next_seq: seq + 2,
+            prev: sealed.hash,
+            since_checkpoint: 0,
+        }))
     }
 
     /// Chains a record onto the current segment and queues its line; returns its ticket.
@@ -508,8 +586,16 @@ impl Shared {
     }
 
     fn push_checkpoint(&self, state: &mut State, reason: &str) -> Result<u64> {
+        self.push_checkpoint_with(state, reason, Map::new())
+    }
+
+    /// A checkpoint whose body also carries the members of `extra`.
+    fn push_checkpoint_with(&self, state: &mut State, reason: &str, extra: Map<String, Value>) -> Result<u64> {
         let records = state.segment.as_ref().map_or(0, |s| s.next_seq);
-        let body = json!({ "reason": reason, "records": records, "time": iso8601_millis(SystemClock.now_ms()) });
+        let mut body = json!({ "reason": reason, "records": records, "time": iso8601_millis(SystemClock.now_ms()) });
+        if let Value::Object(members) = &mut body {
+            members.extend(extra);
+        }
         let ticket = self.push(state, TYPE_CHECKPOINT, canonical(&body))?;
         state.last_checkpoint = Instant::now();
         Ok(ticket)
@@ -725,6 +811,183 @@ fn flusher(shared: &Weak<Shared>, signal: &FlushSignal) {
     }
 }
 
+/// Takes the folder's lock file (segment creation, resumption, recovery and pruning).
+fn lock_folder(dir: &Path) -> Result<File> {
+    let lock_path = dir.join(LOCK_FILE_NAME);
+    let lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(|e| io_error("open", &lock_path, &e))?;
+    lock.lock().map_err(|e| io_error("lock", &lock_path, &e))?;
+    Ok(lock)
+}
+
+/// One segment deleted by [`AuditLog::prune`].
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PrunedSegment {
+    /// The file that was deleted.
+    pub file: PathBuf,
+    /// The store-wide numbers of its writers (header and resume records).
+    pub numbers: Vec<u64>,
+    /// Records it held.
+    pub records: u64,
+    /// The hash of its last record (its seal).
+    pub last_hash: String,
+    /// The time of its seal.
+    pub sealed_at: String,
+}
+
+/// What [`AuditLog::prune`] did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct PruneReport {
+    /// The segments deleted.
+    pub pruned: Vec<PrunedSegment>,
+    /// Segments sealed before the cut-off but kept: a writer holds them, or their seal could
+    /// not be read.
+    pub kept: Vec<PathBuf>,
+}
+
+/// Sorted numbers as `[first, last]` ranges.
+fn ranges(numbers: &[u64]) -> Vec<[u64; 2]> {
+    let mut out: Vec<[u64; 2]> = Vec::new();
+    for &n in numbers {
+        match out.last_mut() {
+            Some(last) if last[1] + 1 == n || last[1] == n => last[1] = n,
+            _ => out.push([n, n]),
+        }
+    }
+    out
+}
+
+/// The numbers listed as pruned by the prune checkpoints in `text` (a segment's content).
+pub(crate) fn pruned_numbers_in(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| l.contains(REASON_PRUNE)) {
+        let Ok(record) = serde_json::from_str::<Value>(line) else { continue };
+        if record["checkpoint"]["reason"] != REASON_PRUNE {
+            continue;
+        }
+        for range in record["checkpoint"]["pruned"]["numbers"].as_array().into_iter().flatten() {
+            if let (Some(first), Some(last)) = (range[0].as_u64(), range[1].as_u64()) {
+                out.extend(first..=last.min(first.saturating_add(1 << 20)));
+            }
+        }
+    }
+    out
+}
+
+impl AuditLog {
+    /// Deletes the whole segments whose writers are gone and whose seal (final checkpoint) is
+    /// older than `before_ms`, after appending to this log's segment a signed `prune`
+    /// checkpoint that names them (file, writer numbers, record count, last hash) and carries
+    /// the numbers pruned earlier by prune records inside them. The verifier accepts those
+    /// numbers as deliberately pruned; any other missing segment is still reported.
+    ///
+    /// # Errors
+    /// `KMSInternalException` if the prune record cannot be written and fsynced (then nothing
+    /// is deleted) or the folder cannot be read.
+    pub fn prune(&self, before_ms: Millis) -> Result<PruneReport> {
+        let shared = &*self.shared;
+        let dir = &shared.dir;
+        let lock = lock_folder(dir)?;
+        let own = {
+            let state = lock_state(shared)?;
+            if state.closed {
+                return Err(Error::internal("Audit log: the log is closed"));
+            }
+            if state.segment.is_none() {
+                drop(state);
+                drop(lock);
+                let segment = shared.open_segment()?;
+                let mut state = lock_state(shared)?;
+                state.segment.get_or_insert(segment);
+                return self.prune(before_ms);
+            }
+            state.segment.as_ref().map(|s| s.path.to_path_buf())
+        };
+        let files = verify::segment_files(dir).map_err(|e| io_error("read", dir, &e))?;
+        let mut report = PruneReport::default();
+        let mut held = Vec::new();
+        let mut numbers = Vec::new();
+        for path in files {
+            if Some(&path) == own.as_ref() {
+                continue;
+            }
+            let Ok(file) = File::open(&path) else { continue };
+            let Ok(text) = fs::read_to_string(&path) else { continue };
+            let last = text.lines().last().and_then(|l| serde_json::from_str::<Value>(l).ok());
+            let Some(last) = last else { continue };
+            let reason = last["checkpoint"]["reason"].as_str().unwrap_or("");
+            let sealed_at = last["checkpoint"]["time"].as_str().unwrap_or("").to_owned();
+            if !record::is_final_reason(reason) || !text.ends_with('\n') {
+                continue;
+            }
+            if parse_iso8601(&sealed_at).is_none_or(|t| t >= before_ms) {
+                continue;
+            }
+            if file.try_lock().is_err() {
+                report.kept.push(path);
+                continue;
+            }
+            let mut own_numbers = numbers_in(&path);
+            own_numbers.sort_unstable();
+            numbers.extend(pruned_numbers_in(&text));
+            numbers.extend(&own_numbers);
+            report.pruned.push(PrunedSegment {
+                file: path,
+                numbers: own_numbers,
+                records: last["seq"].as_u64().map_or(0, |s| s + 1),
+                last_hash: last["hash"].as_str().unwrap_or("").to_owned(),
+                sealed_at,
+            });
+            held.push(file);
+        }
+        if report.pruned.is_empty() {
+            return Ok(report);
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        let segments: Vec<Value> = report
+            .pruned
+            .iter()
+            .map(|p| {
+                json!({
+                    "id": p.file.file_stem().and_then(|s| s.to_str()).unwrap_or(""),
+                    "numbers": p.numbers,
+                    "records": p.records,
+                    "lastHash": p.last_hash,
+                    "sealedAt": p.sealed_at,
+                })
+            })
+            .collect();
+        let mut extra = Map::new();
+        extra.insert(
+            "pruned".into(),
+            json!({ "before": iso8601_millis(before_ms), "numbers": ranges(&numbers), "segments": segments }),
+        );
+        {
+            let mut state = lock_state(shared)?;
+            let ticket = shared.push_checkpoint_with(&mut state, REASON_PRUNE, extra)?;
+            state.batch_waiters += 1;
+            drop(shared.wait_written(state, ticket)?);
+        }
+        // The record must be on disk before any file goes.
+        shared.flush_all()?;
+        for pruned in &report.pruned {
+            fs::remove_file(&pruned.file).map_err(|e| io_error("delete", &pruned.file, &e))?;
+            let _ = fs::remove_file(marker_path(&pruned.file));
+        }
+        sync_dir(dir)?;
+        drop(held);
+        drop(lock);
+        Ok(report)
+    }
+}
+
 fn marker_path(segment: &Path) -> PathBuf {
     let mut name = segment.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(OPEN_MARKER_SUFFIX);
@@ -775,24 +1038,80 @@ fn write_segment_count(dir: &Path, next: u64) -> Result<()> {
 /// Seals segments whose writer died: for each open marker whose segment no process holds
 /// locked, drops a torn last line and appends a signed `recovered` checkpoint. Best effort:
 /// what cannot be sealed is left for the verifier to report.
-fn recover_dead_segments(dir: &Path, own: &Path, keys: &AuditKeys) {
+fn recover_dead_segments(dir: &Path, recovered_by: &str, keys: &AuditKeys) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let marker = entry.path();
         let Some(name) = marker.file_name().and_then(|n| n.to_str()) else { continue };
         let Some(segment_name) = name.strip_suffix(OPEN_MARKER_SUFFIX) else { continue };
         let segment = dir.join(segment_name);
-        if segment == own {
-            continue;
-        }
-        if let Ok(true) = seal_dead_segment(&segment, keys, own) {
+        if let Ok(true) = seal_dead_segment(&segment, keys, recovered_by) {
+            // A writer killed between its resume record and the counter update left a number
+            // the counter does not know yet; count it so that it is never handed out twice.
+            let highest = numbers_in(&segment).into_iter().max().unwrap_or(0);
+            if read_segment_count(dir).is_ok_and(|count| count < highest) {
+                let _ = write_segment_count(dir, highest);
+            }
             let _ = fs::remove_file(&marker);
         }
     }
 }
 
+/// The store-wide numbers of the writers of a segment: its header's and its resume records'.
+fn numbers_in(path: &Path) -> Vec<u64> {
+    let Ok(text) = fs::read_to_string(path) else { return Vec::new() };
+    text.lines()
+        .filter(|line| line.contains("\"number\""))
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|record| {
+            let resumed = record["checkpoint"]["reason"] == REASON_RESUMED;
+            let body = if resumed { &record["checkpoint"] } else { &record["segment"] };
+            body["number"].as_u64()
+        })
+        .collect()
+}
+
+/// The first record of a segment file, parsed.
+fn first_record(path: &Path) -> Option<Value> {
+    use std::io::BufRead as _;
+    let mut first = String::new();
+    io::BufReader::new(File::open(path).ok()?).read_line(&mut first).ok()?;
+    serde_json::from_str(&first).ok()
+}
+
+/// The last complete line of `file` and the offset where it ends (after its newline), reading
+/// only the tail; `None` if the file holds no complete line.
+fn last_line(mut file: &File) -> io::Result<Option<(Vec<u8>, u64)>> {
+    let len = file.metadata()?.len();
+    // The last complete line is within the tail; read more only for a huge last record.
+    let mut window = 256 * 1024u64;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail)?;
+        let Some(end) = tail.iter().rposition(|&b| b == b'\n') else {
+            if start == 0 {
+                return Ok(None);
+            }
+            window *= 4;
+            continue;
+        };
+        match tail[..end].iter().rposition(|&b| b == b'\n') {
+            Some(before) => return Ok(Some((tail[before + 1..end].to_vec(), start + end as u64 + 1))),
+            None if start == 0 => return Ok(Some((tail[..end].to_vec(), end as u64 + 1))),
+            None => window *= 4,
+        }
+    }
+}
+
+/// The last complete record of a segment file, parsed.
+fn last_record(file: &File) -> io::Result<Option<Value>> {
+    Ok(last_line(file)?.and_then(|(line, _)| serde_json::from_slice(&line).ok()))
+}
+
 /// Seals one segment if its writer is gone; `Ok(true)` when it is (now) sealed or gone.
-fn seal_dead_segment(path: &Path, keys: &AuditKeys, recovered_by: &Path) -> io::Result<bool> {
+fn seal_dead_segment(path: &Path, keys: &AuditKeys, recovered_by: &str) -> io::Result<bool> {
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
@@ -802,42 +1121,22 @@ fn seal_dead_segment(path: &Path, keys: &AuditKeys, recovered_by: &Path) -> io::
         return Ok(false); // a live writer holds it
     }
     let len = file.metadata()?.len();
-    // The last complete line is within the tail; read more only for a huge last record.
-    let mut window = 256 * 1024u64;
-    let (tail, tail_start) = loop {
-        let start = len.saturating_sub(window);
-        file.seek(SeekFrom::Start(start))?;
-        let mut tail = Vec::new();
-        file.read_to_end(&mut tail)?;
-        let complete = tail.iter().rposition(|&b| b == b'\n');
-        let enough = start == 0 || complete.is_some_and(|end| tail[..end].contains(&b'\n'));
-        if enough {
-            break (tail, start);
-        }
-        window *= 4;
+    let Some((line, complete_len)) = last_line(&file)? else {
+        // Not even the header line is complete: the writer died while creating the segment,
+        // before any record. Nothing was logged in it; remove it with its marker.
+        drop(file);
+        fs::remove_file(path)?;
+        return Ok(true);
     };
-    let Some(end) = tail.iter().rposition(|&b| b == b'\n') else {
-        if tail_start == 0 {
-            // Not even the header line is complete: the writer died while creating the segment,
-            // before any record. Nothing was logged in it; remove it with its marker.
-            drop(file);
-            fs::remove_file(path)?;
-            return Ok(true);
-        }
-        return Ok(false);
-    };
-    let line_start = tail[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let Ok(last) = serde_json::from_slice::<Value>(&tail[line_start..end]) else { return Ok(false) };
+    let Ok(last) = serde_json::from_slice::<Value>(&line) else { return Ok(false) };
     if last["type"] == TYPE_CHECKPOINT && last["checkpoint"]["reason"].as_str().is_some_and(record::is_final_reason) {
         return Ok(true);
     }
     let (Some(seq), Some(prev)) = (last["seq"].as_u64(), last["hash"].as_str()) else { return Ok(false) };
-    let complete_len = tail_start + end as u64 + 1;
     let torn = len - complete_len;
     if torn > 0 {
         file.set_len(complete_len)?;
     }
-    let recovered_by = recovered_by.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let body = json!({
         "reason": REASON_RECOVERED,
         "records": seq + 1,

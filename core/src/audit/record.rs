@@ -33,6 +33,10 @@ pub(crate) const REASON_COUNT: &str = "count";
 pub(crate) const REASON_INTERVAL: &str = "interval";
 pub(crate) const REASON_CLOSE: &str = "close";
 pub(crate) const REASON_RECOVERED: &str = "recovered";
+/// A new writer continues a sealed segment (carries the writer's store-wide `number`).
+pub(crate) const REASON_RESUMED: &str = "resumed";
+/// Whole segments were deleted on purpose (carries the `pruned` numbers and what they held).
+pub(crate) const REASON_PRUNE: &str = "prune";
 
 /// True for the checkpoint reasons that end a segment.
 pub(crate) fn is_final_reason(reason: &str) -> bool {

@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::audit::canonical::{canonical, unhex};
 use crate::audit::keys::AuditPublicKey;
 use crate::audit::record::{
-    is_final_reason, record_hash, signed_message, FORMAT_VERSION, GENESIS, REASON_RECOVERED, TYPE_CHECKPOINT,
-    TYPE_EVENT, TYPE_HEADER,
+    is_final_reason, record_hash, signed_message, FORMAT_VERSION, GENESIS, REASON_PRUNE, REASON_RECOVERED,
+    REASON_RESUMED, TYPE_CHECKPOINT, TYPE_EVENT, TYPE_HEADER,
 };
 use crate::audit::{COUNTER_FILE_NAME, SEGMENT_EXTENSION, SEGMENT_FORMAT};
 use crate::error::{Error, Result};
@@ -90,6 +90,9 @@ pub struct SegmentSummary {
     pub file: PathBuf,
     /// The store-wide segment number from its header.
     pub number: Option<u64>,
+    /// The store-wide numbers of the later writers that continued this segment (from their
+    /// signed `resumed` checkpoints).
+    pub resumed_numbers: Vec<u64>,
     /// Records (lines) read, including header and checkpoints.
     pub records: u64,
     /// Event records.
@@ -118,8 +121,11 @@ pub struct VerifyReport {
     pub checkpoints: u64,
     /// Every problem found, in file order; empty when the log verifies.
     pub problems: Vec<Problem>,
-    /// Facts worth knowing that are not tampering (recovered segments, live tails).
+    /// Facts worth knowing that are not tampering (recovered segments, live tails, prunes).
     pub notes: Vec<String>,
+    /// Writer numbers deliberately pruned, as `[first, last]` ranges, from valid signed prune
+    /// checkpoints: their segments are absent on purpose.
+    pub pruned_numbers: Vec<[u64; 2]>,
 }
 
 impl VerifyReport {
@@ -217,6 +223,7 @@ fn verify_segment(path: &Path, key: &AuditPublicKey, report: &mut VerifyReport) 
     let mut summary = SegmentSummary {
         file: path.to_owned(),
         number: None,
+        resumed_numbers: Vec::new(),
         records: 0,
         events: 0,
         checkpoints: 0,
@@ -304,11 +311,26 @@ fn verify_segment(path: &Path, key: &AuditPublicKey, report: &mut VerifyReport) 
                 "the hash does not match the content (edited)".into(),
             ));
         }
+        // A later writer may continue a sealed segment: its signed `resumed` checkpoint is the
+        // one record allowed right after a seal (checked below like any checkpoint).
+        let resumes = kind == TYPE_CHECKPOINT
+            && record["checkpoint"]["reason"] == REASON_RESUMED
+            && signature_ok(&record, &digest, key);
         if let Some(reason) = &final_reason {
+            if resumes {
+                final_reason = None;
+            } else {
+                report.problems.push(at(
+                    ProblemKind::AfterClose,
+                    Some(seq),
+                    format!("a record after the {reason} checkpoint"),
+                ));
+            }
+        } else if resumes {
             report.problems.push(at(
-                ProblemKind::AfterClose,
+                ProblemKind::ForgedCheckpoint,
                 Some(seq),
-                format!("a record after the {reason} checkpoint"),
+                "a resume record that does not follow a seal".into(),
             ));
         }
         match kind.as_str() {
@@ -358,6 +380,24 @@ fn verify_segment(path: &Path, key: &AuditPublicKey, report: &mut VerifyReport) 
                     ));
                 } else {
                     summary.sealed_records = summary.records;
+                    if body["reason"] == REASON_RESUMED {
+                        summary.resumed_numbers.extend(body["number"].as_u64());
+                    }
+                    if body["reason"] == REASON_PRUNE {
+                        let numbers = &body["pruned"]["numbers"];
+                        for range in numbers.as_array().into_iter().flatten() {
+                            if let (Some(first), Some(last)) = (range[0].as_u64(), range[1].as_u64()) {
+                                report.pruned_numbers.push([first, last]);
+                            }
+                        }
+                        report.notes.push(format!(
+                            "{}: at {}, segments sealed before {} were pruned on purpose (writer numbers {})",
+                            path.display(),
+                            body["time"].as_str().unwrap_or("?"),
+                            body["pruned"]["before"].as_str().unwrap_or("?"),
+                            numbers,
+                        ));
+                    }
                     if let Some(reason) = body["reason"].as_str().filter(|r| is_final_reason(r)) {
                         final_reason = Some(reason.to_owned());
                         if reason == REASON_RECOVERED {
@@ -451,14 +491,17 @@ fn verify_segment(path: &Path, key: &AuditPublicKey, report: &mut VerifyReport) 
 fn check_numbers(dir: &Path, report: &mut VerifyReport) {
     let mut seen: BTreeMap<u64, usize> = BTreeMap::new();
     for segment in &report.segments {
-        if let Some(number) = segment.number {
-            *seen.entry(number).or_default() += 1;
+        for number in segment.number.iter().chain(&segment.resumed_numbers) {
+            *seen.entry(*number).or_default() += 1;
         }
     }
+    let pruned_ranges = report.pruned_numbers.clone();
+    let pruned = |number: u64| pruned_ranges.iter().any(|[first, last]| (*first..=*last).contains(&number));
     let counted = fs::read_to_string(dir.join(COUNTER_FILE_NAME)).ok().and_then(|t| t.trim().parse::<u64>().ok());
     let highest = seen.keys().next_back().copied().unwrap_or(0).max(counted.unwrap_or(0));
     for number in 1..=highest {
         match seen.get(&number) {
+            None if pruned(number) => {}
             None => report.problems.push(problem(
                 ProblemKind::MissingSegment,
                 dir,
