@@ -69,8 +69,7 @@ const NO_ERROR_PATH: &[&str] = &["envelope::is_secret", "envelope::overhead", "e
 
 /// Findings of this test in the core, reported to their owners (rows of docs/bad-input.md). A
 /// new problem fails the test; one of these that goes away is printed.
-const KNOWN_FINDINGS: &[(&str, &str, &str)] = &[
-];
+const KNOWN_FINDINGS: &[(&str, &str, &str)] = &[];
 
 fn empty_oversize_malformed_str() -> [(&'static str, String); 3] {
     [("empty", String::new()), ("oversize", "k".repeat(70_000)), ("malformed", "\0not/a:valid id\n".into())]
