@@ -26,8 +26,9 @@
 
 /**
  * The status every fallible function returns. Values are stable and never reused:
- * 0–99 are C-interface codes, 100–199 the AWS KMS exceptions, 200–299 Keystead's own
- * exceptions (each equal to the core `ErrorKind::code()`).
+ * 0–99 are codes of this interface (argument errors, a caught panic, an audit log that failed
+ * verification), 100–199 the AWS KMS exceptions, 200–299 Keystead's own exceptions (each equal
+ * to the core `ErrorKind::code()`).
  */
 enum keystead_result
 #ifdef __cplusplus
@@ -55,6 +56,13 @@ enum keystead_result
      * A bug inside the library was caught at the boundary; the library is still usable.
      */
     KEYSTEAD_RESULT_PANIC = 4,
+    /**
+     * `keystead_audit_verify` / `keystead_store_audit_verify`: the audit log did not verify (a
+     * record was edited, deleted, reordered or inserted, a signature is wrong, a segment is
+     * missing or truncated). The message names the first problem: its kind, file, line and
+     * sequence number.
+     */
+    KEYSTEAD_RESULT_AUDIT_LOG_INVALID = 5,
     /**
      * `NotFoundException`.
      */
@@ -181,6 +189,16 @@ typedef uint32_t keystead_result;
 #endif // __cplusplus
 
 /**
+ * The events of an audit log, handed out one at a time by `keystead_audit_reader_next`.
+ *
+ * Ownership: made by `keystead_audit_reader_open` or `keystead_store_audit_reader`, owned by
+ * the caller, freed with `keystead_audit_reader_free`. It holds the events read when it was
+ * made (later calls are not seen; make a new reader). Thread safety:
+ * `keystead_audit_reader_next` needs exclusive access; different readers are independent.
+ */
+typedef struct keystead_audit_reader keystead_audit_reader;
+
+/**
  * A library-allocated byte buffer: ciphertexts, plaintexts, data keys, key ids and JSON text.
  *
  * The bytes are always followed by one NUL byte that `keystead_bytes_len` does not count, so
@@ -289,6 +307,31 @@ typedef struct keystead_store keystead_store;
  * list may be read by any number of threads.
  */
 typedef struct keystead_tags keystead_tags;
+
+/**
+ * The counts of an audit log that verified.
+ *
+ * Ownership: a plain struct the caller allocates (on the stack is fine) and passes by pointer;
+ * it is written only on success. Thread safety: plain data.
+ */
+typedef struct keystead_audit_report {
+    /**
+     * Segment files (one per store handle that ever wrote to the log).
+     */
+    uint64_t segments;
+    /**
+     * Records in all segments: headers, events and checkpoints.
+     */
+    uint64_t records;
+    /**
+     * Event records (one per audited call).
+     */
+    uint64_t events;
+    /**
+     * Signed checkpoints.
+     */
+    uint64_t checkpoints;
+} keystead_audit_report;
 
 #ifdef __cplusplus
 extern "C" {
@@ -495,129 +538,6 @@ keystead_result keystead_store_explain(const struct keystead_store *store,
                                        size_t conditions_len,
                                        struct keystead_bytes **json_out,
                                        struct keystead_error **err_out);
-
-/**
- * New call options: no grant tokens, no dry run.
- *
- * Ownership: `*options_out` is owned by the caller. NULL behaviour: `options_out` must not be
- * NULL. Thread safety: any thread.
- *
- * # Safety
- * `options_out` and `err_out` are NULL or writable.
- */
-keystead_result keystead_call_options_new(struct keystead_call_options **options_out,
-                                          struct keystead_error **err_out);
-
-/**
- * Appends a grant token (copied). Grants take effect at once in Keystead, so tokens are only
- * checked for form, so code written for AWS runs unchanged: more than 10 is `VALIDATION` in
- * the call, a string that is not a grant token of CreateGrant is `INVALID_GRANT_TOKEN`.
- *
- * Ownership: the arguments are borrowed for the call only; nothing is returned to free. NULL
- * behaviour: `options` and `grant_token` must not be NULL. Thread safety: exclusive access to
- * `options`.
- *
- * # Safety
- * `options` is NULL or live; `grant_token` is NULL or NUL-terminated; `err_out` is NULL or
- * writable.
- */
-keystead_result keystead_call_options_add_grant_token(struct keystead_call_options *options,
-                                                      const char *grant_token,
-                                                      struct keystead_error **err_out);
-
-/**
- * Sets `DryRun`: the call checks access and inputs and then fails with
- * `KEYSTEAD_RESULT_DRY_RUN_OPERATION` (`DryRunOperationException`) instead of doing anything
- * when it would have succeeded, or with the error it would have had.
- *
- * Ownership: nothing is returned to free. NULL behaviour: `options` must not be NULL. Thread
- * safety: exclusive access to `options`.
- *
- * # Safety
- * `options` is NULL or live; `err_out` is NULL or writable.
- */
-keystead_result keystead_call_options_set_dry_run(struct keystead_call_options *options,
-                                                  bool dry_run,
-                                                  struct keystead_error **err_out);
-
-/**
- * Frees call options. NULL is a no-op; do not free twice.
- *
- * Ownership: takes back an object the caller owned. NULL behaviour: NULL is a no-op. Thread
- * safety: no other thread may use the object during or after the call.
- *
- * # Safety
- * `options` is NULL or call options from this library not yet freed.
- */
-void keystead_call_options_free(struct keystead_call_options *options);
-
-/**
- * `Encrypt` with `GrantTokens` and `DryRun` (`options`, NULL for none); otherwise exactly
- * `keystead_store_encrypt`.
- *
- * Errors: as `keystead_store_encrypt`, plus `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` / `VALIDATION` for
- * malformed grant tokens, and `DRY_RUN_OPERATION` when a dry run would have succeeded. Ownership:
- * `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`, `plaintext`
- * (unless length 0) and `ciphertext_out` must not be NULL. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
- */
-keystead_result keystead_store_encrypt_with_options(const struct keystead_store *store,
-                                                    const char *key_id,
-                                                    const uint8_t *plaintext,
-                                                    size_t plaintext_len,
-                                                    const struct keystead_context *context,
-                                                    const char *encryption_algorithm,
-                                                    const struct keystead_call_options *options,
-                                                    struct keystead_bytes **ciphertext_out,
-                                                    struct keystead_error **err_out);
-
-/**
- * `Decrypt` with `GrantTokens` and `DryRun` (`options`, NULL for none); otherwise exactly
- * `keystead_store_decrypt`.
- *
- * Errors: as `keystead_store_decrypt`, plus `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` / `VALIDATION` for
- * malformed grant tokens, and `DRY_RUN_OPERATION`. Ownership: `*plaintext_out` (zeroized by
- * `keystead_bytes_free`) and `*key_id_out` (the key ARN) are owned by the caller. NULL
- * behaviour: `store`, `ciphertext` (unless length 0) and `plaintext_out` must not be NULL;
- * `key_id_out` may be NULL when not wanted. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
- */
-keystead_result keystead_store_decrypt_with_options(const struct keystead_store *store,
-                                                    const uint8_t *ciphertext,
-                                                    size_t ciphertext_len,
-                                                    const struct keystead_context *context,
-                                                    const char *key_id,
-                                                    const char *encryption_algorithm,
-                                                    const struct keystead_call_options *options,
-                                                    struct keystead_bytes **plaintext_out,
-                                                    struct keystead_bytes **key_id_out,
-                                                    struct keystead_error **err_out);
-
-/**
- * `GenerateDataKey` with `GrantTokens` and `DryRun` (`options`, NULL for none); otherwise
- * exactly `keystead_store_generate_data_key`.
- *
- * Errors: as `keystead_store_generate_data_key`, plus `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` /
- * `VALIDATION` for malformed grant tokens, and `DRY_RUN_OPERATION`. Ownership: `*plaintext_out` (zeroized by
- * `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
- * `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
- *
- * # Safety
- * Pointers are NULL or valid as described.
- */
-keystead_result keystead_store_generate_data_key_with_options(const struct keystead_store *store,
-                                                              const char *key_id,
-                                                              const struct keystead_context *context,
-                                                              const char *key_spec,
-                                                              uint32_t number_of_bytes,
-                                                              const struct keystead_call_options *options,
-                                                              struct keystead_bytes **plaintext_out,
-                                                              struct keystead_bytes **ciphertext_out,
-                                                              struct keystead_error **err_out);
 
 /**
  * A new `CreateGrant` request letting `grantee_principal` (a principal ARN) use the key
@@ -923,6 +843,129 @@ keystead_result keystead_store_delete_access_key(const struct keystead_store *st
                                                  struct keystead_error **err_out);
 
 /**
+ * Verifies the audit log of a store folder without opening the store (no root key needed):
+ * every record's hash chain, the signed headers and checkpoints, the seal at the end of each
+ * segment, and that no segment is missing.
+ *
+ * `dir`: the store folder (its log is `<dir>/audit`), the audit folder itself, or one segment
+ * file. `public_key`: the trusted audit public key as PEM or base64 text (keep your own copy:
+ * `keystead audit public-key`), or NULL for the key recorded in the store's database (which
+ * someone able to rewrite the log could rewrite too). A log may be verified while stores are
+ * writing to it: their records after the last checkpoint are chained but not yet signed.
+ *
+ * Errors: `AUDIT_LOG_INVALID` when the log does not verify (the message names the first
+ * problem: kind such as `Edited`, `ChainBroken`, `Sequence`, `BadSignature`,
+ * `MissingSegment`, `Unclosed`, then file, line and sequence number); `VALIDATION` (no log at
+ * `dir`, no audit key recorded, unreadable `public_key`). Ownership: `*report_out` is written
+ * on success only; nothing is returned to free. NULL behaviour: `dir` and `report_out` must
+ * not be NULL; `public_key` may be. Thread safety: thread-safe (reads files only).
+ *
+ * # Safety
+ * `dir` and `public_key` are NULL or NUL-terminated; `report_out` is NULL or writable;
+ * `err_out` is NULL or writable.
+ */
+keystead_result keystead_audit_verify(const char *dir,
+                                      const char *public_key,
+                                      struct keystead_audit_report *report_out,
+                                      struct keystead_error **err_out);
+
+/**
+ * Verifies the audit log of an open store against the store's audit public key; as
+ * `keystead_audit_verify` otherwise.
+ *
+ * Errors: `AUDIT_LOG_INVALID` (the message names the first problem); `VALIDATION` when the
+ * store has no audit log (held in memory, or opened with `keystead_options_set_audit(false)`).
+ * Ownership: `*report_out` is written on success only; nothing is returned to free. NULL
+ * behaviour: `store` and `report_out` must not be NULL. Thread safety: thread-safe; calls on
+ * other threads may keep appending while it runs.
+ *
+ * # Safety
+ * `store` is NULL or live; `report_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_store_audit_verify(const struct keystead_store *store,
+                                            struct keystead_audit_report *report_out,
+                                            struct keystead_error **err_out);
+
+/**
+ * A reader over the events of the audit log of a store folder (or of its audit folder, or of
+ * one segment file; see `keystead_audit_verify`), oldest first, read without verifying (run
+ * `keystead_audit_verify` to trust them). No root key is needed.
+ *
+ * `since`: NULL, or an ISO 8601 time (`"2026-11-29T07:00:00Z"`): only events at or after it.
+ * `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (a `since`
+ * that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
+ * owned by the caller (`keystead_audit_reader_free`). NULL behaviour: `dir` and `reader_out`
+ * must not be NULL; `since` may be. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `dir` and `since` are NULL or NUL-terminated; `reader_out` and `err_out` are NULL or
+ * writable.
+ */
+keystead_result keystead_audit_reader_open(const char *dir,
+                                           const char *since,
+                                           uint64_t limit,
+                                           struct keystead_audit_reader **reader_out,
+                                           struct keystead_error **err_out);
+
+/**
+ * A reader over the events of an open store's audit log; as `keystead_audit_reader_open`
+ * otherwise.
+ *
+ * Errors: `VALIDATION` (no audit log: a store held in memory or opened with the audit off; a
+ * bad `since`). Ownership: `*reader_out` is owned by the caller (`keystead_audit_reader_free`)
+ * and independent of `store` (either may be freed first). NULL behaviour: `store` and
+ * `reader_out` must not be NULL; `since` may be. Thread safety: thread-safe.
+ *
+ * # Safety
+ * `store` is NULL or live; `since` is NULL or NUL-terminated; `reader_out` and `err_out` are
+ * NULL or writable.
+ */
+keystead_result keystead_store_audit_reader(const struct keystead_store *store,
+                                            const char *since,
+                                            uint64_t limit,
+                                            struct keystead_audit_reader **reader_out,
+                                            struct keystead_error **err_out);
+
+/**
+ * The next event as one line of compact CloudTrail-shaped JSON (`{"eventVersion", "eventTime",
+ * "eventName", "userIdentity", "requestParameters", "responseElements", "errorCode"?, ...}`),
+ * or `*event_out == NULL` (still `KEYSTEAD_RESULT_OK`) when no event is left.
+ *
+ * Ownership: a non-NULL `*event_out` (NUL-terminated) is owned by the caller
+ * (`keystead_bytes_free`). NULL behaviour: `reader` and `event_out` must not be NULL. Thread
+ * safety: exclusive access to `reader`.
+ *
+ * # Safety
+ * `reader` is NULL or live and not used by another thread; `event_out` and `err_out` are NULL
+ * or writable.
+ */
+keystead_result keystead_audit_reader_next(struct keystead_audit_reader *reader,
+                                           struct keystead_bytes **event_out,
+                                           struct keystead_error **err_out);
+
+/**
+ * How many events `keystead_audit_reader_next` has still to hand out.
+ *
+ * Ownership: returns a plain value. NULL behaviour: NULL gives 0. Thread safety: not during a
+ * `keystead_audit_reader_next` on the same reader.
+ *
+ * # Safety
+ * `reader` is NULL or live.
+ */
+size_t keystead_audit_reader_remaining(const struct keystead_audit_reader *reader);
+
+/**
+ * Frees a reader. NULL is a no-op; do not free twice.
+ *
+ * Ownership: takes back an object the caller owned. NULL behaviour: NULL is a no-op. Thread
+ * safety: no other thread may use the reader during or after the call.
+ *
+ * # Safety
+ * `reader` is NULL or a reader from this library not yet freed.
+ */
+void keystead_audit_reader_free(struct keystead_audit_reader *reader);
+
+/**
  * A pointer to the bytes of `bytes` (followed by a NUL byte not counted in the length).
  *
  * Ownership: borrowed, valid until `keystead_bytes_free(bytes)`. NULL behaviour: NULL gives
@@ -975,6 +1018,61 @@ keystead_result keystead_bytes_copy(const struct keystead_bytes *bytes,
 void keystead_bytes_free(struct keystead_bytes *bytes);
 
 /**
+ * New call options: no grant tokens, no dry run.
+ *
+ * Ownership: `*options_out` is owned by the caller. NULL behaviour: `options_out` must not be
+ * NULL. Thread safety: any thread.
+ *
+ * # Safety
+ * `options_out` and `err_out` are NULL or writable.
+ */
+keystead_result keystead_call_options_new(struct keystead_call_options **options_out,
+                                          struct keystead_error **err_out);
+
+/**
+ * Appends a grant token (copied). Grants take effect at once in Keystead, so tokens are only
+ * checked for form, so code written for AWS runs unchanged: more than 10 is `VALIDATION` in
+ * the call, a string that is not a grant token of CreateGrant is `INVALID_GRANT_TOKEN`.
+ *
+ * Ownership: the arguments are borrowed for the call only; nothing is returned to free. NULL
+ * behaviour: `options` and `grant_token` must not be NULL. Thread safety: exclusive access to
+ * `options`.
+ *
+ * # Safety
+ * `options` is NULL or live; `grant_token` is NULL or NUL-terminated; `err_out` is NULL or
+ * writable.
+ */
+keystead_result keystead_call_options_add_grant_token(struct keystead_call_options *options,
+                                                      const char *grant_token,
+                                                      struct keystead_error **err_out);
+
+/**
+ * Sets `DryRun`: the call checks access and inputs and then fails with
+ * `KEYSTEAD_RESULT_DRY_RUN_OPERATION` (`DryRunOperationException`) instead of doing anything
+ * when it would have succeeded, or with the error it would have had.
+ *
+ * Ownership: nothing is returned to free. NULL behaviour: `options` must not be NULL. Thread
+ * safety: exclusive access to `options`.
+ *
+ * # Safety
+ * `options` is NULL or live; `err_out` is NULL or writable.
+ */
+keystead_result keystead_call_options_set_dry_run(struct keystead_call_options *options,
+                                                  bool dry_run,
+                                                  struct keystead_error **err_out);
+
+/**
+ * Frees call options. NULL is a no-op; do not free twice.
+ *
+ * Ownership: takes back an object the caller owned. NULL behaviour: NULL is a no-op. Thread
+ * safety: no other thread may use the object during or after the call.
+ *
+ * # Safety
+ * `options` is NULL or call options from this library not yet freed.
+ */
+void keystead_call_options_free(struct keystead_call_options *options);
+
+/**
  * A new, empty encryption context.
  *
  * Ownership: `*context_out` is owned by the caller. NULL behaviour: `context_out` must not be
@@ -1015,20 +1113,11 @@ keystead_result keystead_context_add(struct keystead_context *context,
 void keystead_context_free(struct keystead_context *context);
 
 /**
- * `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key, or (RSA
- * `ENCRYPT_DECRYPT` keys) at most 190–470 bytes with RSA-OAEP.
- *
- * `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none (symmetric keys
- * only; `VALIDATION` with an RSA key). `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`
- * for symmetric keys; `"RSAES_OAEP_SHA_1"` or `"RSAES_OAEP_SHA_256"` (required) for RSA keys;
- * a value the key cannot use is `INVALID_KEY_USAGE`, an unknown string `VALIDATION`. Errors: `NOT_FOUND`, `DISABLED`,
- * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext).
- * Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
- * `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
- * Thread safety: thread-safe.
+ * `Encrypt` without `GrantTokens`/`DryRun`: `keystead_store_encrypt_with_options` with NULL
+ * `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
  *
  * # Safety
- * Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
+ * As `keystead_store_encrypt_with_options`.
  */
 keystead_result keystead_store_encrypt(const struct keystead_store *store,
                                        const char *key_id,
@@ -1040,21 +1129,39 @@ keystead_result keystead_store_encrypt(const struct keystead_store *store,
                                        struct keystead_error **err_out);
 
 /**
- * `Decrypt`: decrypts a ciphertext blob made by `keystead_store_encrypt`,
- * `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
+ * `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key, or (RSA
+ * `ENCRYPT_DECRYPT` keys) at most 190–470 bytes with RSA-OAEP.
  *
- * `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
- * expected to have encrypted it (`INCORRECT_KEY` otherwise); required for RSA ciphertexts,
- * which carry no metadata. `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; for RSA
- * ciphertexts the OAEP algorithm they were made with (required). Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with no
- * detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`. Ownership:
- * `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller; `keystead_bytes_free`
- * zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless length 0) and
- * `plaintext_out` must not be NULL; `key_id_out` may be NULL when not wanted. Thread safety:
- * thread-safe.
+ * `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none (symmetric keys
+ * only; `VALIDATION` with an RSA key). `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`
+ * for symmetric keys; `"RSAES_OAEP_SHA_1"` or `"RSAES_OAEP_SHA_256"` (required) for RSA keys;
+ * a value the key cannot use is `INVALID_KEY_USAGE`, an unknown string `VALIDATION`.
+ * `options`: `GrantTokens` and `DryRun` (NULL for none). Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext), and those
+ * of the options (`ACCESS_DENIED`, `INVALID_GRANT_TOKEN`, `DRY_RUN_OPERATION`).
+ * Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
+ * `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
+ * Thread safety: thread-safe.
  *
  * # Safety
- * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+ * Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
+ */
+keystead_result keystead_store_encrypt_with_options(const struct keystead_store *store,
+                                                    const char *key_id,
+                                                    const uint8_t *plaintext,
+                                                    size_t plaintext_len,
+                                                    const struct keystead_context *context,
+                                                    const char *encryption_algorithm,
+                                                    const struct keystead_call_options *options,
+                                                    struct keystead_bytes **ciphertext_out,
+                                                    struct keystead_error **err_out);
+
+/**
+ * `Decrypt` without `GrantTokens`/`DryRun`: `keystead_store_decrypt_with_options` with NULL
+ * `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_decrypt_with_options`.
  */
 keystead_result keystead_store_decrypt(const struct keystead_store *store,
                                        const uint8_t *ciphertext,
@@ -1067,17 +1174,40 @@ keystead_result keystead_store_decrypt(const struct keystead_store *store,
                                        struct keystead_error **err_out);
 
 /**
- * `ReEncrypt`: decrypts a ciphertext and encrypts the plaintext under `destination_key_id`
- * without exposing it.
+ * `Decrypt`: decrypts a ciphertext blob made by `keystead_store_encrypt`,
+ * `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
  *
- * `source_context`/`destination_context`: NULL for none. `source_key_id`: NULL or the expected
- * source key. Algorithms: NULL or `"SYMMETRIC_DEFAULT"`. Errors: as `keystead_store_decrypt`
- * for the source and `keystead_store_encrypt` for the destination. Ownership:
- * `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `ciphertext` (unless length
- * 0), `destination_key_id`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ * `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
+ * expected to have encrypted it (`INCORRECT_KEY` otherwise); required for RSA ciphertexts,
+ * which carry no metadata. `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; for RSA
+ * ciphertexts the OAEP algorithm they were made with (required). `options`: `GrantTokens` and
+ * `DryRun` (NULL for none). Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with
+ * no detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`, and those of the
+ * options. Ownership: `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller;
+ * `keystead_bytes_free` zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless
+ * length 0) and `plaintext_out` must not be NULL; `key_id_out` may be NULL when not wanted.
+ * Thread safety: thread-safe.
  *
  * # Safety
  * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+ */
+keystead_result keystead_store_decrypt_with_options(const struct keystead_store *store,
+                                                    const uint8_t *ciphertext,
+                                                    size_t ciphertext_len,
+                                                    const struct keystead_context *context,
+                                                    const char *key_id,
+                                                    const char *encryption_algorithm,
+                                                    const struct keystead_call_options *options,
+                                                    struct keystead_bytes **plaintext_out,
+                                                    struct keystead_bytes **key_id_out,
+                                                    struct keystead_error **err_out);
+
+/**
+ * `ReEncrypt` without `GrantTokens`/`DryRun`: `keystead_store_re_encrypt_with_options` with
+ * NULL `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_re_encrypt_with_options`.
  */
 keystead_result keystead_store_re_encrypt(const struct keystead_store *store,
                                           const uint8_t *ciphertext,
@@ -1092,16 +1222,40 @@ keystead_result keystead_store_re_encrypt(const struct keystead_store *store,
                                           struct keystead_error **err_out);
 
 /**
- * `GenerateDataKey`: a random data key, returned both in plaintext and encrypted under `key_id`.
+ * `ReEncrypt`: decrypts a ciphertext and encrypts the plaintext under `destination_key_id`
+ * without exposing it.
  *
- * Give exactly one of `key_spec` (`"AES_256"` or `"AES_128"`) and `number_of_bytes` (1–1024;
- * 0 means not given); both or neither is `VALIDATION`, as in AWS. `context`: NULL for none.
- * Errors: as `keystead_store_encrypt`. Ownership: `*plaintext_out` (zeroized by
- * `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
- * `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ * `source_context`/`destination_context`: NULL for none. `source_key_id`: NULL or the expected
+ * source key. Algorithms: NULL or `"SYMMETRIC_DEFAULT"`. `options`: `GrantTokens` and `DryRun`
+ * (NULL for none; the grant tokens apply to both keys, as in AWS). Errors: as
+ * `keystead_store_decrypt_with_options` for the source and
+ * `keystead_store_encrypt_with_options` for the destination. Ownership: `*ciphertext_out` is
+ * owned by the caller. NULL behaviour: `store`, `ciphertext` (unless length 0),
+ * `destination_key_id`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
  *
  * # Safety
- * Pointers are NULL or valid as described.
+ * Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+ */
+keystead_result keystead_store_re_encrypt_with_options(const struct keystead_store *store,
+                                                       const uint8_t *ciphertext,
+                                                       size_t ciphertext_len,
+                                                       const struct keystead_context *source_context,
+                                                       const char *source_key_id,
+                                                       const char *destination_key_id,
+                                                       const struct keystead_context *destination_context,
+                                                       const char *source_encryption_algorithm,
+                                                       const char *destination_encryption_algorithm,
+                                                       const struct keystead_call_options *options,
+                                                       struct keystead_bytes **ciphertext_out,
+                                                       struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKey` without `GrantTokens`/`DryRun`:
+ * `keystead_store_generate_data_key_with_options` with NULL `options`. Parameters, errors,
+ * ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_generate_data_key_with_options`.
  */
 keystead_result keystead_store_generate_data_key(const struct keystead_store *store,
                                                  const char *key_id,
@@ -1113,14 +1267,35 @@ keystead_result keystead_store_generate_data_key(const struct keystead_store *st
                                                  struct keystead_error **err_out);
 
 /**
- * `GenerateDataKeyWithoutPlaintext`: as `keystead_store_generate_data_key`, returning only the
- * encrypted data key.
+ * `GenerateDataKey`: a random data key, returned both in plaintext and encrypted under `key_id`.
  *
- * Ownership: `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`,
- * `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+ * Give exactly one of `key_spec` (`"AES_256"` or `"AES_128"`) and `number_of_bytes` (1–1024;
+ * 0 means not given); both or neither is `VALIDATION`, as in AWS. `context`: NULL for none.
+ * `options`: `GrantTokens` and `DryRun` (NULL for none). Errors: as
+ * `keystead_store_encrypt_with_options`. Ownership: `*plaintext_out` (zeroized by
+ * `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
+ * `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
  *
  * # Safety
  * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_with_options(const struct keystead_store *store,
+                                                              const char *key_id,
+                                                              const struct keystead_context *context,
+                                                              const char *key_spec,
+                                                              uint32_t number_of_bytes,
+                                                              const struct keystead_call_options *options,
+                                                              struct keystead_bytes **plaintext_out,
+                                                              struct keystead_bytes **ciphertext_out,
+                                                              struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKeyWithoutPlaintext` without `GrantTokens`/`DryRun`:
+ * `keystead_store_generate_data_key_without_plaintext_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_generate_data_key_without_plaintext_with_options`.
  */
 keystead_result keystead_store_generate_data_key_without_plaintext(const struct keystead_store *store,
                                                                    const char *key_id,
@@ -1129,6 +1304,25 @@ keystead_result keystead_store_generate_data_key_without_plaintext(const struct 
                                                                    uint32_t number_of_bytes,
                                                                    struct keystead_bytes **ciphertext_out,
                                                                    struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKeyWithoutPlaintext`: as `keystead_store_generate_data_key_with_options`,
+ * returning only the encrypted data key.
+ *
+ * Ownership: `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`,
+ * `ciphertext_out` must not be NULL; `options` may be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_without_plaintext_with_options(const struct keystead_store *store,
+                                                                                const char *key_id,
+                                                                                const struct keystead_context *context,
+                                                                                const char *key_spec,
+                                                                                uint32_t number_of_bytes,
+                                                                                const struct keystead_call_options *options,
+                                                                                struct keystead_bytes **ciphertext_out,
+                                                                                struct keystead_error **err_out);
 
 /**
  * `GenerateRandom`: `number_of_bytes` (1–1024) random bytes (`VALIDATION` otherwise).
@@ -1145,17 +1339,12 @@ keystead_result keystead_store_generate_random(const struct keystead_store *stor
                                                struct keystead_error **err_out);
 
 /**
- * `GenerateDataKeyPair`: a random asymmetric data key pair; the private key is returned in
- * plaintext (PKCS#8 DER) and encrypted under the symmetric key `key_id`.
- *
- * `key_pair_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`, `"ECC_NIST_P256"`, ... (NULL or
- * unknown is `VALIDATION`). `context`: NULL for none. Errors: as `keystead_store_encrypt`.
- * Ownership: `*private_key_out` (zeroized by `keystead_bytes_free`), `*private_key_ciphertext_out`
- * and `*public_key_out` (DER `SubjectPublicKeyInfo`) are owned by the caller. NULL behaviour:
- * no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+ * `GenerateDataKeyPair` without `GrantTokens`/`DryRun`:
+ * `keystead_store_generate_data_key_pair_with_options` with NULL `options`. Parameters,
+ * errors, ownership, NULL behaviour and thread safety as there.
  *
  * # Safety
- * Pointers are NULL or valid as described.
+ * As `keystead_store_generate_data_key_pair_with_options`.
  */
 keystead_result keystead_store_generate_data_key_pair(const struct keystead_store *store,
                                                       const char *key_id,
@@ -1167,14 +1356,36 @@ keystead_result keystead_store_generate_data_key_pair(const struct keystead_stor
                                                       struct keystead_error **err_out);
 
 /**
- * `GenerateDataKeyPairWithoutPlaintext`: as `keystead_store_generate_data_key_pair`, without
- * the plaintext private key.
+ * `GenerateDataKeyPair`: a random asymmetric data key pair; the private key is returned in
+ * plaintext (PKCS#8 DER) and encrypted under the symmetric key `key_id`.
  *
- * Ownership: `*private_key_ciphertext_out` and `*public_key_out` are owned by the caller. NULL
- * behaviour: no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+ * `key_pair_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`, `"ECC_NIST_P256"`, ... (NULL or
+ * unknown is `VALIDATION`). `context`: NULL for none. `options`: `GrantTokens` and `DryRun`
+ * (NULL for none). Errors: as `keystead_store_encrypt_with_options`. Ownership:
+ * `*private_key_out` (zeroized by `keystead_bytes_free`), `*private_key_ciphertext_out` and
+ * `*public_key_out` (DER `SubjectPublicKeyInfo`) are owned by the caller. NULL behaviour: no
+ * pointer may be NULL except `context`, `options` and `err_out`. Thread safety: thread-safe.
  *
  * # Safety
  * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_pair_with_options(const struct keystead_store *store,
+                                                                   const char *key_id,
+                                                                   const struct keystead_context *context,
+                                                                   const char *key_pair_spec,
+                                                                   const struct keystead_call_options *options,
+                                                                   struct keystead_bytes **private_key_out,
+                                                                   struct keystead_bytes **private_key_ciphertext_out,
+                                                                   struct keystead_bytes **public_key_out,
+                                                                   struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKeyPairWithoutPlaintext` without `GrantTokens`/`DryRun`:
+ * `keystead_store_generate_data_key_pair_without_plaintext_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_generate_data_key_pair_without_plaintext_with_options`.
  */
 keystead_result keystead_store_generate_data_key_pair_without_plaintext(const struct keystead_store *store,
                                                                         const char *key_id,
@@ -1183,6 +1394,26 @@ keystead_result keystead_store_generate_data_key_pair_without_plaintext(const st
                                                                         struct keystead_bytes **private_key_ciphertext_out,
                                                                         struct keystead_bytes **public_key_out,
                                                                         struct keystead_error **err_out);
+
+/**
+ * `GenerateDataKeyPairWithoutPlaintext`: as
+ * `keystead_store_generate_data_key_pair_with_options`, without the plaintext private key.
+ *
+ * Ownership: `*private_key_ciphertext_out` and `*public_key_out` are owned by the caller. NULL
+ * behaviour: no pointer may be NULL except `context`, `options` and `err_out`. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_generate_data_key_pair_without_plaintext_with_options(const struct keystead_store *store,
+                                                                                     const char *key_id,
+                                                                                     const struct keystead_context *context,
+                                                                                     const char *key_pair_spec,
+                                                                                     const struct keystead_call_options *options,
+                                                                                     struct keystead_bytes **private_key_ciphertext_out,
+                                                                                     struct keystead_bytes **public_key_out,
+                                                                                     struct keystead_error **err_out);
 
 /**
  * Seals `plaintext` (any size) into one message: a data key generated under `key_id` (and
@@ -1251,7 +1482,8 @@ keystead_result keystead_error_code(const struct keystead_error *err);
 /**
  * The exception name of `err`: the AWS name for KMS errors (e.g. `"NotFoundException"`),
  * `"IncorrectRootKeyException"`/`"CorruptStoreException"` for Keystead's own, and
- * `"NullParameter"`, `"InvalidArgument"`, `"BufferTooSmall"` or `"Panic"` for C-interface errors.
+ * `"NullParameter"`, `"InvalidArgument"`, `"BufferTooSmall"`, `"Panic"` or `"AuditLogInvalid"` for
+ * the codes of this interface.
  *
  * Ownership: borrowed from `err`, valid until `keystead_error_free(err)`. NULL behaviour: NULL
  * gives `""`. Thread safety: any thread.
@@ -1988,19 +2220,11 @@ keystead_result keystead_secret_decrypt_env(const struct keystead_store *store,
                                             struct keystead_error **err_out);
 
 /**
- * `Sign`: signs a message (or, with `message_type` `"DIGEST"`, a digest) with an asymmetric
- * `SIGN_VERIFY` key.
- *
- * `signing_algorithm`: an AWS value such as `"ECDSA_SHA_256"` or `"RSASSA_PSS_SHA_256"` (NULL
- * or unknown is `VALIDATION`; one the key does not support is `INVALID_KEY_USAGE`).
- * `message_type`: NULL or `"RAW"` (default), `"DIGEST"`. Errors: `NOT_FOUND`, `DISABLED`,
- * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (message of 0 or more than 4096 bytes).
- * Ownership: `*signature_out` (the DER or raw signature AWS returns) is owned by the caller.
- * NULL behaviour: `store`, `key_id`, `signature_out` must not be NULL; `message` only with length 0.
- * Thread safety: thread-safe.
+ * `Sign` without `GrantTokens`/`DryRun`: `keystead_store_sign_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
  *
  * # Safety
- * Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
+ * As `keystead_store_sign_with_options`.
  */
 keystead_result keystead_store_sign(const struct keystead_store *store,
                                     const char *key_id,
@@ -2012,16 +2236,40 @@ keystead_result keystead_store_sign(const struct keystead_store *store,
                                     struct keystead_error **err_out);
 
 /**
- * `Verify`: checks a signature made by `keystead_store_sign` (or by anyone holding the key).
+ * `Sign`: signs a message (or, with `message_type` `"DIGEST"`, a digest) with an asymmetric
+ * `SIGN_VERIFY` key.
  *
- * Returns `KEYSTEAD_RESULT_OK` only when the signature is valid; an invalid signature is
- * `KEYSTEAD_RESULT_INVALID_SIGNATURE` (`KMSInvalidSignatureException`), as in AWS. Other
- * parameters and errors as `keystead_store_sign`. Ownership: nothing is returned to free.
- * NULL behaviour: `store`, `key_id` must not be NULL; `message` and `signature` only with length
- * 0. Thread safety: thread-safe.
+ * `signing_algorithm`: an AWS value such as `"ECDSA_SHA_256"` or `"RSASSA_PSS_SHA_256"` (NULL
+ * or unknown is `VALIDATION`; one the key does not support is `INVALID_KEY_USAGE`).
+ * `message_type`: NULL or `"RAW"` (default), `"DIGEST"`. Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (message of 0 or more than 4096 bytes).
+ * Ownership: `*signature_out` (the DER or raw signature AWS returns) is owned by the caller.
+ * NULL behaviour: `store`, `key_id`, `signature_out` must not be NULL; `message` only with length 0.
+ * Thread safety: thread-safe.
+ *
+ * `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+ * `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+ * that would have succeeded; nothing is handed out).
  *
  * # Safety
- * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ * Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
+ */
+keystead_result keystead_store_sign_with_options(const struct keystead_store *store,
+                                                 const char *key_id,
+                                                 const uint8_t *message,
+                                                 size_t message_len,
+                                                 const char *message_type,
+                                                 const char *signing_algorithm,
+                                                 const struct keystead_call_options *options,
+                                                 struct keystead_bytes **signature_out,
+                                                 struct keystead_error **err_out);
+
+/**
+ * `Verify` without `GrantTokens`/`DryRun`: `keystead_store_verify_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_verify_with_options`.
  */
 keystead_result keystead_store_verify(const struct keystead_store *store,
                                       const char *key_id,
@@ -2032,6 +2280,33 @@ keystead_result keystead_store_verify(const struct keystead_store *store,
                                       size_t signature_len,
                                       const char *signing_algorithm,
                                       struct keystead_error **err_out);
+
+/**
+ * `Verify`: checks a signature made by `keystead_store_sign` (or by anyone holding the key).
+ *
+ * Returns `KEYSTEAD_RESULT_OK` only when the signature is valid; an invalid signature is
+ * `KEYSTEAD_RESULT_INVALID_SIGNATURE` (`KMSInvalidSignatureException`), as in AWS. Other
+ * parameters and errors as `keystead_store_sign`. Ownership: nothing is returned to free.
+ * NULL behaviour: `store`, `key_id` must not be NULL; `message` and `signature` only with length
+ * 0. Thread safety: thread-safe.
+ *
+ * `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+ * `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+ * that would have succeeded; nothing is handed out).
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ */
+keystead_result keystead_store_verify_with_options(const struct keystead_store *store,
+                                                   const char *key_id,
+                                                   const uint8_t *message,
+                                                   size_t message_len,
+                                                   const char *message_type,
+                                                   const uint8_t *signature,
+                                                   size_t signature_len,
+                                                   const char *signing_algorithm,
+                                                   const struct keystead_call_options *options,
+                                                   struct keystead_error **err_out);
 
 /**
  * `GetPublicKey`: the public key of an asymmetric key.
@@ -2052,16 +2327,11 @@ keystead_result keystead_store_get_public_key(const struct keystead_store *store
                                               struct keystead_error **err_out);
 
 /**
- * `GenerateMac`: an HMAC of `message` (1–4096 bytes) with a `GENERATE_VERIFY_MAC` key.
- *
- * `mac_algorithm`: `"HMAC_SHA_224"`, `"HMAC_SHA_256"`, `"HMAC_SHA_384"` or `"HMAC_SHA_512"`
- * matching the key spec (NULL or unknown is `VALIDATION`). Errors: `NOT_FOUND`, `DISABLED`,
- * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION`. Ownership: `*mac_out` is owned by the
- * caller. NULL behaviour: `store`, `key_id`, `mac_out` must not be NULL; `message` only with
- * length 0. Thread safety: thread-safe.
+ * `GenerateMac` without `GrantTokens`/`DryRun`: `keystead_store_generate_mac_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
  *
  * # Safety
- * Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
+ * As `keystead_store_generate_mac_with_options`.
  */
 keystead_result keystead_store_generate_mac(const struct keystead_store *store,
                                             const char *key_id,
@@ -2072,16 +2342,36 @@ keystead_result keystead_store_generate_mac(const struct keystead_store *store,
                                             struct keystead_error **err_out);
 
 /**
- * `VerifyMac`: checks an HMAC made by `keystead_store_generate_mac`.
+ * `GenerateMac`: an HMAC of `message` (1–4096 bytes) with a `GENERATE_VERIFY_MAC` key.
  *
- * Returns `KEYSTEAD_RESULT_OK` only when the MAC is valid; an invalid one is
- * `KEYSTEAD_RESULT_INVALID_MAC` (`KMSInvalidMacException`), as in AWS. Other parameters and
- * errors as `keystead_store_generate_mac`. Ownership: nothing is returned to free. NULL
- * behaviour: `store`, `key_id` must not be NULL; `message` and `mac` only with length 0. Thread
- * safety: thread-safe.
+ * `mac_algorithm`: `"HMAC_SHA_224"`, `"HMAC_SHA_256"`, `"HMAC_SHA_384"` or `"HMAC_SHA_512"`
+ * matching the key spec (NULL or unknown is `VALIDATION`). Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION`. Ownership: `*mac_out` is owned by the
+ * caller. NULL behaviour: `store`, `key_id`, `mac_out` must not be NULL; `message` only with
+ * length 0. Thread safety: thread-safe.
+ *
+ * `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+ * `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+ * that would have succeeded; nothing is handed out).
  *
  * # Safety
- * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ * Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
+ */
+keystead_result keystead_store_generate_mac_with_options(const struct keystead_store *store,
+                                                         const char *key_id,
+                                                         const uint8_t *message,
+                                                         size_t message_len,
+                                                         const char *mac_algorithm,
+                                                         const struct keystead_call_options *options,
+                                                         struct keystead_bytes **mac_out,
+                                                         struct keystead_error **err_out);
+
+/**
+ * `VerifyMac` without `GrantTokens`/`DryRun`: `keystead_store_verify_mac_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_verify_mac_with_options`.
  */
 keystead_result keystead_store_verify_mac(const struct keystead_store *store,
                                           const char *key_id,
@@ -2093,6 +2383,47 @@ keystead_result keystead_store_verify_mac(const struct keystead_store *store,
                                           struct keystead_error **err_out);
 
 /**
+ * `VerifyMac`: checks an HMAC made by `keystead_store_generate_mac`.
+ *
+ * Returns `KEYSTEAD_RESULT_OK` only when the MAC is valid; an invalid one is
+ * `KEYSTEAD_RESULT_INVALID_MAC` (`KMSInvalidMacException`), as in AWS. Other parameters and
+ * errors as `keystead_store_generate_mac`. Ownership: nothing is returned to free. NULL
+ * behaviour: `store`, `key_id` must not be NULL; `message` and `mac` only with length 0. Thread
+ * safety: thread-safe.
+ *
+ * `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+ * `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+ * that would have succeeded; nothing is handed out).
+ *
+ * # Safety
+ * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ */
+keystead_result keystead_store_verify_mac_with_options(const struct keystead_store *store,
+                                                       const char *key_id,
+                                                       const uint8_t *message,
+                                                       size_t message_len,
+                                                       const uint8_t *mac,
+                                                       size_t mac_len,
+                                                       const char *mac_algorithm,
+                                                       const struct keystead_call_options *options,
+                                                       struct keystead_error **err_out);
+
+/**
+ * `DeriveSharedSecret` without `GrantTokens`/`DryRun`: `keystead_store_derive_shared_secret_with_options` with NULL `options`.
+ * Parameters, errors, ownership, NULL behaviour and thread safety as there.
+ *
+ * # Safety
+ * As `keystead_store_derive_shared_secret_with_options`.
+ */
+keystead_result keystead_store_derive_shared_secret(const struct keystead_store *store,
+                                                    const char *key_id,
+                                                    const char *key_agreement_algorithm,
+                                                    const uint8_t *public_key,
+                                                    size_t public_key_len,
+                                                    struct keystead_bytes **shared_secret_out,
+                                                    struct keystead_error **err_out);
+
+/**
  * `DeriveSharedSecret`: ECDH between the private key of the `KEY_AGREEMENT` key `key_id` and a
  * peer's public key (DER `SubjectPublicKeyInfo`).
  *
@@ -2102,16 +2433,21 @@ keystead_result keystead_store_verify_mac(const struct keystead_store *store,
  * `keystead_bytes_free`. NULL behaviour: `store`, `key_id`, `shared_secret_out` must not be NULL;
  * `public_key` only with length 0. Thread safety: thread-safe.
  *
+ * `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+ * `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+ * that would have succeeded; nothing is handed out).
+ *
  * # Safety
  * Pointers are NULL or valid as described; `public_key` has `public_key_len` readable bytes.
  */
-keystead_result keystead_store_derive_shared_secret(const struct keystead_store *store,
-                                                    const char *key_id,
-                                                    const char *key_agreement_algorithm,
-                                                    const uint8_t *public_key,
-                                                    size_t public_key_len,
-                                                    struct keystead_bytes **shared_secret_out,
-                                                    struct keystead_error **err_out);
+keystead_result keystead_store_derive_shared_secret_with_options(const struct keystead_store *store,
+                                                                 const char *key_id,
+                                                                 const char *key_agreement_algorithm,
+                                                                 const uint8_t *public_key,
+                                                                 size_t public_key_len,
+                                                                 const struct keystead_call_options *options,
+                                                                 struct keystead_bytes **shared_secret_out,
+                                                                 struct keystead_error **err_out);
 
 /**
  * A root key read from a key file of 32 bytes, created (mode 0600) with the store.

@@ -23,7 +23,7 @@ LIB_DIR="$TARGET_DIR/release"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/keystead-c-tests.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-TESTS=(test_api test_null test_threads test_stream test_access)
+TESTS=(test_api test_null test_threads test_stream test_access test_call_options test_audit)
 # test_import wraps key material with the system libcrypto, so it links the shared library only
 # (the static library embeds its own OpenSSL).
 SHARED_ONLY_TESTS=(test_import)
@@ -137,6 +137,8 @@ if command -v valgrind >/dev/null; then
     run_test "valgrind test_import" "${VG[@]}" "$WORK/test_import.shared"
     run_test "valgrind test_stream" "${VG[@]}" "$WORK/test_stream.shared"
     run_test "valgrind test_access" "${VG[@]}" "$WORK/test_access.shared"
+    run_test "valgrind test_call_options" "${VG[@]}" "$WORK/test_call_options.shared"
+    run_test "valgrind test_audit" "${VG[@]}" "$WORK/test_audit.shared"
     gcc "${CFLAGS[@]}" "$ROOT/bindings/c/tests/leak_canary.c" -L"$LIB_DIR" -lkeystead -Wl,-rpath,"$LIB_DIR" -o "$WORK/leak.shared"
     if "${VG[@]}" "$WORK/leak.shared" >"$WORK/leak.vg.log" 2>&1; then
         echo "FAILED: valgrind did not report the deliberate leak" >&2

@@ -1,4 +1,5 @@
-//! Encryption contexts and the symmetric cryptographic operations.
+//! Encryption contexts and the symmetric cryptographic operations (each written once, as its
+//! `_with_options` function, which the plain function calls with NULL options).
 
 use std::os::raw::c_char;
 
@@ -9,7 +10,9 @@ use keystead_core::{
 
 use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_ref, arg_str, free_box, opt_out, out};
 use crate::bytes::{keystead_bytes, put, put_secret};
+use crate::call_options::{call_options, keystead_call_options};
 use crate::error::{keystead_error, keystead_result, FfiError};
+use crate::keys::opt_u32;
 use crate::store::keystead_store;
 
 /// An encryption context: string pairs bound to a ciphertext and matched exactly on decrypt.
@@ -93,7 +96,7 @@ pub unsafe extern "C" fn keystead_context_free(context: *mut keystead_context) {
 ///
 /// # Safety
 /// `context` is NULL or live for `'a`.
-unsafe fn context_arg<'a>(context: *const keystead_context) -> Option<&'a EncryptionContext> {
+pub(crate) unsafe fn context_arg<'a>(context: *const keystead_context) -> Option<&'a EncryptionContext> {
     // SAFETY: the caller's contract above.
     unsafe { context.as_ref() }.map(|c| &c.map)
 }
@@ -111,20 +114,17 @@ where
     Ok(text.map(str::parse).transpose()?)
 }
 
-/// `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key, or (RSA
-/// `ENCRYPT_DECRYPT` keys) at most 190–470 bytes with RSA-OAEP.
-///
-/// `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none (symmetric keys
-/// only; `VALIDATION` with an RSA key). `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`
-/// for symmetric keys; `"RSAES_OAEP_SHA_1"` or `"RSAES_OAEP_SHA_256"` (required) for RSA keys;
-/// a value the key cannot use is `INVALID_KEY_USAGE`, an unknown string `VALIDATION`. Errors: `NOT_FOUND`, `DISABLED`,
-/// `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext).
-/// Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
-/// `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
-/// Thread safety: thread-safe.
+// Every operation below is written once, as its `_with_options` function; the plain function of
+// the same name forwards with NULL options (no grant tokens, no dry run). The errors the options
+// add are the same everywhere: `ACCESS_DENIED`, `INVALID_GRANT_TOKEN` / `VALIDATION` (more than
+// 10) for malformed grant tokens, and `DRY_RUN_OPERATION` when a dry run would have succeeded
+// (a dry run changes nothing and hands out nothing).
+
+/// `Encrypt` without `GrantTokens`/`DryRun`: `keystead_store_encrypt_with_options` with NULL
+/// `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
+/// As `keystead_store_encrypt_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_encrypt(
     store: *const keystead_store,
@@ -133,6 +133,50 @@ pub unsafe extern "C" fn keystead_store_encrypt(
     plaintext_len: usize,
     context: *const keystead_context,
     encryption_algorithm: *const c_char,
+    ciphertext_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_encrypt_with_options(
+            store,
+            key_id,
+            plaintext,
+            plaintext_len,
+            context,
+            encryption_algorithm,
+            std::ptr::null(),
+            ciphertext_out,
+            err_out,
+        )
+    }
+}
+
+/// `Encrypt`: encrypts 1–4096 bytes under a symmetric encryption key, or (RSA
+/// `ENCRYPT_DECRYPT` keys) at most 190–470 bytes with RSA-OAEP.
+///
+/// `key_id`: key id, key ARN, alias name or alias ARN. `context`: NULL for none (symmetric keys
+/// only; `VALIDATION` with an RSA key). `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`
+/// for symmetric keys; `"RSAES_OAEP_SHA_1"` or `"RSAES_OAEP_SHA_256"` (required) for RSA keys;
+/// a value the key cannot use is `INVALID_KEY_USAGE`, an unknown string `VALIDATION`.
+/// `options`: `GrantTokens` and `DryRun` (NULL for none). Errors: `NOT_FOUND`, `DISABLED`,
+/// `INVALID_STATE`, `INVALID_KEY_USAGE`, `VALIDATION` (empty or too long plaintext), and those
+/// of the options (`ACCESS_DENIED`, `INVALID_GRANT_TOKEN`, `DRY_RUN_OPERATION`).
+/// Ownership: `*ciphertext_out` (the ciphertext blob) is owned by the caller. NULL behaviour:
+/// `store`, `key_id`, `ciphertext_out` must not be NULL; `plaintext` only with length 0.
+/// Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described; `plaintext` has `plaintext_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_encrypt_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    plaintext: *const u8,
+    plaintext_len: usize,
+    context: *const keystead_context,
+    encryption_algorithm: *const c_char,
+    options: *const keystead_call_options,
     ciphertext_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
@@ -148,34 +192,27 @@ pub unsafe extern "C" fn keystead_store_encrypt(
         // SAFETY: as above.
         let encryption_algorithm =
             unsafe { enum_arg::<EncryptionAlgorithm>(encryption_algorithm, "encryption_algorithm") }?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
         let response = store.inner.encrypt(EncryptRequest {
             key_id,
             plaintext,
             // SAFETY: as above.
             encryption_context: unsafe { context_arg(context) },
             encryption_algorithm,
-            ..Default::default()
+            grant_tokens,
+            dry_run,
         })?;
         put(out, &response.ciphertext_blob);
         Ok(())
     })
 }
 
-/// `Decrypt`: decrypts a ciphertext blob made by `keystead_store_encrypt`,
-/// `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
-///
-/// `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
-/// expected to have encrypted it (`INCORRECT_KEY` otherwise); required for RSA ciphertexts,
-/// which carry no metadata. `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; for RSA
-/// ciphertexts the OAEP algorithm they were made with (required). Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with no
-/// detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`. Ownership:
-/// `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller; `keystead_bytes_free`
-/// zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless length 0) and
-/// `plaintext_out` must not be NULL; `key_id_out` may be NULL when not wanted. Thread safety:
-/// thread-safe.
+/// `Decrypt` without `GrantTokens`/`DryRun`: `keystead_store_decrypt_with_options` with NULL
+/// `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+/// As `keystead_store_decrypt_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_decrypt(
     store: *const keystead_store,
@@ -184,6 +221,52 @@ pub unsafe extern "C" fn keystead_store_decrypt(
     context: *const keystead_context,
     key_id: *const c_char,
     encryption_algorithm: *const c_char,
+    plaintext_out: *mut *mut keystead_bytes,
+    key_id_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_decrypt_with_options(
+            store,
+            ciphertext,
+            ciphertext_len,
+            context,
+            key_id,
+            encryption_algorithm,
+            std::ptr::null(),
+            plaintext_out,
+            key_id_out,
+            err_out,
+        )
+    }
+}
+
+/// `Decrypt`: decrypts a ciphertext blob made by `keystead_store_encrypt`,
+/// `keystead_store_re_encrypt` or a `generate_data_key` function of this store.
+///
+/// `context`: must equal the one given at encryption (NULL for none). `key_id`: NULL, or the key
+/// expected to have encrypted it (`INCORRECT_KEY` otherwise); required for RSA ciphertexts,
+/// which carry no metadata. `encryption_algorithm`: NULL or `"SYMMETRIC_DEFAULT"`; for RSA
+/// ciphertexts the OAEP algorithm they were made with (required). `options`: `GrantTokens` and
+/// `DryRun` (NULL for none). Errors: `INVALID_CIPHERTEXT` (tampered blob or wrong context, with
+/// no detail), `DISABLED`, `INVALID_STATE`, `INCORRECT_KEY`, `NOT_FOUND`, and those of the
+/// options. Ownership: `*plaintext_out` and `*key_id_out` (the key ARN) are owned by the caller;
+/// `keystead_bytes_free` zeroizes the plaintext. NULL behaviour: `store`, `ciphertext` (unless
+/// length 0) and `plaintext_out` must not be NULL; `key_id_out` may be NULL when not wanted.
+/// Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_decrypt_with_options(
+    store: *const keystead_store,
+    ciphertext: *const u8,
+    ciphertext_len: usize,
+    context: *const keystead_context,
+    key_id: *const c_char,
+    encryption_algorithm: *const c_char,
+    options: *const keystead_call_options,
     plaintext_out: *mut *mut keystead_bytes,
     key_id_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
@@ -202,13 +285,16 @@ pub unsafe extern "C" fn keystead_store_decrypt(
         // SAFETY: as above.
         let encryption_algorithm =
             unsafe { enum_arg::<EncryptionAlgorithm>(encryption_algorithm, "encryption_algorithm") }?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
         let response = store.inner.decrypt(DecryptRequest {
             ciphertext_blob: ciphertext,
             // SAFETY: as above.
             encryption_context: unsafe { context_arg(context) },
             key_id,
             encryption_algorithm,
-            ..Default::default()
+            grant_tokens,
+            dry_run,
         })?;
         if let Some(key_id_out) = key_id_out {
             put(key_id_out, response.key_id.as_bytes());
@@ -218,17 +304,11 @@ pub unsafe extern "C" fn keystead_store_decrypt(
     })
 }
 
-/// `ReEncrypt`: decrypts a ciphertext and encrypts the plaintext under `destination_key_id`
-/// without exposing it.
-///
-/// `source_context`/`destination_context`: NULL for none. `source_key_id`: NULL or the expected
-/// source key. Algorithms: NULL or `"SYMMETRIC_DEFAULT"`. Errors: as `keystead_store_decrypt`
-/// for the source and `keystead_store_encrypt` for the destination. Ownership:
-/// `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `ciphertext` (unless length
-/// 0), `destination_key_id`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+/// `ReEncrypt` without `GrantTokens`/`DryRun`: `keystead_store_re_encrypt_with_options` with
+/// NULL `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+/// As `keystead_store_re_encrypt_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_re_encrypt(
     store: *const keystead_store,
@@ -240,6 +320,53 @@ pub unsafe extern "C" fn keystead_store_re_encrypt(
     destination_context: *const keystead_context,
     source_encryption_algorithm: *const c_char,
     destination_encryption_algorithm: *const c_char,
+    ciphertext_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_re_encrypt_with_options(
+            store,
+            ciphertext,
+            ciphertext_len,
+            source_context,
+            source_key_id,
+            destination_key_id,
+            destination_context,
+            source_encryption_algorithm,
+            destination_encryption_algorithm,
+            std::ptr::null(),
+            ciphertext_out,
+            err_out,
+        )
+    }
+}
+
+/// `ReEncrypt`: decrypts a ciphertext and encrypts the plaintext under `destination_key_id`
+/// without exposing it.
+///
+/// `source_context`/`destination_context`: NULL for none. `source_key_id`: NULL or the expected
+/// source key. Algorithms: NULL or `"SYMMETRIC_DEFAULT"`. `options`: `GrantTokens` and `DryRun`
+/// (NULL for none; the grant tokens apply to both keys, as in AWS). Errors: as
+/// `keystead_store_decrypt_with_options` for the source and
+/// `keystead_store_encrypt_with_options` for the destination. Ownership: `*ciphertext_out` is
+/// owned by the caller. NULL behaviour: `store`, `ciphertext` (unless length 0),
+/// `destination_key_id`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described; `ciphertext` has `ciphertext_len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_re_encrypt_with_options(
+    store: *const keystead_store,
+    ciphertext: *const u8,
+    ciphertext_len: usize,
+    source_context: *const keystead_context,
+    source_key_id: *const c_char,
+    destination_key_id: *const c_char,
+    destination_context: *const keystead_context,
+    source_encryption_algorithm: *const c_char,
+    destination_encryption_algorithm: *const c_char,
+    options: *const keystead_call_options,
     ciphertext_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
@@ -261,6 +388,8 @@ pub unsafe extern "C" fn keystead_store_re_encrypt(
         let destination_algorithm = unsafe {
             enum_arg::<EncryptionAlgorithm>(destination_encryption_algorithm, "destination_encryption_algorithm")
         }?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
         let response = store.inner.re_encrypt(ReEncryptRequest {
             ciphertext_blob: ciphertext,
             // SAFETY: as above.
@@ -271,23 +400,74 @@ pub unsafe extern "C" fn keystead_store_re_encrypt(
             destination_encryption_context: unsafe { context_arg(destination_context) },
             source_encryption_algorithm: source_algorithm,
             destination_encryption_algorithm: destination_algorithm,
-            ..Default::default()
+            grant_tokens,
+            dry_run,
         })?;
         put(out, &response.ciphertext_blob);
         Ok(())
     })
 }
 
-/// `GenerateDataKey`: a random data key, returned both in plaintext and encrypted under `key_id`.
-///
-/// Give exactly one of `key_spec` (`"AES_256"` or `"AES_128"`) and `number_of_bytes` (1–1024;
-/// 0 means not given); both or neither is `VALIDATION`, as in AWS. `context`: NULL for none.
-/// Errors: as `keystead_store_encrypt`. Ownership: `*plaintext_out` (zeroized by
-/// `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
-/// `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+/// The arguments every data-key operation reads the same way: the store, the wrapping key, its
+/// encryption context and the call options.
+struct DataKeyCall<'a> {
+    store: &'a keystead_store,
+    key_id: &'a str,
+    context: Option<&'a EncryptionContext>,
+    grant_tokens: &'a [String],
+    dry_run: bool,
+}
+
+/// Reads the common arguments of the four data-key operations.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described.
+/// `store`, `context` and `options` are NULL or live for `'a`; `key_id` is NULL or
+/// NUL-terminated and live for `'a`.
+unsafe fn data_key_call<'a>(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    options: *const keystead_call_options,
+) -> Result<DataKeyCall<'a>, FfiError> {
+    // SAFETY: the caller's contract above (also for the argument reads below).
+    let store = unsafe { arg_ref(store, "store") }?;
+    // SAFETY: as above.
+    let key_id = unsafe { arg_str(key_id, "key_id") }?;
+    // SAFETY: as above.
+    let (grant_tokens, dry_run) = unsafe { call_options(options) };
+    // SAFETY: as above.
+    Ok(DataKeyCall { store, key_id, context: unsafe { context_arg(context) }, grant_tokens, dry_run })
+}
+
+impl<'a> DataKeyCall<'a> {
+    fn data_key(&self, key_spec: Option<DataKeySpec>, number_of_bytes: u32) -> GenerateDataKeyRequest<'a> {
+        GenerateDataKeyRequest {
+            key_id: self.key_id,
+            encryption_context: self.context,
+            key_spec,
+            number_of_bytes: opt_u32(number_of_bytes),
+            grant_tokens: self.grant_tokens,
+            dry_run: self.dry_run,
+        }
+    }
+
+    fn data_key_pair(&self, key_pair_spec: Option<DataKeyPairSpec>) -> GenerateDataKeyPairRequest<'a> {
+        GenerateDataKeyPairRequest {
+            key_id: self.key_id,
+            encryption_context: self.context,
+            key_pair_spec,
+            grant_tokens: self.grant_tokens,
+            dry_run: self.dry_run,
+        }
+    }
+}
+
+/// `GenerateDataKey` without `GrantTokens`/`DryRun`:
+/// `keystead_store_generate_data_key_with_options` with NULL `options`. Parameters, errors,
+/// ownership, NULL behaviour and thread safety as there.
+///
+/// # Safety
+/// As `keystead_store_generate_data_key_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_generate_data_key(
     store: *const keystead_store,
@@ -299,39 +479,67 @@ pub unsafe extern "C" fn keystead_store_generate_data_key(
     ciphertext_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_generate_data_key_with_options(
+            store,
+            key_id,
+            context,
+            key_spec,
+            number_of_bytes,
+            std::ptr::null(),
+            plaintext_out,
+            ciphertext_out,
+            err_out,
+        )
+    }
+}
+
+/// `GenerateDataKey`: a random data key, returned both in plaintext and encrypted under `key_id`.
+///
+/// Give exactly one of `key_spec` (`"AES_256"` or `"AES_128"`) and `number_of_bytes` (1–1024;
+/// 0 means not given); both or neither is `VALIDATION`, as in AWS. `context`: NULL for none.
+/// `options`: `GrantTokens` and `DryRun` (NULL for none). Errors: as
+/// `keystead_store_encrypt_with_options`. Ownership: `*plaintext_out` (zeroized by
+/// `keystead_bytes_free`) and `*ciphertext_out` are owned by the caller. NULL behaviour: `store`,
+/// `key_id`, `plaintext_out`, `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_data_key_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    key_spec: *const c_char,
+    number_of_bytes: u32,
+    options: *const keystead_call_options,
+    plaintext_out: *mut *mut keystead_bytes,
+    ciphertext_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
     ffi!(err_out, {
         // SAFETY: the caller's contract above (also for the argument reads below).
         let plaintext_out = unsafe { out(plaintext_out, "plaintext_out") }?;
         // SAFETY: as above.
         let ciphertext_out = unsafe { out(ciphertext_out, "ciphertext_out") }?;
         // SAFETY: as above.
-        let store = unsafe { arg_ref(store, "store") }?;
+        let call = unsafe { data_key_call(store, key_id, context, options) }?;
         // SAFETY: as above.
-        let key_id = unsafe { arg_str(key_id, "key_id") }?;
-        // SAFETY: as above.
-        let key_spec = unsafe { enum_arg::<DataKeySpec>(key_spec, "key_spec") }?;
-        let response = store.inner.generate_data_key(GenerateDataKeyRequest {
-            key_id,
-            // SAFETY: as above.
-            encryption_context: unsafe { context_arg(context) },
-            key_spec,
-            number_of_bytes: (number_of_bytes != 0).then_some(number_of_bytes),
-            ..Default::default()
-        })?;
+        let request = call.data_key(unsafe { enum_arg::<DataKeySpec>(key_spec, "key_spec") }?, number_of_bytes);
+        let response = call.store.inner.generate_data_key(request)?;
         put(ciphertext_out, &response.ciphertext_blob);
         put_secret(plaintext_out, response.plaintext);
         Ok(())
     })
 }
 
-/// `GenerateDataKeyWithoutPlaintext`: as `keystead_store_generate_data_key`, returning only the
-/// encrypted data key.
-///
-/// Ownership: `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`,
-/// `ciphertext_out` must not be NULL. Thread safety: thread-safe.
+/// `GenerateDataKeyWithoutPlaintext` without `GrantTokens`/`DryRun`:
+/// `keystead_store_generate_data_key_without_plaintext_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described.
+/// As `keystead_store_generate_data_key_without_plaintext_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_generate_data_key_without_plaintext(
     store: *const keystead_store,
@@ -342,23 +550,48 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_without_plaintext(
     ciphertext_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_generate_data_key_without_plaintext_with_options(
+            store,
+            key_id,
+            context,
+            key_spec,
+            number_of_bytes,
+            std::ptr::null(),
+            ciphertext_out,
+            err_out,
+        )
+    }
+}
+
+/// `GenerateDataKeyWithoutPlaintext`: as `keystead_store_generate_data_key_with_options`,
+/// returning only the encrypted data key.
+///
+/// Ownership: `*ciphertext_out` is owned by the caller. NULL behaviour: `store`, `key_id`,
+/// `ciphertext_out` must not be NULL; `options` may be NULL. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_data_key_without_plaintext_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    key_spec: *const c_char,
+    number_of_bytes: u32,
+    options: *const keystead_call_options,
+    ciphertext_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
     ffi!(err_out, {
         // SAFETY: the caller's contract above (also for the argument reads below).
         let ciphertext_out = unsafe { out(ciphertext_out, "ciphertext_out") }?;
         // SAFETY: as above.
-        let store = unsafe { arg_ref(store, "store") }?;
+        let call = unsafe { data_key_call(store, key_id, context, options) }?;
         // SAFETY: as above.
-        let key_id = unsafe { arg_str(key_id, "key_id") }?;
-        // SAFETY: as above.
-        let key_spec = unsafe { enum_arg::<DataKeySpec>(key_spec, "key_spec") }?;
-        let response = store.inner.generate_data_key_without_plaintext(GenerateDataKeyRequest {
-            key_id,
-            // SAFETY: as above.
-            encryption_context: unsafe { context_arg(context) },
-            key_spec,
-            number_of_bytes: (number_of_bytes != 0).then_some(number_of_bytes),
-            ..Default::default()
-        })?;
+        let request = call.data_key(unsafe { enum_arg::<DataKeySpec>(key_spec, "key_spec") }?, number_of_bytes);
+        let response = call.store.inner.generate_data_key_without_plaintext(request)?;
         put(ciphertext_out, &response.ciphertext_blob);
         Ok(())
     })
@@ -388,23 +621,58 @@ pub unsafe extern "C" fn keystead_store_generate_random(
     })
 }
 
-/// `GenerateDataKeyPair`: a random asymmetric data key pair; the private key is returned in
-/// plaintext (PKCS#8 DER) and encrypted under the symmetric key `key_id`.
-///
-/// `key_pair_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`, `"ECC_NIST_P256"`, ... (NULL or
-/// unknown is `VALIDATION`). `context`: NULL for none. Errors: as `keystead_store_encrypt`.
-/// Ownership: `*private_key_out` (zeroized by `keystead_bytes_free`), `*private_key_ciphertext_out`
-/// and `*public_key_out` (DER `SubjectPublicKeyInfo`) are owned by the caller. NULL behaviour:
-/// no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+/// `GenerateDataKeyPair` without `GrantTokens`/`DryRun`:
+/// `keystead_store_generate_data_key_pair_with_options` with NULL `options`. Parameters,
+/// errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described.
+/// As `keystead_store_generate_data_key_pair_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_generate_data_key_pair(
     store: *const keystead_store,
     key_id: *const c_char,
     context: *const keystead_context,
     key_pair_spec: *const c_char,
+    private_key_out: *mut *mut keystead_bytes,
+    private_key_ciphertext_out: *mut *mut keystead_bytes,
+    public_key_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_generate_data_key_pair_with_options(
+            store,
+            key_id,
+            context,
+            key_pair_spec,
+            std::ptr::null(),
+            private_key_out,
+            private_key_ciphertext_out,
+            public_key_out,
+            err_out,
+        )
+    }
+}
+
+/// `GenerateDataKeyPair`: a random asymmetric data key pair; the private key is returned in
+/// plaintext (PKCS#8 DER) and encrypted under the symmetric key `key_id`.
+///
+/// `key_pair_spec`: `"RSA_2048"`, `"RSA_3072"`, `"RSA_4096"`, `"ECC_NIST_P256"`, ... (NULL or
+/// unknown is `VALIDATION`). `context`: NULL for none. `options`: `GrantTokens` and `DryRun`
+/// (NULL for none). Errors: as `keystead_store_encrypt_with_options`. Ownership:
+/// `*private_key_out` (zeroized by `keystead_bytes_free`), `*private_key_ciphertext_out` and
+/// `*public_key_out` (DER `SubjectPublicKeyInfo`) are owned by the caller. NULL behaviour: no
+/// pointer may be NULL except `context`, `options` and `err_out`. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_data_key_pair_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    key_pair_spec: *const c_char,
+    options: *const keystead_call_options,
     private_key_out: *mut *mut keystead_bytes,
     private_key_ciphertext_out: *mut *mut keystead_bytes,
     public_key_out: *mut *mut keystead_bytes,
@@ -418,18 +686,10 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_pair(
         // SAFETY: as above.
         let public_key_out = unsafe { out(public_key_out, "public_key_out") }?;
         // SAFETY: as above.
-        let store = unsafe { arg_ref(store, "store") }?;
+        let call = unsafe { data_key_call(store, key_id, context, options) }?;
         // SAFETY: as above.
-        let key_id = unsafe { arg_str(key_id, "key_id") }?;
-        // SAFETY: as above.
-        let key_pair_spec = unsafe { enum_arg::<DataKeyPairSpec>(key_pair_spec, "key_pair_spec") }?;
-        let response = store.inner.generate_data_key_pair(GenerateDataKeyPairRequest {
-            key_id,
-            // SAFETY: as above.
-            encryption_context: unsafe { context_arg(context) },
-            key_pair_spec,
-            ..Default::default()
-        })?;
+        let request = call.data_key_pair(unsafe { enum_arg::<DataKeyPairSpec>(key_pair_spec, "key_pair_spec") }?);
+        let response = call.store.inner.generate_data_key_pair(request)?;
         put(ciphertext_out, &response.private_key_ciphertext_blob);
         put(public_key_out, &response.public_key);
         put_secret(private_key_out, response.private_key_plaintext);
@@ -437,14 +697,12 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_pair(
     })
 }
 
-/// `GenerateDataKeyPairWithoutPlaintext`: as `keystead_store_generate_data_key_pair`, without
-/// the plaintext private key.
-///
-/// Ownership: `*private_key_ciphertext_out` and `*public_key_out` are owned by the caller. NULL
-/// behaviour: no pointer may be NULL except `context` and `err_out`. Thread safety: thread-safe.
+/// `GenerateDataKeyPairWithoutPlaintext` without `GrantTokens`/`DryRun`:
+/// `keystead_store_generate_data_key_pair_without_plaintext_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described.
+/// As `keystead_store_generate_data_key_pair_without_plaintext_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_generate_data_key_pair_without_plaintext(
     store: *const keystead_store,
@@ -455,24 +713,51 @@ pub unsafe extern "C" fn keystead_store_generate_data_key_pair_without_plaintext
     public_key_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_generate_data_key_pair_without_plaintext_with_options(
+            store,
+            key_id,
+            context,
+            key_pair_spec,
+            std::ptr::null(),
+            private_key_ciphertext_out,
+            public_key_out,
+            err_out,
+        )
+    }
+}
+
+/// `GenerateDataKeyPairWithoutPlaintext`: as
+/// `keystead_store_generate_data_key_pair_with_options`, without the plaintext private key.
+///
+/// Ownership: `*private_key_ciphertext_out` and `*public_key_out` are owned by the caller. NULL
+/// behaviour: no pointer may be NULL except `context`, `options` and `err_out`. Thread safety:
+/// thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_data_key_pair_without_plaintext_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    context: *const keystead_context,
+    key_pair_spec: *const c_char,
+    options: *const keystead_call_options,
+    private_key_ciphertext_out: *mut *mut keystead_bytes,
+    public_key_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
     ffi!(err_out, {
         // SAFETY: the caller's contract above (also for the argument reads below).
         let ciphertext_out = unsafe { out(private_key_ciphertext_out, "private_key_ciphertext_out") }?;
         // SAFETY: as above.
         let public_key_out = unsafe { out(public_key_out, "public_key_out") }?;
         // SAFETY: as above.
-        let store = unsafe { arg_ref(store, "store") }?;
+        let call = unsafe { data_key_call(store, key_id, context, options) }?;
         // SAFETY: as above.
-        let key_id = unsafe { arg_str(key_id, "key_id") }?;
-        // SAFETY: as above.
-        let key_pair_spec = unsafe { enum_arg::<DataKeyPairSpec>(key_pair_spec, "key_pair_spec") }?;
-        let response = store.inner.generate_data_key_pair_without_plaintext(GenerateDataKeyPairRequest {
-            key_id,
-            // SAFETY: as above.
-            encryption_context: unsafe { context_arg(context) },
-            key_pair_spec,
-            ..Default::default()
-        })?;
+        let request = call.data_key_pair(unsafe { enum_arg::<DataKeyPairSpec>(key_pair_spec, "key_pair_spec") }?);
+        let response = call.store.inner.generate_data_key_pair_without_plaintext(request)?;
         put(ciphertext_out, &response.private_key_ciphertext_blob);
         put(public_key_out, &response.public_key);
         Ok(())

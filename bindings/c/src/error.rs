@@ -7,8 +7,9 @@ use std::os::raw::c_char;
 use keystead_core::{Error, ErrorKind};
 
 /// The status every fallible function returns. Values are stable and never reused:
-/// 0–99 are C-interface codes, 100–199 the AWS KMS exceptions, 200–299 Keystead's own
-/// exceptions (each equal to the core `ErrorKind::code()`).
+/// 0–99 are codes of this interface (argument errors, a caught panic, an audit log that failed
+/// verification), 100–199 the AWS KMS exceptions, 200–299 Keystead's own exceptions (each equal
+/// to the core `ErrorKind::code()`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum keystead_result {
@@ -23,6 +24,11 @@ pub enum keystead_result {
     BufferTooSmall = 3,
     /// A bug inside the library was caught at the boundary; the library is still usable.
     Panic = 4,
+    /// `keystead_audit_verify` / `keystead_store_audit_verify`: the audit log did not verify (a
+    /// record was edited, deleted, reordered or inserted, a signature is wrong, a segment is
+    /// missing or truncated). The message names the first problem: its kind, file, line and
+    /// sequence number.
+    AuditLogInvalid = 5,
     /// `NotFoundException`.
     NotFound = 100,
     /// `DisabledException`.
@@ -135,6 +141,7 @@ const fn c_name(code: keystead_result) -> &'static CStr {
         keystead_result::NullParameter => c"NullParameter",
         keystead_result::BufferTooSmall => c"BufferTooSmall",
         keystead_result::Panic => c"Panic",
+        keystead_result::AuditLogInvalid => c"AuditLogInvalid",
         _ => c"",
     }
 }
@@ -163,6 +170,10 @@ impl FfiError {
 
     pub(crate) fn buffer_too_small(needed: usize, capacity: usize) -> Self {
         Self::c_only(keystead_result::BufferTooSmall, format!("the buffer holds {capacity} bytes; {needed} are needed"))
+    }
+
+    pub(crate) fn audit_log_invalid(message: String) -> Self {
+        Self::c_only(keystead_result::AuditLogInvalid, message)
     }
 
     pub(crate) fn panic() -> Self {
@@ -209,7 +220,8 @@ pub unsafe extern "C" fn keystead_error_code(err: *const keystead_error) -> keys
 
 /// The exception name of `err`: the AWS name for KMS errors (e.g. `"NotFoundException"`),
 /// `"IncorrectRootKeyException"`/`"CorruptStoreException"` for Keystead's own, and
-/// `"NullParameter"`, `"InvalidArgument"`, `"BufferTooSmall"` or `"Panic"` for C-interface errors.
+/// `"NullParameter"`, `"InvalidArgument"`, `"BufferTooSmall"`, `"Panic"` or `"AuditLogInvalid"` for
+/// the codes of this interface.
 ///
 /// Ownership: borrowed from `err`, valid until `keystead_error_free(err)`. NULL behaviour: NULL
 /// gives `""`. Thread safety: any thread.
@@ -270,6 +282,7 @@ pub extern "C" fn keystead_result_name(code: u32) -> *const c_char {
             2 => keystead_result::NullParameter,
             3 => keystead_result::BufferTooSmall,
             4 => keystead_result::Panic,
+            5 => keystead_result::AuditLogInvalid,
             _ => return c"Unknown".as_ptr(),
         };
         c_name(c).as_ptr()

@@ -12,7 +12,7 @@ use crate::json;
 use crate::store::keystead_store;
 
 /// `0` means "not given" for the optional integer parameters (AWS never accepts 0 there).
-fn opt_u32(value: u32) -> Option<u32> {
+pub(crate) fn opt_u32(value: u32) -> Option<u32> {
     (value != 0).then_some(value)
 }
 

@@ -23,7 +23,9 @@ mod boundary;
 
 mod access;
 mod access_keys;
+mod audit;
 mod bytes;
+mod call_options;
 mod crypto;
 mod envelope;
 mod error;
@@ -38,7 +40,9 @@ mod stream;
 
 pub use access::*;
 pub use access_keys::*;
+pub use audit::*;
 pub use bytes::*;
+pub use call_options::*;
 pub use crypto::*;
 pub use envelope::*;
 pub use error::*;

@@ -1,4 +1,5 @@
-//! Asymmetric signatures, public keys, key agreement and HMAC.
+//! Asymmetric signatures, public keys, key agreement and HMAC (each operation written once, as
+//! its `_with_options` function, which the plain function calls with NULL options).
 
 use std::os::raw::c_char;
 
@@ -9,10 +10,43 @@ use keystead_core::{
 
 use crate::boundary::{arg_bytes, arg_ref, arg_str, opt_out, out};
 use crate::bytes::{keystead_bytes, put, put_secret};
+use crate::call_options::{call_options, keystead_call_options};
 use crate::crypto::enum_arg;
 use crate::error::{keystead_error, keystead_result};
 use crate::json;
 use crate::store::keystead_store;
+
+/// `Sign` without `GrantTokens`/`DryRun`: `keystead_store_sign_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
+///
+/// # Safety
+/// As `keystead_store_sign_with_options`.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_sign(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    message: *const u8,
+    message_len: usize,
+    message_type: *const c_char,
+    signing_algorithm: *const c_char,
+    signature_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_sign_with_options(
+            store,
+            key_id,
+            message,
+            message_len,
+            message_type,
+            signing_algorithm,
+            std::ptr::null(),
+            signature_out,
+            err_out,
+        )
+    }
+}
 
 /// `Sign`: signs a message (or, with `message_type` `"DIGEST"`, a digest) with an asymmetric
 /// `SIGN_VERIFY` key.
@@ -25,16 +59,21 @@ use crate::store::keystead_store;
 /// NULL behaviour: `store`, `key_id`, `signature_out` must not be NULL; `message` only with length 0.
 /// Thread safety: thread-safe.
 ///
+/// `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+/// `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+/// that would have succeeded; nothing is handed out).
+///
 /// # Safety
 /// Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn keystead_store_sign(
+pub unsafe extern "C" fn keystead_store_sign_with_options(
     store: *const keystead_store,
     key_id: *const c_char,
     message: *const u8,
     message_len: usize,
     message_type: *const c_char,
     signing_algorithm: *const c_char,
+    options: *const keystead_call_options,
     signature_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
@@ -51,23 +90,26 @@ pub unsafe extern "C" fn keystead_store_sign(
         let message_type = unsafe { enum_arg::<MessageType>(message_type, "message_type") }?;
         // SAFETY: as above.
         let signing_algorithm = unsafe { enum_arg::<SigningAlgorithm>(signing_algorithm, "signing_algorithm") }?;
-        let response =
-            store.inner.sign(SignRequest { key_id, message, message_type, signing_algorithm, ..Default::default() })?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
+        let response = store.inner.sign(SignRequest {
+            key_id,
+            message,
+            message_type,
+            signing_algorithm,
+            grant_tokens,
+            dry_run,
+        })?;
         put(out, &response.signature);
         Ok(())
     })
 }
 
-/// `Verify`: checks a signature made by `keystead_store_sign` (or by anyone holding the key).
-///
-/// Returns `KEYSTEAD_RESULT_OK` only when the signature is valid; an invalid signature is
-/// `KEYSTEAD_RESULT_INVALID_SIGNATURE` (`KMSInvalidSignatureException`), as in AWS. Other
-/// parameters and errors as `keystead_store_sign`. Ownership: nothing is returned to free.
-/// NULL behaviour: `store`, `key_id` must not be NULL; `message` and `signature` only with length
-/// 0. Thread safety: thread-safe.
+/// `Verify` without `GrantTokens`/`DryRun`: `keystead_store_verify_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described; buffers have the given readable lengths.
+/// As `keystead_store_verify_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_verify(
     store: *const keystead_store,
@@ -78,6 +120,50 @@ pub unsafe extern "C" fn keystead_store_verify(
     signature: *const u8,
     signature_len: usize,
     signing_algorithm: *const c_char,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_verify_with_options(
+            store,
+            key_id,
+            message,
+            message_len,
+            message_type,
+            signature,
+            signature_len,
+            signing_algorithm,
+            std::ptr::null(),
+            err_out,
+        )
+    }
+}
+
+/// `Verify`: checks a signature made by `keystead_store_sign` (or by anyone holding the key).
+///
+/// Returns `KEYSTEAD_RESULT_OK` only when the signature is valid; an invalid signature is
+/// `KEYSTEAD_RESULT_INVALID_SIGNATURE` (`KMSInvalidSignatureException`), as in AWS. Other
+/// parameters and errors as `keystead_store_sign`. Ownership: nothing is returned to free.
+/// NULL behaviour: `store`, `key_id` must not be NULL; `message` and `signature` only with length
+/// 0. Thread safety: thread-safe.
+///
+/// `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+/// `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+/// that would have succeeded; nothing is handed out).
+///
+/// # Safety
+/// Pointers are NULL or valid as described; buffers have the given readable lengths.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_verify_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    message: *const u8,
+    message_len: usize,
+    message_type: *const c_char,
+    signature: *const u8,
+    signature_len: usize,
+    signing_algorithm: *const c_char,
+    options: *const keystead_call_options,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
@@ -93,13 +179,16 @@ pub unsafe extern "C" fn keystead_store_verify(
         let message_type = unsafe { enum_arg::<MessageType>(message_type, "message_type") }?;
         // SAFETY: as above.
         let signing_algorithm = unsafe { enum_arg::<SigningAlgorithm>(signing_algorithm, "signing_algorithm") }?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
         store.inner.verify(VerifyRequest {
             key_id,
             message,
             message_type,
             signature,
             signing_algorithm,
-            ..Default::default()
+            grant_tokens,
+            dry_run,
         })?;
         Ok(())
     })
@@ -142,6 +231,36 @@ pub unsafe extern "C" fn keystead_store_get_public_key(
     })
 }
 
+/// `GenerateMac` without `GrantTokens`/`DryRun`: `keystead_store_generate_mac_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
+///
+/// # Safety
+/// As `keystead_store_generate_mac_with_options`.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_generate_mac(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    message: *const u8,
+    message_len: usize,
+    mac_algorithm: *const c_char,
+    mac_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_generate_mac_with_options(
+            store,
+            key_id,
+            message,
+            message_len,
+            mac_algorithm,
+            std::ptr::null(),
+            mac_out,
+            err_out,
+        )
+    }
+}
+
 /// `GenerateMac`: an HMAC of `message` (1–4096 bytes) with a `GENERATE_VERIFY_MAC` key.
 ///
 /// `mac_algorithm`: `"HMAC_SHA_224"`, `"HMAC_SHA_256"`, `"HMAC_SHA_384"` or `"HMAC_SHA_512"`
@@ -150,15 +269,20 @@ pub unsafe extern "C" fn keystead_store_get_public_key(
 /// caller. NULL behaviour: `store`, `key_id`, `mac_out` must not be NULL; `message` only with
 /// length 0. Thread safety: thread-safe.
 ///
+/// `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+/// `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+/// that would have succeeded; nothing is handed out).
+///
 /// # Safety
 /// Pointers are NULL or valid as described; `message` has `message_len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn keystead_store_generate_mac(
+pub unsafe extern "C" fn keystead_store_generate_mac_with_options(
     store: *const keystead_store,
     key_id: *const c_char,
     message: *const u8,
     message_len: usize,
     mac_algorithm: *const c_char,
+    options: *const keystead_call_options,
     mac_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
@@ -173,11 +297,45 @@ pub unsafe extern "C" fn keystead_store_generate_mac(
         let message = unsafe { arg_bytes(message, message_len, "message") }?;
         // SAFETY: as above.
         let mac_algorithm = unsafe { enum_arg::<MacAlgorithm>(mac_algorithm, "mac_algorithm") }?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
         let response =
-            store.inner.generate_mac(GenerateMacRequest { key_id, message, mac_algorithm, ..Default::default() })?;
+            store.inner.generate_mac(GenerateMacRequest { key_id, message, mac_algorithm, grant_tokens, dry_run })?;
         put(out, &response.mac);
         Ok(())
     })
+}
+
+/// `VerifyMac` without `GrantTokens`/`DryRun`: `keystead_store_verify_mac_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
+///
+/// # Safety
+/// As `keystead_store_verify_mac_with_options`.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_verify_mac(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    message: *const u8,
+    message_len: usize,
+    mac: *const u8,
+    mac_len: usize,
+    mac_algorithm: *const c_char,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_verify_mac_with_options(
+            store,
+            key_id,
+            message,
+            message_len,
+            mac,
+            mac_len,
+            mac_algorithm,
+            std::ptr::null(),
+            err_out,
+        )
+    }
 }
 
 /// `VerifyMac`: checks an HMAC made by `keystead_store_generate_mac`.
@@ -188,10 +346,14 @@ pub unsafe extern "C" fn keystead_store_generate_mac(
 /// behaviour: `store`, `key_id` must not be NULL; `message` and `mac` only with length 0. Thread
 /// safety: thread-safe.
 ///
+/// `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+/// `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+/// that would have succeeded; nothing is handed out).
+///
 /// # Safety
 /// Pointers are NULL or valid as described; buffers have the given readable lengths.
 #[no_mangle]
-pub unsafe extern "C" fn keystead_store_verify_mac(
+pub unsafe extern "C" fn keystead_store_verify_mac_with_options(
     store: *const keystead_store,
     key_id: *const c_char,
     message: *const u8,
@@ -199,6 +361,7 @@ pub unsafe extern "C" fn keystead_store_verify_mac(
     mac: *const u8,
     mac_len: usize,
     mac_algorithm: *const c_char,
+    options: *const keystead_call_options,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
     ffi!(err_out, {
@@ -212,9 +375,41 @@ pub unsafe extern "C" fn keystead_store_verify_mac(
         let mac = unsafe { arg_bytes(mac, mac_len, "mac") }?;
         // SAFETY: as above.
         let mac_algorithm = unsafe { enum_arg::<MacAlgorithm>(mac_algorithm, "mac_algorithm") }?;
-        store.inner.verify_mac(VerifyMacRequest { key_id, message, mac, mac_algorithm, ..Default::default() })?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
+        store.inner.verify_mac(VerifyMacRequest { key_id, message, mac, mac_algorithm, grant_tokens, dry_run })?;
         Ok(())
     })
+}
+
+/// `DeriveSharedSecret` without `GrantTokens`/`DryRun`: `keystead_store_derive_shared_secret_with_options` with NULL `options`.
+/// Parameters, errors, ownership, NULL behaviour and thread safety as there.
+///
+/// # Safety
+/// As `keystead_store_derive_shared_secret_with_options`.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_derive_shared_secret(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    key_agreement_algorithm: *const c_char,
+    public_key: *const u8,
+    public_key_len: usize,
+    shared_secret_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_derive_shared_secret_with_options(
+            store,
+            key_id,
+            key_agreement_algorithm,
+            public_key,
+            public_key_len,
+            std::ptr::null(),
+            shared_secret_out,
+            err_out,
+        )
+    }
 }
 
 /// `DeriveSharedSecret`: ECDH between the private key of the `KEY_AGREEMENT` key `key_id` and a
@@ -226,15 +421,20 @@ pub unsafe extern "C" fn keystead_store_verify_mac(
 /// `keystead_bytes_free`. NULL behaviour: `store`, `key_id`, `shared_secret_out` must not be NULL;
 /// `public_key` only with length 0. Thread safety: thread-safe.
 ///
+/// `options`: `GrantTokens` and `DryRun` (NULL for none); they add `ACCESS_DENIED`,
+/// `INVALID_GRANT_TOKEN` / `VALIDATION` (malformed tokens) and `DRY_RUN_OPERATION` (a dry run
+/// that would have succeeded; nothing is handed out).
+///
 /// # Safety
 /// Pointers are NULL or valid as described; `public_key` has `public_key_len` readable bytes.
 #[no_mangle]
-pub unsafe extern "C" fn keystead_store_derive_shared_secret(
+pub unsafe extern "C" fn keystead_store_derive_shared_secret_with_options(
     store: *const keystead_store,
     key_id: *const c_char,
     key_agreement_algorithm: *const c_char,
     public_key: *const u8,
     public_key_len: usize,
+    options: *const keystead_call_options,
     shared_secret_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
 ) -> keystead_result {
@@ -250,11 +450,14 @@ pub unsafe extern "C" fn keystead_store_derive_shared_secret(
             unsafe { enum_arg::<KeyAgreementAlgorithm>(key_agreement_algorithm, "key_agreement_algorithm") }?;
         // SAFETY: as above.
         let public_key = unsafe { arg_bytes(public_key, public_key_len, "public_key") }?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
         let response = store.inner.derive_shared_secret(DeriveSharedSecretRequest {
             key_id,
             key_agreement_algorithm,
             public_key,
-            ..Default::default()
+            grant_tokens,
+            dry_run,
         })?;
         put_secret(out, response.shared_secret);
         Ok(())

@@ -480,8 +480,73 @@ static void test_bad_enums_and_ranges(void) {
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_enable_key_rotation(store, K, 0xFFFFFFFFu, ERR));
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_random(store, 0xFFFFFFFFu, &out, ERR));
     CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_generate_data_key(store, K, NULL, NULL, 0xFFFFFFFFu, &out, &out2, ERR));
-    CHECK(strcmp(keystead_result_name(5), "Unknown") == 0 && strcmp(keystead_result_name(202), "Unknown") == 0);
+    CHECK(strcmp(keystead_result_name(6), "Unknown") == 0 && strcmp(keystead_result_name(202), "Unknown") == 0);
     CHECK(out == NULL && out2 == NULL);
+}
+
+/* The _with_options operations added for issue 8 and the audit log functions. Options may be
+ * NULL; every other required pointer may not. */
+static void test_null_options_and_audit(void) {
+    keystead_bytes *out = NULL, *out2 = NULL, *out3 = NULL;
+    keystead_call_options *co = NULL;
+    const uint8_t *p = (const uint8_t *)"x";
+    CHECK_OK(keystead_call_options_new(&co, ERR));
+    NULLP(keystead_store_re_encrypt_with_options(NULL, CTD, CTL, NULL, NULL, K, NULL, NULL, NULL, co, &out, EOUT));
+    NULLP(keystead_store_re_encrypt_with_options(store, NULL, CTL, NULL, NULL, K, NULL, NULL, NULL, co, &out, EOUT));
+    NULLP(keystead_store_re_encrypt_with_options(store, CTD, CTL, NULL, NULL, NULL, NULL, NULL, NULL, co, &out, EOUT));
+    NULLP(keystead_store_re_encrypt_with_options(store, CTD, CTL, NULL, NULL, K, NULL, NULL, NULL, co, NULL, EOUT));
+    NULLP(keystead_store_generate_data_key_without_plaintext_with_options(NULL, K, NULL, "AES_256", 0, co, &out, EOUT));
+    NULLP(keystead_store_generate_data_key_without_plaintext_with_options(store, NULL, NULL, "AES_256", 0, co, &out, EOUT));
+    NULLP(keystead_store_generate_data_key_without_plaintext_with_options(store, K, NULL, "AES_256", 0, co, NULL, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_with_options(NULL, K, NULL, "RSA_2048", co, &out, &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_with_options(store, NULL, NULL, "RSA_2048", co, &out, &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_with_options(store, K, NULL, "RSA_2048", co, NULL, &out2, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_with_options(store, K, NULL, "RSA_2048", co, &out, NULL, &out3, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_with_options(store, K, NULL, "RSA_2048", co, &out, &out2, NULL, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext_with_options(NULL, K, NULL, "RSA_2048", co, &out,
+                                                                                &out2, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext_with_options(store, K, NULL, "RSA_2048", co, NULL,
+                                                                                &out2, EOUT));
+    NULLP(keystead_store_generate_data_key_pair_without_plaintext_with_options(store, K, NULL, "RSA_2048", co, &out,
+                                                                                NULL, EOUT));
+    NULLP(keystead_store_sign_with_options(NULL, K, p, 1, NULL, "ECDSA_SHA_256", co, &out, EOUT));
+    NULLP(keystead_store_sign_with_options(store, NULL, p, 1, NULL, "ECDSA_SHA_256", co, &out, EOUT));
+    NULLP(keystead_store_sign_with_options(store, K, NULL, 1, NULL, "ECDSA_SHA_256", co, &out, EOUT));
+    NULLP(keystead_store_sign_with_options(store, K, p, 1, NULL, "ECDSA_SHA_256", co, NULL, EOUT));
+    NULLP(keystead_store_verify_with_options(NULL, K, p, 1, NULL, p, 1, "ECDSA_SHA_256", co, EOUT));
+    NULLP(keystead_store_verify_with_options(store, NULL, p, 1, NULL, p, 1, "ECDSA_SHA_256", co, EOUT));
+    NULLP(keystead_store_verify_with_options(store, K, p, 1, NULL, NULL, 1, "ECDSA_SHA_256", co, EOUT));
+    NULLP(keystead_store_generate_mac_with_options(NULL, K, p, 1, "HMAC_SHA_256", co, &out, EOUT));
+    NULLP(keystead_store_generate_mac_with_options(store, K, NULL, 1, "HMAC_SHA_256", co, &out, EOUT));
+    NULLP(keystead_store_generate_mac_with_options(store, K, p, 1, "HMAC_SHA_256", co, NULL, EOUT));
+    NULLP(keystead_store_verify_mac_with_options(NULL, K, p, 1, p, 1, "HMAC_SHA_256", co, EOUT));
+    NULLP(keystead_store_verify_mac_with_options(store, K, p, 1, NULL, 1, "HMAC_SHA_256", co, EOUT));
+    NULLP(keystead_store_derive_shared_secret_with_options(NULL, K, "ECDH", p, 1, co, &out, EOUT));
+    NULLP(keystead_store_derive_shared_secret_with_options(store, NULL, "ECDH", p, 1, co, &out, EOUT));
+    NULLP(keystead_store_derive_shared_secret_with_options(store, K, "ECDH", NULL, 1, co, &out, EOUT));
+    NULLP(keystead_store_derive_shared_secret_with_options(store, K, "ECDH", p, 1, co, NULL, EOUT));
+    CHECK(out == NULL && out2 == NULL && out3 == NULL);
+    /* NULL options are the plain call. */
+    CHECK_OK(keystead_store_generate_data_key_without_plaintext_with_options(store, K, NULL, "AES_256", 0, NULL, &out,
+                                                                             ERR));
+    keystead_bytes_free(out);
+    out = NULL;
+    keystead_call_options_free(co);
+
+    keystead_audit_report report;
+    keystead_audit_reader *r = NULL;
+    NULLP(keystead_audit_verify(NULL, NULL, &report, EOUT));
+    NULLP(keystead_audit_verify("/tmp", NULL, NULL, EOUT));
+    NULLP(keystead_store_audit_verify(NULL, &report, EOUT));
+    NULLP(keystead_store_audit_verify(store, NULL, EOUT));
+    NULLP(keystead_audit_reader_open(NULL, NULL, 0, &r, EOUT));
+    NULLP(keystead_audit_reader_open("/tmp", NULL, 0, NULL, EOUT));
+    NULLP(keystead_store_audit_reader(NULL, NULL, 0, &r, EOUT));
+    NULLP(keystead_store_audit_reader(store, NULL, 0, NULL, EOUT));
+    NULLP(keystead_audit_reader_next(NULL, &out, EOUT));
+    CHECK(r == NULL && out == NULL);
+    CHECK(keystead_audit_reader_remaining(NULL) == 0);
+    keystead_audit_reader_free(NULL);
 }
 
 int main(void) {
@@ -492,6 +557,7 @@ int main(void) {
     RUN(test_null_crypto);
     RUN(test_null_signing);
     RUN(test_null_access);
+    RUN(test_null_options_and_audit);
     RUN(test_bad_enums_and_ranges);
     teardown();
     printf("null-parameter checks: %d\n", null_checks);
