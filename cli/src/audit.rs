@@ -1,5 +1,6 @@
-//! `keystead audit ...`: verify, read and export the store's audit log. None of these needs
-//! the root key: the public key is stored in the clear (or given with `--public-key`).
+//! `keystead audit ...`: verify, read and export the store's audit log, and prune old segments.
+//! Only `prune` needs the root key (its record is signed): the public key is stored in the
+//! clear (or given with `--public-key`).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -52,6 +53,17 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         jsonl: bool,
     },
+    /// Delete whole audit segments sealed before TIME (their writers gone), after writing a
+    /// signed record of what is deleted: `audit verify` then tells them from deleted files.
+    /// Needs the store's root key (like other store commands).
+    Prune {
+        /// Cut-off (RFC 3339 / ISO 8601 UTC, e.g. 2026-10-01T00:00:00Z)
+        #[arg(long, value_name = "TIME")]
+        before: String,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the store's audit public key (PEM): keep a copy to verify against later
     PublicKey {
         /// Store folder [default: --store]
@@ -66,6 +78,7 @@ impl AuditCommand {
         match self {
             Self::Verify { .. } => "AuditVerify",
             Self::Show { .. } => "AuditShow",
+            Self::Prune { .. } => "PruneAuditLog",
             Self::PublicKey { .. } => "AuditPublicKey",
         }
     }
@@ -105,9 +118,12 @@ fn emit(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
+/// Opens the store with its root key (for `prune`), or says why it cannot.
+pub(crate) type OpenStore<'a> = &'a dyn Fn() -> Result<keystead_core::Keystead, String>;
+
 /// Runs an audit subcommand; `store` is the folder named by `--store` / `KEYSTEAD_STORE`.
-pub(crate) fn main(command: &AuditCommand, store: &Path) -> ExitCode {
-    match run(command, store) {
+pub(crate) fn main(command: &AuditCommand, store: &Path, open: OpenStore<'_>) -> ExitCode {
+    match run(command, store, open) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("\nkeystead audit: {message}");
@@ -116,8 +132,34 @@ pub(crate) fn main(command: &AuditCommand, store: &Path) -> ExitCode {
     }
 }
 
-fn run(command: &AuditCommand, default_store: &Path) -> Result<ExitCode, String> {
+fn prune(before: &str, json: bool, open: OpenStore<'_>) -> Result<(), String> {
+    let before_ms = parse_iso8601(before).ok_or_else(|| format!("--before: not an ISO 8601 time: {before}"))?;
+    let store = open()?;
+    let report = store.prune_audit_log(before_ms).map_err(|e| e.message().to_owned())?;
+    if json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        emit(&format!("{text}\n"));
+        return Ok(());
+    }
+    let mut text = format!("Pruned {} segment(s) sealed before {before}\n", report.pruned.len());
+    for p in &report.pruned {
+        let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "  {name}  writers {:?}, {} records, sealed {} (last hash {})",
+            p.numbers, p.records, p.sealed_at, p.last_hash
+        );
+    }
+    for kept in &report.kept {
+        let _ = writeln!(text, "  kept (a writer holds it): {}", kept.display());
+    }
+    emit(&text);
+    Ok(())
+}
+
+fn run(command: &AuditCommand, default_store: &Path, open: OpenStore<'_>) -> Result<ExitCode, String> {
     match command {
+        AuditCommand::Prune { before, json } => prune(before, *json, open).map(|()| ExitCode::SUCCESS),
         AuditCommand::Verify { data_dir, public_key, json } => {
             let (store, audit) = folders(data_dir.as_ref(), default_store);
             let key = trusted_key(public_key.as_ref(), &store)?;

@@ -610,7 +610,12 @@ fn main() -> ExitCode {
         }
     };
     if let Command::Audit(command) = &cli.command {
-        return audit::main(command, &store_dir(&cli.global));
+        return audit::main(command, &store_dir(&cli.global), &|| {
+            open_store(&cli.global, false).map(|(store, _)| store).map_err(|failure| match failure {
+                Failure::Service(error) => error.message().to_owned(),
+                Failure::Usage(message) | Failure::Other(message) => message,
+            })
+        });
     }
     let operation = cli.command.operation();
     match run(&cli) {

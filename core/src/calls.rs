@@ -121,6 +121,17 @@ impl Audited for crate::policy::grants::CreateGrantResponse {
     }
 }
 
+impl Audited for crate::audit::PruneReport {
+    fn audit_response(&self) -> Option<Value> {
+        let segments: Vec<Value> = self
+            .pruned
+            .iter()
+            .map(|p| json!({"numbers": p.numbers, "records": p.records, "lastHash": p.last_hash}))
+            .collect();
+        Some(json!({"prunedSegments": segments}))
+    }
+}
+
 impl Audited for crate::keys::metadata::KeyRotationStatus {}
 impl Audited for crate::policy::authorize::Explanation {}
 impl Audited for crate::policy::access_keys::AccessKey {}
@@ -212,6 +223,26 @@ impl Keystead {
     /// audit by default; see `KeysteadBuilder::audit`).
     pub fn audit_log(&self) -> Option<&AuditLog> {
         self.inner.audit.get()
+    }
+
+    /// Deletes the audit log's whole segments sealed before `before_ms` (epoch ms), leaving a
+    /// signed record of them ([`AuditLog::prune`]); the call itself is audited as
+    /// `PruneAuditLog`. Like other store administration, it is not subject to key policies:
+    /// the embedding application decides who may call it.
+    ///
+    /// # Errors
+    /// `ValidationException` if the store has no audit log; `KMSInternalException` if the prune
+    /// record cannot be written (then nothing is deleted).
+    pub fn prune_audit_log(&self, before_ms: crate::clock::Millis) -> Result<crate::audit::PruneReport> {
+        let Some(log) = self.audit_log() else {
+            return Err(crate::error::Error::validation("This store has no audit log"));
+        };
+        self.call(
+            "PruneAuditLog",
+            None,
+            |_| params([("before", json!(crate::audit::canonical::iso8601_millis(before_ms)))]),
+            || log.prune(before_ms),
+        )
     }
 
     /// The metrics of this store handle (shared by every handle narrowed from it).
