@@ -129,6 +129,14 @@ stop_server() {
         exit 1
     fi
 }
+# SIGHUP re-reads the TLS files (and is ignored by the plain server, which must not end).
+kill -HUP "$TLS_PID" "$SERVER_PID"
+for _ in $(seq 1 50); do
+    grep -q '"event":"tls reloaded"' "$WORK/tls.log" && grep -q '"event":"reload ignored"' "$WORK/access.log" && break
+    sleep 0.1
+done
+grep -q '"event":"tls reloaded"' "$WORK/tls.log" || { echo "SIGHUP did not reload the TLS files"; exit 1; }
+grep -q '"event":"reload ignored"' "$WORK/access.log" || { echo "the plain server did not ignore SIGHUP"; exit 1; }
 stop_server "$SERVER_PID" "$WORK/access.log"
 SERVER_PID=
 stop_server "$TLS_PID" "$WORK/tls.log"

@@ -147,9 +147,7 @@ pub fn run(config: Config) -> Result<(), String> {
             let _ = writeln!(stdout, "keystead: listening on {}://{addr}", server.scheme());
             let _ = stdout.flush();
         }
-        if let Some(reloader) = server.tls_reloader() {
-            reload_on_hangup(reloader);
-        }
+        reload_on_hangup(server.tls_reloader());
         server.serve(shutdown_signal()).await.map_err(|e| format!("server failed: {e}"))?;
         log_event("stopped", &[]);
         Ok(())
@@ -179,19 +177,21 @@ async fn shutdown_signal() {
     log_event("shutting down", &[]);
 }
 
-/// With TLS: re-reads the certificate and key on each SIGHUP (a failed reload keeps the old
-/// ones and says why in the log).
-fn reload_on_hangup(reloader: TlsReloader) {
+/// On each SIGHUP: with TLS, re-reads the certificate and key (a failed reload keeps the old
+/// ones and says why in the log); without, does nothing (rather than SIGHUP's default of
+/// ending the process, so a `systemctl reload` cannot stop a plain-HTTP server).
+fn reload_on_hangup(reloader: Option<TlsReloader>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-            log_event("tls reload unavailable", &[("error", "cannot watch SIGHUP".to_owned())]);
+            log_event("reload unavailable", &[("error", "cannot watch SIGHUP".to_owned())]);
             return;
         };
         while hangups.recv().await.is_some() {
-            match reloader.reload() {
-                Ok(()) => log_event("tls reloaded", &[("cert", reloader.files().cert.display().to_string())]),
-                Err(e) => log_event("tls reload failed", &[("error", e)]),
+            match reloader.as_ref().map(TlsReloader::reload) {
+                None => log_event("reload ignored", &[("reason", "no TLS files to re-read".to_owned())]),
+                Some(Ok(())) => log_event("tls reloaded", &[]),
+                Some(Err(e)) => log_event("tls reload failed", &[("error", e)]),
             }
         }
     });
