@@ -7,16 +7,23 @@
 //! signature check is part of what is measured. It creates its own symmetric key first
 //! (`CreateKey`), so it works the same against keystead serve and moto_server.
 //!
+//! `--tls CA_FILE` speaks HTTPS (OpenSSL, TLS 1.2 or newer, the server certificate verified
+//! against the PEM CA file for the endpoint's IP address); each connection does its handshake
+//! once, before the warm-up, then keeps the connection as SDKs do.
+//!
 //! Usage: `kms-load --endpoint 127.0.0.1:7600 --access-key-id AKIA... --secret-env VAR
-//!         [--connections 32] [--seconds 10] [--warmup-seconds 2] [--plaintext-bytes 256]
-//!         [--region us-east-1] [--label keystead]`
+//!         [--tls CA_FILE] [--connections 32] [--seconds 10] [--warmup-seconds 2]
+//!         [--plaintext-bytes 256] [--region us-east-1] [--label keystead]`
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use keystead_server::sigv4;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use openssl::ssl::{SslConnector, SslMethod, SslVersion};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 struct Options {
@@ -29,6 +36,15 @@ struct Options {
     warmup_seconds: f64,
     plaintext_bytes: usize,
     label: String,
+    /// HTTPS, trusting this CA.
+    tls: Option<Arc<SslConnector>>,
+}
+
+fn tls_connector(ca_file: &str) -> Result<SslConnector, String> {
+    let mut builder = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
+    builder.set_min_proto_version(Some(SslVersion::TLS1_2)).map_err(|e| e.to_string())?;
+    builder.set_ca_file(ca_file).map_err(|e| format!("--tls {ca_file}: {e}"))?;
+    Ok(builder.build())
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -39,6 +55,7 @@ fn parse_options() -> Result<Options, String> {
     let mut region = String::from("us-east-1");
     let (mut connections, mut seconds, mut warmup_seconds, mut plaintext_bytes) = (32, 10.0, 2.0, 256);
     let mut label = String::from("server");
+    let mut tls = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -54,6 +71,7 @@ fn parse_options() -> Result<Options, String> {
             "--warmup-seconds" => warmup_seconds = value()?.parse().map_err(|_| "--warmup-seconds: a number")?,
             "--plaintext-bytes" => plaintext_bytes = value()?.parse().map_err(|_| "--plaintext-bytes: a number")?,
             "--label" => label = value()?,
+            "--tls" => tls = Some(Arc::new(tls_connector(&value()?)?)),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -79,13 +97,19 @@ fn parse_options() -> Result<Options, String> {
         warmup_seconds,
         plaintext_bytes,
         label,
+        tls,
     })
 }
+
+/// A plain or TLS byte stream.
+trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 
 /// One keep-alive connection that sends signed KMS calls.
 struct Connection {
     endpoint: SocketAddr,
-    stream: TcpStream,
+    tls: Option<Arc<SslConnector>>,
+    stream: Box<dyn Stream>,
     host: String,
     buffer: Vec<u8>,
     /// The server said `connection: close` (moto_server does, on every response): reconnect
@@ -94,16 +118,29 @@ struct Connection {
 }
 
 impl Connection {
-    async fn open(endpoint: SocketAddr) -> Result<Self, String> {
-        let stream = TcpStream::connect(endpoint).await.map_err(|e| format!("connect {endpoint}: {e}"))?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        Ok(Self { endpoint, stream, host: endpoint.to_string(), buffer: Vec::with_capacity(8192), closed: false })
+    async fn open(endpoint: SocketAddr, tls: Option<Arc<SslConnector>>) -> Result<Self, String> {
+        let tcp = TcpStream::connect(endpoint).await.map_err(|e| format!("connect {endpoint}: {e}"))?;
+        tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+        let stream: Box<dyn Stream> = match &tls {
+            None => Box::new(tcp),
+            Some(connector) => {
+                let ssl = connector
+                    .configure()
+                    .and_then(|c| c.into_ssl(&endpoint.ip().to_string()))
+                    .map_err(|e| e.to_string())?;
+                let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
+                Pin::new(&mut stream).connect().await.map_err(|e| format!("TLS handshake with {endpoint}: {e}"))?;
+                Box::new(stream)
+            }
+        };
+        let host = endpoint.to_string();
+        Ok(Self { endpoint, tls, stream, host, buffer: Vec::with_capacity(8192), closed: false })
     }
 
     /// Sends one call and returns (status, body).
     async fn call(&mut self, options: &Options, operation: &str, body: &str) -> Result<(u16, Vec<u8>), String> {
         if self.closed {
-            *self = Self::open(self.endpoint).await?;
+            *self = Self::open(self.endpoint, self.tls.clone()).await?;
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_secs();
         let date = sigv4::amz_date(i64::try_from(now).map_err(|e| e.to_string())?);
@@ -179,8 +216,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
-    let options = std::sync::Arc::new(parse_options()?);
-    let mut setup = Connection::open(options.endpoint).await?;
+    let options = Arc::new(parse_options()?);
+    let mut setup = Connection::open(options.endpoint, options.tls.clone()).await?;
     let (status, body) = setup.call(&options, "CreateKey", r#"{"Description":"kms-load"}"#).await?;
     if status != 200 {
         return Err(format!("CreateKey failed: {status} {}", String::from_utf8_lossy(&body)));
@@ -188,7 +225,7 @@ async fn main() -> Result<(), String> {
     let created: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
     let key_id = created["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey returned no KeyId")?.to_owned();
     let plaintext = base64::engine::general_purpose::STANDARD.encode(vec![0x5a; options.plaintext_bytes]);
-    let body = std::sync::Arc::new(
+    let body = Arc::new(
         serde_json::json!({ "KeyId": key_id, "Plaintext": plaintext, "EncryptionContext": {"bench": "1"} }).to_string(),
     );
 
@@ -197,12 +234,12 @@ async fn main() -> Result<(), String> {
     let stop_at = measure_from + Duration::from_secs_f64(options.seconds);
     let mut tasks = Vec::new();
     for _ in 0..options.connections {
-        let options = std::sync::Arc::clone(&options);
-        let body = std::sync::Arc::clone(&body);
+        let options = Arc::clone(&options);
+        let body = Arc::clone(&body);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0u64;
-            let mut connection = Connection::open(options.endpoint).await?;
+            let mut connection = Connection::open(options.endpoint, options.tls.clone()).await?;
             loop {
                 let sent = Instant::now();
                 if sent >= stop_at {
@@ -230,6 +267,7 @@ async fn main() -> Result<(), String> {
     all.sort_unstable();
     let line = serde_json::json!({
         "label": options.label,
+        "tls": options.tls.is_some(),
         "operation": "Encrypt",
         "plaintext_bytes": options.plaintext_bytes,
         "connections": options.connections,
