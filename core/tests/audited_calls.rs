@@ -219,3 +219,33 @@ fn what_the_store_does_by_itself_is_recorded_as_service_events() {
     assert!(service.contains(&("DeleteKey", doomed.arn.as_str())), "{service:?}");
     assert!(service.contains(&("RotateKey", rotating.arn.as_str())), "{service:?}");
 }
+
+#[test]
+fn prune_audit_log_is_an_audited_call_and_verify_accepts_what_it_pruned() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One segment per handle here (no continuation), so there are whole old segments to prune.
+    let options = AuditOptions { segment_max_bytes: 0, ..AuditOptions::default() };
+    for _ in 0..3 {
+        let store = Keystead::builder().audit(options.clone()).open(tmp.path()).unwrap();
+        store.create_key(CreateKeyRequest::default()).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let store = Keystead::builder().audit(options).open(tmp.path()).unwrap();
+    let now = keystead_core::audit::parse_iso8601("2100-01-01T00:00:00Z").unwrap();
+    let report = store.prune_audit_log(now).unwrap();
+    assert_eq!(report.pruned.len(), 3, "{report:?}");
+    let log = store.audit_log().unwrap().clone();
+    let key = log.public_key().clone();
+    drop(store);
+    log.close().unwrap();
+    let audit = tmp.path().join("audit");
+    let verified = verify(&audit, &key).unwrap();
+    assert!(verified.is_valid(), "{verified:#?}");
+    assert_eq!(verified.pruned_numbers, vec![[1, 3]]);
+    let pruned: Vec<_> = events(tmp.path()).into_iter().filter(|e| e["eventName"] == "PruneAuditLog").collect();
+    assert_eq!(pruned.len(), 1);
+    assert_eq!(pruned[0]["responseElements"]["prunedSegments"].as_array().unwrap().len(), 3);
+    assert_eq!(pruned[0]["requestParameters"]["before"], "2100-01-01T00:00:00.000Z");
+    // The CreateKey events of the pruned segments are gone with them.
+    assert!(events(tmp.path()).iter().all(|e| e["eventName"] != "CreateKey"));
+}

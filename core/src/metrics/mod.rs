@@ -3,11 +3,11 @@
 //! Prometheus text exposition (format 0.0.4).
 //!
 //! Recording sits on every call, so it takes no lock: keys and their (operation, outcome)
-//! series live in append-only hash tables whose slots are `OnceLock`s ([`AppendMap`]): a
+//! series live in append-only hash tables whose slots are `OnceLock`s (`AppendMap`): a
 //! lookup is a hash and a few atomic loads, a new entry is one slot initialization, and
 //! entries are never moved or removed, so readers never wait for writers. A record is then
-//! three relaxed atomic additions (and two stores of the last use). `cargo bench -p
-//! keystead-bench --bench metrics` measures it.
+//! three relaxed atomic additions (and two stores of the last use). `KEYSTEAD_PROFILE=metrics
+//! cargo bench -p keystead-bench --bench access` measures it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
