@@ -404,6 +404,14 @@ export interface AsPrincipalOptions {
   accessKeyId?: string
 }
 
+/** Options of `auditEvents`. */
+export interface AuditEventsOptions {
+  /** Only events at or after this ISO 8601 time (`auditEvents` also takes a `Date`). */
+  since?: string
+  /** At most this many events (the oldest). */
+  limit?: number
+}
+
 /** Options of the audit log (`OpenOptions.audit`). */
 export interface AuditOptions {
   /**
@@ -417,6 +425,48 @@ export interface AuditOptions {
    * AWS logs them in the clear).
    */
   hmacContextValues?: boolean
+}
+
+/** One problem `verifyAuditLog` found. */
+export interface AuditProblem {
+  /**
+   * What is wrong: `Edited`, `ChainBroken`, `Sequence`, `BadSignature`, `WrongKey`,
+   * `ForgedCheckpoint`, `AfterClose`, `Unclosed`, `TornTail`, `MissingSegment`,
+   * `DuplicateSegment`, `Malformed` or `Io`.
+   */
+  kind: string
+  /** A human explanation. */
+  message: string
+  /** The segment file (or the folder). */
+  file: string
+  /** The 1-based line in the file, when the problem is at a line. */
+  line?: number
+  /** The record's sequence number in its segment, when known. */
+  seq?: number
+}
+
+/**
+ * What `verifyAuditLog` found. A log that does not verify is a report with `valid: false`
+ * (not an exception), as in Python.
+ */
+export interface AuditReport {
+  /**
+   * True when every record is chained and every sealed record is covered by a valid
+   * signature, and no segment is missing.
+   */
+  valid: boolean
+  /** Segment files (one per store handle that wrote to the log). */
+  segments: number
+  /** Records read: headers, events and checkpoints. */
+  records: number
+  /** Event records (one per audited call). */
+  events: number
+  /** Checkpoints. */
+  checkpoints: number
+  /** Every problem, in file order (empty when valid). */
+  problems: Array<AuditProblem>
+  /** Facts that are not tampering (recovered segments, live unsealed tails). */
+  notes: Array<string>
 }
 
 /** Options of `createGrant`. */
@@ -1030,6 +1080,15 @@ export interface MetricsSnapshot {
   lastUsage: Array<KeyLastUsage>
 }
 
+/**
+ * The events of the audit log of a folder as a JSON array text, oldest first (used by
+ * `auditEvents` in `keystead.js`, which parses it).
+ */
+export declare function nativeAuditEvents(dir: string, options?: AuditEventsOptions | undefined | null): Promise<string>
+
+/** Synchronous twin of `nativeAuditEvents`. */
+export declare function nativeAuditEventsSync(dir: string, options?: AuditEventsOptions | undefined | null): string
+
 /** Decrypts a record made by `nativeEncryptFields` (JSON text in and out). */
 export declare function nativeDecryptFields(store: Keystead, recordJson: string, options?: OpenEnvelopeOptions | undefined | null): Promise<string>
 
@@ -1244,6 +1303,27 @@ export interface Tag {
   /** The tag value (0–256 characters). */
   tagValue: string
 }
+
+/**
+ * Verifies the audit log of a store folder (or of its `audit` folder, or one segment file)
+ * without opening the store: every record's hash chain, the signed headers and checkpoints,
+ * the seal at the end of each segment, and that no segment is missing. Resolves to the report
+ * (`valid: false` with the problems when it does not verify); rejects with
+ * `ValidationException` when there is no log or no usable key.
+ */
+export declare function verifyAuditLog(dir: string, options?: VerifyAuditLogOptions | undefined | null): Promise<AuditReport>
+
+/** Options of `verifyAuditLog`. */
+export interface VerifyAuditLogOptions {
+  /**
+   * The trusted audit public key (PEM or base64). Default: the key the store recorded in its
+   * database, which whoever can rewrite the log could rewrite too: keep your own copy.
+   */
+  publicKey?: string
+}
+
+/** Synchronous twin of `verifyAuditLog`. */
+export declare function verifyAuditLogSync(dir: string, options?: VerifyAuditLogOptions | undefined | null): AuditReport
 
 /** Result of `verifyMac` (a mismatch rejects with `KMSInvalidMacException`). */
 export interface VerifyMacResult {

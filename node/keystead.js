@@ -55,5 +55,37 @@ module.exports.Keystead = native.Keystead
 module.exports.errorCodes = native.errorCodes
 module.exports.version = native.version
 
+// Audit log by folder. The native side hands events over as one JSON text (no napi serde
+// dependency); `since` may be a Date or an ISO 8601 string.
+function auditOptions (options) {
+  if (options == null) return undefined
+  if (typeof options !== 'object' || options instanceof Date) {
+    const err = new TypeError('Keystead.auditEvents: invalid argument (options must be an object)')
+    err.code = 'ERR_INVALID_ARG_TYPE'
+    throw err
+  }
+  const since = options.since instanceof Date ? options.since.toISOString() : options.since
+  return { since: since ?? undefined, limit: options.limit ?? undefined }
+}
+
+const audit = {
+  verifyAuditLog: native.verifyAuditLog,
+  verifyAuditLogSync: native.verifyAuditLogSync,
+  /**
+   * The events of the audit log of a store folder (or of its `audit` folder), oldest first, as
+   * CloudTrail-shaped objects; read without verifying (see `verifyAuditLog`). Options: `since`
+   * (Date or ISO 8601 string), `limit`.
+   */
+  auditEvents (dir, options) {
+    return native.nativeAuditEvents(dir, auditOptions(options)).then(JSON.parse)
+  },
+  /** Synchronous twin of `auditEvents`. */
+  auditEventsSync (dir, options) {
+    return JSON.parse(native.nativeAuditEventsSync(dir, auditOptions(options)))
+  },
+}
+for (const name of Object.keys(audit)) wrap(audit, name)
+Object.assign(module.exports, audit)
+
 const streams = require('./stream.js')
 for (const name of Object.keys(streams)) module.exports[name] = streams[name]

@@ -13,6 +13,7 @@
 #![allow(unreachable_pub)]
 
 mod access;
+mod audit;
 mod bytes;
 mod error;
 mod ops;

@@ -103,6 +103,17 @@ test('every declaration in index.d.ts has JSDoc', () => {
   assert.deepEqual(undocumented, [])
 })
 
+test('every export of the package entry is declared in keystead.d.ts', () => {
+  const dts = fs.readFileSync(new URL('../keystead.d.ts', import.meta.url), 'utf8')
+  const reexported = /^export \{([^}]*)\} from '\.\/index'$/m.exec(dts)[1].split(',').map((n) => n.trim())
+  const names = Object.keys(keystead)
+  for (const name of names) {
+    assert.ok(dts.includes(`export declare function ${name}(`) || reexported.includes(name), `keystead.d.ts declares ${name}`)
+  }
+  for (const name of reexported) assert.ok(names.includes(name), `keystead.js exports ${name}`)
+  for (const name of ['createSealStream', 'createOpenStream', 'auditEvents', 'verifyAuditLog']) assert.ok(names.includes(name))
+})
+
 test('ESM named imports work', async () => {
   const esm = await import('../keystead.js')
   assert.equal(esm.Keystead, Keystead)
@@ -110,7 +121,9 @@ test('ESM named imports work', async () => {
   assert.equal(typeof esm.version, 'function')
   const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   assert.equal(pkg.main, 'keystead.js')
-  assert.equal(pkg.types, 'index.d.ts')
+  assert.equal(pkg.types, 'keystead.d.ts')
+  assert.equal(pkg.exports['.'].types, './keystead.d.ts')
+  assert.ok(pkg.files.includes('keystead.d.ts') && pkg.files.includes('index.d.ts'))
   assert.deepEqual(pkg.napi.targets, ['x86_64-unknown-linux-gnu'])
 })
 
