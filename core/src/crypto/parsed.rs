@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 
-use openssl::pkey::{PKey, Private};
+use openssl::pkey::{PKey, Private, Public};
 
 use crate::crypto::asymmetric;
 use crate::crypto::ed25519ph;
@@ -30,6 +30,8 @@ pub(crate) struct ParsedKey {
     private: PKey<Private>,
     /// DER SubjectPublicKeyInfo.
     public_der: OnceLock<Vec<u8>>,
+    /// The public half alone, for Verify.
+    public: OnceLock<PKey<Public>>,
     /// For ED25519_PH_SHA_512.
     ed25519ph: OnceLock<ed25519_dalek::SigningKey>,
     /// For ML_DSA_SHAKE_256 with MessageType EXTERNAL_MU.
@@ -60,6 +62,7 @@ impl ParsedKey {
         Ok(Self {
             private: asymmetric::private_key(material)?,
             public_der: OnceLock::new(),
+            public: OnceLock::new(),
             ed25519ph: OnceLock::new(),
             ml_dsa: OnceLock::new(),
         })
@@ -73,6 +76,10 @@ impl ParsedKey {
     /// The DER SubjectPublicKeyInfo.
     pub(crate) fn public_key_der(&self) -> Result<Vec<u8>> {
         Ok(get_or_try(&self.public_der, || asymmetric::public_key_der(&self.private))?.clone())
+    }
+
+    fn public(&self) -> Result<&PKey<Public>> {
+        get_or_try(&self.public, || asymmetric::parse_public_key(&self.public_key_der()?))
     }
 
     fn ed25519ph(&self) -> Result<&ed25519_dalek::SigningKey> {
@@ -113,7 +120,7 @@ impl ParsedKey {
             (SigningAlgorithm::MlDsaShake256, MessageType::ExternalMu) => {
                 self.ml_dsa(spec)?.verify_mu(message, signature)
             }
-            _ => asymmetric::verify(&self.private, algorithm, message_type, message, signature),
+            _ => asymmetric::verify(self.public()?, algorithm, message_type, message, signature),
         }
     }
 }
