@@ -38,6 +38,8 @@ class Run:
         self.goals: List[Dict[str, Any]] = []
         self.profiles: Dict[str, str] = {}
         self.skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))
+        if os.environ.get("BENCH_NOTE"):
+            self.notes.append(os.environ["BENCH_NOTE"])
         # BENCH_ONLY=step,...: re-run only these steps and merge them into the previous run's
         # results (target/bench-logs/results.json); the rest of RESULTS.md keeps its figures.
         self.only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))

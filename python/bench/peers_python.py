@@ -274,8 +274,11 @@ def large() -> None:
         for name, peer in peers()
         if not name.startswith("keystead Encrypt") and not name.startswith("tink AEAD")  # Encrypt takes at most 4 KiB
     ]
-    for size, label, rounds in [(1 << 20, "1 MiB", ROUNDS), (64 << 20, "64 MiB", int(os.environ.get("BENCH_ROUNDS_BIG", "5")))]:
-        round_trip_cases(f"Python {label} object", os.urandom(size), chosen, rounds)
+    round_trip_cases("Python 1 MiB object", os.urandom(1 << 20), chosen)
+    # At 64 MiB one ESDK call takes seconds on a loaded 2-core machine: only its default
+    # configuration is measured there (the unsigned legacy suite is in the 1 MiB table).
+    big = [(name, peer) for name, peer in chosen if not name.startswith("ESDK legacy")]
+    round_trip_cases("Python 64 MiB object", os.urandom(64 << 20), big, int(os.environ.get("BENCH_ROUNDS_BIG", "5")))
 
 
 def sign() -> None:
