@@ -37,7 +37,7 @@ pub struct keystead_audit_report {
 }
 
 /// The audit log of a store handle (`VALIDATION` when it has none).
-fn store_log<'a>(store: &'a Keystead) -> Result<&'a AuditLog, FfiError> {
+fn store_log(store: &Keystead) -> Result<&AuditLog, FfiError> {
     store.audit_log().ok_or_else(|| {
         Error::new(ErrorKind::Validation, "This store has no audit log (opened in memory or with audit off)").into()
     })
