@@ -345,3 +345,54 @@ def test_rsa_encryption_both_apis(store: keystead.Keystead, kms: keystead.KMSCli
     blob = public.encrypt(b"hello", padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
     response = kms.decrypt(CiphertextBlob=blob, KeyId=meta.key_id, EncryptionAlgorithm="RSAES_OAEP_SHA_256")
     assert response["Plaintext"] == b"hello" and "KeyMaterialId" not in response
+
+
+def test_ed25519ph_signs_a_sha512_digest(store: keystead.Keystead) -> None:
+    key = store.create_key(key_spec=KeySpec.ECC_NIST_EDWARDS25519, key_usage="SIGN_VERIFY").key_id
+    digest = hashes.Hash(hashes.SHA512())
+    digest.update(MESSAGE)
+    message_digest = digest.finalize()
+    algorithm = SigningAlgorithm.ED25519_PH_SHA_512
+    signed = store.sign(key, message_digest, signing_algorithm=algorithm, message_type=MessageType.DIGEST)
+    assert len(signed.signature) == 64 and signed.signing_algorithm is algorithm
+    assert store.verify(
+        key, message_digest, signed.signature, signing_algorithm=algorithm, message_type=MessageType.DIGEST
+    ).signature_valid
+    # Ed25519ph is not pure Ed25519: the pure verifier refuses its signature of the digest.
+    public = ed25519.Ed25519PublicKey.from_public_bytes(
+        serialization.load_der_public_key(store.get_public_key(key).public_key).public_bytes_raw()  # type: ignore[union-attr]
+    )
+    with pytest.raises(InvalidSignature):
+        public.verify(signed.signature, message_digest)
+    tampered = bytearray(signed.signature)
+    tampered[5] ^= 1
+    with pytest.raises(exc.KMSInvalidSignatureException):
+        store.verify(key, message_digest, bytes(tampered), signing_algorithm=algorithm, message_type=MessageType.DIGEST)
+    with pytest.raises(exc.ValidationException):
+        store.sign(key, message_digest[:32], signing_algorithm=algorithm, message_type=MessageType.DIGEST)
+    with pytest.raises(exc.InvalidKeyUsageException):
+        store.sign(key, MESSAGE, signing_algorithm=algorithm, message_type=MessageType.RAW)
+
+
+def test_ml_dsa_external_mu_signature_verifies_as_the_message_signature(store: keystead.Keystead) -> None:
+    from cryptography.hazmat.primitives.asymmetric import mldsa
+
+    key = store.create_key(key_spec=KeySpec.ML_DSA_65, key_usage="SIGN_VERIFY").key_id
+    public = serialization.load_der_public_key(store.get_public_key(key).public_key)
+    assert isinstance(public, mldsa.MLDSA65PublicKey)
+    hasher = mldsa.MLDSAMuHasher(public)
+    hasher.update(MESSAGE)
+    mu = hasher.finalize()
+    assert len(mu) == 64
+    algorithm = SigningAlgorithm.ML_DSA_SHAKE_256
+    signed = store.sign(key, mu, signing_algorithm=algorithm, message_type=MessageType.EXTERNAL_MU)
+    # FIPS 204: a signature of mu is a signature of the message; cryptography checks it as one.
+    public.verify(signed.signature, MESSAGE)
+    assert store.verify(key, MESSAGE, signed.signature, signing_algorithm=algorithm).signature_valid
+    assert store.verify(
+        key, mu, signed.signature, signing_algorithm=algorithm, message_type=MessageType.EXTERNAL_MU
+    ).signature_valid
+    with pytest.raises(exc.KMSInvalidSignatureException):
+        store.verify(key, b"another message", signed.signature, signing_algorithm=algorithm)
+    with pytest.raises(exc.ValidationException):
+        store.sign(key, mu[:63], signing_algorithm=algorithm, message_type=MessageType.EXTERNAL_MU)
