@@ -16,8 +16,10 @@ The last stdout line is one JSON object: {"bench", "versions", "results", "unava
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -229,6 +231,7 @@ class KeysteadEnvelope:
 
 def peers(sizes_for_esdk_legacy: bool = True) -> List[Tuple[str, Any]]:
     folder = tempfile.mkdtemp(prefix="keystead-peers-")
+    atexit.register(shutil.rmtree, folder, True)
     memory = keystead.Keystead.in_memory()
     on_disk = keystead.Keystead(os.path.join(folder, "store"))
     candidates: List[Tuple[str, Callable[[], Any]]] = [
