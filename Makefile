@@ -3,7 +3,7 @@
 CARGO ?= cargo
 STRESS_RUNS ?= 1000
 
-.PHONY: demo test test-hygiene fuzz fuzz-corpus fuzz-regressions deny test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
+.PHONY: demo test test-hygiene fuzz fuzz-ci fuzz-corpus fuzz-regressions deny test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
 
 demo:
 	$(CARGO) build --release -p keystead-cli
@@ -12,6 +12,8 @@ demo:
 
 test: test-rust test-c test-python test-node test-hygiene
 	bash server/test.sh
+	bash tests/cross-binding/run.sh
+	bash tests/bad-input/run.sh
 
 # The Python and Node crates are built (in release) and tested by their own suites below.
 RUST_PACKAGES = --workspace --exclude keystead-python --exclude keystead-node
@@ -48,6 +50,10 @@ FUZZ_JOBS ?= 1
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) bash fuzz/run.sh $(FUZZ_TARGETS)
 
+# CI's fuzzing step (.ci/run): every target for 30 s, two at a time, after one build.
+fuzz-ci:
+	FUZZ_QUICK_BUILD=1 FUZZ_SECONDS=30 FUZZ_JOBS=2 bash fuzz/run.sh
+
 # Rewrites the committed seed corpora (fuzz/corpus/<target>/seed-*).
 fuzz-corpus:
 	cd fuzz && $(CARGO) run --example gen_corpus -- corpus
@@ -68,14 +74,18 @@ lint:
 stress:
 	KEYSTEAD_CRASH_RUNS=$(STRESS_RUNS) $(CARGO) test --release -p keystead-core --test crash_safety -- --nocapture
 	$(CARGO) test --release -p keystead-core --test envelope stress -- --ignored --nocapture
+	KEYSTEAD_CONC_OPS=10000 KEYSTEAD_CONC_THREAD_OPS=2000 $(CARGO) test --release -p keystead-core --test concurrency_load -- --nocapture --test-threads=1
 
 # Installs the C library, header and pkg-config file under PREFIX (default /usr/local).
 PREFIX ?= /usr/local
 install:
 	bash bindings/c/install.sh $(PREFIX)
 
+# Keystead next to its peers (bench/README.md): installs the peers under target/, runs every
+# workload in alternating rounds and writes bench/RESULTS.md (10-15 min). The criterion
+# benchmarks alone: cargo bench -p keystead-bench.
 bench:
-	$(CARGO) bench -p keystead-bench
+	CARGO=$(CARGO) bash bench/run.sh
 
 clean:
 	$(CARGO) clean

@@ -210,6 +210,83 @@ fn policy_seeds() -> Vec<Vec<u8>> {
     seeds
 }
 
+/// The `kms_json` seeds: for every operation of the server, the body boto3 sends (members in
+/// PascalCase, blobs in base64), with `${NAME}` placeholders for the fixture values; then
+/// operations Keystead does not offer, unknown targets and malformed bodies.
+fn kms_json_seeds() -> Vec<Vec<u8>> {
+    const CTX: &str = r#"{"purpose":"fuzz"}"#;
+    let calls: Vec<(&str, String)> = vec![
+        ("CancelKeyDeletion", r#"{"KeyId":"${PENDING}"}"#.into()),
+        ("CreateAlias", r#"{"AliasName":"alias/fuzz-new","TargetKeyId":"${KEY}"}"#.into()),
+        ("CreateGrant", r#"{"KeyId":"${KEY}","GranteePrincipal":"${PRINCIPAL}","Operations":["Encrypt","Decrypt","GenerateDataKey"],"Constraints":{"EncryptionContextSubset":{"purpose":"fuzz"}},"Name":"g1"}"#.into()),
+        ("CreateKey", r#"{}"#.into()),
+        ("CreateKey", r#"{"Description":"d","KeyUsage":"SIGN_VERIFY","KeySpec":"ECC_NIST_P384","Tags":[{"TagKey":"k","TagValue":"v"}]}"#.into()),
+        ("CreateKey", r#"{"KeySpec":"HMAC_512","KeyUsage":"GENERATE_VERIFY_MAC","Origin":"AWS_KMS","MultiRegion":false,"BypassPolicyLockoutSafetyCheck":false}"#.into()),
+        ("CreateKey", r#"{"Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}"}"#.into()),
+        ("Decrypt", format!(r#"{{"CiphertextBlob":"${{BLOB}}","EncryptionContext":{CTX}}}"#)),
+        ("Decrypt", format!(r#"{{"CiphertextBlob":"${{BLOB}}","EncryptionContext":{CTX},"KeyId":"${{ALIAS}}","EncryptionAlgorithm":"SYMMETRIC_DEFAULT","GrantTokens":["${{GRANT_TOKEN}}"],"DryRun":false}}"#)),
+        ("Decrypt", r#"{"CiphertextBlob":"${RSA_BLOB}","KeyId":"${RSA}","EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}"#.into()),
+        ("DeleteAlias", r#"{"AliasName":"${ALIAS}"}"#.into()),
+        ("DeleteImportedKeyMaterial", r#"{"KeyId":"${EXTERNAL}"}"#.into()),
+        ("DeriveSharedSecret", r#"{"KeyId":"${AGREE}","KeyAgreementAlgorithm":"ECDH","PublicKey":"${PEER_KEY}"}"#.into()),
+        ("DescribeKey", r#"{"KeyId":"${KEY_ARN}"}"#.into()),
+        ("DescribeKey", r#"{"KeyId":"${ALIAS}","GrantTokens":[]}"#.into()),
+        ("DisableKey", r#"{"KeyId":"${KEY}"}"#.into()),
+        ("DisableKeyRotation", r#"{"KeyId":"${KEY}"}"#.into()),
+        ("EnableKey", r#"{"KeyId":"${DISABLED}"}"#.into()),
+        ("EnableKeyRotation", r#"{"KeyId":"${KEY}","RotationPeriodInDays":90}"#.into()),
+        ("Encrypt", format!(r#"{{"KeyId":"${{KEY}}","Plaintext":"aGVsbG8=","EncryptionContext":{CTX}}}"#)),
+        ("Encrypt", r#"{"KeyId":"${RSA}","Plaintext":"${MESSAGE}","EncryptionAlgorithm":"RSAES_OAEP_SHA_1"}"#.into()),
+        ("GenerateDataKey", format!(r#"{{"KeyId":"${{KEY}}","KeySpec":"AES_256","EncryptionContext":{CTX}}}"#)),
+        ("GenerateDataKey", r#"{"KeyId":"${ALIAS}","NumberOfBytes":64}"#.into()),
+        ("GenerateDataKeyPair", r#"{"KeyId":"${KEY}","KeyPairSpec":"ECC_NIST_P256"}"#.into()),
+        ("GenerateDataKeyPairWithoutPlaintext", r#"{"KeyId":"${KEY}","KeyPairSpec":"ECC_SECG_P256K1","EncryptionContext":{"a":"b"}}"#.into()),
+        ("GenerateDataKeyWithoutPlaintext", r#"{"KeyId":"${KEY}","KeySpec":"AES_128"}"#.into()),
+        ("GenerateMac", r#"{"KeyId":"${HMAC}","Message":"${MESSAGE}","MacAlgorithm":"HMAC_SHA_256"}"#.into()),
+        ("GenerateRandom", r#"{"NumberOfBytes":32}"#.into()),
+        ("GetKeyPolicy", r#"{"KeyId":"${KEY}","PolicyName":"default"}"#.into()),
+        ("GetKeyRotationStatus", r#"{"KeyId":"${KEY}"}"#.into()),
+        ("GetParametersForImport", r#"{"KeyId":"${EXTERNAL}","WrappingAlgorithm":"RSA_AES_KEY_WRAP_SHA_256","WrappingKeySpec":"RSA_2048"}"#.into()),
+        ("GetPublicKey", r#"{"KeyId":"${SIGN}"}"#.into()),
+        ("ImportKeyMaterial", r#"{"KeyId":"${EXTERNAL}","ImportToken":"${TOKEN}","EncryptedKeyMaterial":"${MATERIAL}","ExpirationModel":"KEY_MATERIAL_DOES_NOT_EXPIRE"}"#.into()),
+        ("ImportKeyMaterial", r#"{"KeyId":"${EXTERNAL}","ImportToken":"${TOKEN}","EncryptedKeyMaterial":"${MATERIAL}","ExpirationModel":"KEY_MATERIAL_EXPIRES","ValidTo":4102444800.5}"#.into()),
+        ("ListAliases", r#"{"KeyId":"${KEY}","Limit":10}"#.into()),
+        ("ListGrants", r#"{"KeyId":"${KEY}","GrantId":"${GRANT_ID}","Limit":1}"#.into()),
+        ("ListKeyPolicies", r#"{"KeyId":"${KEY}","Limit":100}"#.into()),
+        ("ListKeyRotations", r#"{"KeyId":"${KEY}","IncludeKeyMaterial":"ALL_KEY_MATERIAL"}"#.into()),
+        ("ListKeys", r#"{"Limit":2}"#.into()),
+        ("ListKeys", r#"{"Limit":1,"Marker":"x"}"#.into()),
+        ("ListResourceTags", r#"{"KeyId":"${KEY}"}"#.into()),
+        ("ListRetirableGrants", r#"{"RetiringPrincipal":"${PRINCIPAL}"}"#.into()),
+        ("PutKeyPolicy", r#"{"KeyId":"${KEY}","PolicyName":"default","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"all\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"${PRINCIPAL}\"},\"Action\":\"kms:*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"kms:EncryptionContext:purpose\":\"fuzz\"}}}]}","BypassPolicyLockoutSafetyCheck":true}"#.into()),
+        ("ReEncrypt", format!(r#"{{"CiphertextBlob":"${{BLOB}}","SourceEncryptionContext":{CTX},"DestinationKeyId":"${{RSA}}","DestinationEncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#)),
+        ("RetireGrant", r#"{"KeyId":"${KEY_ARN}","GrantId":"${GRANT_ID}"}"#.into()),
+        ("RetireGrant", r#"{"GrantToken":"${GRANT_TOKEN}"}"#.into()),
+        ("RevokeGrant", r#"{"KeyId":"${KEY}","GrantId":"${GRANT_ID}","DryRun":true}"#.into()),
+        ("RotateKeyOnDemand", r#"{"KeyId":"${KEY}"}"#.into()),
+        ("ScheduleKeyDeletion", r#"{"KeyId":"${DISABLED}","PendingWindowInDays":30}"#.into()),
+        ("Sign", r#"{"KeyId":"${SIGN}","Message":"${MESSAGE}","MessageType":"RAW","SigningAlgorithm":"ECDSA_SHA_256"}"#.into()),
+        ("TagResource", r#"{"KeyId":"${KEY}","Tags":[{"TagKey":"env","TagValue":"fuzz"}]}"#.into()),
+        ("UntagResource", r#"{"KeyId":"${KEY}","TagKeys":["env"]}"#.into()),
+        ("UpdateAlias", r#"{"AliasName":"${ALIAS}","TargetKeyId":"${DISABLED}"}"#.into()),
+        ("UpdateKeyDescription", r#"{"KeyId":"${KEY}","Description":"new"}"#.into()),
+        ("Verify", r#"{"KeyId":"${SIGN}","Message":"${MESSAGE}","MessageType":"RAW","Signature":"${SIGNATURE}","SigningAlgorithm":"ECDSA_SHA_256"}"#.into()),
+        ("VerifyMac", r#"{"KeyId":"${HMAC}","Message":"${MESSAGE}","Mac":"${MAC}","MacAlgorithm":"HMAC_SHA_256"}"#.into()),
+        // Offered by AWS, not by Keystead; unknown; malformed bodies.
+        ("ReplicateKey", r#"{"KeyId":"${KEY}","ReplicaRegion":"eu-west-1"}"#.into()),
+        ("GetKeyLastUsage", r#"{"KeyId":"${KEY}"}"#.into()),
+        ("NoSuchOperation", r#"{}"#.into()),
+        ("Encrypt", r#"{"KeyId":5,"Plaintext":"%%%","EncryptionContext":{"a":1}}"#.into()),
+        ("Decrypt", r#"[1]"#.into()),
+        ("ListKeys", "  ".into()),
+    ];
+    let mut seeds: Vec<Vec<u8>> =
+        calls.into_iter().map(|(operation, body)| format!("TrentService.{operation}\n{body}").into_bytes()).collect();
+    seeds.push(b"Kms.Encrypt\n{}".to_vec());
+    seeds.push(b"TrentService.Encrypt\n{\"KeyId\":\"${KEY}\",\"Plaintext\":\"aGVsbG8=\"".to_vec());
+    seeds
+}
+
 fn main() {
     let dir: PathBuf = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("corpus"));
     write(&dir, "blob", &blobs());
@@ -248,4 +325,5 @@ fn main() {
         "audit_log",
         &(0..3u8).flat_map(|t| [vec![0, t, 0], vec![0, t, 1, 0, 0, 200, b'X']]).collect::<Vec<_>>(),
     );
+    write(&dir, "kms_json", &kms_json_seeds());
 }

@@ -382,7 +382,8 @@ impl<'a> Session<'a> {
                         let name = self.text(&["KEYSTEAD_ROOT_KEY", "PATH", "HOME", ""]);
                         // SAFETY: as above.
                         let rc = unsafe { keystead_root_key_new_env(name.ptr(), root.arg(), err.arg()) };
-                        (rc, name.is_null(), false)
+                        // NULL names the default variable (KEYSTEAD_ROOT_KEY): not malformed.
+                        (rc, false, false)
                     }
                     _ => {
                         // Only paths in a folder that does not exist: nothing is ever written.
@@ -390,7 +391,8 @@ impl<'a> Session<'a> {
                         let path = if self.input.u8() % 4 == 0 { null() } else { path.as_ptr() };
                         // SAFETY: as above.
                         let rc = unsafe { keystead_root_key_new_file(path, root.arg(), err.arg()) };
-                        (rc, path.is_null(), false)
+                        // NULL is the default `<store>/root.key`: not malformed.
+                        (rc, false, false)
                     }
                 };
                 let ok = self.check("root_key_new", rc, &err, must_fail || !root.wanted);

@@ -272,7 +272,16 @@ pub fn run(data: &[u8]) {
         Err(e) => {
             assert_typed("ImportKeyMaterial", &e);
             if token_choice == 1 && other.id != key.id && (id_form == 0 || id_form == 1) {
-                assert_eq!(e.kind(), ErrorKind::InvalidImportToken, "another key's token: {e}");
+                // Parameters are validated before the token is (as in AWS): a ValidTo that is
+                // missing, unexpected or out of range, or wrapped material of a length AWS
+                // refuses, is ValidationException whatever the token.
+                let expiration_valid = expiration == 0 || (expiration == 1 && (1..=365).contains(&days));
+                let length_valid = (1..=6144).contains(&wrapped.len());
+                if e.kind() == ErrorKind::Validation {
+                    assert!(!(expiration_valid && length_valid), "another key's token, valid parameters: {e}");
+                } else {
+                    assert_eq!(e.kind(), ErrorKind::InvalidImportToken, "another key's token: {e}");
+                }
             }
         }
     }

@@ -20,6 +20,7 @@ pub mod envelope_stream;
 pub mod fixtures;
 pub mod import;
 pub mod input;
+pub mod kms_json;
 pub mod open_range;
 pub mod policy;
 
@@ -35,4 +36,5 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("c_abi", c_abi::run),
     ("policy", policy::run),
     ("audit_log", audit_log::run),
+    ("kms_json", kms_json::run),
 ];

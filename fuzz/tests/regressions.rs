@@ -46,4 +46,16 @@ macro_rules! targets {
     };
 }
 
-targets!(blob, context, decrypt, envelope_header, envelope_stream, open_range, import, c_abi, policy, audit_log);
+targets!(
+    blob,
+    context,
+    decrypt,
+    envelope_header,
+    envelope_stream,
+    open_range,
+    import,
+    c_abi,
+    policy,
+    audit_log,
+    kms_json
+);
