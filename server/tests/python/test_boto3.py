@@ -3,6 +3,7 @@ did (round trips, states, typed exceptions), not against fixed values."""
 
 import base64
 import datetime
+import hashlib
 import json
 import os
 import uuid
@@ -154,6 +155,30 @@ def test_sign_and_verify(kms):
     assert public["KeySpec"] == "ECC_NIST_P256" and public["PublicKey"][:2] == b"\x30\x59"  # DER SEQUENCE, 89 bytes
     with pytest.raises(kms.exceptions.InvalidKeyUsageException):
         kms.encrypt(KeyId=meta["KeyId"], Plaintext=b"x")
+
+
+def test_ed25519ph_and_ml_dsa_external_mu(kms):
+    ed = new_key(kms, KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY")
+    digest = hashlib.sha512(b"release 1.0").digest()
+    signed = kms.sign(KeyId=ed["KeyId"], Message=digest, MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")
+    assert kms.verify(KeyId=ed["KeyId"], Message=digest, MessageType="DIGEST", Signature=signed["Signature"],
+                      SigningAlgorithm="ED25519_PH_SHA_512")["SignatureValid"] is True
+    with pytest.raises(ClientError) as raised:
+        kms.sign(KeyId=ed["KeyId"], Message=digest[:32], MessageType="DIGEST", SigningAlgorithm="ED25519_PH_SHA_512")
+    assert error_code(raised) == "ValidationException"
+
+    ml = new_key(kms, KeySpec="ML_DSA_65", KeyUsage="SIGN_VERIFY")
+    spki = kms.get_public_key(KeyId=ml["KeyId"])["PublicKey"]
+    raw_public = spki[-1952:]  # ML-DSA-65's public key ends its SubjectPublicKeyInfo
+    message = b"release 1.0"
+    # FIPS 204 section 6.2, pure ML-DSA with an empty context: mu = H(H(pk, 64) || 0 || 0 || M, 64).
+    mu = hashlib.shake_256(hashlib.shake_256(raw_public).digest(64) + b"\x00\x00" + message).digest(64)
+    signed = kms.sign(KeyId=ml["KeyId"], Message=mu, MessageType="EXTERNAL_MU", SigningAlgorithm="ML_DSA_SHAKE_256")
+    assert kms.verify(KeyId=ml["KeyId"], Message=message, Signature=signed["Signature"],
+                      SigningAlgorithm="ML_DSA_SHAKE_256")["SignatureValid"] is True
+    with pytest.raises(kms.exceptions.KMSInvalidSignatureException):
+        kms.verify(KeyId=ml["KeyId"], Message=b"release 1.1", Signature=signed["Signature"],
+                   SigningAlgorithm="ML_DSA_SHAKE_256")
 
 
 def test_mac(kms):
