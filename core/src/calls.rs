@@ -231,8 +231,8 @@ impl Keystead {
     /// the embedding application decides who may call it.
     ///
     /// # Errors
-    /// `ValidationException` if the store has no audit log; `KMSInternalException` if the prune
-    /// record cannot be written (then nothing is deleted).
+    /// `ValidationException` if the store has no audit log or `before_ms` is negative;
+    /// `KMSInternalException` if the prune record cannot be written (then nothing is deleted).
     pub fn prune_audit_log(&self, before_ms: crate::clock::Millis) -> Result<crate::audit::PruneReport> {
         let Some(log) = self.audit_log() else {
             return Err(crate::error::Error::validation("This store has no audit log"));
@@ -241,7 +241,12 @@ impl Keystead {
             "PruneAuditLog",
             None,
             |_| params([("before", json!(crate::audit::canonical::iso8601_millis(before_ms)))]),
-            || log.prune(before_ms),
+            || {
+                if before_ms < 0 {
+                    return Err(crate::error::Error::validation("The prune time must not be before 1970"));
+                }
+                log.prune(before_ms)
+            },
         )
     }
 

@@ -241,6 +241,9 @@ fn rows(fx: &Fixture) -> Vec<(&'static str, Vec<Case<'_>>)> {
     cases.extend(str_cases("marker", move |s: &Keystead, m: &str| s.list_resource_tags(sym, None, Some(m)).map(drop)));
     rows.push(("list_resource_tags", cases));
 
+    // A time before 1970 (the only malformed value of an epoch-milliseconds argument).
+    rows.push(("prune_audit_log", one("before_ms", "malformed", |s: &Keystead| s.prune_audit_log(-1).map(drop))));
+
     let mut cases = num_cases("limit", |s: &Keystead, n| s.list_keys(Some(n), None).map(drop));
     cases.extend(str_cases("marker", |s: &Keystead, m: &str| s.list_keys(None, Some(m)).map(drop)));
     rows.push(("list_keys", cases));
