@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from . import _keystead
+from ._args import native_store, string_map
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Keystead
@@ -40,11 +41,11 @@ def encrypt_fields(
     if isinstance(fields, str):
         raise TypeError("fields must be a sequence of field names, not one str")
     text = _keystead.encrypt_fields_json(
-        store._native,
+        native_store(store),
         key_id,
         json.dumps(dict(record), allow_nan=False),
         list(fields),
-        None if encryption_context is None else dict(encryption_context),
+        string_map(encryption_context, "EncryptFields", "encryption_context"),
         None if additional_key_ids is None else list(additional_key_ids),
     )
     result: dict[str, Any] = json.loads(text)
@@ -62,9 +63,9 @@ def decrypt_fields(
     """Returns the record as it was before :func:`encrypt_fields`. Raises
     ``InvalidCiphertextException`` for a changed, moved or missing field or another context."""
     text = _keystead.decrypt_fields_json(
-        store._native,
+        native_store(store),
         json.dumps(dict(record), allow_nan=False),
-        None if encryption_context is None else dict(encryption_context),
+        string_map(encryption_context, "DecryptFields", "encryption_context"),
         None if allowed_wrapping_keys is None else list(allowed_wrapping_keys),
         max_encrypted_data_keys,
     )

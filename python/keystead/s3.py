@@ -15,6 +15,7 @@ import io
 from typing import TYPE_CHECKING, Any, BinaryIO, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _keystead
+from ._args import native_store, string_map
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Keystead
@@ -28,9 +29,6 @@ MIN_PART_SIZE = 5 << 20
 #: Bytes fetched first for a ranged read: the header, whatever its keys, fits.
 _HEADER_PROBE = 64 << 10
 
-
-def _context(context: Optional[Mapping[str, str]]) -> Optional[dict[str, str]]:
-    return None if context is None else dict(context)
 
 
 def put_object(
@@ -54,9 +52,9 @@ def put_object(
         raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum part)")
     source: BinaryIO = io.BytesIO(bytes(Body)) if isinstance(Body, (bytes, bytearray, memoryview)) else Body
     native = _keystead.SealStreamNative(
-        store._native,
+        native_store(store),
         key_id,
-        _context(encryption_context),
+        string_map(encryption_context, "EnvelopeSeal", "encryption_context"),
         None if additional_key_ids is None else list(additional_key_ids),
         part_size,
     )
@@ -113,7 +111,7 @@ def get_object(
     """Downloads and opens ``Bucket``/``Key``; returns the plaintext, all of it verified. With
     ``range=(start, end)`` returns plaintext bytes ``[start, end)`` (clipped to the object),
     reading only the header and the segments they fall in."""
-    context = _context(encryption_context)
+    context = string_map(encryption_context, "EnvelopeOpen", "encryption_context")
     allowed = None if allowed_wrapping_keys is None else list(allowed_wrapping_keys)
     if range is not None:
         start, end = range
@@ -128,7 +126,7 @@ def get_object(
         header_len, span_start, span_end = _keystead.envelope_range_span(prefix, length, start, end)
         span = s3.get_object(Bucket=Bucket, Key=Key, Range=f"bytes={span_start}-{span_end - 1}")["Body"].read()
         return _keystead.envelope_open_range_parts(
-            store._native,
+            native_store(store),
             prefix[:header_len],
             length,
             span_start,
@@ -171,8 +169,8 @@ def download_fileobj(
     length. Only verified plaintext is written, but if the object turns out damaged part-way,
     ``Fileobj`` already holds the verified segments before the damage: discard it on error."""
     native = _keystead.OpenStreamNative(
-        store._native,
-        _context(encryption_context),
+        native_store(store),
+        string_map(encryption_context, "EnvelopeOpen", "encryption_context"),
         None if allowed_wrapping_keys is None else list(allowed_wrapping_keys),
         max_encrypted_data_keys,
     )

@@ -15,6 +15,7 @@ import os
 from typing import TYPE_CHECKING, Mapping, MutableMapping, Optional
 
 from . import _keystead
+from ._args import native_store, string_map
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Keystead
@@ -41,7 +42,7 @@ def encrypt_secret(
     """Encrypts ``value`` (str is UTF-8 encoded) for the variable ``name``."""
     data = value.encode("utf-8") if isinstance(value, str) else value
     return _keystead.encrypt_secret(
-        store._native, key_id, name, data, None if encryption_context is None else dict(encryption_context)
+        native_store(store), key_id, name, data, string_map(encryption_context, "EncryptSecret", "encryption_context")
     )
 
 
@@ -54,7 +55,7 @@ def decrypt_secret(
 ) -> bytes:
     """Decrypts a value made for the variable ``name``."""
     return _keystead.decrypt_secret(
-        store._native, name, text, None if encryption_context is None else dict(encryption_context)
+        native_store(store), name, text, string_map(encryption_context, "DecryptSecret", "encryption_context")
     )
 
 
@@ -72,9 +73,9 @@ def decrypt_env(
     must be UTF-8."""
     env = os.environ if environ is None else environ
     opened = _keystead.decrypt_env(
-        store._native,
+        native_store(store),
         [(k, v) for k, v in env.items() if is_secret(v)],
-        None if encryption_context is None else dict(encryption_context),
+        string_map(encryption_context, "DecryptSecret", "encryption_context"),
     )
     texts: dict[str, str] = {}
     for name, plaintext in opened.items():

@@ -22,6 +22,7 @@ from typing import (
 )
 
 from . import _keystead
+from ._args import instance, string_map
 from .access import (
     AuditOptions,
     AuditReport,
@@ -145,7 +146,8 @@ class Keystead:
         account_id: Optional[str] = None,
         audit: Union[bool, AuditOptions] = True,
     ) -> None:
-        kind, value = (root_key or RootKey.key_file())._native_args()
+        given = RootKey.key_file() if root_key is None else instance(root_key, RootKey, "root_key")
+        kind, value = given._native_args()
         durability, hmac_values = AuditOptions._native_args(audit)
         native = _keystead.Store.open(os.fspath(path), kind, value, region, account_id, durability, hmac_values)
         object.__setattr__(self, "_native", native)
@@ -177,7 +179,7 @@ class Keystead:
         if root_key is None:
             native = _keystead.Store.open_in_memory("bytes", None, region, account_id)
         else:
-            kind, value = root_key._native_args()
+            kind, value = instance(root_key, RootKey, "root_key")._native_args()
             native = _keystead.Store.open_in_memory(kind, value, region, account_id)
         object.__setattr__(self, "_native", native)
         return self
@@ -371,7 +373,7 @@ class Keystead:
         """``Encrypt``: 1–4096 bytes under a symmetric key, bound to ``encryption_context``; or,
         with an RSA ``ENCRYPT_DECRYPT`` key, RSA-OAEP with ``encryption_algorithm``
         ``RSAES_OAEP_SHA_1``/``RSAES_OAEP_SHA_256`` (required; no context; 190–470 bytes max)."""
-        d = self._native.encrypt(key_id, plaintext, _context(encryption_context), encryption_algorithm, _tokens(grant_tokens), dry_run)
+        d = self._native.encrypt(key_id, plaintext, string_map(encryption_context, "Encrypt", "encryption_context"), encryption_algorithm, _tokens(grant_tokens), dry_run)
         return EncryptResult(d["CiphertextBlob"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]))
 
     def decrypt(
@@ -387,7 +389,7 @@ class Keystead:
         """``Decrypt``: the blob names its key; give the same ``encryption_context`` as at
         encryption. With ``key_id``, the blob must have been encrypted under that key. RSA
         ciphertexts carry no metadata: give ``key_id`` and ``encryption_algorithm``."""
-        d = self._native.decrypt(ciphertext_blob, _context(encryption_context), key_id, encryption_algorithm, _tokens(grant_tokens), dry_run)
+        d = self._native.decrypt(ciphertext_blob, string_map(encryption_context, "Decrypt", "encryption_context"), key_id, encryption_algorithm, _tokens(grant_tokens), dry_run)
         return DecryptResult(
             d["Plaintext"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]), d.get("KeyMaterialId")
         )
@@ -410,9 +412,9 @@ class Keystead:
         d = self._native.re_encrypt(
             ciphertext_blob,
             destination_key_id,
-            _context(source_encryption_context),
+            string_map(source_encryption_context, "ReEncrypt", "source_encryption_context"),
             source_key_id,
-            _context(destination_encryption_context),
+            string_map(destination_encryption_context, "ReEncrypt", "destination_encryption_context"),
             source_encryption_algorithm,
             destination_encryption_algorithm,
             _tokens(grant_tokens),
@@ -442,7 +444,7 @@ class Keystead:
         Give ``key_spec`` (``AES_256`` by default when neither is given) or ``number_of_bytes``."""
         if key_spec is None and number_of_bytes is None:
             key_spec = DataKeySpec.AES_256
-        d = self._native.generate_data_key(key_id, _context(encryption_context), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run)
+        d = self._native.generate_data_key(key_id, string_map(encryption_context, "GenerateDataKey", "encryption_context"), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run)
         return DataKey(d["Plaintext"], d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
 
     def generate_data_key_without_plaintext(
@@ -459,7 +461,7 @@ class Keystead:
         if key_spec is None and number_of_bytes is None:
             key_spec = DataKeySpec.AES_256
         d = self._native.generate_data_key_without_plaintext(
-            key_id, _context(encryption_context), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run
+            key_id, string_map(encryption_context, "GenerateDataKeyWithoutPlaintext", "encryption_context"), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run
         )
         return EncryptedDataKey(d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
 
@@ -552,7 +554,7 @@ class Keystead:
     ) -> DataKeyPair:
         """``GenerateDataKeyPair``: a new key pair, its private key in plaintext (DER PKCS#8) and
         encrypted under the symmetric key ``key_id``."""
-        d = self._native.generate_data_key_pair(key_id, key_pair_spec, _context(encryption_context), _tokens(grant_tokens), dry_run)
+        d = self._native.generate_data_key_pair(key_id, key_pair_spec, string_map(encryption_context, "GenerateDataKeyPair", "encryption_context"), _tokens(grant_tokens), dry_run)
         return DataKeyPair._from_aws(d)
 
     def generate_data_key_pair_without_plaintext(
@@ -565,7 +567,7 @@ class Keystead:
         dry_run: bool = False,
     ) -> EncryptedDataKeyPair:
         """``GenerateDataKeyPairWithoutPlaintext``: a new key pair, the private key only encrypted."""
-        d = self._native.generate_data_key_pair_without_plaintext(key_id, key_pair_spec, _context(encryption_context), _tokens(grant_tokens), dry_run)
+        d = self._native.generate_data_key_pair_without_plaintext(key_id, key_pair_spec, string_map(encryption_context, "GenerateDataKeyPairWithoutPlaintext", "encryption_context"), _tokens(grant_tokens), dry_run)
         return EncryptedDataKeyPair._from_aws(d)
 
     # -- key material import (BYOK) ---------------------------------------------------------
@@ -660,7 +662,11 @@ class Keystead:
         next call. A retry with the same ``name`` and properties returns the same grant."""
         if isinstance(operations, str):
             raise TypeError("operations must be an iterable of GrantOperation or str, not a single str")
-        subset, equals = constraints._native_args() if constraints is not None else (None, None)
+        subset, equals = (
+            instance(constraints, GrantConstraints, "constraints")._native_args() if constraints is not None else (None, None)
+        )
+        subset = string_map(subset, "CreateGrant", "constraints.encryption_context_subset")
+        equals = string_map(equals, "CreateGrant", "constraints.encryption_context_equals")
         d = self._native.create_grant(
             key_id,
             grantee_principal,
@@ -724,8 +730,9 @@ class Keystead:
         """Whether this handle's principal may perform ``action`` (e.g. ``"kms:Decrypt"``) on
         the key with this encryption context and extra condition keys, and which key-policy
         statements or grants decide it (Keystead only: for debugging policies)."""
-        extra = list(conditions.items()) if conditions is not None else None
-        return Explanation._from_aws(self._native.explain(key_id, action, _context(encryption_context), extra))
+        given = string_map(conditions, "Explain", "conditions")
+        extra = list(given.items()) if given is not None else None
+        return Explanation._from_aws(self._native.explain(key_id, action, string_map(encryption_context, "Explain", "encryption_context"), extra))
 
     # -- metrics and audit (Keystead only) --------------------------------------------------
 
@@ -808,14 +815,6 @@ class Keystead:
             if page.next_marker is None:
                 return
             marker = page.next_marker
-
-
-def _context(context: Optional[Mapping[str, str]]) -> Optional[dict[str, str]]:
-    if context is None or isinstance(context, dict):
-        return context
-    if not isinstance(context, Mapping):
-        raise TypeError(f"an encryption context must be a mapping of str to str, not {type(context).__name__}")
-    return dict(context)
 
 
 def _tokens(grant_tokens: Optional[Sequence[str]]) -> Optional[List[str]]:

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Mapping, Optional, Sequence, Type
 
 from . import _keystead
+from ._args import native_store, string_map
 
 if TYPE_CHECKING:  # pragma: no cover
     from .store import Keystead
@@ -24,9 +25,6 @@ __all__ = ["EnvelopeWriter", "EnvelopeReader", "envelope_seal", "envelope_open",
 #: Plaintext bytes per segment unless ``segment_size`` is given (1 MiB).
 DEFAULT_SEGMENT_SIZE = 1 << 20
 
-
-def _context(context: Optional[Mapping[str, str]]) -> Optional[dict[str, str]]:
-    return None if context is None else dict(context)
 
 
 def envelope_seal(
@@ -41,10 +39,10 @@ def envelope_seal(
     """Seals ``plaintext`` into one envelope message under ``key_id`` (which generates the data
     key) and ``additional_key_ids`` (any of them can open it)."""
     return _keystead.envelope_seal(
-        store._native,
+        native_store(store),
         key_id,
         plaintext,
-        _context(encryption_context),
+        string_map(encryption_context, "EnvelopeSeal", "encryption_context"),
         None if additional_key_ids is None else list(additional_key_ids),
         segment_size,
     )
@@ -62,9 +60,9 @@ def envelope_open(
     :class:`keystead.exceptions.InvalidCiphertextException` for any damaged message or another
     encryption context."""
     return _keystead.envelope_open(
-        store._native,
+        native_store(store),
         message,
-        _context(encryption_context),
+        string_map(encryption_context, "EnvelopeOpen", "encryption_context"),
         None if allowed_wrapping_keys is None else list(allowed_wrapping_keys),
         max_encrypted_data_keys,
     )
@@ -93,9 +91,9 @@ class EnvelopeWriter(io.RawIOBase):
         self._fileobj = fileobj
         self._close_fileobj = close_fileobj
         self._native: Optional[_keystead.SealStreamNative] = _keystead.SealStreamNative(
-            store._native,
+            native_store(store),
             key_id,
-            _context(encryption_context),
+            string_map(encryption_context, "EnvelopeSeal", "encryption_context"),
             None if additional_key_ids is None else list(additional_key_ids),
             segment_size,
         )
@@ -172,8 +170,8 @@ class EnvelopeReader(io.RawIOBase):
         self._close_fileobj = close_fileobj
         self._chunk_size = chunk_size
         self._native = _keystead.OpenStreamNative(
-            store._native,
-            _context(encryption_context),
+            native_store(store),
+            string_map(encryption_context, "EnvelopeOpen", "encryption_context"),
             None if allowed_wrapping_keys is None else list(allowed_wrapping_keys),
             max_encrypted_data_keys,
         )

@@ -12,7 +12,7 @@ use keystead_core::{
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyString, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyInt, PyList, PyString, PyTzInfo};
 
 /// Copies a bytes-like argument (any object with the buffer protocol) into owned zeroizing
 /// memory. A `str` is refused with a hint, since text has no single byte encoding.
@@ -40,20 +40,44 @@ pub(crate) fn bytes_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u8
     Ok(secret_arg(value, name)?.into_zeroizing().to_vec())
 }
 
+/// An integer argument. Any Python `int` is taken: one beyond 64 bits is kept as a core
+/// validation error (raised, like a negative count, as `ValidationException` by the operation
+/// that reads it) instead of PyO3's `OverflowError`; a value of another type is a `TypeError`.
+pub(crate) struct IntArg(Result<i64, String>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for IntArg {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match value.extract::<i64>() {
+            Ok(v) => Ok(Self(Ok(v))),
+            // An int (not a bool or float: those fail the i64 extraction with TypeError already)
+            // that does not fit.
+            Err(_) if value.is_instance_of::<PyInt>() => Ok(Self(Err(value.to_string()))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn non_negative_error(value: &str, name: &str) -> Error {
+    Error::new(
+        keystead_core::ErrorKind::Validation,
+        format!("Value '{value}' at '{name}' failed to satisfy constraint: Member must be a non-negative integer"),
+    )
+}
+
 /// A core validation error for an integer argument outside `u32`.
-pub(crate) fn u32_arg(value: Option<i64>, name: &str) -> Result<Option<u32>, Error> {
-    value
-        .map(|v| {
-            u32::try_from(v).map_err(|_| {
-                Error::new(
-                    keystead_core::ErrorKind::Validation,
-                    format!(
-                        "Value '{v}' at '{name}' failed to satisfy constraint: Member must be a non-negative integer"
-                    ),
-                )
-            })
-        })
-        .transpose()
+pub(crate) fn u32_arg(value: Option<IntArg>, name: &str) -> Result<Option<u32>, Error> {
+    value.map(|v| unsigned_arg(v, name)).transpose()
+}
+
+/// A core validation error for an integer argument that is negative or does not fit the
+/// target type (`u32` counts, `usize` sizes).
+pub(crate) fn unsigned_arg<T: TryFrom<i64>>(value: IntArg, name: &str) -> Result<T, Error> {
+    match value.0 {
+        Ok(v) => T::try_from(v).map_err(|_| non_negative_error(&v.to_string(), name)),
+        Err(text) => Err(non_negative_error(&text, name)),
+    }
 }
 
 /// Parses an optional AWS enum string.

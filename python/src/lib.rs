@@ -25,7 +25,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use crate::convert::{bytes_arg, enum_arg, secret_arg, u32_arg};
+use crate::convert::{bytes_arg, enum_arg, secret_arg, u32_arg, IntArg};
 use crate::error::to_py_err;
 use keystead_core::{CreateGrantRequest, GrantConstraints, GrantOperation, GrantRef};
 
@@ -222,7 +222,7 @@ impl Store {
     fn list_keys<'py>(
         &self,
         py: Python<'py>,
-        limit: Option<i64>,
+        limit: Option<IntArg>,
         marker: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let page = run(py, "ListKeys", || self.inner.list_keys(u32_arg(limit, "limit")?, marker.as_deref()))?;
@@ -251,7 +251,7 @@ impl Store {
         &self,
         py: Python<'py>,
         key_id: String,
-        limit: Option<i64>,
+        limit: Option<IntArg>,
         marker: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let page = run(py, "ListResourceTags", || {
@@ -281,7 +281,7 @@ impl Store {
         &self,
         py: Python<'py>,
         key_id: Option<String>,
-        limit: Option<i64>,
+        limit: Option<IntArg>,
         marker: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let page = run(py, "ListAliases", || {
@@ -306,7 +306,7 @@ impl Store {
         &self,
         py: Python<'py>,
         key_id: String,
-        pending_window_in_days: Option<i64>,
+        pending_window_in_days: Option<IntArg>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let response = run(py, "ScheduleKeyDeletion", || {
             self.inner.schedule_key_deletion(&key_id, u32_arg(pending_window_in_days, "pendingWindowInDays")?)
@@ -325,7 +325,7 @@ impl Store {
         &self,
         py: Python<'_>,
         key_id: String,
-        rotation_period_in_days: Option<i64>,
+        rotation_period_in_days: Option<IntArg>,
     ) -> PyResult<()> {
         run(py, "EnableKeyRotation", || {
             self.inner.enable_key_rotation(&key_id, u32_arg(rotation_period_in_days, "rotationPeriodInDays")?)
@@ -355,7 +355,7 @@ impl Store {
         py: Python<'py>,
         key_id: String,
         include_key_material: Option<&str>,
-        limit: Option<i64>,
+        limit: Option<IntArg>,
         marker: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let include = enum_arg(include_key_material);
@@ -491,7 +491,7 @@ impl Store {
         key_id: String,
         encryption_context: Context,
         key_spec: Option<&str>,
-        number_of_bytes: Option<i64>,
+        number_of_bytes: Option<IntArg>,
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
@@ -523,7 +523,7 @@ impl Store {
         key_id: String,
         encryption_context: Context,
         key_spec: Option<&str>,
-        number_of_bytes: Option<i64>,
+        number_of_bytes: Option<IntArg>,
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
@@ -546,7 +546,7 @@ impl Store {
     }
 
     /// `GenerateRandom`; returns the random bytes.
-    fn generate_random<'py>(&self, py: Python<'py>, number_of_bytes: i64) -> PyResult<Bound<'py, PyBytes>> {
+    fn generate_random<'py>(&self, py: Python<'py>, number_of_bytes: IntArg) -> PyResult<Bound<'py, PyBytes>> {
         let random = run(py, "GenerateRandom", || {
             let n = u32_arg(Some(number_of_bytes), "numberOfBytes")?.unwrap_or_default();
             self.inner.generate_random(n)
@@ -996,7 +996,7 @@ impl Store {
         key_id: String,
         grant_id: Option<String>,
         grantee_principal: Option<String>,
-        limit: Option<i64>,
+        limit: Option<IntArg>,
         marker: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let page = run(py, "ListGrants", || {
@@ -1017,7 +1017,7 @@ impl Store {
         &self,
         py: Python<'py>,
         retiring_principal: String,
-        limit: Option<i64>,
+        limit: Option<IntArg>,
         marker: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let page = run(py, "ListRetirableGrants", || {

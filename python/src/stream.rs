@@ -10,24 +10,38 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::{bytes_arg, secret_arg};
+use crate::convert::{bytes_arg, secret_arg, unsigned_arg, IntArg};
 use crate::error::to_py_err;
 use crate::{run, Context, Store};
 
-fn seal_options(additional_key_ids: Option<Vec<String>>, segment_size: Option<usize>) -> SealOptions {
+/// Seal options; a negative or oversize `segment_size` is the operation's `ValidationException`.
+fn seal_options(
+    py: Python<'_>,
+    operation: &str,
+    additional_key_ids: Option<Vec<String>>,
+    segment_size: Option<IntArg>,
+) -> PyResult<SealOptions> {
     let mut options = SealOptions { additional_key_ids: additional_key_ids.unwrap_or_default(), ..Default::default() };
     if let Some(size) = segment_size {
-        options.segment_size = size;
+        options.segment_size = unsigned_arg(size, "segmentSize").map_err(|e| to_py_err(py, &e, operation))?;
     }
-    options
+    Ok(options)
 }
 
-fn open_options(allowed: Option<Vec<String>>, max_encrypted_data_keys: Option<usize>) -> OpenOptions {
+/// Open options; a negative or oversize `max_encrypted_data_keys` is the operation's
+/// `ValidationException`.
+fn open_options(
+    py: Python<'_>,
+    operation: &str,
+    allowed: Option<Vec<String>>,
+    max_encrypted_data_keys: Option<IntArg>,
+) -> PyResult<OpenOptions> {
     let mut options = OpenOptions { allowed_wrapping_keys: allowed, ..Default::default() };
     if let Some(max) = max_encrypted_data_keys {
-        options.max_encrypted_data_keys = max;
+        options.max_encrypted_data_keys =
+            unsigned_arg(max, "maxEncryptedDataKeys").map_err(|e| to_py_err(py, &e, operation))?;
     }
-    options
+    Ok(options)
 }
 
 fn bytes_out<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
@@ -44,11 +58,11 @@ pub(crate) fn envelope_seal<'py>(
     plaintext: &Bound<'py, PyAny>,
     context: Context,
     additional_key_ids: Option<Vec<String>>,
-    segment_size: Option<usize>,
+    segment_size: Option<IntArg>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let plaintext = secret_arg(plaintext, "plaintext")?;
     let store = store.get().inner.clone();
-    let options = seal_options(additional_key_ids, segment_size);
+    let options = seal_options(py, "EnvelopeSeal", additional_key_ids, segment_size)?;
     let context = context.unwrap_or_default();
     let message = run(py, "EnvelopeSeal", || envelope::seal(&store, &key_id, plaintext.expose(), &context, &options))?;
     Ok(bytes_out(py, &message))
@@ -63,11 +77,11 @@ pub(crate) fn envelope_open<'py>(
     message: &Bound<'py, PyAny>,
     context: Context,
     allowed_wrapping_keys: Option<Vec<String>>,
-    max_encrypted_data_keys: Option<usize>,
+    max_encrypted_data_keys: Option<IntArg>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let message = bytes_arg(message, "message")?;
     let store = store.get().inner.clone();
-    let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+    let options = open_options(py, "EnvelopeOpen", allowed_wrapping_keys, max_encrypted_data_keys)?;
     let context = context.unwrap_or_default();
     let plaintext = run(py, "EnvelopeOpen", || envelope::open(&store, &message, &context, &options))?;
     Ok(bytes_out(py, plaintext.expose()))
@@ -89,10 +103,10 @@ impl SealStreamNative {
         key_id: String,
         context: Context,
         additional_key_ids: Option<Vec<String>>,
-        segment_size: Option<usize>,
+        segment_size: Option<IntArg>,
     ) -> PyResult<Self> {
         let store = store.get().inner.clone();
-        let options = seal_options(additional_key_ids, segment_size);
+        let options = seal_options(py, "EnvelopeSeal", additional_key_ids, segment_size)?;
         let context = context.unwrap_or_default();
         let inner = run(py, "EnvelopeSeal", || SealStream::new(&store, &key_id, &context, &options))?;
         Ok(Self { inner })
@@ -129,10 +143,10 @@ impl OpenStreamNative {
         store: &Bound<'_, Store>,
         context: Context,
         allowed_wrapping_keys: Option<Vec<String>>,
-        max_encrypted_data_keys: Option<usize>,
+        max_encrypted_data_keys: Option<IntArg>,
     ) -> PyResult<Self> {
         let store = store.get().inner.clone();
-        let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+        let options = open_options(py, "EnvelopeOpen", allowed_wrapping_keys, max_encrypted_data_keys)?;
         let context = context.unwrap_or_default();
         let inner = OpenStream::new(&store, &context, &options).map_err(|e| to_py_err(py, &e, "EnvelopeOpen"))?;
         Ok(Self { inner })
@@ -172,7 +186,7 @@ pub(crate) fn encrypt_fields_json(
 ) -> PyResult<String> {
     let record = parse_record(record_json)?;
     let store = store.get().inner.clone();
-    let options = seal_options(additional_key_ids, None);
+    let options = seal_options(py, "EncryptFields", additional_key_ids, None)?;
     let context = context.unwrap_or_default();
     let sealed =
         run(py, "EncryptFields", || envelope::encrypt_fields(&store, &key_id, &record, &fields, &context, &options))?;
@@ -188,11 +202,11 @@ pub(crate) fn decrypt_fields_json(
     record_json: &str,
     context: Context,
     allowed_wrapping_keys: Option<Vec<String>>,
-    max_encrypted_data_keys: Option<usize>,
+    max_encrypted_data_keys: Option<IntArg>,
 ) -> PyResult<String> {
     let record = parse_record(record_json)?;
     let store = store.get().inner.clone();
-    let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+    let options = open_options(py, "DecryptFields", allowed_wrapping_keys, max_encrypted_data_keys)?;
     let context = context.unwrap_or_default();
     let opened = run(py, "DecryptFields", || envelope::decrypt_fields(&store, &record, &context, &options))?;
     Ok(opened.to_string())
@@ -285,12 +299,12 @@ pub(crate) fn envelope_open_range_parts<'py>(
     end: u64,
     context: Context,
     allowed_wrapping_keys: Option<Vec<String>>,
-    max_encrypted_data_keys: Option<usize>,
+    max_encrypted_data_keys: Option<IntArg>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let header = bytes_arg(header, "header")?;
     let span = bytes_arg(span, "span")?;
     let store = store.get().inner.clone();
-    let options = open_options(allowed_wrapping_keys, max_encrypted_data_keys);
+    let options = open_options(py, "EnvelopeOpen", allowed_wrapping_keys, max_encrypted_data_keys)?;
     let context = context.unwrap_or_default();
     let plaintext = run(py, "EnvelopeOpen", || {
         envelope::open_range_parts(&store, &header, message_len, span_start, &span, &context, &options, start..end)

@@ -208,3 +208,34 @@ def test_incorrect_root_key(tmp_path: Path) -> None:
     assert "correct horse" not in str(info.value)
     with pytest.raises(exc.IncorrectRootKeyException):
         keystead.client(store_path=path, root_key=keystead.RootKey.passphrase("also wrong"))
+
+
+def test_bad_arguments_are_typed_errors(store: keystead.Keystead, key_id: str) -> None:
+    """The shared argument conversion (python/src/convert.rs IntArg, keystead/_args.py): an
+    int beyond 64 bits or a lone surrogate is the operation's ValidationException, a wrong
+    type a TypeError; neither an OverflowError, UnicodeEncodeError nor AttributeError."""
+    with pytest.raises(exc.ValidationException) as info:
+        store.generate_random(2**70)
+    assert info.value.operation_name == "GenerateRandom"
+    assert "numberOfBytes" in info.value.message
+    with pytest.raises(exc.ValidationException):
+        store.list_aliases(limit=2**70)
+    with pytest.raises(exc.ValidationException) as info:
+        keystead.envelope_seal(store, key_id, b"x", segment_size=-5)
+    assert info.value.operation_name == "EnvelopeSeal"
+    with pytest.raises(exc.ValidationException) as info:
+        store.encrypt(key_id, b"x", encryption_context={"k": "\udcff"})
+    assert info.value.operation_name == "Encrypt"
+    with pytest.raises(TypeError, match="encryption_context"):
+        keystead.envelope_seal(store, key_id, b"x", encryption_context=["not", "a", "mapping"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="store"):
+        keystead.envelope_open("not a store", b"x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="root_key"):
+        keystead.Keystead.in_memory(root_key=b"raw")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="constraints"):
+        store.create_grant(key_id, "arn:aws:iam::111122223333:role/x", ["Encrypt"], constraints={"a": 1})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="conditions"):
+        store.explain(key_id, "kms:Encrypt", conditions=["x"])  # type: ignore[arg-type]
+    # Nothing of the above changed the store: the key still encrypts, no grant was made.
+    assert store.decrypt(store.encrypt(key_id, b"x").ciphertext_blob).plaintext == b"x"
+    assert list(store.list_grants(key_id).items) == []
