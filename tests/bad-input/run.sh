@@ -30,7 +30,9 @@ python3 tests/bad-input/gen_c_cases.py include/keystead.h "$WORK/cases.inc"
 gcc -std=c11 -Wall -Wextra -Werror -O1 -g -I"$ROOT/include" -I"$WORK" tests/bad-input/c_bad_input.c \
     -L"$LIB_DIR" -lkeystead -lpthread -Wl,-rpath,"$LIB_DIR" -o "$WORK/c_bad_input"
 mkdir "$WORK/c"
-"$WORK/c_bad_input" "$WORK/c" "$RESULTS"
+# From inside the work folder: the cases include relative store paths (a non-UTF-8 name is a
+# valid Linux path, so opening it creates a store), which must not land in the repository.
+(cd "$WORK/c" && "$WORK/c_bad_input" "$WORK/c" "$RESULTS")
 
 echo "== bad input: Python"
 VENV="${KEYSTEAD_PY_VENV:-target/py-venv}"
