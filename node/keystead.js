@@ -2,40 +2,16 @@
 // Entry point of the `keystead` package: the generated loader (index.js) plus one adjustment
 // the native layer cannot make. napi-rs converts arguments before our Rust code runs and reports
 // a wrong type as a plain Error with a napi status code ("StringExpected", "InvalidArg"...).
-// Here such errors become TypeErrors with Node's code ERR_INVALID_ARG_TYPE. Argument mistakes
+// Here (args.js) such errors become TypeErrors with Node's code ERR_INVALID_ARG_TYPE, for the
+// methods and for the stream.js helpers alike. The native methods check argument types strictly
+// (`#[napi(strict)]`), so a string where an options object belongs is such an error too. Argument mistakes
 // are always thrown synchronously, by the Promise methods too (as napi-rs converts arguments
 // before queuing any work); store and crypto failures reject. Keystead errors (code *Exception)
 // pass through untouched. The class is patched in place, so index.d.ts describes it exactly.
 // (The static `open`/`openSync` are read-only; they convert their arguments in Rust instead.)
 
 const native = require('./index.js')
-
-const NAPI_ARGUMENT_STATUSES = new Set([
-  'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
-  'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
-  'ArrayBufferExpected', 'DetachableArraybufferExpected',
-])
-
-function argumentError (method, err) {
-  if (!(err instanceof Error) || err instanceof TypeError || !NAPI_ARGUMENT_STATUSES.has(err.code)) return err
-  const detail = /TypedArray/.test(err.message) ? 'expected a Buffer or Uint8Array' : err.message
-  const typeError = new TypeError(`Keystead.${method}: invalid argument (${detail})`)
-  typeError.code = 'ERR_INVALID_ARG_TYPE'
-  return typeError
-}
-
-function wrap (owner, name) {
-  const original = owner[name]
-  const wrapped = function (...args) {
-    try {
-      return original.apply(this, args)
-    } catch (err) {
-      throw argumentError(name, err)
-    }
-  }
-  Object.defineProperty(wrapped, 'name', { value: name })
-  Object.defineProperty(owner, name, { value: wrapped, writable: true, configurable: true, enumerable: true })
-}
+const { wrap, optionsArgument } = require('./args.js')
 
 const { Keystead } = native
 if (!Keystead.__keysteadWrapped) {
@@ -59,11 +35,7 @@ module.exports.version = native.version
 // dependency); `since` may be a Date or an ISO 8601 string.
 function auditOptions (options) {
   if (options == null) return undefined
-  if (typeof options !== 'object' || options instanceof Date) {
-    const err = new TypeError('Keystead.auditEvents: invalid argument (options must be an object)')
-    err.code = 'ERR_INVALID_ARG_TYPE'
-    throw err
-  }
+  optionsArgument('Keystead.auditEvents', options)
   const since = options.since instanceof Date ? options.since.toISOString() : options.since
   return { since: since ?? undefined, limit: options.limit ?? undefined }
 }
@@ -88,4 +60,7 @@ for (const name of Object.keys(audit)) wrap(audit, name)
 Object.assign(module.exports, audit)
 
 const streams = require('./stream.js')
-for (const name of Object.keys(streams)) module.exports[name] = streams[name]
+for (const name of Object.keys(streams)) {
+  wrap(streams, name, `keystead.${name}`)
+  module.exports[name] = streams[name]
+}

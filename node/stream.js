@@ -6,6 +6,7 @@
 
 const { Transform } = require('node:stream')
 const native = require('./index.js')
+const { optionsArgument } = require('./args.js')
 
 function transform (nativeStream) {
   return new Transform({
@@ -49,15 +50,15 @@ function createOpenStream (store, options) {
  * Encrypts `fields` (top-level names) of a plain object under one data key; resolves to the
  * encrypted copy (values must be JSON-serialisable). Options as `sealEnvelope`.
  */
-async function encryptFields (store, keyId, record, fields, options) {
-  const text = await native.nativeEncryptFields(store, keyId, JSON.stringify(record), fields, options ?? undefined)
-  return JSON.parse(text)
+function encryptFields (store, keyId, record, fields, options) {
+  // Not async: an argument of the wrong type is thrown at once (keystead.js makes it a
+  // TypeError), as by the methods of Keystead.
+  return native.nativeEncryptFields(store, keyId, JSON.stringify(record), fields, options ?? undefined).then(JSON.parse)
 }
 
 /** Decrypts a record made by `encryptFields`; resolves to the original object. */
-async function decryptFields (store, record, options) {
-  const text = await native.nativeDecryptFields(store, JSON.stringify(record), options ?? undefined)
-  return JSON.parse(text)
+function decryptFields (store, record, options) {
+  return native.nativeDecryptFields(store, JSON.stringify(record), options ?? undefined).then(JSON.parse)
 }
 
 /** Encrypts a secret (string or Buffer) for the environment variable `name`: `keystead:v1:...`. */
@@ -71,7 +72,8 @@ function encryptSecret (store, keyId, name, value, encryptionContext) {
  * unless `apply` is false, and returns `{ NAME: plaintext }` for those. Nothing is written
  * unless all of them decrypt.
  */
-function decryptEnv (store, { env = process.env, encryptionContext, apply = true } = {}) {
+function decryptEnv (store, options) {
+  const { env = process.env, encryptionContext, apply = true } = optionsArgument('keystead.decryptEnv', options)
   const variables = {}
   for (const [name, value] of Object.entries(env)) {
     if (typeof value === 'string') variables[name] = value

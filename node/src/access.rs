@@ -628,7 +628,7 @@ impl Keystead {
     /// and audit events name it. Cheap (no I/O), so synchronous only. The handle it is called on
     /// is unchanged; a handle that was never narrowed acts as the account principal
     /// `arn:aws:iam::<accountId>:root`. Throws `InvalidArnException` for a malformed ARN.
-    #[napi]
+    #[napi(strict)]
     pub fn as_principal(
         &self,
         env: Env,
@@ -664,7 +664,7 @@ impl Keystead {
     /// next call, for every handle. Unless `bypassPolicyLockoutSafetyCheck`, the policy must let
     /// the caller change it again (`MalformedPolicyDocumentException` otherwise, and nothing
     /// changes).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn put_key_policy(
         &self,
         key_id: String,
@@ -675,7 +675,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `putKeyPolicy`.
-    #[napi]
+    #[napi(strict)]
     pub fn put_key_policy_sync(
         &self,
         env: Env,
@@ -687,14 +687,14 @@ impl Keystead {
     }
 
     /// `GetKeyPolicy`: the key's policy (AWS's default key policy when none was set).
-    #[napi(ts_return_type = "Promise<GetKeyPolicyResult>")]
+    #[napi(strict, ts_return_type = "Promise<GetKeyPolicyResult>")]
     pub fn get_key_policy(&self, key_id: String, options: Option<GetKeyPolicyOptions>) -> AsyncTask<Job<GetKeyPolicy>> {
         let policy_name = options.and_then(|o| o.policy_name);
         AsyncTask::new(Job::new(&self.core, GetKeyPolicy { key_id, policy_name }))
     }
 
     /// Synchronous twin of `getKeyPolicy`.
-    #[napi]
+    #[napi(strict)]
     pub fn get_key_policy_sync(
         &self,
         env: Env,
@@ -706,13 +706,13 @@ impl Keystead {
     }
 
     /// `ListKeyPolicies`: the key's policy names (always `['default']`).
-    #[napi(ts_return_type = "Promise<ListKeyPoliciesResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListKeyPoliciesResult>")]
     pub fn list_key_policies(&self, key_id: String) -> AsyncTask<Job<ListKeyPolicies>> {
         AsyncTask::new(Job::new(&self.core, ListKeyPolicies { key_id }))
     }
 
     /// Synchronous twin of `listKeyPolicies`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_key_policies_sync(&self, env: Env, key_id: String) -> Result<ListKeyPoliciesResult> {
         run_sync(&env, &self.core, ListKeyPolicies { key_id })
     }
@@ -720,7 +720,7 @@ impl Keystead {
     /// `CreateGrant`: lets `granteePrincipal` use the key (key id or ARN) for `operations`
     /// (AWS's names: `Encrypt`, `Decrypt`, `GenerateDataKey`, `DescribeKey`, `RetireGrant`...),
     /// optionally only with a given encryption context. Takes effect on the very next call.
-    #[napi(ts_return_type = "Promise<CreateGrantResult>")]
+    #[napi(strict, ts_return_type = "Promise<CreateGrantResult>")]
     pub fn create_grant(
         &self,
         key_id: String,
@@ -732,7 +732,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `createGrant`.
-    #[napi]
+    #[napi(strict)]
     pub fn create_grant_sync(
         &self,
         env: Env,
@@ -746,13 +746,13 @@ impl Keystead {
 
     /// `ListGrants`: one page of a key's grants (`limit` 1–100, default 50), optionally only one
     /// grant id or one grantee.
-    #[napi(ts_return_type = "Promise<ListGrantsResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListGrantsResult>")]
     pub fn list_grants(&self, key_id: String, options: Option<ListGrantsOptions>) -> AsyncTask<Job<ListGrants>> {
         AsyncTask::new(Job::new(&self.core, ListGrants::new(key_id, options)))
     }
 
     /// Synchronous twin of `listGrants`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_grants_sync(
         &self,
         env: Env,
@@ -764,7 +764,7 @@ impl Keystead {
 
     /// `ListRetirableGrants`: one page of the grants (of any key) that `retiringPrincipal` may
     /// retire (`limit` 1–100, default 50).
-    #[napi(ts_return_type = "Promise<ListGrantsResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListGrantsResult>")]
     pub fn list_retirable_grants(
         &self,
         retiring_principal: String,
@@ -774,7 +774,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `listRetirableGrants`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_retirable_grants_sync(
         &self,
         env: Env,
@@ -788,20 +788,20 @@ impl Keystead {
     /// Allowed to its retiring principal, to its grantee when the grant includes `RetireGrant`,
     /// and to the account that created it. Naming the grant both ways, or neither, is a
     /// `TypeError`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn retire_grant(&self, env: Env, options: RetireGrantOptions) -> Result<AsyncTask<Job<RetireGrant>>> {
         Ok(AsyncTask::new(Job::new(&self.core, RetireGrant::new(&env, options)?)))
     }
 
     /// Synchronous twin of `retireGrant`.
-    #[napi]
+    #[napi(strict)]
     pub fn retire_grant_sync(&self, env: Env, options: RetireGrantOptions) -> Result<Undefined> {
         let op = RetireGrant::new(&env, options)?;
         run_sync(&env, &self.core, op)
     }
 
     /// `RevokeGrant`: removes a grant of a key (needs `kms:RevokeGrant` on the key).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn revoke_grant(
         &self,
         key_id: String,
@@ -812,7 +812,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `revokeGrant`.
-    #[napi]
+    #[napi(strict)]
     pub fn revoke_grant_sync(
         &self,
         env: Env,
@@ -827,13 +827,13 @@ impl Keystead {
     /// key, with an optional encryption context and extra condition keys: the decision, the
     /// key-policy statements and the grants that made it (Keystead only, for debugging
     /// policies; not audited). An unknown action is a `ValidationException`.
-    #[napi(ts_return_type = "Promise<Explanation>")]
+    #[napi(strict, ts_return_type = "Promise<Explanation>")]
     pub fn explain(&self, key_id: String, action: String, options: Option<ExplainOptions>) -> AsyncTask<Job<Explain>> {
         AsyncTask::new(Job::new(&self.core, explain(key_id, action, options)))
     }
 
     /// Synchronous twin of `explain`.
-    #[napi]
+    #[napi(strict)]
     pub fn explain_sync(
         &self,
         env: Env,
@@ -847,13 +847,13 @@ impl Keystead {
     /// A snapshot of the metrics: calls by operation, key and outcome, with latency histograms,
     /// and each key's last use. Counted for every handle of this `open` (narrowed or not) since it
     /// was opened; a Keystead extension, not a KMS operation (in memory: never fails).
-    #[napi(ts_return_type = "Promise<MetricsSnapshot>")]
+    #[napi(strict, ts_return_type = "Promise<MetricsSnapshot>")]
     pub fn metrics_snapshot(&self) -> AsyncTask<Job<Metrics>> {
         AsyncTask::new(Job::new(&self.core, Metrics))
     }
 
     /// Synchronous twin of `metricsSnapshot`.
-    #[napi]
+    #[napi(strict)]
     pub fn metrics_snapshot_sync(&self, env: Env) -> Result<MetricsSnapshot> {
         run_sync(&env, &self.core, Metrics)
     }
@@ -861,13 +861,13 @@ impl Keystead {
     /// The metrics in the Prometheus text exposition format 0.0.4 (serve it with
     /// `Content-Type: text/plain; version=0.0.4`): `keystead_requests_total`,
     /// `keystead_request_duration_seconds` and `keystead_key_last_used_timestamp_seconds`.
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(strict, ts_return_type = "Promise<string>")]
     pub fn metrics_prometheus(&self) -> AsyncTask<Job<Prometheus>> {
         AsyncTask::new(Job::new(&self.core, Prometheus))
     }
 
     /// Synchronous twin of `metricsPrometheus`.
-    #[napi]
+    #[napi(strict)]
     pub fn metrics_prometheus_sync(&self, env: Env) -> Result<String> {
         run_sync(&env, &self.core, Prometheus)
     }

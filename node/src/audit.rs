@@ -199,27 +199,27 @@ impl FolderOp for Events {
 /// the seal at the end of each segment, and that no segment is missing. Resolves to the report
 /// (`valid: false` with the problems when it does not verify); rejects with
 /// `ValidationException` when there is no log or no usable key.
-#[napi(ts_return_type = "Promise<AuditReport>")]
+#[napi(strict, ts_return_type = "Promise<AuditReport>")]
 pub fn verify_audit_log(dir: String, options: Option<VerifyAuditLogOptions>) -> AsyncTask<FolderJob<Verify>> {
     AsyncTask::new(FolderJob(Verify { dir: dir.into(), public_key: options.and_then(|o| o.public_key) }))
 }
 
 /// Synchronous twin of `verifyAuditLog`.
-#[napi]
+#[napi(strict)]
 pub fn verify_audit_log_sync(env: Env, dir: String, options: Option<VerifyAuditLogOptions>) -> Result<AuditReport> {
     run_sync(&env, Verify { dir: dir.into(), public_key: options.and_then(|o| o.public_key) })
 }
 
 /// The events of the audit log of a folder as a JSON array text, oldest first (used by
 /// `auditEvents` in `keystead.js`, which parses it).
-#[napi(ts_return_type = "Promise<string>")]
+#[napi(strict, ts_return_type = "Promise<string>")]
 pub fn native_audit_events(dir: String, options: Option<AuditEventsOptions>) -> AsyncTask<FolderJob<Events>> {
     let (since, limit) = options.map_or((None, None), |o| (o.since, o.limit));
     AsyncTask::new(FolderJob(Events { dir: dir.into(), since, limit }))
 }
 
 /// Synchronous twin of `nativeAuditEvents`.
-#[napi]
+#[napi(strict)]
 pub fn native_audit_events_sync(env: Env, dir: String, options: Option<AuditEventsOptions>) -> Result<String> {
     let (since, limit) = options.map_or((None, None), |o| (o.since, o.limit));
     run_sync(&env, Events { dir: dir.into(), since, limit })

@@ -25,14 +25,14 @@ mod types;
 use napi_derive::napi;
 
 /// The version of the Keystead core this addon was built with.
-#[napi]
+#[napi(strict)]
 pub fn version() -> String {
     keystead_core::VERSION.to_owned()
 }
 
 /// Every error `code` the Keystead core can produce (the AWS KMS exception names plus
 /// Keystead's own `IncorrectRootKeyException` and `CorruptStoreException`).
-#[napi]
+#[napi(strict)]
 pub fn error_codes() -> Vec<String> {
     keystead_core::ErrorKind::ALL.iter().map(|k| error::exception_code(*k).to_owned()).collect()
 }

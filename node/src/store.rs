@@ -4,7 +4,7 @@
 use keystead_core as core;
 use keystead_core::{Keystead as Core, RootKeySource, SecretBytes};
 use napi::bindgen_prelude::{AsyncTask, Either, FromNapiValue, Uint8Array, Undefined, Unknown};
-use napi::{Env, Result};
+use napi::{Env, Result, ValueType};
 use napi_derive::napi;
 
 use crate::error::{core_error, type_error};
@@ -67,7 +67,16 @@ impl Open {
         let path = String::from_unknown(path).map_err(|e| bad("path", e))?;
         let options = match options {
             None => None,
-            Some(value) => Option::<t::OpenOptions>::from_unknown(value).map_err(|e| bad("options", e))?,
+            // napi-rs reads any value as an object (a string has no such properties, so it
+            // would pass as empty options): only an object, null or undefined is options.
+            Some(value) => match value.get_type()? {
+                ValueType::Object | ValueType::Null | ValueType::Undefined => {
+                    Option::<t::OpenOptions>::from_unknown(value).map_err(|e| bad("options", e))?
+                }
+                other => {
+                    return Err(bad("options", napi::Error::from_reason(format!("expected an object, got {other}"))))
+                }
+            },
         };
         Self::new(env, path, options)
     }
@@ -187,7 +196,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of {@link Keystead.open}.
-    #[napi(ts_args_type = "path: string, options?: OpenOptions | undefined | null")]
+    #[napi(strict, ts_args_type = "path: string, options?: OpenOptions | undefined | null")]
     pub fn open_sync(env: Env, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Keystead> {
         let open = Open::from_js(&env, "openSync", path, options)?;
         open_guarded(&open).map(Self::wrap).map_err(|e| core_error(&env, &e))
@@ -214,45 +223,45 @@ impl Keystead {
     /// `CreateKey`: creates a symmetric encryption key (`SYMMETRIC_DEFAULT`, `ENCRYPT_DECRYPT`)
     /// and returns its metadata. Other key specs arrive in later versions
     /// (`UnsupportedOperationException` until then).
-    #[napi(ts_return_type = "Promise<KeyMetadata>")]
+    #[napi(strict, ts_return_type = "Promise<KeyMetadata>")]
     pub fn create_key(&self, options: Option<t::CreateKeyOptions>) -> AsyncTask<Job<ops::CreateKey>> {
         self.job(options.into())
     }
 
     /// Synchronous twin of `createKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn create_key_sync(&self, env: Env, options: Option<t::CreateKeyOptions>) -> Result<t::KeyMetadata> {
         run_sync(&env, &self.core, ops::CreateKey::from(options))
     }
 
     /// `DescribeKey`: the metadata of a key given by key id, key ARN, alias name or alias ARN.
-    #[napi(ts_return_type = "Promise<KeyMetadata>")]
+    #[napi(strict, ts_return_type = "Promise<KeyMetadata>")]
     pub fn describe_key(&self, key_id: String) -> AsyncTask<Job<ops::DescribeKey>> {
         self.job(ops::DescribeKey { key_id })
     }
 
     /// Synchronous twin of `describeKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn describe_key_sync(&self, env: Env, key_id: String) -> Result<t::KeyMetadata> {
         run_sync(&env, &self.core, ops::DescribeKey { key_id })
     }
 
     /// `ListKeys`: one page of keys (`limit` 1–1000, default 1000).
-    #[napi(ts_return_type = "Promise<ListKeysResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListKeysResult>")]
     pub fn list_keys(&self, options: Option<t::ListOptions>) -> AsyncTask<Job<ops::ListKeys>> {
         let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
         self.job(ops::ListKeys { limit, marker })
     }
 
     /// Synchronous twin of `listKeys`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_keys_sync(&self, env: Env, options: Option<t::ListOptions>) -> Result<t::ListKeysResult> {
         let (limit, marker) = options.map_or((None, None), |o| (o.limit, o.marker));
         run_sync(&env, &self.core, ops::ListKeys { limit, marker })
     }
 
     /// `UpdateKeyDescription`: replaces the description (up to 8192 characters).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn update_key_description(
         &self,
         key_id: String,
@@ -262,37 +271,37 @@ impl Keystead {
     }
 
     /// Synchronous twin of `updateKeyDescription`.
-    #[napi]
+    #[napi(strict)]
     pub fn update_key_description_sync(&self, env: Env, key_id: String, description: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::UpdateKeyDescription { key_id, description })
     }
 
     /// `TagResource`: adds or replaces tags (at most 50 per key).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn tag_resource(&self, key_id: String, tags: Vec<t::Tag>) -> AsyncTask<Job<ops::TagResource>> {
         self.job(ops::TagResource { key_id, tags: ops::tags(tags) })
     }
 
     /// Synchronous twin of `tagResource`.
-    #[napi]
+    #[napi(strict)]
     pub fn tag_resource_sync(&self, env: Env, key_id: String, tags: Vec<t::Tag>) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::TagResource { key_id, tags: self::tags(tags) })
     }
 
     /// `UntagResource`: removes the tags with these keys.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn untag_resource(&self, key_id: String, tag_keys: Vec<String>) -> AsyncTask<Job<ops::UntagResource>> {
         self.job(ops::UntagResource { key_id, tag_keys })
     }
 
     /// Synchronous twin of `untagResource`.
-    #[napi]
+    #[napi(strict)]
     pub fn untag_resource_sync(&self, env: Env, key_id: String, tag_keys: Vec<String>) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::UntagResource { key_id, tag_keys })
     }
 
     /// `ListResourceTags`: one page of a key's tags (`limit` 1–50, default 50).
-    #[napi(ts_return_type = "Promise<ListResourceTagsResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListResourceTagsResult>")]
     pub fn list_resource_tags(
         &self,
         key_id: String,
@@ -303,7 +312,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `listResourceTags`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_resource_tags_sync(
         &self,
         env: Env,
@@ -315,80 +324,80 @@ impl Keystead {
     }
 
     /// `CreateAlias`: creates `alias/<name>` pointing at a key (key id or key ARN).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn create_alias(&self, alias_name: String, target_key_id: String) -> AsyncTask<Job<ops::SetAlias>> {
         self.job(ops::SetAlias { alias_name, target_key_id, create: true })
     }
 
     /// Synchronous twin of `createAlias`.
-    #[napi]
+    #[napi(strict)]
     pub fn create_alias_sync(&self, env: Env, alias_name: String, target_key_id: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::SetAlias { alias_name, target_key_id, create: true })
     }
 
     /// `UpdateAlias`: points an existing alias at another key.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn update_alias(&self, alias_name: String, target_key_id: String) -> AsyncTask<Job<ops::SetAlias>> {
         self.job(ops::SetAlias { alias_name, target_key_id, create: false })
     }
 
     /// Synchronous twin of `updateAlias`.
-    #[napi]
+    #[napi(strict)]
     pub fn update_alias_sync(&self, env: Env, alias_name: String, target_key_id: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::SetAlias { alias_name, target_key_id, create: false })
     }
 
     /// `DeleteAlias`: deletes an alias (the key is untouched).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn delete_alias(&self, alias_name: String) -> AsyncTask<Job<ops::DeleteAlias>> {
         self.job(ops::DeleteAlias { alias_name })
     }
 
     /// Synchronous twin of `deleteAlias`.
-    #[napi]
+    #[napi(strict)]
     pub fn delete_alias_sync(&self, env: Env, alias_name: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::DeleteAlias { alias_name })
     }
 
     /// `ListAliases`: one page of aliases, all or those of `keyId` (`limit` 1–100, default 50).
-    #[napi(ts_return_type = "Promise<ListAliasesResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListAliasesResult>")]
     pub fn list_aliases(&self, options: Option<t::ListAliasesOptions>) -> AsyncTask<Job<ops::ListAliases>> {
         self.job(list_aliases(options))
     }
 
     /// Synchronous twin of `listAliases`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_aliases_sync(&self, env: Env, options: Option<t::ListAliasesOptions>) -> Result<t::ListAliasesResult> {
         run_sync(&env, &self.core, list_aliases(options))
     }
 
     /// `EnableKey`: a disabled key becomes `Enabled`.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn enable_key(&self, key_id: String) -> AsyncTask<Job<ops::EnableKey>> {
         self.job(ops::EnableKey { key_id })
     }
 
     /// Synchronous twin of `enableKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn enable_key_sync(&self, env: Env, key_id: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::EnableKey { key_id })
     }
 
     /// `DisableKey`: the key can no longer encrypt or decrypt (`DisabledException`).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn disable_key(&self, key_id: String) -> AsyncTask<Job<ops::DisableKey>> {
         self.job(ops::DisableKey { key_id })
     }
 
     /// Synchronous twin of `disableKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn disable_key_sync(&self, env: Env, key_id: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::DisableKey { key_id })
     }
 
     /// `ScheduleKeyDeletion`: the key becomes `PendingDeletion` and is destroyed with its
     /// materials and aliases after the waiting period (7–30 days, default 30).
-    #[napi(ts_return_type = "Promise<ScheduleKeyDeletionResult>")]
+    #[napi(strict, ts_return_type = "Promise<ScheduleKeyDeletionResult>")]
     pub fn schedule_key_deletion(
         &self,
         key_id: String,
@@ -399,7 +408,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `scheduleKeyDeletion`.
-    #[napi]
+    #[napi(strict)]
     pub fn schedule_key_deletion_sync(
         &self,
         env: Env,
@@ -411,19 +420,19 @@ impl Keystead {
     }
 
     /// `CancelKeyDeletion`: a key pending deletion becomes `Disabled`; resolves to its ARN.
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(strict, ts_return_type = "Promise<string>")]
     pub fn cancel_key_deletion(&self, key_id: String) -> AsyncTask<Job<ops::CancelKeyDeletion>> {
         self.job(ops::CancelKeyDeletion { key_id })
     }
 
     /// Synchronous twin of `cancelKeyDeletion`.
-    #[napi]
+    #[napi(strict)]
     pub fn cancel_key_deletion_sync(&self, env: Env, key_id: String) -> Result<String> {
         run_sync(&env, &self.core, ops::CancelKeyDeletion { key_id })
     }
 
     /// `EnableKeyRotation`: automatic rotation every `rotationPeriodInDays` (90–2560, default 365).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn enable_key_rotation(
         &self,
         key_id: String,
@@ -434,7 +443,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `enableKeyRotation`.
-    #[napi]
+    #[napi(strict)]
     pub fn enable_key_rotation_sync(
         &self,
         env: Env,
@@ -446,44 +455,44 @@ impl Keystead {
     }
 
     /// `DisableKeyRotation`: turns automatic rotation off.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn disable_key_rotation(&self, key_id: String) -> AsyncTask<Job<ops::DisableKeyRotation>> {
         self.job(ops::DisableKeyRotation { key_id })
     }
 
     /// Synchronous twin of `disableKeyRotation`.
-    #[napi]
+    #[napi(strict)]
     pub fn disable_key_rotation_sync(&self, env: Env, key_id: String) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::DisableKeyRotation { key_id })
     }
 
     /// `GetKeyRotationStatus`: whether automatic rotation is on, its period and next date.
-    #[napi(ts_return_type = "Promise<KeyRotationStatus>")]
+    #[napi(strict, ts_return_type = "Promise<KeyRotationStatus>")]
     pub fn get_key_rotation_status(&self, key_id: String) -> AsyncTask<Job<ops::GetKeyRotationStatus>> {
         self.job(ops::GetKeyRotationStatus { key_id })
     }
 
     /// Synchronous twin of `getKeyRotationStatus`.
-    #[napi]
+    #[napi(strict)]
     pub fn get_key_rotation_status_sync(&self, env: Env, key_id: String) -> Result<t::KeyRotationStatus> {
         run_sync(&env, &self.core, ops::GetKeyRotationStatus { key_id })
     }
 
     /// `RotateKeyOnDemand`: makes a new key material current now (at most 25 times per key);
     /// resolves to the key ARN. Old ciphertexts still decrypt.
-    #[napi(ts_return_type = "Promise<string>")]
+    #[napi(strict, ts_return_type = "Promise<string>")]
     pub fn rotate_key_on_demand(&self, key_id: String) -> AsyncTask<Job<ops::RotateKeyOnDemand>> {
         self.job(ops::RotateKeyOnDemand { key_id })
     }
 
     /// Synchronous twin of `rotateKeyOnDemand`.
-    #[napi]
+    #[napi(strict)]
     pub fn rotate_key_on_demand_sync(&self, env: Env, key_id: String) -> Result<String> {
         run_sync(&env, &self.core, ops::RotateKeyOnDemand { key_id })
     }
 
     /// `ListKeyRotations`: completed rotations, oldest first (`limit` 1–1000, default 100).
-    #[napi(ts_return_type = "Promise<ListKeyRotationsResult>")]
+    #[napi(strict, ts_return_type = "Promise<ListKeyRotationsResult>")]
     pub fn list_key_rotations(
         &self,
         key_id: String,
@@ -493,7 +502,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `listKeyRotations`.
-    #[napi]
+    #[napi(strict)]
     pub fn list_key_rotations_sync(
         &self,
         env: Env,
@@ -505,7 +514,7 @@ impl Keystead {
 
     /// `Encrypt`: encrypts up to 4096 bytes under a symmetric key. The plaintext is copied into
     /// zeroizing memory before the call is queued, so the caller may reuse its buffer at once.
-    #[napi(ts_return_type = "Promise<EncryptResult>")]
+    #[napi(strict, ts_return_type = "Promise<EncryptResult>")]
     pub fn encrypt(
         &self,
         key_id: String,
@@ -516,7 +525,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `encrypt`.
-    #[napi]
+    #[napi(strict)]
     pub fn encrypt_sync(
         &self,
         env: Env,
@@ -530,13 +539,13 @@ impl Keystead {
     /// `Decrypt`: decrypts a ciphertext made by `encrypt`, `generateDataKey...` or `reEncrypt`.
     /// Every failure of the ciphertext itself (tampering, wrong context, unknown key) is the same
     /// `InvalidCiphertextException`.
-    #[napi(ts_return_type = "Promise<DecryptResult>")]
+    #[napi(strict, ts_return_type = "Promise<DecryptResult>")]
     pub fn decrypt(&self, ciphertext_blob: &[u8], options: Option<t::DecryptOptions>) -> AsyncTask<Job<ops::Decrypt>> {
         self.job(decrypt(ciphertext_blob, options))
     }
 
     /// Synchronous twin of `decrypt`.
-    #[napi]
+    #[napi(strict)]
     pub fn decrypt_sync(
         &self,
         env: Env,
@@ -548,7 +557,7 @@ impl Keystead {
 
     /// `ReEncrypt`: decrypts and encrypts again under `destinationKeyId` without exposing the
     /// plaintext.
-    #[napi(ts_return_type = "Promise<ReEncryptResult>")]
+    #[napi(strict, ts_return_type = "Promise<ReEncryptResult>")]
     pub fn re_encrypt(
         &self,
         ciphertext_blob: &[u8],
@@ -559,7 +568,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `reEncrypt`.
-    #[napi]
+    #[napi(strict)]
     pub fn re_encrypt_sync(
         &self,
         env: Env,
@@ -572,7 +581,7 @@ impl Keystead {
 
     /// `GenerateDataKey`: a fresh data key, in the clear and encrypted under the key (envelope
     /// encryption: encrypt your data locally with `plaintext`, store `ciphertextBlob`).
-    #[napi(ts_return_type = "Promise<GenerateDataKeyResult>")]
+    #[napi(strict, ts_return_type = "Promise<GenerateDataKeyResult>")]
     pub fn generate_data_key(
         &self,
         key_id: String,
@@ -582,7 +591,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `generateDataKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn generate_data_key_sync(
         &self,
         env: Env,
@@ -593,7 +602,7 @@ impl Keystead {
     }
 
     /// `GenerateDataKeyWithoutPlaintext`: like `generateDataKey`, the encrypted copy only.
-    #[napi(ts_return_type = "Promise<GenerateDataKeyWithoutPlaintextResult>")]
+    #[napi(strict, ts_return_type = "Promise<GenerateDataKeyWithoutPlaintextResult>")]
     pub fn generate_data_key_without_plaintext(
         &self,
         key_id: String,
@@ -603,7 +612,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `generateDataKeyWithoutPlaintext`.
-    #[napi]
+    #[napi(strict)]
     pub fn generate_data_key_without_plaintext_sync(
         &self,
         env: Env,
@@ -614,13 +623,13 @@ impl Keystead {
     }
 
     /// `GenerateRandom`: 1–1024 cryptographically secure random bytes.
-    #[napi(ts_return_type = "Promise<GenerateRandomResult>")]
+    #[napi(strict, ts_return_type = "Promise<GenerateRandomResult>")]
     pub fn generate_random(&self, number_of_bytes: u32) -> AsyncTask<Job<ops::GenerateRandom>> {
         self.job(ops::GenerateRandom { number_of_bytes })
     }
 
     /// Synchronous twin of `generateRandom`.
-    #[napi]
+    #[napi(strict)]
     pub fn generate_random_sync(&self, env: Env, number_of_bytes: u32) -> Result<t::GenerateRandomResult> {
         run_sync(&env, &self.core, ops::GenerateRandom { number_of_bytes })
     }
@@ -628,7 +637,7 @@ impl Keystead {
     /// `GenerateDataKeyPair`: a fresh asymmetric data key pair (`keyPairSpec` required, e.g.
     /// `ECC_NIST_P256`, `RSA_2048`): the public key, the private key in the clear and encrypted
     /// under the symmetric KMS key.
-    #[napi(ts_return_type = "Promise<GenerateDataKeyPairResult>")]
+    #[napi(strict, ts_return_type = "Promise<GenerateDataKeyPairResult>")]
     pub fn generate_data_key_pair(
         &self,
         key_id: String,
@@ -639,7 +648,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `generateDataKeyPair`.
-    #[napi]
+    #[napi(strict)]
     pub fn generate_data_key_pair_sync(
         &self,
         env: Env,
@@ -652,7 +661,7 @@ impl Keystead {
 
     /// `GenerateDataKeyPairWithoutPlaintext`: like `generateDataKeyPair`, without the clear
     /// private key.
-    #[napi(ts_return_type = "Promise<GenerateDataKeyPairWithoutPlaintextResult>")]
+    #[napi(strict, ts_return_type = "Promise<GenerateDataKeyPairWithoutPlaintextResult>")]
     pub fn generate_data_key_pair_without_plaintext(
         &self,
         key_id: String,
@@ -663,7 +672,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `generateDataKeyPairWithoutPlaintext`.
-    #[napi]
+    #[napi(strict)]
     pub fn generate_data_key_pair_without_plaintext_sync(
         &self,
         env: Env,
@@ -676,7 +685,7 @@ impl Keystead {
 
     /// `DeriveSharedSecret`: ECDH between a `KEY_AGREEMENT` key's private key and a peer's
     /// public key (DER SubjectPublicKeyInfo); `keyAgreementAlgorithm` is `ECDH`.
-    #[napi(ts_return_type = "Promise<DeriveSharedSecretResult>")]
+    #[napi(strict, ts_return_type = "Promise<DeriveSharedSecretResult>")]
     pub fn derive_shared_secret(
         &self,
         key_id: String,
@@ -693,7 +702,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `deriveSharedSecret`.
-    #[napi]
+    #[napi(strict)]
     pub fn derive_shared_secret_sync(
         &self,
         env: Env,
@@ -713,7 +722,7 @@ impl Keystead {
 
     /// `GetParametersForImport`: an RSA wrapping key and an import token for a key created with
     /// `origin: 'EXTERNAL'`; e.g. `('RSAES_OAEP_SHA_256', 'RSA_2048')`.
-    #[napi(ts_return_type = "Promise<GetParametersForImportResult>")]
+    #[napi(strict, ts_return_type = "Promise<GetParametersForImportResult>")]
     pub fn get_parameters_for_import(
         &self,
         key_id: String,
@@ -724,7 +733,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `getParametersForImport`.
-    #[napi]
+    #[napi(strict)]
     pub fn get_parameters_for_import_sync(
         &self,
         env: Env,
@@ -737,7 +746,7 @@ impl Keystead {
 
     /// `ImportKeyMaterial`: imports key material wrapped under the public key from
     /// `getParametersForImport`.
-    #[napi(ts_return_type = "Promise<ImportedKeyMaterialResult>")]
+    #[napi(strict, ts_return_type = "Promise<ImportedKeyMaterialResult>")]
     pub fn import_key_material(
         &self,
         key_id: String,
@@ -749,7 +758,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `importKeyMaterial`.
-    #[napi]
+    #[napi(strict)]
     pub fn import_key_material_sync(
         &self,
         env: Env,
@@ -762,20 +771,20 @@ impl Keystead {
     }
 
     /// `DeleteImportedKeyMaterial`: deletes imported material; the key becomes `PendingImport`.
-    #[napi(ts_return_type = "Promise<ImportedKeyMaterialResult>")]
+    #[napi(strict, ts_return_type = "Promise<ImportedKeyMaterialResult>")]
     pub fn delete_imported_key_material(&self, key_id: String) -> AsyncTask<Job<ops::DeleteImportedKeyMaterial>> {
         self.job(ops::DeleteImportedKeyMaterial { key_id })
     }
 
     /// Synchronous twin of `deleteImportedKeyMaterial`.
-    #[napi]
+    #[napi(strict)]
     pub fn delete_imported_key_material_sync(&self, env: Env, key_id: String) -> Result<t::ImportedKeyMaterialResult> {
         run_sync(&env, &self.core, ops::DeleteImportedKeyMaterial { key_id })
     }
 
     /// `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
     /// required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
-    #[napi(ts_return_type = "Promise<SignResult>")]
+    #[napi(strict, ts_return_type = "Promise<SignResult>")]
     pub fn sign(
         &self,
         key_id: String,
@@ -787,7 +796,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `sign`.
-    #[napi]
+    #[napi(strict)]
     pub fn sign_sync(
         &self,
         env: Env,
@@ -801,7 +810,7 @@ impl Keystead {
 
     /// `Verify`: checks a signature made by `sign` (or by any holder of the private key).
     /// An invalid signature rejects with `KMSInvalidSignatureException`.
-    #[napi(ts_return_type = "Promise<VerifyResult>")]
+    #[napi(strict, ts_return_type = "Promise<VerifyResult>")]
     pub fn verify(
         &self,
         key_id: String,
@@ -814,7 +823,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `verify`.
-    #[napi]
+    #[napi(strict)]
     pub fn verify_sync(
         &self,
         env: Env,
@@ -828,20 +837,20 @@ impl Keystead {
     }
 
     /// `GetPublicKey`: the public key of an asymmetric key (DER SubjectPublicKeyInfo).
-    #[napi(ts_return_type = "Promise<GetPublicKeyResult>")]
+    #[napi(strict, ts_return_type = "Promise<GetPublicKeyResult>")]
     pub fn get_public_key(&self, key_id: String) -> AsyncTask<Job<ops::GetPublicKey>> {
         self.job(ops::GetPublicKey { key_id })
     }
 
     /// Synchronous twin of `getPublicKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn get_public_key_sync(&self, env: Env, key_id: String) -> Result<t::GetPublicKeyResult> {
         run_sync(&env, &self.core, ops::GetPublicKey { key_id })
     }
 
     /// `GenerateMac`: an HMAC of `message` with a `GENERATE_VERIFY_MAC` key; `macAlgorithm`
     /// (required) e.g. `HMAC_SHA_256`.
-    #[napi(ts_return_type = "Promise<GenerateMacResult>")]
+    #[napi(strict, ts_return_type = "Promise<GenerateMacResult>")]
     pub fn generate_mac(
         &self,
         key_id: String,
@@ -858,7 +867,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `generateMac`.
-    #[napi]
+    #[napi(strict)]
     pub fn generate_mac_sync(
         &self,
         env: Env,
@@ -878,7 +887,7 @@ impl Keystead {
 
     /// `VerifyMac`: checks an HMAC in constant time; a mismatch rejects with
     /// `KMSInvalidMacException`.
-    #[napi(ts_return_type = "Promise<VerifyMacResult>")]
+    #[napi(strict, ts_return_type = "Promise<VerifyMacResult>")]
     pub fn verify_mac(
         &self,
         key_id: String,
@@ -897,7 +906,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `verifyMac`.
-    #[napi]
+    #[napi(strict)]
     pub fn verify_mac_sync(
         &self,
         env: Env,
@@ -922,7 +931,7 @@ impl Keystead {
     /// encryption context and a key commitment in a self-describing header. For records and
     /// objects of any size (the 4096-byte limit of `encrypt` does not apply). Resolves to the
     /// message.
-    #[napi(ts_return_type = "Promise<Buffer>")]
+    #[napi(strict, ts_return_type = "Promise<Buffer>")]
     pub fn seal_envelope(
         &self,
         key_id: String,
@@ -933,7 +942,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `sealEnvelope`.
-    #[napi(ts_return_type = "Buffer")]
+    #[napi(strict, ts_return_type = "Buffer")]
     pub fn seal_envelope_sync(
         &self,
         env: Env,
@@ -947,7 +956,7 @@ impl Keystead {
     /// Opens a message made by `sealEnvelope` (no key id needed: the message names its wrapping
     /// keys). Any damaged, truncated or forged message, or another encryption context, is
     /// `InvalidCiphertextException`. Resolves to the plaintext.
-    #[napi(ts_return_type = "Promise<Buffer>")]
+    #[napi(strict, ts_return_type = "Promise<Buffer>")]
     pub fn open_envelope(
         &self,
         message: &[u8],
@@ -957,7 +966,7 @@ impl Keystead {
     }
 
     /// Synchronous twin of `openEnvelope`.
-    #[napi(ts_return_type = "Buffer")]
+    #[napi(strict, ts_return_type = "Buffer")]
     pub fn open_envelope_sync(
         &self,
         env: Env,
@@ -970,14 +979,14 @@ impl Keystead {
     /// Replaces the store's root key (Keystead only): every key material is re-sealed under the
     /// new root key in one transaction. Give exactly one source; `{}` means a new random key
     /// file at the default path. Other handles and processes must reopen the store.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn rotate_root_key(&self, env: Env, options: t::RootKeyOptions) -> Result<AsyncTask<Job<ops::RotateRootKey>>> {
         let source = rotate_source(&env, options)?;
         Ok(self.job(ops::RotateRootKey { source }))
     }
 
     /// Synchronous twin of `rotateRootKey`.
-    #[napi]
+    #[napi(strict)]
     pub fn rotate_root_key_sync(&self, env: Env, options: t::RootKeyOptions) -> Result<Undefined> {
         let source = rotate_source(&env, options)?;
         run_sync(&env, &self.core, ops::RotateRootKey { source })
@@ -985,13 +994,13 @@ impl Keystead {
 
     /// Destroys keys whose deletion date has passed and performs due automatic rotations now
     /// (every operation also does this when something is due).
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(strict, ts_return_type = "Promise<void>")]
     pub fn sweep(&self) -> AsyncTask<Job<ops::Sweep>> {
         self.job(ops::Sweep)
     }
 
     /// Synchronous twin of `sweep`.
-    #[napi]
+    #[napi(strict)]
     pub fn sweep_sync(&self, env: Env) -> Result<Undefined> {
         run_sync(&env, &self.core, ops::Sweep)
     }

@@ -112,7 +112,7 @@ pub struct NativeSealStream {
 #[napi]
 impl NativeSealStream {
     /// Generates the data key under `keyId` and prepares the header.
-    #[napi(constructor)]
+    #[napi(strict, constructor)]
     pub fn new(env: Env, store: &Keystead, key_id: String, options: Option<t::SealEnvelopeOptions>) -> Result<Self> {
         let core = store.core().clone();
         let context = options.as_ref().and_then(|o| t::context(o.encryption_context.clone())).unwrap_or_default();
@@ -122,14 +122,14 @@ impl NativeSealStream {
     }
 
     /// Seals `chunk` on the thread pool; resolves to the message bytes ready so far.
-    #[napi(ts_return_type = "Promise<Buffer>")]
+    #[napi(strict, ts_return_type = "Promise<Buffer>")]
     pub fn update(&self, chunk: &[u8]) -> AsyncTask<Job<SealStep>> {
         let step = SealStep { stream: self.stream.clone(), step: Step::Update(SecretBytes::copy_from(chunk)) };
         AsyncTask::new(Job::new(&self.core, step))
     }
 
     /// Seals the last segment on the thread pool; resolves to the rest of the message.
-    #[napi(ts_return_type = "Promise<Buffer>")]
+    #[napi(strict, ts_return_type = "Promise<Buffer>")]
     pub fn finish(&self) -> AsyncTask<Job<SealStep>> {
         AsyncTask::new(Job::new(&self.core, SealStep { stream: self.stream.clone(), step: Step::Finish }))
     }
@@ -145,7 +145,7 @@ pub struct NativeOpenStream {
 #[napi]
 impl NativeOpenStream {
     /// A stream that opens one message with these options.
-    #[napi(constructor)]
+    #[napi(strict, constructor)]
     pub fn new(env: Env, store: &Keystead, options: Option<t::OpenEnvelopeOptions>) -> Result<Self> {
         let core = store.core().clone();
         let context = options.as_ref().and_then(|o| t::context(o.encryption_context.clone())).unwrap_or_default();
@@ -155,14 +155,14 @@ impl NativeOpenStream {
     }
 
     /// Takes message bytes on the thread pool; resolves to the verified plaintext they complete.
-    #[napi(ts_return_type = "Promise<Buffer>")]
+    #[napi(strict, ts_return_type = "Promise<Buffer>")]
     pub fn update(&self, chunk: &[u8]) -> AsyncTask<Job<OpenStep>> {
         let step = OpenStep { stream: self.stream.clone(), step: Step::Update(SecretBytes::copy_from(chunk)) };
         AsyncTask::new(Job::new(&self.core, step))
     }
 
     /// Ends the message on the thread pool; resolves to the last segment's plaintext.
-    #[napi(ts_return_type = "Promise<Buffer>")]
+    #[napi(strict, ts_return_type = "Promise<Buffer>")]
     pub fn finish(&self) -> AsyncTask<Job<OpenStep>> {
         AsyncTask::new(Job::new(&self.core, OpenStep { stream: self.stream.clone(), step: Step::Finish }))
     }
@@ -223,7 +223,7 @@ impl Op for DecryptFields {
 
 /// Encrypts `fields` of the JSON object `recordJson` under one data key (the JSON text of the
 /// encrypted record). Used by `encryptFields` in `stream.js`, which takes a plain object.
-#[napi(ts_return_type = "Promise<string>")]
+#[napi(strict, ts_return_type = "Promise<string>")]
 pub fn native_encrypt_fields(
     store: &Keystead,
     key_id: String,
@@ -243,7 +243,7 @@ pub fn native_encrypt_fields(
 }
 
 /// Decrypts a record made by `nativeEncryptFields` (JSON text in and out).
-#[napi(ts_return_type = "Promise<string>")]
+#[napi(strict, ts_return_type = "Promise<string>")]
 pub fn native_decrypt_fields(
     store: &Keystead,
     record_json: String,
@@ -281,7 +281,7 @@ impl Op for EncryptSecret {
 
 /// Encrypts a configuration secret for the environment variable `name`: resolves to
 /// `keystead:v1:...`, which decrypts only for that name and encryption context.
-#[napi(ts_return_type = "string")]
+#[napi(strict, ts_return_type = "string")]
 pub fn encrypt_secret_sync(
     env: Env,
     store: &Keystead,
@@ -328,7 +328,7 @@ impl Op for DecryptEnv {
 /// Decrypts the Keystead secrets (`keystead:v...`) among `variables` (e.g. `process.env`) and
 /// returns `{ NAME: plaintext }` for those only; the first that does not decrypt throws (the
 /// message names the variable, never its value). Synchronous: meant for start-up.
-#[napi(ts_return_type = "Record<string, string>")]
+#[napi(strict, ts_return_type = "Record<string, string>")]
 pub fn decrypt_env_sync(
     env: Env,
     store: &Keystead,
