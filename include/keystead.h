@@ -892,8 +892,8 @@ keystead_result keystead_store_audit_verify(const struct keystead_store *store,
  * `keystead_audit_verify` to trust them). No root key is needed.
  *
  * `since`: NULL, or an ISO 8601 time (`"2026-11-29T07:00:00Z"`): only events at or after it.
- * `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (a `since`
- * that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
+ * `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (no log at
+ * `dir`, a `since` that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
  * owned by the caller (`keystead_audit_reader_free`). NULL behaviour: `dir` and `reader_out`
  * must not be NULL; `since` may be. Thread safety: thread-safe.
  *
@@ -2485,7 +2485,7 @@ keystead_result keystead_root_key_new_env(const char *name,
  *
  * The passphrase bytes are copied (and zeroized when the object is freed). Ownership:
  * `*root_key_out` is owned by the caller. NULL behaviour: `passphrase` may be NULL only when
- * `passphrase_len` is 0 (an empty passphrase is rejected when the store is opened);
+ * `passphrase_len` is 0, which is a `VALIDATION` error (a passphrase must not be empty);
  * `root_key_out` must not be NULL. Thread safety: any thread.
  *
  * # Safety
@@ -2500,8 +2500,8 @@ keystead_result keystead_root_key_new_passphrase(const uint8_t *passphrase,
 /**
  * A root key of 32 bytes supplied by the application (e.g. from its secret manager or HSM).
  *
- * The bytes are copied (and zeroized when the object is freed); a length other than 32 is
- * reported when the store is opened. Ownership: `*root_key_out` is owned by the caller. NULL
+ * The bytes are copied (and zeroized when the object is freed). Errors: `VALIDATION` for a
+ * length other than 32. Ownership: `*root_key_out` is owned by the caller. NULL
  * behaviour: `key` may be NULL only when `key_len` is 0; `root_key_out` must not be NULL.
  * Thread safety: any thread.
  *

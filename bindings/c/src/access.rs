@@ -4,10 +4,11 @@
 
 use std::os::raw::c_char;
 
+use keystead_core::policy::document::MAX_POLICY_BYTES;
 use keystead_core::{CreateGrantRequest, EncryptionContext, GrantConstraints, GrantOperation, GrantRef};
 use serde_json::{Map, Value};
 
-use crate::boundary::{arg_mut, arg_opt_str, arg_ref, arg_str, free_box, opt_out, out};
+use crate::boundary::{arg_mut, arg_opt_str, arg_ref, arg_str, arg_text, free_box, opt_out, out, KEY_ID_CHARS};
 use crate::bytes::{keystead_bytes, put};
 use crate::call_options::{call_options, keystead_call_options};
 use crate::crypto::{context_arg, keystead_context};
@@ -16,6 +17,11 @@ use crate::error::{keystead_error, keystead_result};
 use crate::json;
 use crate::keys::{keystead_create_key_request, opt_u32};
 use crate::store::{keystead_options, keystead_store};
+
+/// AWS's length limit of `GranteePrincipal` and `RetiringPrincipal`, in characters.
+const PRINCIPAL_CHARS: std::ops::RangeInclusive<usize> = 1..=256;
+/// AWS's length limit of a grant's `Name`, in characters.
+const GRANT_NAME_CHARS: usize = 256;
 
 // ---------------------------------------------------------------------------------------------
 // Audit switch of the open options
@@ -165,7 +171,7 @@ pub unsafe extern "C" fn keystead_create_key_request_set_policy(
         // SAFETY: the caller's contract above.
         let request = unsafe { arg_mut(request, "request") }?;
         // SAFETY: the caller's contract above.
-        request.request.policy = Some(unsafe { arg_str(policy, "policy") }?.to_owned());
+        request.request.policy = Some(unsafe { arg_text(policy, "policy", 1..=MAX_POLICY_BYTES) }?.to_owned());
         Ok(())
     })
 }
@@ -387,9 +393,10 @@ pub unsafe extern "C" fn keystead_create_grant_request_new(
         // SAFETY: the caller's contract above (also for the argument reads below).
         let out = unsafe { out(request_out, "request_out") }?;
         // SAFETY: as above.
-        let key_id = unsafe { arg_str(key_id, "key_id") }?.to_owned();
+        let key_id = unsafe { arg_text(key_id, "key_id", KEY_ID_CHARS) }?.to_owned();
         // SAFETY: as above.
-        let grantee_principal = unsafe { arg_str(grantee_principal, "grantee_principal") }?.to_owned();
+        let grantee_principal =
+            unsafe { arg_text(grantee_principal, "grantee_principal", PRINCIPAL_CHARS) }?.to_owned();
         out.set(keystead_create_grant_request {
             key_id,
             grantee_principal,
@@ -447,7 +454,8 @@ pub unsafe extern "C" fn keystead_create_grant_request_set_retiring_principal(
         // SAFETY: the caller's contract above.
         let request = unsafe { arg_mut(request, "request") }?;
         // SAFETY: the caller's contract above.
-        request.retiring_principal = Some(unsafe { arg_str(retiring_principal, "retiring_principal") }?.to_owned());
+        request.retiring_principal =
+            Some(unsafe { arg_text(retiring_principal, "retiring_principal", PRINCIPAL_CHARS) }?.to_owned());
         Ok(())
     })
 }
@@ -470,7 +478,7 @@ pub unsafe extern "C" fn keystead_create_grant_request_set_name(
         // SAFETY: the caller's contract above.
         let request = unsafe { arg_mut(request, "request") }?;
         // SAFETY: the caller's contract above.
-        request.name = Some(unsafe { arg_str(name, "name") }?.to_owned());
+        request.name = Some(unsafe { arg_text(name, "name", 1..=GRANT_NAME_CHARS) }?.to_owned());
         Ok(())
     })
 }

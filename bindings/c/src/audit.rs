@@ -53,6 +53,17 @@ fn folders(dir: &Path) -> (PathBuf, PathBuf) {
     }
 }
 
+/// [`folders`] of a log that exists: `VALIDATION` otherwise (checked before anything else, as a
+/// store folder without a database would report a storage error, and a reader over a folder
+/// that is not there would read no events rather than say so).
+fn existing_log(dir: &Path) -> Result<(PathBuf, PathBuf), FfiError> {
+    let (store_dir, audit_dir) = folders(dir);
+    if !audit_dir.exists() {
+        return Err(Error::new(ErrorKind::Validation, format!("No audit log at {}", audit_dir.display())).into());
+    }
+    Ok((store_dir, audit_dir))
+}
+
 /// The key to verify against: `public_key` (PEM or base64 text) or the one the store recorded.
 fn trusted_key(public_key: Option<&str>, store_dir: &Path) -> Result<AuditPublicKey, FfiError> {
     if let Some(text) = public_key {
@@ -125,11 +136,7 @@ pub unsafe extern "C" fn keystead_audit_verify(
         let dir = unsafe { arg_path(dir, "dir") }?;
         // SAFETY: as above.
         let public_key = unsafe { arg_opt_str(public_key, "public_key") }?;
-        let (store_dir, audit_dir) = folders(dir);
-        if !audit_dir.exists() {
-            // Before the key: a store folder without a database would report a storage error.
-            return Err(Error::new(ErrorKind::Validation, format!("No audit log at {}", audit_dir.display())).into());
-        }
+        let (store_dir, audit_dir) = existing_log(dir)?;
         let key = trusted_key(public_key, &store_dir)?;
         *report_out = verdict(&verify(&audit_dir, &key)?)?;
         Ok(())
@@ -202,8 +209,8 @@ unsafe fn reader(audit_dir: &Path, since: *const c_char, limit: u64) -> Result<k
 /// `keystead_audit_verify` to trust them). No root key is needed.
 ///
 /// `since`: NULL, or an ISO 8601 time (`"2026-11-29T07:00:00Z"`): only events at or after it.
-/// `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (a `since`
-/// that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
+/// `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (no log at
+/// `dir`, a `since` that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
 /// owned by the caller (`keystead_audit_reader_free`). NULL behaviour: `dir` and `reader_out`
 /// must not be NULL; `since` may be. Thread safety: thread-safe.
 ///
@@ -223,7 +230,7 @@ pub unsafe extern "C" fn keystead_audit_reader_open(
         let out = unsafe { out(reader_out, "reader_out") }?;
         // SAFETY: as above.
         let dir = unsafe { arg_path(dir, "dir") }?;
-        let (_, audit_dir) = folders(dir);
+        let (_, audit_dir) = existing_log(dir)?;
         // SAFETY: as above.
         out.set(unsafe { reader(&audit_dir, since, limit) }?);
         Ok(())

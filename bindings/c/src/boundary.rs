@@ -3,8 +3,11 @@
 //! their own `// SAFETY:` comment.
 
 use std::ffi::CStr;
+use std::ops::RangeInclusive;
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use keystead_core::{Error, ErrorKind};
 
 use crate::error::{keystead_error, keystead_result, FfiError};
 
@@ -83,6 +86,43 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     text.to_str().map_err(|_| FfiError::invalid_argument(format!("{name} is not valid UTF-8")))
 }
 
+/// AWS's length limit of a key id or key ARN (`KeyId`), in characters.
+pub(crate) const KEY_ID_CHARS: RangeInclusive<usize> = 1..=2048;
+
+/// The longest path Linux accepts (`PATH_MAX`, with its NUL).
+const PATH_MAX_BYTES: usize = 4096;
+
+/// Checks the length of a string argument against AWS's limits for its field (in characters,
+/// as AWS counts): a `ValidationException` from the call where the mistake was made (a setter),
+/// not from the later call that uses the value.
+pub(crate) fn check_chars(text: &str, name: &str, chars: &RangeInclusive<usize>) -> Result<(), FfiError> {
+    let len = text.chars().count();
+    if chars.contains(&len) {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Validation,
+        format!("{name} must be {} to {} characters long; got {len}", chars.start(), chars.end()),
+    )
+    .into())
+}
+
+/// A UTF-8 string from a required `const char *` argument, of a length within `chars`
+/// (see [`check_chars`]).
+///
+/// # Safety
+/// As [`arg_str`].
+pub(crate) unsafe fn arg_text<'a>(
+    ptr: *const c_char,
+    name: &str,
+    chars: RangeInclusive<usize>,
+) -> Result<&'a str, FfiError> {
+    // SAFETY: forwarded contract.
+    let text = unsafe { arg_str(ptr, name) }?;
+    check_chars(text, name, &chars)?;
+    Ok(text)
+}
+
 /// A UTF-8 string from an optional `const char *` argument (NULL = not given).
 ///
 /// # Safety
@@ -97,7 +137,7 @@ pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<O
 }
 
 /// A filesystem path from a required `const char *` argument: any bytes but NUL (Unix paths
-/// need not be UTF-8).
+/// need not be UTF-8), 1 to 4095 of them (`VALIDATION` otherwise).
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string valid for `'a`.
@@ -108,6 +148,15 @@ pub(crate) unsafe fn arg_path<'a>(ptr: *const c_char, name: &str) -> Result<&'a 
     }
     // SAFETY: non-NULL and NUL-terminated by the caller's contract.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    // Checked here, before the filesystem is touched: the OS would refuse both, and its error
+    // would come back as an internal one.
+    if bytes.is_empty() || bytes.len() >= PATH_MAX_BYTES {
+        return Err(Error::new(
+            ErrorKind::Validation,
+            format!("{name} must be a path of 1 to {} bytes; got {}", PATH_MAX_BYTES - 1, bytes.len()),
+        )
+        .into());
+    }
     Ok(std::path::Path::new(std::ffi::OsStr::from_bytes(bytes)))
 }
 

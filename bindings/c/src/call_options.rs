@@ -3,7 +3,9 @@
 
 use std::os::raw::c_char;
 
-use crate::boundary::{arg_mut, arg_str, free_box, out};
+use keystead_core::policy::grants::MAX_GRANT_TOKEN_CHARS;
+
+use crate::boundary::{arg_mut, arg_text, free_box, out};
 use crate::error::{keystead_error, keystead_result};
 
 /// The request fields AWS added to most operations for access control: `GrantTokens` and
@@ -59,7 +61,9 @@ pub unsafe extern "C" fn keystead_call_options_add_grant_token(
         // SAFETY: the caller's contract above.
         let options = unsafe { arg_mut(options, "options") }?;
         // SAFETY: the caller's contract above.
-        options.grant_tokens.push(unsafe { arg_str(grant_token, "grant_token") }?.to_owned());
+        options
+            .grant_tokens
+            .push(unsafe { arg_text(grant_token, "grant_token", 1..=MAX_GRANT_TOKEN_CHARS) }?.to_owned());
         Ok(())
     })
 }

@@ -8,7 +8,9 @@ use keystead_core::{
     GenerateDataKeyPairRequest, GenerateDataKeyRequest, ReEncryptRequest,
 };
 
-use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_ref, arg_str, free_box, opt_out, out};
+use keystead_core::crypto::context::MAX_CONTEXT_BYTES;
+
+use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_ref, arg_str, arg_text, free_box, opt_out, out};
 use crate::bytes::{keystead_bytes, put, put_secret};
 use crate::call_options::{call_options, keystead_call_options};
 use crate::error::{keystead_error, keystead_result, FfiError};
@@ -67,9 +69,9 @@ pub unsafe extern "C" fn keystead_context_add(
         // SAFETY: the caller's contract above.
         let context = unsafe { arg_mut(context, "context") }?;
         // SAFETY: the caller's contract above.
-        let key = unsafe { arg_str(key, "key") }?;
+        let key = unsafe { arg_text(key, "key", 1..=MAX_CONTEXT_BYTES) }?;
         // SAFETY: the caller's contract above.
-        let value = unsafe { arg_str(value, "value") }?;
+        let value = unsafe { arg_text(value, "value", 1..=MAX_CONTEXT_BYTES) }?;
         if context.map.contains_key(key) {
             return Err(FfiError::invalid_argument(format!("the encryption context already has the key {key:?}")));
         }

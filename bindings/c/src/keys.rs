@@ -4,7 +4,7 @@ use std::os::raw::c_char;
 
 use keystead_core::{CreateKeyRequest, IncludeKeyMaterial, KeySpec, KeyUsage, Origin, Tag};
 
-use crate::boundary::{arg_mut, arg_opt_str, arg_ref, arg_str, free_box, opt_out, out};
+use crate::boundary::{arg_mut, arg_opt_str, arg_ref, arg_str, arg_text, free_box, opt_out, out};
 use crate::bytes::{keystead_bytes, put};
 use crate::crypto::enum_arg;
 use crate::error::{keystead_error, keystead_result, FfiError};
@@ -68,9 +68,9 @@ pub unsafe extern "C" fn keystead_tags_add(
         // SAFETY: the caller's contract above.
         let tags = unsafe { arg_mut(tags, "tags") }?;
         // SAFETY: the caller's contract above.
-        let key = unsafe { arg_str(key, "key") }?;
+        let key = unsafe { arg_text(key, "key", 1..=128) }?;
         // SAFETY: the caller's contract above.
-        let value = unsafe { arg_str(value, "value") }?;
+        let value = unsafe { arg_text(value, "value", 0..=256) }?;
         tags.tags.push(Tag::new(key, value));
         Ok(())
     })
@@ -216,7 +216,7 @@ pub unsafe extern "C" fn keystead_create_key_request_set_description(
         // SAFETY: the caller's contract above.
         let request = unsafe { arg_mut(request, "request") }?;
         // SAFETY: the caller's contract above.
-        request.request.description = Some(unsafe { arg_str(description, "description") }?.to_owned());
+        request.request.description = Some(unsafe { arg_text(description, "description", 0..=8192) }?.to_owned());
         Ok(())
     })
 }

@@ -2,9 +2,16 @@
 
 use std::os::raw::c_char;
 
-use keystead_core::{Keystead, RootKeySource, SecretBytes};
+use keystead_core::store::rootkey::RootKey;
+use keystead_core::{Error, ErrorKind, Keystead, RootKeySource, SecretBytes};
 
-use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_path, arg_ref, arg_str, free_box, out};
+use crate::boundary::{arg_bytes, arg_mut, arg_opt_str, arg_path, arg_ref, arg_text, check_chars, free_box, out};
+
+/// The longest environment variable name taken: POSIX sets no limit, but a longer name is a
+/// mistake, not a variable.
+const ENV_NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=255;
+/// Region names are short (`ap-southeast-5`); the pattern is checked when a store is created.
+const REGION_CHARS: usize = 64;
 use crate::error::{keystead_error, keystead_result};
 
 /// Where a store's root key comes from: a key file, an environment variable, a passphrase or
@@ -63,6 +70,7 @@ pub unsafe extern "C" fn keystead_root_key_new_env(
         let out = unsafe { out(root_key_out, "root_key_out") }?;
         // SAFETY: the caller's contract above.
         let name = unsafe { arg_opt_str(name, "name") }?.unwrap_or(keystead_core::DEFAULT_ENV_VAR);
+        check_chars(name, "name", &ENV_NAME_CHARS)?;
         out.set(keystead_root_key { source: RootKeySource::EnvVar(name.to_owned()) });
         Ok(())
     })
@@ -72,7 +80,7 @@ pub unsafe extern "C" fn keystead_root_key_new_env(
 ///
 /// The passphrase bytes are copied (and zeroized when the object is freed). Ownership:
 /// `*root_key_out` is owned by the caller. NULL behaviour: `passphrase` may be NULL only when
-/// `passphrase_len` is 0 (an empty passphrase is rejected when the store is opened);
+/// `passphrase_len` is 0, which is a `VALIDATION` error (a passphrase must not be empty);
 /// `root_key_out` must not be NULL. Thread safety: any thread.
 ///
 /// # Safety
@@ -90,6 +98,9 @@ pub unsafe extern "C" fn keystead_root_key_new_passphrase(
         let out = unsafe { out(root_key_out, "root_key_out") }?;
         // SAFETY: the caller's contract above.
         let passphrase = unsafe { arg_bytes(passphrase, passphrase_len, "passphrase") }?;
+        if passphrase.is_empty() {
+            return Err(Error::new(ErrorKind::Validation, "passphrase must not be empty").into());
+        }
         out.set(keystead_root_key { source: RootKeySource::Passphrase(SecretBytes::copy_from(passphrase)) });
         Ok(())
     })
@@ -97,8 +108,8 @@ pub unsafe extern "C" fn keystead_root_key_new_passphrase(
 
 /// A root key of 32 bytes supplied by the application (e.g. from its secret manager or HSM).
 ///
-/// The bytes are copied (and zeroized when the object is freed); a length other than 32 is
-/// reported when the store is opened. Ownership: `*root_key_out` is owned by the caller. NULL
+/// The bytes are copied (and zeroized when the object is freed). Errors: `VALIDATION` for a
+/// length other than 32. Ownership: `*root_key_out` is owned by the caller. NULL
 /// behaviour: `key` may be NULL only when `key_len` is 0; `root_key_out` must not be NULL.
 /// Thread safety: any thread.
 ///
@@ -117,7 +128,10 @@ pub unsafe extern "C" fn keystead_root_key_new_bytes(
         let out = unsafe { out(root_key_out, "root_key_out") }?;
         // SAFETY: the caller's contract above.
         let key = unsafe { arg_bytes(key, key_len, "key") }?;
-        out.set(keystead_root_key { source: RootKeySource::Bytes(SecretBytes::copy_from(key)) });
+        // The core's own check of the length, here rather than when a store is opened.
+        let key = SecretBytes::copy_from(key);
+        RootKey::from_bytes(key.clone())?;
+        out.set(keystead_root_key { source: RootKeySource::Bytes(key) });
         Ok(())
     })
 }
@@ -224,7 +238,7 @@ pub unsafe extern "C" fn keystead_options_set_region(
         // SAFETY: the caller's contract above.
         let options = unsafe { arg_mut(options, "options") }?;
         // SAFETY: the caller's contract above.
-        options.region = Some(unsafe { arg_str(region, "region") }?.to_owned());
+        options.region = Some(unsafe { arg_text(region, "region", 1..=REGION_CHARS) }?.to_owned());
         Ok(())
     })
 }
@@ -250,7 +264,7 @@ pub unsafe extern "C" fn keystead_options_set_account_id(
         // SAFETY: the caller's contract above.
         let options = unsafe { arg_mut(options, "options") }?;
         // SAFETY: the caller's contract above.
-        options.account_id = Some(unsafe { arg_str(account_id, "account_id") }?.to_owned());
+        options.account_id = Some(unsafe { arg_text(account_id, "account_id", 12..=12) }?.to_owned());
         Ok(())
     })
 }

@@ -7,7 +7,7 @@ use std::os::raw::c_char;
 
 use keystead_core::envelope::{OpenOptions, OpenStream, SealOptions, SealStream};
 
-use crate::boundary::{arg_bytes, arg_mut, arg_ref, arg_str, free_box, out};
+use crate::boundary::{arg_bytes, arg_mut, arg_ref, arg_str, check_chars, free_box, out, KEY_ID_CHARS};
 use crate::bytes::{keystead_bytes, put, put_secret};
 use crate::crypto::keystead_context;
 use crate::envelope::arg_str_array;
@@ -178,6 +178,9 @@ pub unsafe extern "C" fn keystead_envelope_reader_new(
         // SAFETY: as above.
         let allowed =
             unsafe { arg_str_array(allowed_wrapping_keys, allowed_wrapping_keys_len, "allowed_wrapping_keys") }?;
+        for key_id in &allowed {
+            check_chars(key_id, "allowed_wrapping_keys", &KEY_ID_CHARS)?;
+        }
         // SAFETY: as above.
         let context = unsafe { context.as_ref() }.map(|c| c.map.clone()).unwrap_or_default();
         let mut options = OpenOptions::default();
