@@ -12,12 +12,13 @@
  * Build: cc -std=c11 -I include -I <dir of cases.inc> c_bad_input.c -lkeystead
  * Run:   ./c_bad_input <scratch dir> [results.jsonl]
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keystead.h"
 
@@ -272,6 +273,9 @@ static const char *const ACCEPTED[] = {
     "keystead_store_update_key_description/description/empty",
     "keystead_create_key_request_set_description/description/empty",
     "keystead_tags_add/value/empty",
+    /* AWS sets no minimum length on encryption context keys and values. */
+    "keystead_context_add/key/empty",
+    "keystead_context_add/value/empty",
     /* Any bytes but NUL make a valid Linux path. */
     "keystead_store_open/dir/malformed",
     "keystead_root_key_new_file/path/malformed",
@@ -317,6 +321,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: c_bad_input <scratch dir> [results.jsonl]\n");
         return 2;
     }
+    FILE *out = argc > 2 ? fopen(argv[2], "a") : NULL;
+    /* Relative paths of the cases (a non-UTF-8 folder name is a valid store folder) land in the
+     * scratch folder, not in the caller's working directory (the repository root). */
+    char *scratch = realpath(argv[1], NULL);
+    if (scratch == NULL || chdir(scratch) != 0) {
+        perror("the scratch dir");
+        return 2;
+    }
     BIG_STR = malloc(70001);
     memset(BIG_STR, 'k', 70000);
     BIG_STR[70000] = 0;
@@ -328,9 +340,9 @@ int main(int argc, char **argv) {
     struct fx *fx = &fxs;
     struct keystead_error *err = NULL;
     char store_dir[4096];
-    snprintf(store_dir, sizeof store_dir, "%s/store", argv[1]);
-    snprintf(fx->new_dir, sizeof fx->new_dir, "%s/other", argv[1]);
-    snprintf(fx->audit_dir, sizeof fx->audit_dir, "%s/store/audit", argv[1]);
+    snprintf(store_dir, sizeof store_dir, "%s/store", scratch);
+    snprintf(fx->new_dir, sizeof fx->new_dir, "%s/other", scratch);
+    snprintf(fx->audit_dir, sizeof fx->audit_dir, "%s/store/audit", scratch);
     MUST(keystead_store_open(store_dir, NULL, &fx->store, &err), "store_open");
     fx->sym = new_key(fx, NULL, NULL, NULL);
     fx->hmac = new_key(fx, "GENERATE_VERIFY_MAC", "HMAC_256", NULL);
@@ -358,7 +370,6 @@ int main(int argc, char **argv) {
     MUST(keystead_secret_encrypt(fx->store, fx->sym, "BAD_INPUT_NAME", (const uint8_t *)"v", 1, NULL, &b, &err), "secret");
     fx->secret_text = take_string(b);
 
-    FILE *out = argc > 2 ? fopen(argv[2], "a") : NULL;
     int problems = 0, total = 0, typed_total = 0, accepted_total = 0, findings_total = 0, functions = 0;
     for (size_t f = 0; FUNCTIONS[f]; f++) {
         functions++;
@@ -415,5 +426,6 @@ int main(int argc, char **argv) {
     printf("bad-input/c: %d functions, %d cases: %d typed errors, %d valid under AWS's rules and accepted, "
            "%d known findings, %d new problems\n",
            functions, total, typed_total, accepted_total, findings_total, problems);
+    free(scratch);
     return problems ? 1 : 0;
 }

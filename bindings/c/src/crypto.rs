@@ -69,9 +69,9 @@ pub unsafe extern "C" fn keystead_context_add(
         // SAFETY: the caller's contract above.
         let context = unsafe { arg_mut(context, "context") }?;
         // SAFETY: the caller's contract above.
-        let key = unsafe { arg_text(key, "key", 1..=MAX_CONTEXT_BYTES) }?;
+        let key = unsafe { arg_text(key, "key", 0..=MAX_CONTEXT_BYTES) }?;
         // SAFETY: the caller's contract above.
-        let value = unsafe { arg_text(value, "value", 1..=MAX_CONTEXT_BYTES) }?;
+        let value = unsafe { arg_text(value, "value", 0..=MAX_CONTEXT_BYTES) }?;
         if context.map.contains_key(key) {
             return Err(FfiError::invalid_argument(format!("the encryption context already has the key {key:?}")));
         }

@@ -489,17 +489,16 @@ static void test_dry_run_and_grant_tokens(void) {
                keystead_store_encrypt_with_options(s, bytes_str(key), MSG, MSG_LEN, NULL, NULL, dry, &ct2, EOUT));
     CHECK_OK(keystead_store_enable_key(s, bytes_str(key), ERR));
 
-    /* Grant tokens are checked for form: an empty one or one CreateGrant did not make is an
-     * InvalidGrantTokenException, more than 10 a ValidationException. */
+    /* Grant tokens are checked for form: an empty one is a ValidationException from the setter
+     * (AWS: 1 to 8192 characters), one CreateGrant did not make an InvalidGrantTokenException,
+     * more than 10 a ValidationException. */
     keystead_call_options *tokens = NULL;
-    const char *bad_tokens[] = {"", "not-a-token"};
-    for (size_t i = 0; i < 2; i++) {
-        CHECK_OK(keystead_call_options_new(&tokens, ERR));
-        CHECK_OK(keystead_call_options_add_grant_token(tokens, bad_tokens[i], ERR));
-        CHECK_KIND(KEYSTEAD_RESULT_INVALID_GRANT_TOKEN, "InvalidGrantTokenException",
-                   keystead_store_encrypt_with_options(s, bytes_str(key), MSG, MSG_LEN, NULL, NULL, tokens, &ct2, EOUT));
-        keystead_call_options_free(tokens);
-    }
+    CHECK_OK(keystead_call_options_new(&tokens, ERR));
+    CHECK_KIND(KEYSTEAD_RESULT_VALIDATION, "ValidationException", keystead_call_options_add_grant_token(tokens, "", EOUT));
+    CHECK_OK(keystead_call_options_add_grant_token(tokens, "not-a-token", ERR));
+    CHECK_KIND(KEYSTEAD_RESULT_INVALID_GRANT_TOKEN, "InvalidGrantTokenException",
+               keystead_store_encrypt_with_options(s, bytes_str(key), MSG, MSG_LEN, NULL, NULL, tokens, &ct2, EOUT));
+    keystead_call_options_free(tokens);
     CHECK_OK(keystead_call_options_new(&tokens, ERR));
     for (int i = 0; i < 11; i++) CHECK_OK(keystead_call_options_add_grant_token(tokens, "token", ERR));
     CHECK_KIND(KEYSTEAD_RESULT_VALIDATION, "ValidationException",
