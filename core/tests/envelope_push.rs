@@ -117,3 +117,19 @@ fn a_finished_seal_stream_refuses_more_input() {
     let bad = OpenOptions { max_encrypted_data_keys: 0, ..Default::default() };
     assert_eq!(OpenStream::new(&store, &none, &bad).unwrap_err().kind(), ErrorKind::Validation);
 }
+
+#[test]
+fn bytes_that_are_not_a_message_are_refused_on_their_first_chunk() {
+    let (store, key) = store_and_key();
+    let none = EncryptionContext::new();
+    let message = seal_in_chunks(&store, &key, b"abc", 50, &none);
+    // A wrong first byte (magic) or second byte (suite) fails the very chunk that brings it.
+    for (at, first_chunk) in [(0, vec![0xffu8]), (1, vec![message[0], 0x7f])] {
+        let mut stream = OpenStream::new(&store, &none, &OpenOptions::default()).unwrap();
+        assert_eq!(stream.update(&first_chunk).unwrap_err().kind(), ErrorKind::InvalidCiphertext, "byte {at}");
+        assert_eq!(stream.finish().unwrap_err().kind(), ErrorKind::InvalidCiphertext, "byte {at}, later calls");
+    }
+    // The start of a real message is not refused while its header is still arriving.
+    let mut stream = OpenStream::new(&store, &none, &OpenOptions::default()).unwrap();
+    assert!(stream.update(&message[..2]).unwrap().is_empty());
+}

@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 
 use zeroize::{Zeroize, Zeroizing};
 
-use super::header::read_header;
+use super::header::{read_header, MAGIC, SUITE_AES_256_GCM_HKDF_SHA256_COMMIT};
 use super::segment::SegmentOpener;
 use super::stream::take_output;
 use super::{error_from_io, unlock, EnvelopeWriter, OpenOptions, SealOptions, SEGMENT_OVERHEAD};
@@ -203,6 +203,13 @@ impl OpenStream {
 
     /// Parses the header once it is all here and unlocks the message; `false` = need more bytes.
     fn try_header(&mut self) -> Result<bool> {
+        // Something that is not a message is refused on its first bytes, not once a header's
+        // worth of it has been buffered.
+        if self.buffer.first().is_some_and(|&b| b != MAGIC)
+            || self.buffer.get(1).is_some_and(|&b| b != SUITE_AES_256_GCM_HKDF_SHA256_COMMIT)
+        {
+            return Err(Error::invalid_ciphertext());
+        }
         let mut probe = Probe { data: &self.buffer, ran_out: false };
         let header = match read_header(&mut probe, self.options.max_encrypted_data_keys) {
             Ok(header) => header,
