@@ -42,6 +42,7 @@ test-system-openssl:
 test-hygiene:
 	python3 tests/hygiene/ct_compare.py --self-test
 	python3 tests/hygiene/ct_compare.py .
+	bash tests/hygiene/deny.sh
 
 # Fuzzing (cargo-fuzz, libFuzzer, ASan): every target for FUZZ_SECONDS each, FUZZ_JOBS at
 # a time; installs cargo-fuzz into target/tools. Crashes land in fuzz/artifacts/<target>/.
