@@ -518,7 +518,13 @@ impl Shared {
         if !young || header["segment"]["publicKey"].as_str() != Some(&self.keys.public_key().to_base64()) {
             return Ok(None);
         }
-        let Ok(Some(last)) = last_record(&file) else { return Ok(None) };
+        // Only a segment that ends with a complete line is continued (a torn tail is left for
+        // recovery to drop; appending after it would glue two records into one line).
+        let Ok(Some((line, complete_len))) = last_line(&file) else { return Ok(None) };
+        if complete_len != meta.len() {
+            return Ok(None);
+        }
+        let Ok(last) = serde_json::from_slice::<Value>(&line) else { return Ok(None) };
         let sealed_by = last["checkpoint"]["reason"].as_str().filter(|r| record::is_final_reason(r));
         let (Some(_), Some(seq), Some(prev)) = (sealed_by, last["seq"].as_u64(), last["hash"].as_str()) else {
             return Ok(None);
@@ -1105,11 +1111,6 @@ fn last_line(mut file: &File) -> io::Result<Option<(Vec<u8>, u64)>> {
     }
 }
 
-/// The last complete record of a segment file, parsed.
-fn last_record(file: &File) -> io::Result<Option<Value>> {
-    Ok(last_line(file)?.and_then(|(line, _)| serde_json::from_slice(&line).ok()))
-}
-
 /// Seals one segment if its writer is gone; `Ok(true)` when it is (now) sealed or gone.
 fn seal_dead_segment(path: &Path, keys: &AuditKeys, recovered_by: &str) -> io::Result<bool> {
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
@@ -1129,11 +1130,18 @@ fn seal_dead_segment(path: &Path, keys: &AuditKeys, recovered_by: &str) -> io::R
         return Ok(true);
     };
     let Ok(last) = serde_json::from_slice::<Value>(&line) else { return Ok(false) };
+    let torn = len - complete_len;
     if last["type"] == TYPE_CHECKPOINT && last["checkpoint"]["reason"].as_str().is_some_and(record::is_final_reason) {
+        // Already sealed, but a writer that failed while resuming it (a full disk) may have left
+        // part of its resume record after the seal: drop it, or the next resume would be glued
+        // onto it.
+        if torn > 0 {
+            file.set_len(complete_len)?;
+            file.sync_data()?;
+        }
         return Ok(true);
     }
     let (Some(seq), Some(prev)) = (last["seq"].as_u64(), last["hash"].as_str()) else { return Ok(false) };
-    let torn = len - complete_len;
     if torn > 0 {
         file.set_len(complete_len)?;
     }
