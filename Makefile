@@ -3,7 +3,7 @@
 CARGO ?= cargo
 STRESS_RUNS ?= 1000
 
-.PHONY: demo test test-hygiene fuzz fuzz-ci fuzz-corpus fuzz-regressions deny test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
+.PHONY: demo test test-hygiene miri fuzz fuzz-ci fuzz-corpus fuzz-regressions deny test-rust test-c test-python test-node test-system-openssl lint stress install bench clean
 
 demo:
 	$(CARGO) build --release -p keystead-cli
@@ -76,6 +76,19 @@ stress:
 	KEYSTEAD_CRASH_RUNS=$(STRESS_RUNS) $(CARGO) test --release -p keystead-core --test crash_safety -- --nocapture
 	$(CARGO) test --release -p keystead-core --test envelope stress -- --ignored --nocapture
 	KEYSTEAD_CONC_OPS=10000 KEYSTEAD_CONC_THREAD_OPS=2000 $(CARGO) test --release -p keystead-core --test concurrency_load -- --nocapture --test-threads=1
+
+# Miri (undefined-behaviour interpreter) over the core's pure-Rust unit tests: policy language,
+# conditions, principals, grants' constraint logic, encryption-context canonicalization, audit
+# canonical JSON, key identifiers. Tests that call OpenSSL (FFI, which Miri cannot run), need
+# the file system (proptest's persistence) or take over 10 minutes under Miri (the reference
+# evaluator's decision table) are skipped by name. Installs the nightly
+# miri and rust-src components with rustup; not in CI (see docs/reliability.md).
+MIRI_SKIP = --skip tokens_round_trip_and_reject_forgeries --skip compiled_evaluator_agrees_with_reference \
+	--skip decision_table_through_the_reference
+miri:
+	rustup component add miri rust-src --toolchain nightly
+	CARGO_TARGET_DIR=target/miri $(CARGO) +nightly miri test -p keystead-core --no-default-features --lib -- \
+		policy:: crypto::context audit::canonical keys::id $(MIRI_SKIP)
 
 # Installs the C library, header and pkg-config file under PREFIX (default /usr/local).
 PREFIX ?= /usr/local
