@@ -262,7 +262,7 @@ impl<K: Eq + Hash, V, const N: usize> AppendMap<K, V, N> {
             for at in self.window(level, hash) {
                 match table[at].get() {
                     None => return None,
-                    Some((h, k, v)) if *h == hash && k.borrow() == key => return Some(v),
+                    Some((h, k, v)) if *h == hash && k.borrow() == key => return Some(v), // ct-ok: a hash-table slot hash of a public metric key
                     Some(_) => {}
                 }
             }
@@ -292,7 +292,8 @@ impl<K: Eq + Hash, V, const N: usize> AppendMap<K, V, N> {
                     Err(back) => entry = back,
                 }
                 if let Some((h, k, v)) = table[at].get() {
-                    if *h == hash && k.borrow() == key {
+                    let same = *h == hash && k.borrow() == key; // ct-ok: a hash-table slot hash of a public metric key
+                    if same {
                         return Some(v);
                     }
                 }
