@@ -47,8 +47,12 @@ run_one() {
     local t="$1"
     mkdir -p "target/corpus/$t" "corpus/$t" "artifacts/$t"
     local status=0
+    # Every crash ever found is replayed first, as part of the starting corpus (libFuzzer only
+    # writes new inputs to the first folder, so the committed ones stay untouched).
+    local regressions=""
+    if [ -d "regressions/$t" ]; then regressions="regressions/$t"; fi
     "$bin/$t" -artifact_prefix="artifacts/$t/" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 "target/corpus/$t" "corpus/$t" >"target/logs/$t.log" 2>&1 || status=$?
+        -print_final_stats=1 "target/corpus/$t" "corpus/$t" $regressions >"target/logs/$t.log" 2>&1 || status=$?
     local execs cov ft corp rss
     execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "target/logs/$t.log" | tail -1 | grep -o '[0-9]*$' || true)
     rss=$(grep -o 'stat::peak_rss_mb: [0-9]*' "target/logs/$t.log" | tail -1 | grep -o '[0-9]*$' || true)

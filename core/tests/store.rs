@@ -196,6 +196,33 @@ fn root_key_rotation_re_seals_everything_atomically() {
     assert_eq!(decrypt(&store, &blobs[1].1).unwrap(), vec![1u8; 10]);
 }
 
+/// A new root key file in a folder that does not exist is the caller's mistake: a typed
+/// ValidationException that changes nothing (found by the c_abi fuzz target, which expected no
+/// Internal for bad input).
+#[test]
+fn root_key_rotation_to_an_unwritable_path_is_a_validation_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Keystead::open(dir.path()).unwrap();
+    let key_id = store.create_key(CreateKeyRequest::default()).unwrap().key_id;
+    let blob = encrypt(&store, &key_id, b"kept");
+    let root_key_before = fs::read(dir.path().join(KEY_FILE_NAME)).unwrap();
+    let names = |dir: &Path| -> Vec<String> {
+        let mut names: Vec<String> = snapshot(dir).into_keys().filter(|n| !n.starts_with("audit/")).collect();
+        names.sort();
+        names
+    };
+    let files_before = names(dir.path());
+    let missing = dir.path().join("no-such-folder").join("root.key");
+    let err = store.rotate_root_key(RootKeySource::KeyFile(Some(missing))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err}");
+    assert!(err.to_string().contains("no-such-folder"), "{err}");
+    assert_eq!(fs::read(dir.path().join(KEY_FILE_NAME)).unwrap(), root_key_before, "the root key is kept");
+    assert_eq!(names(dir.path()), files_before, "no staged or temporary key file is left");
+    drop(store);
+    let reopened = Keystead::open(dir.path()).unwrap();
+    assert_eq!(decrypt(&reopened, &blob).unwrap(), b"kept");
+}
+
 #[test]
 fn passphrase_rotation() {
     let dir = tempfile::tempdir().unwrap();

@@ -240,7 +240,19 @@ fn read_key_file(path: &Path) -> Result<RootKey> {
 /// exists, so two racing creators cannot both win, and no reader ever sees a partial key file
 /// (a crash leaves either no `path` or a complete one).
 fn write_new_key_file(path: &Path, key: &RootKey) -> Result<()> {
-    let io = |e: std::io::Error| Error::internal(format!("Cannot write the root key file {}: {e}", path.display()));
+    let io = |e: std::io::Error| {
+        let message = format!("Cannot write the root key file {}: {e}", path.display());
+        // A folder that does not exist or may not be written is the caller's path, not a fault
+        // of the store: a typed input error. Full disks and I/O errors stay internal.
+        match e.kind() {
+            std::io::ErrorKind::NotFound
+            | std::io::ErrorKind::PermissionDenied
+            | std::io::ErrorKind::NotADirectory
+            | std::io::ErrorKind::ReadOnlyFilesystem
+            | std::io::ErrorKind::AlreadyExists => Error::validation(message),
+            _ => Error::internal(message),
+        }
+    };
     let mut temp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     let nonce: String = random_bytes(8)?.iter().map(|b| format!("{b:02x}")).collect();
     temp_name.push(format!(".tmp-{}-{nonce}", std::process::id()));
