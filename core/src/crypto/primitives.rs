@@ -1,10 +1,20 @@
 //! The only module that calls OpenSSL for symmetric primitives: AES-256-GCM, HKDF, scrypt,
 //! random bytes. Everything else in the core goes through these functions.
+//!
+//! Speed: these run on every Encrypt, Decrypt and GenerateDataKey, where the cryptography
+//! itself takes about a microsecond. OpenSSL 3 looks an algorithm up by name (a locked,
+//! hashed method-store query) whenever it is handed a legacy `EVP_aes_256_gcm()`/`EVP_sha256()`
+//! object or asked for an algorithm by name, and its HKDF provider builds a fresh `EVP_PKEY_CTX`,
+//! a KDF context and an `EVP_Q_mac` (which fetches HMAC and SHA-256 again) per derivation: that
+//! cost ~18 µs a call, ten times the AES-GCM. So AES-256-GCM and SHA-256 are fetched once
+//! ([`aes_256_gcm`], [`sha256`]) and HKDF is RFC 5869 written over one reused digest context.
 
-use openssl::md::Md;
-use openssl::pkey::Id;
-use openssl::pkey_ctx::PkeyCtx;
-use openssl::symm::{Cipher, Crypter, Mode};
+use std::sync::OnceLock;
+
+use openssl::cipher::{Cipher, CipherRef};
+use openssl::cipher_ctx::CipherCtx;
+use openssl::md::{Md, MdRef};
+use openssl::md_ctx::MdCtx;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -16,6 +26,25 @@ pub(crate) const AES_256_KEY_LEN: usize = 32;
 pub(crate) const GCM_NONCE_LEN: usize = 12;
 /// GCM tag length (128 bits).
 pub(crate) const GCM_TAG_LEN: usize = 16;
+
+/// SHA-256 block size, the HMAC pad length.
+const SHA256_BLOCK_LEN: usize = 64;
+/// SHA-256 output length.
+const SHA256_LEN: usize = 32;
+
+/// OpenSSL's AES-256-GCM, fetched from the default provider once per process. If the explicit
+/// fetch fails (it does not with the providers Keystead links), the legacy object still works,
+/// only slower.
+fn aes_256_gcm() -> &'static CipherRef {
+    static FETCHED: OnceLock<Option<Cipher>> = OnceLock::new();
+    FETCHED.get_or_init(|| Cipher::fetch(None, "AES-256-GCM", None).ok()).as_deref().unwrap_or(Cipher::aes_256_gcm())
+}
+
+/// OpenSSL's SHA-256, fetched once per process (see [`aes_256_gcm`]).
+fn sha256() -> &'static MdRef {
+    static FETCHED: OnceLock<Option<Md>> = OnceLock::new();
+    FETCHED.get_or_init(|| Md::fetch(None, "SHA2-256", None).ok()).as_deref().unwrap_or(Md::sha256())
+}
 
 /// Fills a fresh buffer with `len` bytes from OpenSSL's CSPRNG.
 pub(crate) fn random_bytes(len: usize) -> Result<Vec<u8>> {
@@ -34,17 +63,23 @@ pub(crate) fn random_secret(len: usize) -> Result<SecretBytes> {
 
 /// AES-256-GCM encryption; returns `ciphertext || tag`.
 pub(crate) fn aes_gcm_seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-    debug_assert_eq!(key.len(), AES_256_KEY_LEN);
-    debug_assert_eq!(nonce.len(), GCM_NONCE_LEN);
-    let mut crypter = Crypter::new(Cipher::aes_256_gcm(), Mode::Encrypt, key, Some(nonce))?;
-    crypter.aad_update(aad)?;
+    if key.len() != AES_256_KEY_LEN || nonce.len() != GCM_NONCE_LEN {
+        return Err(Error::internal("AES-256-GCM called with a wrong key or nonce length"));
+    }
+    // Dropping the context (`EVP_CIPHER_CTX_free`) wipes the expanded key.
+    let mut ctx = CipherCtx::new()?;
+    ctx.encrypt_init(Some(aes_256_gcm()), Some(key), Some(nonce))?;
+    if !aad.is_empty() {
+        ctx.cipher_update(aad, None)?;
+    }
+    // GCM is a stream mode: `cipher_update` writes exactly as many bytes as it reads, which is
+    // the output room it checks for.
     let mut out = vec![0u8; plaintext.len() + GCM_TAG_LEN];
-    let written = crypter.update(plaintext, &mut out)?;
-    let finished = crypter.finalize(&mut out[written..])?;
-    out.truncate(written + finished);
-    let mut tag = [0u8; GCM_TAG_LEN];
-    crypter.get_tag(&mut tag)?;
-    out.extend_from_slice(&tag);
+    let written = ctx.cipher_update(plaintext, Some(&mut out[..plaintext.len()]))?;
+    let finished = ctx.cipher_final(&mut out[written..plaintext.len()])?;
+    let len = written + finished;
+    ctx.tag(&mut out[len..len + GCM_TAG_LEN])?;
+    out.truncate(len + GCM_TAG_LEN);
     Ok(out)
 }
 
@@ -56,28 +91,74 @@ pub(crate) fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) 
         return None;
     }
     let (ciphertext, tag) = sealed.split_at(sealed.len() - GCM_TAG_LEN);
-    let mut crypter = Crypter::new(Cipher::aes_256_gcm(), Mode::Decrypt, key, Some(nonce)).ok()?;
-    crypter.aad_update(aad).ok()?;
+    let mut ctx = CipherCtx::new().ok()?;
+    ctx.decrypt_init(Some(aes_256_gcm()), Some(key), Some(nonce)).ok()?;
+    if !aad.is_empty() {
+        ctx.cipher_update(aad, None).ok()?;
+    }
     // Zeroizing: if the tag check fails, the unverified plaintext is wiped on drop.
-    let mut out = Zeroizing::new(vec![0u8; ciphertext.len() + 16]);
-    let written = crypter.update(ciphertext, &mut out).ok()?;
-    crypter.set_tag(tag).ok()?;
-    let finished = crypter.finalize(&mut out[written..]).ok()?;
+    let mut out = Zeroizing::new(vec![0u8; ciphertext.len()]);
+    let written = ctx.cipher_update(ciphertext, Some(&mut out[..])).ok()?;
+    ctx.set_tag(tag).ok()?;
+    let finished = ctx.cipher_final(&mut out[written..]).ok()?;
     out.truncate(written + finished);
     Some(SecretBytes::new(std::mem::take(&mut *out)))
 }
 
-/// HKDF-SHA-256 (RFC 5869, extract then expand) into `out`.
+/// HMAC-SHA-256 (RFC 2104) of the concatenation of `parts` under `key`, computed in `ctx`.
+/// Every intermediate that depends on the key (the padded key, the inner hash) is wiped on
+/// return; the digest context's state is wiped by OpenSSL when the caller drops it.
+fn hmac_sha256(ctx: &mut MdCtx, key: &[u8], parts: &[&[u8]], out: &mut [u8; SHA256_LEN]) -> Result<()> {
+    let mut block = Zeroizing::new([0u8; SHA256_BLOCK_LEN]);
+    if key.len() > SHA256_BLOCK_LEN {
+        ctx.digest_init(sha256())?;
+        ctx.digest_update(key)?;
+        ctx.digest_final(&mut block[..SHA256_LEN])?;
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut pad = Zeroizing::new([0u8; SHA256_BLOCK_LEN]);
+    for (p, k) in pad.iter_mut().zip(block.iter()) {
+        *p = k ^ 0x36;
+    }
+    ctx.digest_init(sha256())?;
+    ctx.digest_update(&pad[..])?;
+    for part in parts {
+        ctx.digest_update(part)?;
+    }
+    let mut inner = Zeroizing::new([0u8; SHA256_LEN]);
+    ctx.digest_final(&mut inner[..])?;
+    for (p, k) in pad.iter_mut().zip(block.iter()) {
+        *p = k ^ 0x5c;
+    }
+    ctx.digest_init(sha256())?;
+    ctx.digest_update(&pad[..])?;
+    ctx.digest_update(&inner[..])?;
+    ctx.digest_final(&mut out[..])?;
+    Ok(())
+}
+
+/// HKDF-SHA-256 (RFC 5869, extract then expand) into `out` (at most 255 × 32 bytes).
 pub(crate) fn hkdf_sha256(ikm: &[u8], salt: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
-    let mut ctx = PkeyCtx::new_id(Id::HKDF)?;
-    ctx.derive_init()?;
-    ctx.set_hkdf_md(Md::sha256())?;
-    ctx.set_hkdf_key(ikm)?;
-    ctx.set_hkdf_salt(salt)?;
-    ctx.add_hkdf_info(info)?;
-    let written = ctx.derive(Some(out))?;
-    if written != out.len() {
-        return Err(Error::internal("HKDF produced a short output"));
+    if out.len() > 255 * SHA256_LEN {
+        return Err(Error::internal("HKDF output too long"));
+    }
+    let mut ctx = MdCtx::new()?;
+    // Extract: PRK = HMAC(salt, IKM); an absent salt is HashLen zero bytes.
+    let zero_salt = [0u8; SHA256_LEN];
+    let salt = if salt.is_empty() { &zero_salt[..] } else { salt };
+    let mut prk = Zeroizing::new([0u8; SHA256_LEN]);
+    hmac_sha256(&mut ctx, salt, &[ikm], &mut prk)?;
+    // Expand: T(i) = HMAC(PRK, T(i-1) || info || i), OKM = T(1) || T(2) || ...
+    let mut block = Zeroizing::new([0u8; SHA256_LEN]);
+    for (i, chunk) in out.chunks_mut(SHA256_LEN).enumerate() {
+        // At most 255 chunks (checked above), so the counter fits a byte.
+        let counter = [u8::try_from(i + 1).map_err(|_| Error::internal("HKDF output too long"))?];
+        let previous: &[u8] = if i == 0 { &[] } else { &block[..] };
+        let mut next = Zeroizing::new([0u8; SHA256_LEN]);
+        hmac_sha256(&mut ctx, &prk[..], &[previous, info, &counter], &mut next)?;
+        chunk.copy_from_slice(&next[..chunk.len()]);
+        *block = *next;
     }
     Ok(())
 }
@@ -127,8 +208,87 @@ mod tests {
         let mut okm = [0u8; 42];
         hkdf_sha256(&ikm, &salt, &info, &mut okm).unwrap();
         let expected = "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865";
-        let hex: String = okm.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, expected);
+        assert_eq!(hex(&okm), expected);
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// OpenSSL's own HKDF, the reference the hand-assembled one must match.
+    fn openssl_hkdf(ikm: &[u8], salt: &[u8], info: &[u8], len: usize) -> Vec<u8> {
+        let mut ctx = openssl::pkey_ctx::PkeyCtx::new_id(openssl::pkey::Id::HKDF).unwrap();
+        ctx.derive_init().unwrap();
+        ctx.set_hkdf_md(openssl::md::Md::sha256()).unwrap();
+        ctx.set_hkdf_key(ikm).unwrap();
+        if !salt.is_empty() {
+            ctx.set_hkdf_salt(salt).unwrap();
+        }
+        ctx.add_hkdf_info(info).unwrap();
+        let mut out = vec![0u8; len];
+        ctx.derive(Some(&mut out)).unwrap();
+        out
+    }
+
+    // RFC 5869 test case 3: empty salt and info.
+    #[test]
+    fn hkdf_matches_rfc5869_case_3() {
+        let mut okm = [0u8; 42];
+        hkdf_sha256(&[0x0bu8; 22], &[], &[], &mut okm).unwrap();
+        assert_eq!(hex(&okm), "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+    }
+
+    // RFC 4231 test case 6: an HMAC key longer than the block is hashed first.
+    #[test]
+    fn hmac_matches_rfc4231_case_6() {
+        let mut ctx = MdCtx::new().unwrap();
+        let mut out = [0u8; 32];
+        hmac_sha256(&mut ctx, &[0xaa; 131], &[b"Test Using Larger Than Block-Size Key - Hash Key First"], &mut out)
+            .unwrap();
+        assert_eq!(hex(&out), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    }
+
+    #[test]
+    fn hkdf_agrees_with_openssl_for_every_shape() {
+        for (ikm_len, salt_len, info_len, out_len) in [
+            (32, 16, 43, 44),
+            (32, 0, 0, 32),
+            (1, 64, 1, 1),
+            (100, 65, 200, 33),
+            (32, 200, 10, 255 * 32),
+            (0, 5, 5, 64),
+        ] {
+            let ikm = random_bytes(ikm_len).unwrap();
+            let salt = random_bytes(salt_len).unwrap();
+            let info = random_bytes(info_len).unwrap();
+            let mut ours = vec![0u8; out_len];
+            hkdf_sha256(&ikm, &salt, &info, &mut ours).unwrap();
+            assert_eq!(ours, openssl_hkdf(&ikm, &salt, &info, out_len), "{ikm_len} {salt_len} {info_len} {out_len}");
+        }
+        assert!(hkdf_sha256(b"k", b"s", b"i", &mut vec![0u8; 255 * 32 + 1]).is_err());
+    }
+
+    #[test]
+    fn gcm_agrees_with_openssl_symm_and_handles_empty_parts() {
+        let key = random_bytes(32).unwrap();
+        let nonce = random_bytes(12).unwrap();
+        for (aad, plaintext) in [(&b""[..], &b""[..]), (b"", b"x"), (b"header", &[9u8; 1000][..])] {
+            let sealed = aes_gcm_seal(&key, &nonce, aad, plaintext).unwrap();
+            let mut tag = [0u8; 16];
+            let mut expected = openssl::symm::encrypt_aead(
+                openssl::symm::Cipher::aes_256_gcm(),
+                &key,
+                Some(&nonce),
+                aad,
+                plaintext,
+                &mut tag,
+            )
+            .unwrap();
+            expected.extend_from_slice(&tag);
+            assert_eq!(sealed, expected);
+            assert_eq!(aes_gcm_open(&key, &nonce, aad, &sealed).unwrap().expose(), plaintext);
+        }
+        assert!(aes_gcm_seal(&key[..16], &nonce, b"", b"x").is_err());
     }
 
     // RFC 7914 section 12, second vector ("password", "NaCl", N=1024, r=8, p=16), first 32 bytes.
