@@ -115,17 +115,26 @@ class Run:
         for line in out.splitlines():
             if line.startswith("SKIPPED "):
                 skipped = json.loads(line[8:])
-                self.notes.append(f"Store with {skipped['store_keys']:,} keys not measured: {skipped['reason']} "
-                                  "(see bench/README.md on why building it takes long).")
-        for keys in (10, 1000, 10000, 100000):
+                self.notes.append(f"`rust-stores`: the store with {skipped['store_keys']:,} keys was not measured: "
+                                  f"{skipped['reason']}.")
+            elif line.startswith("BUILT "):
+                print(f"   {line}", flush=True)
+        for keys in (10, 1000, 10000, 99000, 100000):
             built = os.path.join(self.args.cache, f"store-{keys}", "built.json")
-            if os.path.exists(built):
-                b = json.load(open(built))
-                self.notes.append(
-                    f"The cached store with {keys:,} keys was built once in {b['build_seconds']:.0f} s "
-                    "(CreateKey through the public API in a folder on tmpfs, audit off, then copied to target/bench-cache; "
-                    "each run opens a fresh copy)."
-                )
+            if not os.path.exists(built):
+                continue
+            b = json.load(open(built))
+            windows = b.get("create_key_us_by_keys") or []
+            trend = ""
+            if keys == 100000 and len(windows) >= 2:
+                width = windows[1][0] - windows[0][0]
+                trend = (f"; mean CreateKey time over each tenth of the keys, as the store grew: "
+                         + ", ".join(f"{end - width + 1:,}–{end:,}: {us:,.0f} µs" for end, us in windows))
+            self.notes.append(
+                f"`rust-stores`: the cached store with {keys:,} keys ({b.get('tag', 'older format')}) was built once in "
+                f"{b['build_seconds']:.1f} s (one CreateKey per key through the public API, in a folder on tmpfs, audit "
+                f"off, then copied to target/bench-cache; each run opens fresh copies){trend}."
+            )
         self.collect_rust(out, self.command(argv))
 
     def collect_rust(self, out: str, command: str) -> None:
@@ -282,10 +291,20 @@ class Run:
                                  capture_output=True, text=True, timeout=120)
             if rec.returncode != 0:
                 return f"perf record failed ({rec.returncode}): " + " / ".join(rec.stderr.strip().splitlines()[-3:])
-            rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol",
-                                  "--percent-limit", "1.5", "-g", "none"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-            lines = [l.rstrip() for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")]
-            return "\n".join(lines[:14])
+            # Two views: the share of each library (Keystead's own code vs the interpreter, libc,
+            # OpenSSL, the kernel), then the hottest symbols. The wheel and the addon are built
+            # unstripped by run.sh, so Keystead's entries are function names, not addresses.
+            views = []
+            for sort, limit, count in (("dso", "1", 8), ("dso,symbol", "1", 16)):
+                rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", sort,
+                                      "--percent-limit", limit, "-g", "none"], cwd=ROOT, capture_output=True, text=True,
+                                     timeout=120)
+                # perf pads every row to the longest symbol; the padding and the call-graph
+                # placeholders ("-  -") carry nothing.
+                lines = [re.sub(r"(\s+-)+\s*$", "", l).rstrip() for l in rep.stdout.splitlines()
+                         if l.strip() and not l.startswith("#")]
+                views.append(f"by {sort}:\n" + "\n".join(lines[:count]))
+            return "\n\n".join(views)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"perf unavailable: {exc}"
         finally:
@@ -407,8 +426,10 @@ def write(run: Run, path: str) -> None:
     if profiled:
         add("### Profiles of the missed goals (Keystead side)")
         add("")
-        add("`perf record -F 499 -g` of the command, `perf report --no-children --sort dso,symbol` (self time, "
-            "entries ≥1.5%). See the notes in bench/README.md for what they show.")
+        add("`perf record -F 499 -g` of the command, then `perf report --no-children` (self time) by library "
+            "(`--sort dso`) and by symbol (`--sort dso,symbol`), entries ≥1%. The Python wheel and the Node addon "
+            "are unstripped builds (bench/run.sh), so Keystead's own functions show by name. See the notes in "
+            "bench/README.md for what they show.")
         add("")
         for command, (text, goals) in profiled.items():
             add(f"For: {'; '.join(sorted(set(goals)))}. Command: `{command[:300]}`")

@@ -11,13 +11,16 @@
 #   target/bench-node        the release Node addon (copied; node/ is never rebuilt here) and a
 #                            package.json; the Node peer is node:crypto, built into Node.
 #   target/bench-c           the C loop (bench/c/encrypt_loop.c) linked to libkeystead.so.
-#   target/bench-cache       stores with 10, 1,000 and 100,000 keys, built once (peers.rs).
+#   target/bench-cache       stores with 10, 1,000, 10,000 and 100,000 keys, built once
+#                            (peers.rs; rebuilt when the store schema version changes).
 # Environment: BENCH_ROUNDS (7), BENCH_TARGET_MS (200), BENCH_SKIP (comma list of report.py
-# steps to skip), CARGO, PYTHON.
+# steps to skip), BENCH_ONLY (re-run only these steps, merged into the previous results),
+# BENCH_OUT (the report, bench/RESULTS.md; relative to the repository), CARGO, PYTHON.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 CARGO=${CARGO:-cargo}
+OUT=${BENCH_OUT:-bench/RESULTS.md}
 PYTHON=${PYTHON:-python3}
 TARGET=$("$CARGO" metadata --format-version 1 --no-deps | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 mkdir -p "$TARGET/bench-logs"
@@ -42,6 +45,8 @@ cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/encrypt_loop.c -L"$TARGE
 
 step "Node folder"
 mkdir -p "$TARGET/bench-node"
+# The cargo release build is not stripped (napi's own build may strip): the profiles of missed
+# goals need its symbols.
 cp "$TARGET/release/libkeystead_node.so" "$TARGET/bench-node/keystead.node"
 printf '{ "name": "keystead-bench-node", "private": true, "description": "make bench: the release addon; node:crypto is the peer" }\n' \
     >"$TARGET/bench-node/package.json"
@@ -62,7 +67,11 @@ if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$PINS" ]; then
     done
     echo "$PINS" >"$VENV/.installed"
 fi
-if ! "$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python >"$LOGS/pip-keystead.log" 2>&1; then
+# MATURIN_STRIP=false: the wheel keeps its symbols (pyproject.toml strips release wheels), so
+# that the perf profiles of missed goals name Keystead's functions instead of bare addresses.
+# Stripping only drops the symbol table: the code measured is the same.
+if ! MATURIN_STRIP=false "$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python \
+    >"$LOGS/pip-keystead.log" 2>&1; then
     tail -20 "$LOGS/pip-keystead.log"
     echo "keystead (./python) did not build: the Python workloads cannot run" >&2
     exit 1
@@ -78,5 +87,5 @@ step "workloads (bench/report.py)"
     --logs "$LOGS" \
     --load-start "$LOAD_START" \
     --started "$STARTED" \
-    --out bench/RESULTS.md
-step "done: bench/RESULTS.md"
+    --out "$OUT"
+step "done: $OUT"

@@ -11,8 +11,9 @@
 //! - `core`: Encrypt/Decrypt/GenerateDataKey 1 KiB, envelope seal/open 1 KiB, 1 MiB and
 //!   64 MiB on 1 and 2 threads, Sign/Verify per key spec, GenerateMac, Encrypt throughput on 1
 //!   and 2 threads.
-//! - `stores <cache-dir>`: store open time and DescribeKey latency with 10, 1,000 and 100,000
-//!   keys (stores built once into `<cache-dir>`, see `cached_store`).
+//! - `stores <cache-dir> [tag]`: store open time and DescribeKey latency with 10, 1,000, 10,000
+//!   and 100,000 keys, CreateKey latency with 10, 1,000, 10,000 and 99,000 keys (stores built
+//!   once into `<cache-dir>`, see `cached_store`).
 //! - `profile-seal <1 MiB | 64 MiB>`: about 5 s of one-thread envelope seals and opens, for
 //!   `perf record` when a large-object goal is missed.
 //! - `versions`: the OpenSSL linked in, as JSON.
@@ -26,11 +27,11 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use keystead_bench::{create_hmac_key, create_signing_key, signing_message, SIGNING_CASES};
 use keystead_core::envelope::{open, seal, OpenOptions, SealOptions};
 use keystead_core::{
     CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionContext, GenerateDataKeyRequest,
-    GenerateMacRequest, KeySpec, KeyUsage, Keystead, MacAlgorithm, MessageType, SignRequest, SigningAlgorithm,
-    VerifyRequest,
+    GenerateMacRequest, KeySpec, Keystead, MacAlgorithm, MessageType, SignRequest, SigningAlgorithm, VerifyRequest,
 };
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
@@ -65,11 +66,9 @@ struct Settings {
 
 impl Settings {
     fn from_env() -> Self {
-        let number =
-            |name: &str, default: u64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
         Self {
-            rounds: number("BENCH_ROUNDS", 7) as usize,
-            target: Duration::from_millis(number("BENCH_TARGET_MS", 200)),
+            rounds: env_number("BENCH_ROUNDS", 7) as usize,
+            target: Duration::from_millis(env_number("BENCH_TARGET_MS", 200)),
         }
     }
 }
@@ -113,18 +112,23 @@ fn measure(workload: &str, mut cases: Vec<Case<'_>>, settings: &Settings) {
         }
     }
     for (i, case) in cases.iter().enumerate() {
-        let median_ns = median(&samples[i]);
-        let line = json!({
-            "workload": workload,
-            "case": case.name,
-            "bytes": case.bytes,
-            "ops_per_round": counts[i],
-            "samples_ns": samples[i],
-            "median_ns": median_ns,
-        });
-        println!("RESULT {line}");
-        eprintln!("{workload:>24} | {:<48} {:>12.0} ns/op", case.name, median_ns);
+        print_result(workload, &case.name, case.bytes, counts[i], &samples[i]);
     }
+}
+
+/// Prints one case's `RESULT` line (per-round ns/op and their median).
+fn print_result(workload: &str, case: &str, bytes: usize, ops_per_round: u64, samples: &[f64]) {
+    let median_ns = median(samples);
+    let line = json!({
+        "workload": workload,
+        "case": case,
+        "bytes": bytes,
+        "ops_per_round": ops_per_round,
+        "samples_ns": samples,
+        "median_ns": median_ns,
+    });
+    println!("RESULT {line}");
+    eprintln!("{workload:>24} | {case:<48} {median_ns:>12.0} ns/op");
 }
 
 fn record() -> Vec<u8> {
@@ -525,28 +529,13 @@ impl Floor {
 
 fn signing_workloads(settings: &Settings) {
     let store = Keystead::builder().open_in_memory().unwrap();
-    let message = [0x42u8; 32];
-    let cases = [
-        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256),
-        (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384),
-        (KeySpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256),
-        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519Sha512),
-        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256),
-        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha256),
-        (KeySpec::MlDsa65, SigningAlgorithm::MlDsaShake256),
-    ];
-    for (spec, algorithm) in cases {
-        if !spec.is_supported() {
+    // The RAW cases of the shared list: the OpenSSL floor signs the same 32 bytes.
+    let message = signing_message(MessageType::Raw);
+    for &(spec, algorithm, message_type) in SIGNING_CASES {
+        if !spec.is_supported() || message_type != MessageType::Raw {
             continue;
         }
-        let key_id = store
-            .create_key(CreateKeyRequest {
-                key_spec: Some(spec),
-                key_usage: Some(KeyUsage::SignVerify),
-                ..Default::default()
-            })
-            .unwrap()
-            .key_id;
+        let key_id = create_signing_key(&store, spec).unwrap();
         let request = SignRequest {
             key_id: &key_id,
             message: &message,
@@ -581,14 +570,7 @@ fn signing_workloads(settings: &Settings) {
         measure(&format!("Sign/Verify {spec} {algorithm}"), list, settings);
     }
 
-    let hmac = store
-        .create_key(CreateKeyRequest {
-            key_spec: Some(KeySpec::Hmac256),
-            key_usage: Some(KeyUsage::GenerateVerifyMac),
-            ..Default::default()
-        })
-        .unwrap()
-        .key_id;
+    let hmac = create_hmac_key(&store).unwrap();
     let mac_key = PKey::hmac(&[4u8; 32]).unwrap();
     let request = GenerateMacRequest {
         key_id: &hmac,
@@ -627,14 +609,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Folder for stores that are written a lot: tmpfs (`/dev/shm`) where there is one, so that a
+/// durable commit's fsync returns at once and what is measured is the store's own work.
+fn scratch_parent() -> PathBuf {
+    if Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    }
+}
+
 /// A store holding `keys` symmetric keys, built once and kept in `cache` (with `keys.txt`, the
-/// key ids). Creating keys in a store on disk costs one durable commit (an fsync) each, about
-/// 5 ms here, so 100,000 keys would take minutes: the store is built through the public API in
-/// a folder on tmpfs (`/dev/shm`, where fsync returns at once), without the audit log, and then
-/// copied into the cache. A build takes at most `BENCH_STORE_BUILD_S` (240) seconds per run; an
-/// unfinished one is kept in `<cache>/store-N.partial` and continued by the next run. `tag` names
-/// the store format (the driver passes the schema version); a cache made by another format is
-/// rebuilt.
+/// key ids). A durable `CreateKey` on this disk costs one fsync, about 5 ms, so the store is
+/// built through the public API (one `CreateKey` per key, as a user would) in a folder on
+/// tmpfs, without the audit log, and then copied into the cache. The build records how long it
+/// took and the mean `CreateKey` time over each tenth of the keys (`built.json`), which shows
+/// whether creating a key costs more as the store grows. A build takes at most
+/// `BENCH_STORE_BUILD_S` (300) seconds per run; an unfinished one is kept in
+/// `<cache>/store-N.partial` and continued by the next run. `tag` names the store format (the
+/// driver passes the schema version); a cache or partial build of another format is rebuilt.
 fn cached_store(cache: &Path, keys: usize, tag: &str) -> Option<PathBuf> {
     let dir = cache.join(format!("store-{keys}"));
     let marker = dir.join("complete");
@@ -642,7 +635,7 @@ fn cached_store(cache: &Path, keys: usize, tag: &str) -> Option<PathBuf> {
     // Another run building the same store (its pid in the lock file) is not raced: it is waited
     // for up to BENCH_STORE_WAIT_S seconds (default 0), then this size is skipped.
     let lock = cache.join(format!("store-{keys}.building"));
-    let wait = Duration::from_secs(std::env::var("BENCH_STORE_WAIT_S").ok().and_then(|v| v.parse().ok()).unwrap_or(0));
+    let wait = Duration::from_secs(env_number("BENCH_STORE_WAIT_S", 0));
     let waiting_since = Instant::now();
     while !complete() {
         let builder = std::fs::read_to_string(&lock).ok().and_then(|pid| pid.trim().parse::<u32>().ok());
@@ -661,36 +654,50 @@ fn cached_store(cache: &Path, keys: usize, tag: &str) -> Option<PathBuf> {
     std::fs::create_dir_all(cache).unwrap();
     std::fs::write(&lock, std::process::id().to_string()).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    // A build stopped by its time budget left its keys in `store-N.partial`: go on from there.
+    // A build stopped by its time budget left its keys and its progress so far in
+    // `store-N.partial`: go on from there if it is of this format.
     let partial = cache.join(format!("store-{keys}.partial"));
-    let budget =
-        Duration::from_secs(std::env::var("BENCH_STORE_BUILD_S").ok().and_then(|v| v.parse().ok()).unwrap_or(240));
-    let staging_parent = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
-    let staging = tempfile::tempdir_in(staging_parent).unwrap();
+    let progress_file = "build-progress.json";
+    let budget = Duration::from_secs(env_number("BENCH_STORE_BUILD_S", 300));
+    let staging = tempfile::tempdir_in(scratch_parent()).unwrap();
     let store_dir = staging.path().join("store");
     let mut ids = String::new();
     let mut seconds = 0.0;
-    if partial.join("complete-partial").exists() {
+    // (keys in the store at the end of the window, mean µs per CreateKey in the window)
+    let mut windows: Vec<(usize, f64)> = Vec::new();
+    let saved: Option<serde_json::Value> = std::fs::read_to_string(partial.join(progress_file))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .filter(|progress: &serde_json::Value| progress["tag"] == tag);
+    if let Some(progress) = saved {
         copy_dir(&partial, &store_dir);
         ids = std::fs::read_to_string(store_dir.join("keys.txt")).unwrap_or_default();
-        seconds = std::fs::read_to_string(store_dir.join("complete-partial")).unwrap().trim().parse().unwrap_or(0.0);
+        seconds = progress["seconds"].as_f64().unwrap_or(0.0);
+        windows = serde_json::from_value(progress["windows"].clone()).unwrap_or_default();
     }
+    let _ = std::fs::remove_dir_all(&partial);
+    let window = (keys / 10).max(1);
     let started = Instant::now();
     let mut made = ids.lines().count();
     {
         let store = Keystead::builder().without_audit().open(&store_dir).unwrap();
+        let mut window_started = Instant::now();
         while made < keys && started.elapsed() < budget {
             ids.push_str(&symmetric_key(&store));
             ids.push('\n');
             made += 1;
+            if made.is_multiple_of(window) {
+                windows.push((made, window_started.elapsed().as_secs_f64() * 1e6 / window as f64));
+                window_started = Instant::now();
+            }
         }
     }
     seconds += started.elapsed().as_secs_f64();
     std::fs::write(store_dir.join("keys.txt"), &ids).unwrap();
     if made < keys {
-        let _ = std::fs::remove_dir_all(&partial);
         copy_dir(&store_dir, &partial);
-        std::fs::write(partial.join("complete-partial"), format!("{seconds}")).unwrap();
+        let progress = json!({"tag": tag, "seconds": seconds, "windows": windows});
+        std::fs::write(partial.join(progress_file), progress.to_string()).unwrap();
         let _ = std::fs::remove_file(&lock);
         let reason = format!(
             "its build stopped at its time budget (BENCH_STORE_BUILD_S) with {made} keys after {seconds:.0} s of \
@@ -699,15 +706,18 @@ fn cached_store(cache: &Path, keys: usize, tag: &str) -> Option<PathBuf> {
         println!("SKIPPED {}", json!({"store_keys": keys, "reason": reason}));
         return None;
     }
-    let _ = std::fs::remove_file(store_dir.join("complete-partial"));
     copy_dir(&store_dir, &dir);
-    let _ = std::fs::remove_dir_all(&partial);
-    let line = json!({"store_keys": keys, "build_seconds": seconds});
+    let line = json!({"store_keys": keys, "build_seconds": seconds, "create_key_us_by_keys": windows, "tag": tag});
     std::fs::write(dir.join("built.json"), line.to_string()).unwrap();
     std::fs::write(&marker, tag).unwrap();
     let _ = std::fs::remove_file(&lock);
+    println!("BUILT {line}");
     eprintln!("built a store with {keys} keys in {seconds:.1} s");
     Some(dir)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 fn store_workloads(settings: &Settings, cache: &Path, tag: &str) {
@@ -758,6 +768,38 @@ fn store_workloads(settings: &Settings, cache: &Path, tag: &str) {
     );
 }
 
+/// CreateKey latency as the store grows: `BENCH_CREATE_KEY_CALLS` (200) calls per round on a
+/// fresh tmpfs copy of each cached store, audit off (as the stores are built), so that every
+/// round starts from the same number of keys and the disk's fsync is not what is measured.
+/// The largest store holds 99,000 keys because the store refuses keys beyond `MAX_KEYS`
+/// (100,000). The copy and the open are not timed; the cases alternate round after round.
+fn create_key_workload(settings: &Settings, cache: &Path, tag: &str) {
+    let calls = env_number("BENCH_CREATE_KEY_CALLS", 200).max(1);
+    let stores: Vec<(usize, PathBuf)> = [10usize, 1_000, 10_000, 99_000]
+        .into_iter()
+        .filter_map(|keys| cached_store(cache, keys, tag).map(|dir| (keys, dir)))
+        .collect();
+    let mut samples = vec![Vec::with_capacity(settings.rounds); stores.len()];
+    // Round 0 is a warm-up (page cache, allocator) and is not kept.
+    for round in 0..=settings.rounds {
+        for (i, (_, cached)) in stores.iter().enumerate() {
+            let scratch = tempfile::tempdir_in(scratch_parent()).unwrap();
+            copy_dir(cached, scratch.path());
+            let store = Keystead::builder().without_audit().open(scratch.path()).unwrap();
+            let started = Instant::now();
+            for _ in 0..calls {
+                black_box(symmetric_key(&store));
+            }
+            if round > 0 {
+                samples[i].push(started.elapsed().as_nanos() as f64 / calls as f64);
+            }
+        }
+    }
+    for ((keys, _), samples) in stores.iter().zip(&samples) {
+        print_result("CreateKey (tmpfs, audit off)", &format!("CreateKey, store of {keys} keys"), 0, calls, samples);
+    }
+}
+
 /// One timed batch of `calls` Encrypt 1 KiB calls after a warm-up, on an in-memory store: the
 /// Rust side of the C binding comparison (bench/c/encrypt_loop.c does the same through the C
 /// ABI).
@@ -802,6 +844,7 @@ fn main() {
             let cache = PathBuf::from(args.get(1).expect("stores <cache-dir> [tag]"));
             let tag = args.get(2).map_or("untagged", String::as_str);
             store_workloads(&settings, &cache, tag);
+            create_key_workload(&settings, &cache, tag);
         }
         Some("core") | None => {
             symmetric_workloads(&settings);

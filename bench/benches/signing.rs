@@ -8,40 +8,19 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keystead_core::{
-    CreateKeyRequest, GenerateMacRequest, KeySpec, KeyUsage, Keystead, MacAlgorithm, MessageType, SignRequest,
-    SigningAlgorithm, VerifyRequest,
-};
+use keystead_bench::{create_hmac_key, create_signing_key, signing_message, SIGNING_CASES};
+use keystead_core::{GenerateMacRequest, Keystead, MacAlgorithm, SignRequest, VerifyRequest};
 
 fn signing(c: &mut Criterion) {
     let store = Keystead::builder().open_in_memory().unwrap();
-    let cases = [
-        (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256, MessageType::Raw),
-        (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384, MessageType::Raw),
-        (KeySpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256, MessageType::Raw),
-        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519Sha512, MessageType::Raw),
-        (KeySpec::EccNistEdwards25519, SigningAlgorithm::Ed25519PhSha512, MessageType::Digest),
-        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256, MessageType::Raw),
-        (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha256, MessageType::Raw),
-        (KeySpec::MlDsa65, SigningAlgorithm::MlDsaShake256, MessageType::Raw),
-        (KeySpec::MlDsa65, SigningAlgorithm::MlDsaShake256, MessageType::ExternalMu),
-    ];
     let mut group = c.benchmark_group("signing");
     group.throughput(Throughput::Elements(1));
-    for (spec, algorithm, message_type) in cases {
+    for &(spec, algorithm, message_type) in SIGNING_CASES {
         if !spec.is_supported() {
             continue;
         }
-        // 32 bytes for RAW; a SHA-512 digest or a mu (64 bytes) otherwise.
-        let message = if message_type == MessageType::Raw { [0x42u8; 32].to_vec() } else { [0x42u8; 64].to_vec() };
-        let key_id = store
-            .create_key(CreateKeyRequest {
-                key_spec: Some(spec),
-                key_usage: Some(KeyUsage::SignVerify),
-                ..Default::default()
-            })
-            .unwrap()
-            .key_id;
+        let message = signing_message(message_type);
+        let key_id = create_signing_key(&store, spec).unwrap();
         let request = SignRequest {
             key_id: &key_id,
             message: &message,
@@ -67,14 +46,7 @@ fn signing(c: &mut Criterion) {
             })
         });
     }
-    let hmac = store
-        .create_key(CreateKeyRequest {
-            key_spec: Some(KeySpec::Hmac256),
-            key_usage: Some(KeyUsage::GenerateVerifyMac),
-            ..Default::default()
-        })
-        .unwrap()
-        .key_id;
+    let hmac = create_hmac_key(&store).unwrap();
     group.bench_function("GenerateMac HMAC_256 32 B", |b| {
         b.iter(|| {
             store
