@@ -51,11 +51,13 @@ class Run:
             self.results = [r for r in old["results"] if r.get("step") not in self.only]
             self.commands = old["commands"]
             self.notes = [n for n in old["notes"] if not any(f"`{step}`" in n for step in self.only)]
-            self.notes.append(f"Steps {', '.join(sorted(self.only))} were re-run at "
+            # The step names in backquotes, so that the next re-run of the same steps drops this note.
+            self.notes.append(f"Steps {', '.join(f'`{step}`' for step in sorted(self.only))} were re-run at "
                               f"{time.strftime('%H:%M UTC', time.gmtime())} and merged into the results of the run before (BENCH_ONLY).")
             self.unavailable = old["unavailable"]
             self.versions = old["versions"]
-            self.step_seconds = old["step_seconds"]
+            # A re-run step's time replaces the old one's (sh() adds to what is there).
+            self.step_seconds = {k: v for k, v in old["step_seconds"].items() if k not in self.only}
             self.previous_profiles = old.get("profiles", {})
             self.first_run = old.get("run", {})
 
@@ -267,7 +269,7 @@ class Run:
         """One perf profile per distinct command of a missed goal (about 5 s each)."""
         if "profile" in self.skip or (self.only and "profile" not in self.only):
             for g in self.goals:
-                kept = self.previous_profiles.get(json.dumps(g.get("profile")))
+                kept = self.previous_profiles.get(self.profile_key(g.get("profile")))
                 if g.get("profile") and kept:
                     g["profile_text"], g["profile_command"] = kept
             return
@@ -276,12 +278,17 @@ class Run:
             argv = g.get("profile")
             if not argv:
                 continue
-            key = json.dumps(argv)
+            key = self.profile_key(argv)
             if key not in done:
                 done[key] = self.perf(argv)
             g["profile_text"] = done[key]
             g["profile_command"] = self.command(argv)
             self.previous_profiles[key] = [g["profile_text"], g["profile_command"]]
+
+    def profile_key(self, argv: Optional[List[str]]) -> str:
+        """What identifies a profile across runs: its command, without the peers binary's build
+        hash, which changes with every rebuild."""
+        return json.dumps([("<peers>" if a == self.args.peers_bin else a) for a in argv or []])
 
     def perf(self, argv: List[str]) -> str:
         data = os.path.join(self.args.logs, "perf.data")
