@@ -10,6 +10,7 @@ lists against the core.
 from __future__ import annotations
 
 import enum
+from typing import Callable, Dict, Type, TypeVar
 
 __all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial", "WrappingAlgorithm", "WrappingKeySpec", "GrantOperation"]
 
@@ -450,3 +451,20 @@ class GrantOperation(_AwsEnum):
 
     Decapsulate = "Decapsulate"
     """Decapsulate."""
+
+
+_E = TypeVar("_E", bound=_AwsEnum)
+
+
+def _of(kind: Type[_E]) -> Callable[[str], _E]:
+    """A function doing ``kind(value)`` for the values the native module returns. Calling an
+    enum class goes through ``EnumMeta.__call__`` (about 2 µs, a tenth of the typed API's share
+    of a 1 KiB Encrypt); a dict of the members answers in a tenth of that. An unknown value
+    still raises as ``kind(value)`` does."""
+    members: Dict[str, _E] = {member.value: member for member in kind}
+
+    def of(value: str) -> _E:
+        member = members.get(value)
+        return member if member is not None else kind(value)
+
+    return of

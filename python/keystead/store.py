@@ -51,6 +51,7 @@ from .enums import (
     SigningAlgorithm,
     WrappingAlgorithm,
     WrappingKeySpec,
+    _of,
 )
 from .types import (
     AccessKey,
@@ -80,6 +81,8 @@ from .types import (
     RotationStatus,
     Tag,
 )
+
+_encryption_algorithm = _of(EncryptionAlgorithm)
 
 if TYPE_CHECKING:
     from .client import KMSClient
@@ -374,7 +377,7 @@ class Keystead:
         with an RSA ``ENCRYPT_DECRYPT`` key, RSA-OAEP with ``encryption_algorithm``
         ``RSAES_OAEP_SHA_1``/``RSAES_OAEP_SHA_256`` (required; no context; 190–470 bytes max)."""
         d = self._native.encrypt(key_id, plaintext, string_map(encryption_context, "Encrypt", "encryption_context"), encryption_algorithm, _tokens(grant_tokens), dry_run)
-        return EncryptResult(d["CiphertextBlob"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]))
+        return EncryptResult._from_aws(d)
 
     def decrypt(
         self,
@@ -390,9 +393,7 @@ class Keystead:
         encryption. With ``key_id``, the blob must have been encrypted under that key. RSA
         ciphertexts carry no metadata: give ``key_id`` and ``encryption_algorithm``."""
         d = self._native.decrypt(ciphertext_blob, string_map(encryption_context, "Decrypt", "encryption_context"), key_id, encryption_algorithm, _tokens(grant_tokens), dry_run)
-        return DecryptResult(
-            d["Plaintext"], d["KeyId"], EncryptionAlgorithm(d["EncryptionAlgorithm"]), d.get("KeyMaterialId")
-        )
+        return DecryptResult._from_aws(d)
 
     def re_encrypt(
         self,
@@ -424,8 +425,8 @@ class Keystead:
             ciphertext_blob=d["CiphertextBlob"],
             key_id=d["KeyId"],
             source_key_id=d["SourceKeyId"],
-            source_encryption_algorithm=EncryptionAlgorithm(d["SourceEncryptionAlgorithm"]),
-            destination_encryption_algorithm=EncryptionAlgorithm(d["DestinationEncryptionAlgorithm"]),
+            source_encryption_algorithm=_encryption_algorithm(d["SourceEncryptionAlgorithm"]),
+            destination_encryption_algorithm=_encryption_algorithm(d["DestinationEncryptionAlgorithm"]),
             source_key_material_id=d.get("SourceKeyMaterialId"),
             destination_key_material_id=d.get("DestinationKeyMaterialId"),
         )

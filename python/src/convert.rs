@@ -1,7 +1,9 @@
 //! Conversions between Python values and core values.
 //!
-//! Inputs are copied into owned memory (secrets into zeroizing [`SecretBytes`]) before the GIL
-//! is released, so no Python buffer is read while other threads run. Outputs are dicts keyed
+//! Inputs are made readable without the GIL before it is released: an immutable `bytes` object
+//! is read in place (no other thread can change it, and the caller's object holds the same bytes
+//! anyway), any other buffer is copied into zeroizing [`SecretBytes`] first, since another
+//! thread could resize or rewrite it while the GIL is released. Outputs are dicts keyed
 //! by AWS's PascalCase names, with `bytes` for blobs and UTC `datetime` for dates: the
 //! boto3-shaped client returns them as they are and the typed API wraps them.
 
@@ -12,20 +14,21 @@ use keystead_core::{
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDateTime, PyDict, PyInt, PyList, PyString, PyTzInfo};
 
-/// Copies a bytes-like argument (any object with the buffer protocol) into owned zeroizing
-/// memory. A `str` is refused with a hint, since text has no single byte encoding.
-pub(crate) fn secret_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<SecretBytes> {
+fn not_str(value: &Bound<'_, PyAny>, name: &str) -> PyResult<()> {
     if value.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err(format!(
             "{name} must be bytes-like (bytes, bytearray, memoryview), not str; \
              encode text first, for example value.encode(\"utf-8\")"
         )));
     }
-    if let Ok(bytes) = value.cast::<PyBytes>() {
-        return Ok(SecretBytes::copy_from(bytes.as_bytes()));
-    }
+    Ok(())
+}
+
+/// Copies a buffer-protocol object (not `bytes`) into zeroizing memory.
+fn copied(value: &Bound<'_, PyAny>, name: &str) -> PyResult<SecretBytes> {
     let buffer = PyBuffer::<u8>::get(value).map_err(|_| {
         let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
         PyTypeError::new_err(format!(
@@ -35,9 +38,53 @@ pub(crate) fn secret_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Secre
     Ok(SecretBytes::new(buffer.to_vec(value.py())?))
 }
 
-/// Copies a non-secret bytes-like argument (a ciphertext blob).
-pub(crate) fn bytes_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u8>> {
-    Ok(secret_arg(value, name)?.into_zeroizing().to_vec())
+/// Copies a bytes-like argument (any object with the buffer protocol) into owned zeroizing
+/// memory, for values the core keeps (root keys, imported material). A `str` is refused with a
+/// hint, since text has no single byte encoding.
+pub(crate) fn secret_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<SecretBytes> {
+    not_str(value, name)?;
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(SecretBytes::copy_from(bytes.as_bytes()));
+    }
+    copied(value, name)
+}
+
+/// A bytes-like call input (plaintext, message, ciphertext blob) readable without the GIL.
+pub(crate) enum BytesArg {
+    /// A `bytes` object, read in place: it is immutable, so no copy is needed (and none of a
+    /// secret is left to zeroize); this holds a reference to it.
+    Shared(PyBackedBytes),
+    /// Any other buffer, copied into zeroizing memory.
+    Copied(SecretBytes),
+}
+
+impl BytesArg {
+    /// The bytes.
+    pub(crate) fn expose(&self) -> &[u8] {
+        match self {
+            Self::Shared(bytes) => bytes,
+            Self::Copied(bytes) => bytes.expose(),
+        }
+    }
+}
+
+impl std::ops::Deref for BytesArg {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.expose()
+    }
+}
+
+/// A bytes-like call input (any object with the buffer protocol; a `str` is refused with a
+/// hint). `bytes`, the common case, is not copied: per-call copies are most of the binding's
+/// own cost for small inputs.
+pub(crate) fn bytes_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<BytesArg> {
+    not_str(value, name)?;
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(BytesArg::Shared(PyBackedBytes::from(bytes.clone())));
+    }
+    Ok(BytesArg::Copied(copied(value, name)?))
 }
 
 /// An integer argument. Any Python `int` is taken: one beyond 64 bits is kept as a core

@@ -3,9 +3,12 @@
 //! This crate is deliberately thin. [`Store`] wraps one [`keystead_core::Keystead`] handle and
 //! exposes each core operation as a method that takes plain Python values and returns a dict
 //! keyed by AWS's names. The public API (`keystead.Keystead`, `keystead.client`) is Python
-//! over this module (`python/keystead/`). Every method copies its inputs into owned memory and
-//! then releases the GIL for the store and crypto work; the handle is `Send + Sync`, so one
-//! `Store` serves many threads.
+//! over this module (`python/keystead/`). Every method makes its inputs readable without the GIL
+//! (`bytes` in place, other buffers copied, see `convert`) and then releases the GIL for the
+//! store and crypto work; the handle is `Send + Sync`, so one `Store` serves many threads. The
+//! GIL is released on every call, even for 1 KiB: measured, the release and re-acquire are
+//! about 0.4% of a 1 KiB Encrypt + Decrypt profile, while a folder store's call may wait on
+//! SQLite and the disk, which must not hold other Python threads up.
 
 mod access;
 mod convert;
@@ -22,6 +25,7 @@ use keystead_core::{
     DEFAULT_ENV_VAR,
 };
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
@@ -378,7 +382,7 @@ impl Store {
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let plaintext = secret_arg(plaintext, "Plaintext")?;
+        let plaintext = bytes_arg(plaintext, "Plaintext")?;
         let algorithm = enum_arg(encryption_algorithm);
         let response = run(py, "Encrypt", || {
             self.inner.encrypt(EncryptRequest {
@@ -391,9 +395,9 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("CiphertextBlob", PyBytes::new(py, &response.ciphertext_blob))?;
-        d.set_item("KeyId", &response.key_id)?;
-        d.set_item("EncryptionAlgorithm", response.encryption_algorithm.as_str())?;
+        d.set_item(intern!(py, "CiphertextBlob"), PyBytes::new(py, &response.ciphertext_blob))?;
+        d.set_item(intern!(py, "KeyId"), &response.key_id)?;
+        d.set_item(intern!(py, "EncryptionAlgorithm"), response.encryption_algorithm.as_str())?;
         Ok(d)
     }
 
@@ -423,11 +427,11 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("KeyId", &response.key_id)?;
-        d.set_item("Plaintext", PyBytes::new(py, response.plaintext.expose()))?;
-        d.set_item("EncryptionAlgorithm", response.encryption_algorithm.as_str())?;
+        d.set_item(intern!(py, "KeyId"), &response.key_id)?;
+        d.set_item(intern!(py, "Plaintext"), PyBytes::new(py, response.plaintext.expose()))?;
+        d.set_item(intern!(py, "EncryptionAlgorithm"), response.encryption_algorithm.as_str())?;
         if let Some(id) = &response.key_material_id {
-            d.set_item("KeyMaterialId", id)?;
+            d.set_item(intern!(py, "KeyMaterialId"), id)?;
         }
         Ok(d)
     }
@@ -468,16 +472,16 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
-        d.set_item("SourceKeyId", &r.source_key_id)?;
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("SourceEncryptionAlgorithm", r.source_encryption_algorithm.as_str())?;
-        d.set_item("DestinationEncryptionAlgorithm", r.destination_encryption_algorithm.as_str())?;
+        d.set_item(intern!(py, "CiphertextBlob"), PyBytes::new(py, &r.ciphertext_blob))?;
+        d.set_item(intern!(py, "SourceKeyId"), &r.source_key_id)?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "SourceEncryptionAlgorithm"), r.source_encryption_algorithm.as_str())?;
+        d.set_item(intern!(py, "DestinationEncryptionAlgorithm"), r.destination_encryption_algorithm.as_str())?;
         if let Some(id) = &r.source_key_material_id {
-            d.set_item("SourceKeyMaterialId", id)?;
+            d.set_item(intern!(py, "SourceKeyMaterialId"), id)?;
         }
         if let Some(id) = &r.destination_key_material_id {
-            d.set_item("DestinationKeyMaterialId", id)?;
+            d.set_item(intern!(py, "DestinationKeyMaterialId"), id)?;
         }
         Ok(d)
     }
@@ -507,10 +511,10 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
-        d.set_item("Plaintext", PyBytes::new(py, r.plaintext.expose()))?;
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        d.set_item(intern!(py, "CiphertextBlob"), PyBytes::new(py, &r.ciphertext_blob))?;
+        d.set_item(intern!(py, "Plaintext"), PyBytes::new(py, r.plaintext.expose()))?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "KeyMaterialId"), &r.key_material_id)?;
         Ok(d)
     }
 
@@ -539,9 +543,9 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("CiphertextBlob", PyBytes::new(py, &r.ciphertext_blob))?;
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        d.set_item(intern!(py, "CiphertextBlob"), PyBytes::new(py, &r.ciphertext_blob))?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "KeyMaterialId"), &r.key_material_id)?;
         Ok(d)
     }
 
@@ -567,7 +571,7 @@ impl Store {
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let message = secret_arg(message, "Message")?;
+        let message = bytes_arg(message, "Message")?;
         let algorithm = enum_arg(signing_algorithm);
         let message_type = enum_arg(message_type);
         let r = run(py, "Sign", || {
@@ -581,9 +585,9 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("Signature", PyBytes::new(py, &r.signature))?;
-        d.set_item("SigningAlgorithm", r.signing_algorithm.as_str())?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "Signature"), PyBytes::new(py, &r.signature))?;
+        d.set_item(intern!(py, "SigningAlgorithm"), r.signing_algorithm.as_str())?;
         Ok(d)
     }
 
@@ -602,7 +606,7 @@ impl Store {
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let message = secret_arg(message, "Message")?;
+        let message = bytes_arg(message, "Message")?;
         let signature = bytes_arg(signature, "Signature")?;
         let algorithm = enum_arg(signing_algorithm);
         let message_type = enum_arg(message_type);
@@ -618,9 +622,9 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("SignatureValid", r.signature_valid)?;
-        d.set_item("SigningAlgorithm", r.signing_algorithm.as_str())?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "SignatureValid"), r.signature_valid)?;
+        d.set_item(intern!(py, "SigningAlgorithm"), r.signing_algorithm.as_str())?;
         Ok(d)
     }
 
@@ -642,7 +646,7 @@ impl Store {
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let message = secret_arg(message, "Message")?;
+        let message = bytes_arg(message, "Message")?;
         let algorithm = enum_arg(mac_algorithm);
         let r = run(py, "GenerateMac", || {
             self.inner.generate_mac(GenerateMacRequest {
@@ -654,9 +658,9 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("Mac", PyBytes::new(py, &r.mac))?;
-        d.set_item("MacAlgorithm", r.mac_algorithm.as_str())?;
-        d.set_item("KeyId", &r.key_id)?;
+        d.set_item(intern!(py, "Mac"), PyBytes::new(py, &r.mac))?;
+        d.set_item(intern!(py, "MacAlgorithm"), r.mac_algorithm.as_str())?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
         Ok(d)
     }
 
@@ -674,7 +678,7 @@ impl Store {
         grant_tokens: Option<Vec<String>>,
         dry_run: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let message = secret_arg(message, "Message")?;
+        let message = bytes_arg(message, "Message")?;
         let mac = bytes_arg(mac, "Mac")?;
         let algorithm = enum_arg(mac_algorithm);
         let r = run(py, "VerifyMac", || {
@@ -688,9 +692,9 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("MacValid", r.mac_valid)?;
-        d.set_item("MacAlgorithm", r.mac_algorithm.as_str())?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "MacValid"), r.mac_valid)?;
+        d.set_item(intern!(py, "MacAlgorithm"), r.mac_algorithm.as_str())?;
         Ok(d)
     }
 
@@ -717,10 +721,10 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("SharedSecret", PyBytes::new(py, r.shared_secret.expose()))?;
-        d.set_item("KeyAgreementAlgorithm", r.key_agreement_algorithm.as_str())?;
-        d.set_item("KeyOrigin", r.key_origin.as_str())?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "SharedSecret"), PyBytes::new(py, r.shared_secret.expose()))?;
+        d.set_item(intern!(py, "KeyAgreementAlgorithm"), r.key_agreement_algorithm.as_str())?;
+        d.set_item(intern!(py, "KeyOrigin"), r.key_origin.as_str())?;
         Ok(d)
     }
 
@@ -747,12 +751,12 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
-        d.set_item("PrivateKeyPlaintext", PyBytes::new(py, r.private_key_plaintext.expose()))?;
-        d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("KeyPairSpec", r.key_pair_spec.as_str())?;
-        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        d.set_item(intern!(py, "PrivateKeyCiphertextBlob"), PyBytes::new(py, &r.private_key_ciphertext_blob))?;
+        d.set_item(intern!(py, "PrivateKeyPlaintext"), PyBytes::new(py, r.private_key_plaintext.expose()))?;
+        d.set_item(intern!(py, "PublicKey"), PyBytes::new(py, &r.public_key))?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "KeyPairSpec"), r.key_pair_spec.as_str())?;
+        d.set_item(intern!(py, "KeyMaterialId"), &r.key_material_id)?;
         Ok(d)
     }
 
@@ -779,11 +783,11 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("PrivateKeyCiphertextBlob", PyBytes::new(py, &r.private_key_ciphertext_blob))?;
-        d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("KeyPairSpec", r.key_pair_spec.as_str())?;
-        d.set_item("KeyMaterialId", &r.key_material_id)?;
+        d.set_item(intern!(py, "PrivateKeyCiphertextBlob"), PyBytes::new(py, &r.private_key_ciphertext_blob))?;
+        d.set_item(intern!(py, "PublicKey"), PyBytes::new(py, &r.public_key))?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "KeyPairSpec"), r.key_pair_spec.as_str())?;
+        d.set_item(intern!(py, "KeyMaterialId"), &r.key_material_id)?;
         Ok(d)
     }
 
@@ -799,10 +803,10 @@ impl Store {
         let spec = wrapping_key_spec.parse::<WrappingKeySpec>();
         let r = run(py, "GetParametersForImport", || self.inner.get_parameters_for_import(&key_id, algorithm?, spec?))?;
         let d = PyDict::new(py);
-        d.set_item("KeyId", &r.key_id)?;
-        d.set_item("ImportToken", PyBytes::new(py, &r.import_token))?;
-        d.set_item("PublicKey", PyBytes::new(py, &r.public_key))?;
-        d.set_item("ParametersValidTo", convert::date(py, r.parameters_valid_to)?)?;
+        d.set_item(intern!(py, "KeyId"), &r.key_id)?;
+        d.set_item(intern!(py, "ImportToken"), PyBytes::new(py, &r.import_token))?;
+        d.set_item(intern!(py, "PublicKey"), PyBytes::new(py, &r.public_key))?;
+        d.set_item(intern!(py, "ParametersValidTo"), convert::date(py, r.parameters_valid_to)?)?;
         Ok(d)
     }
 
@@ -843,11 +847,11 @@ impl Store {
     fn create_access_key<'py>(&self, py: Python<'py>, principal: String) -> PyResult<Bound<'py, PyDict>> {
         let r = run(py, "CreateAccessKey", || self.inner.create_access_key(&principal))?;
         let d = PyDict::new(py);
-        d.set_item("AccessKeyId", &r.access_key_id)?;
+        d.set_item(intern!(py, "AccessKeyId"), &r.access_key_id)?;
         let secret = std::str::from_utf8(r.secret_access_key.expose())
             .map_err(|_| PyValueError::new_err("the secret access key is not ASCII"))?;
-        d.set_item("SecretAccessKey", secret)?;
-        d.set_item("Principal", &r.principal)?;
+        d.set_item(intern!(py, "SecretAccessKey"), secret)?;
+        d.set_item(intern!(py, "Principal"), &r.principal)?;
         Ok(d)
     }
 
@@ -894,7 +898,7 @@ impl Store {
     /// GIL, and returns the seconds taken. `python/bench/encrypt_overhead.py` interleaves it with
     /// Python-side loops to measure the binding's per-call overhead under the same load.
     fn _time_encrypt(&self, py: Python<'_>, key_id: String, plaintext: &Bound<'_, PyAny>, calls: u32) -> PyResult<f64> {
-        let plaintext = secret_arg(plaintext, "Plaintext")?;
+        let plaintext = bytes_arg(plaintext, "Plaintext")?;
         run(py, "Encrypt", || {
             let started = std::time::Instant::now();
             for _ in 0..calls {
@@ -983,8 +987,8 @@ impl Store {
             })
         })?;
         let d = PyDict::new(py);
-        d.set_item("GrantToken", &r.grant_token)?;
-        d.set_item("GrantId", &r.grant_id)?;
+        d.set_item(intern!(py, "GrantToken"), &r.grant_token)?;
+        d.set_item(intern!(py, "GrantId"), &r.grant_id)?;
         Ok(d)
     }
 

@@ -10,7 +10,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::convert::{bytes_arg, secret_arg, unsigned_arg, IntArg};
+use crate::convert::{bytes_arg, unsigned_arg, IntArg};
 use crate::error::to_py_err;
 use crate::{run, Context, Store};
 
@@ -60,7 +60,7 @@ pub(crate) fn envelope_seal<'py>(
     additional_key_ids: Option<Vec<String>>,
     segment_size: Option<IntArg>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let plaintext = secret_arg(plaintext, "plaintext")?;
+    let plaintext = bytes_arg(plaintext, "plaintext")?;
     let store = store.get().inner.clone();
     let options = seal_options(py, "EnvelopeSeal", additional_key_ids, segment_size)?;
     let context = context.unwrap_or_default();
@@ -114,7 +114,7 @@ impl SealStreamNative {
 
     /// Seals `data`; returns the message bytes ready so far (possibly empty).
     fn update<'py>(&mut self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-        let data = secret_arg(data, "data")?;
+        let data = bytes_arg(data, "data")?;
         let inner = &mut self.inner;
         let out = run(py, "EnvelopeSeal", || inner.update(data.expose()))?;
         Ok(bytes_out(py, &out))
@@ -223,7 +223,7 @@ pub(crate) fn encrypt_secret(
     value: &Bound<'_, PyAny>,
     context: Context,
 ) -> PyResult<String> {
-    let value = secret_arg(value, "value")?;
+    let value = bytes_arg(value, "value")?;
     let store = store.get().inner.clone();
     let context = context.unwrap_or_default();
     run(py, "EncryptSecret", || envelope::encrypt_secret(&store, &key_id, &name, value.expose(), &context))
