@@ -1,7 +1,6 @@
 //! The store handle: opening, the root key, the material cache, key resolution and the sweep
 //! that destroys expired keys and performs due rotations.
 
-use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -18,6 +17,7 @@ use crate::metrics::Metrics;
 use crate::policy::authorize::PolicyCache;
 use crate::policy::principal::Principal;
 use crate::secret::SecretBytes;
+use crate::store::cache::Bounded;
 use crate::store::memory::MemoryStorage;
 use crate::store::rootkey::{
     finish_staged_key_file, prepare_next_root_key, root_key_for_existing_store, root_key_for_new_store, RecordKind,
@@ -628,45 +628,27 @@ impl CachedMaterial {
 /// current version are read from the store on every call. Evicted entries are zeroized when
 /// their last user drops them.
 pub(crate) struct MaterialCache {
-    capacity: usize,
-    entries: Mutex<CacheEntries>,
-}
-
-#[derive(Default)]
-struct CacheEntries {
-    map: HashMap<(String, u32), Arc<CachedMaterial>>,
-    order: VecDeque<(String, u32)>,
+    entries: Mutex<Bounded<(String, u32), Arc<CachedMaterial>>>,
 }
 
 impl MaterialCache {
     fn new(capacity: usize) -> Self {
-        Self { capacity, entries: Mutex::new(CacheEntries::default()) }
+        Self { entries: Mutex::new(Bounded::new(capacity)) }
     }
 
     fn get(&self, key_id: &str, version: u32) -> Option<Arc<CachedMaterial>> {
         let entries = self.entries.lock().ok()?;
-        entries.map.get(&(key_id.to_owned(), version)).cloned()
+        entries.get(&(key_id.to_owned(), version)).cloned()
     }
 
     fn insert(&self, key_id: &str, version: u32, material: Arc<CachedMaterial>) {
-        if self.capacity == 0 {
-            return;
-        }
         let Ok(mut entries) = self.entries.lock() else { return };
-        let slot = (key_id.to_owned(), version);
-        if entries.map.insert(slot.clone(), material).is_none() {
-            entries.order.push_back(slot);
-        }
-        while entries.map.len() > self.capacity {
-            let Some(oldest) = entries.order.pop_front() else { break };
-            entries.map.remove(&oldest);
-        }
+        entries.insert((key_id.to_owned(), version), material);
     }
 
     pub(crate) fn evict_key(&self, key_id: &str) {
         let Ok(mut entries) = self.entries.lock() else { return };
-        entries.map.retain(|(id, _), _| id != key_id);
-        entries.order.retain(|(id, _)| id != key_id);
+        entries.retain(|(id, _)| id != key_id);
     }
 }
 

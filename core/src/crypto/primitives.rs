@@ -219,7 +219,7 @@ mod tests {
     fn openssl_hkdf(ikm: &[u8], salt: &[u8], info: &[u8], len: usize) -> Vec<u8> {
         let mut ctx = openssl::pkey_ctx::PkeyCtx::new_id(openssl::pkey::Id::HKDF).unwrap();
         ctx.derive_init().unwrap();
-        ctx.set_hkdf_md(openssl::md::Md::sha256()).unwrap();
+        ctx.set_hkdf_md(Md::sha256()).unwrap();
         ctx.set_hkdf_key(ikm).unwrap();
         if !salt.is_empty() {
             ctx.set_hkdf_salt(salt).unwrap();

@@ -9,6 +9,7 @@
 //! [`memory::MemoryStorage`] (for tests). A PostgreSQL backend implements the same trait; a
 //! PKCS#11 module fits as a [`rootkey::RootKey`] sealer, leaving this trait untouched.
 
+pub(crate) mod cache;
 pub mod memory;
 pub mod rootkey;
 pub mod sqlite;

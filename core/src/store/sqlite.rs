@@ -7,12 +7,16 @@
 //! - `secure_delete=ON` overwrites deleted records; [`Storage::purge_deleted`] then checkpoints
 //!   and truncates the WAL so that a destroyed key leaves no trace in any file.
 //! - Connections are pooled: each transaction takes one connection for its duration.
+//! - Key records and aliases are cached parsed, valid until the database changes (see
+//!   [`crate::store::cache`]); transaction statements are prepared once per connection.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use crate::store::cache::RecordCache;
 
 use crate::clock::Millis;
 use crate::error::{Error, ErrorKind, Result};
@@ -107,12 +111,26 @@ const PUT_KEY: &str = "INSERT INTO keys (key_id, next_event_ms, doc) VALUES (?1,
 pub struct SqliteStorage {
     path: PathBuf,
     pool: Mutex<Pool>,
+    cache: RecordCache,
 }
 
 /// Idle connections, and the process that opened them.
 struct Pool {
     owner_pid: u32,
-    idle: Vec<Connection>,
+    idle: Vec<Pooled>,
+}
+
+/// A connection, with the `PRAGMA data_version` its last read transaction saw (`None` before
+/// its first), by which it notices commits of other connections.
+struct Pooled {
+    conn: Connection,
+    data_version: Option<i64>,
+}
+
+/// Runs a statement that returns no row, prepared once per connection (transaction control:
+/// `execute_batch` would parse it again on every call).
+fn exec(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([])).map(|_| ()).map_err(sql_error)
 }
 
 fn sql_error(err: rusqlite::Error) -> Error {
@@ -136,8 +154,11 @@ impl SqliteStorage {
     /// Opens the database at `path` (creating the file when `create` is true) and makes sure
     /// its schema exists. Opening an existing store writes nothing.
     pub fn open(path: &Path, create: bool) -> Result<Self> {
-        let storage =
-            Self { path: path.to_owned(), pool: Mutex::new(Pool { owner_pid: std::process::id(), idle: Vec::new() }) };
+        let storage = Self {
+            path: path.to_owned(),
+            pool: Mutex::new(Pool { owner_pid: std::process::id(), idle: Vec::new() }),
+            cache: RecordCache::new(),
+        };
         // While another process creates the file or switches it to WAL mode, SQLite can answer
         // SQLITE_BUSY without calling the busy handler; such an opener waits and retries.
         let started = Instant::now();
@@ -173,7 +194,7 @@ impl SqliteStorage {
             }
             txn.commit().map_err(sql_error)?;
         }
-        self.give_back(conn);
+        self.give_back(Pooled { conn, data_version: None });
         Ok(())
     }
 
@@ -195,7 +216,7 @@ impl SqliteStorage {
         Ok(conn)
     }
 
-    fn take(&self) -> Result<Connection> {
+    fn take(&self) -> Result<Pooled> {
         let mut pool = self.pool.lock().map_err(|_| Error::internal("connection pool poisoned"))?;
         if pool.owner_pid != std::process::id() {
             // This process is a fork of the one that opened these connections. SQLite
@@ -208,11 +229,11 @@ impl SqliteStorage {
         drop(pool);
         match pooled {
             Some(conn) => Ok(conn),
-            None => self.connect(false),
+            None => Ok(Pooled { conn: self.connect(false)?, data_version: None }),
         }
     }
 
-    fn give_back(&self, conn: Connection) {
+    fn give_back(&self, conn: Pooled) {
         if let Ok(mut pool) = self.pool.lock() {
             if pool.owner_pid != std::process::id() {
                 // Opened before a fork that happened while it was in use: abandon it too.
@@ -224,16 +245,60 @@ impl SqliteStorage {
     }
 
     fn run(&self, behavior: TransactionBehavior, writable: bool, body: &mut TxnBody<'_>) -> Result<()> {
-        let mut conn = self.take()?;
-        let outcome = (|| {
-            let txn = conn.transaction_with_behavior(behavior).map_err(sql_error)?;
-            body(&mut SqliteTxn { txn: &txn, writable })?;
-            txn.commit().map_err(sql_error)
-        })();
-        // A connection whose transaction failed is rolled back by the drop of `txn`; it is fine
-        // to reuse.
-        self.give_back(conn);
+        let mut pooled = self.take()?;
+        // Read before the snapshot is taken (see `store::cache`).
+        let epoch = self.cache.epoch();
+        let outcome = self.run_on(&mut pooled, behavior, writable, epoch, body);
+        if writable {
+            // After the commit (or the failure, which may have left it unknown), before the
+            // caller learns of it: every later call reads the store again.
+            self.cache.bump();
+        }
+        let in_transaction = !pooled.conn.is_autocommit();
+        if in_transaction && exec(&pooled.conn, "ROLLBACK").is_err() {
+            // A connection stuck in a transaction is not reused.
+            return outcome;
+        }
+        self.give_back(pooled);
         outcome
+    }
+
+    fn run_on(
+        &self,
+        pooled: &mut Pooled,
+        behavior: TransactionBehavior,
+        writable: bool,
+        epoch: u64,
+        body: &mut TxnBody<'_>,
+    ) -> Result<()> {
+        let conn = &pooled.conn;
+        exec(
+            conn,
+            match behavior {
+                TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
+                TransactionBehavior::Exclusive => "BEGIN EXCLUSIVE",
+                _ => "BEGIN DEFERRED",
+            },
+        )?;
+        let cache = if writable {
+            None
+        } else {
+            // The first statement takes the read snapshot; its data_version tells whether
+            // another connection committed since this one last looked.
+            let version: i64 = conn
+                .prepare_cached("PRAGMA data_version")
+                .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+                .map_err(sql_error)?;
+            if pooled.data_version == Some(version) {
+                Some((&self.cache, epoch))
+            } else {
+                pooled.data_version = Some(version);
+                self.cache.bump();
+                None
+            }
+        };
+        body(&mut SqliteTxn { txn: conn, writable, cache })?;
+        exec(conn, "COMMIT")
     }
 }
 
@@ -247,18 +312,23 @@ impl Storage for SqliteStorage {
     }
 
     fn purge_deleted(&self) -> Result<()> {
-        let conn = self.take()?;
+        let pooled = self.take()?;
+        let conn = &pooled.conn;
         // TRUNCATE waits for readers, copies every frame into the database (whose deleted
         // cells secure_delete has zeroed) and empties the WAL file.
         let outcome = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(sql_error);
-        self.give_back(conn);
+        self.give_back(pooled);
         outcome
     }
 }
 
 struct SqliteTxn<'a> {
-    txn: &'a rusqlite::Transaction<'a>,
+    /// The connection, inside its transaction.
+    txn: &'a Connection,
     writable: bool,
+    /// The record cache and this reader's epoch, when the cache may serve this transaction
+    /// (read transactions that found the store unchanged by others).
+    cache: Option<(&'a RecordCache, u64)>,
 }
 
 impl SqliteTxn<'_> {
@@ -268,6 +338,22 @@ impl SqliteTxn<'_> {
         } else {
             Err(Error::internal("write attempted in a read transaction"))
         }
+    }
+
+    fn key_uncached(&mut self, key_id: &str) -> Result<Option<KeyRecord>> {
+        let doc: Option<String> = self
+            .txn
+            .prepare_cached("SELECT doc FROM keys WHERE key_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([key_id], |row| row.get(0)).optional())
+            .map_err(sql_error)?;
+        doc.map(|doc| serde_json::from_str(&doc).map_err(|_| corrupt("key"))).transpose()
+    }
+
+    fn alias_uncached(&mut self, name: &str) -> Result<Option<AliasRecord>> {
+        self.txn
+            .prepare_cached("SELECT name, target_key_id, created_ms, updated_ms FROM aliases WHERE name = ?1")
+            .and_then(|mut stmt| stmt.query_row([name], alias_from_row).optional())
+            .map_err(sql_error)
     }
 
     /// Runs a query whose one column is a grant document.
@@ -362,12 +448,15 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn key(&mut self, key_id: &str) -> Result<Option<KeyRecord>> {
-        let doc: Option<String> = self
-            .txn
-            .prepare_cached("SELECT doc FROM keys WHERE key_id = ?1")
-            .and_then(|mut stmt| stmt.query_row([key_id], |row| row.get(0)).optional())
-            .map_err(sql_error)?;
-        doc.map(|doc| serde_json::from_str(&doc).map_err(|_| corrupt("key"))).transpose()
+        if let Some((cache, epoch)) = self.cache {
+            if let Some(hit) = cache.key(epoch, key_id) {
+                return Ok(hit);
+            }
+            let record = self.key_uncached(key_id)?;
+            cache.put_key(epoch, key_id, record.as_ref());
+            return Ok(record);
+        }
+        self.key_uncached(key_id)
     }
 
     fn put_key(&mut self, key: &KeyRecord) -> Result<()> {
@@ -672,10 +761,15 @@ impl Txn for SqliteTxn<'_> {
     }
 
     fn alias(&mut self, name: &str) -> Result<Option<AliasRecord>> {
-        self.txn
-            .prepare_cached("SELECT name, target_key_id, created_ms, updated_ms FROM aliases WHERE name = ?1")
-            .and_then(|mut stmt| stmt.query_row([name], alias_from_row).optional())
-            .map_err(sql_error)
+        if let Some((cache, epoch)) = self.cache {
+            if let Some(hit) = cache.alias(epoch, name) {
+                return Ok(hit);
+            }
+            let record = self.alias_uncached(name)?;
+            cache.put_alias(epoch, name, record.as_ref());
+            return Ok(record);
+        }
+        self.alias_uncached(name)
     }
 
     fn put_alias(&mut self, a: &AliasRecord) -> Result<()> {
