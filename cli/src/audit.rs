@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use keystead_core::audit::{
-    parse_iso8601, read_events, store_public_key, verify, AuditPublicKey, LoggedEvent, VerifyReport, AUDIT_DIR_NAME,
+    parse_iso8601, store_and_audit_dirs, store_public_key, verify, AuditPublicKey, EventReader, VerifyReport,
 };
 
 /// Exit status when the log does not verify.
@@ -87,14 +87,7 @@ impl AuditCommand {
 /// (store folder, audit folder) for `--data-dir DIR` (a store folder or its audit folder) or
 /// the default store folder.
 fn folders(data_dir: Option<&PathBuf>, default_store: &Path) -> (PathBuf, PathBuf) {
-    let dir = data_dir.cloned().unwrap_or_else(|| default_store.to_owned());
-    if dir.join(AUDIT_DIR_NAME).is_dir() || dir.join(keystead_core::DATABASE_FILE_NAME).exists() {
-        let audit = dir.join(AUDIT_DIR_NAME);
-        (dir, audit)
-    } else {
-        let store = dir.parent().map(Path::to_owned).unwrap_or_else(|| dir.clone());
-        (store, dir)
-    }
+    store_and_audit_dirs(data_dir.map_or(default_store, PathBuf::as_path))
 }
 
 fn trusted_key(public_key: Option<&PathBuf>, store: &Path) -> Result<AuditPublicKey, String> {
@@ -178,18 +171,26 @@ fn run(command: &AuditCommand, default_store: &Path, open: OpenStore<'_>) -> Res
                 .as_deref()
                 .map(|text| parse_iso8601(text).ok_or_else(|| format!("--since: not an ISO 8601 time: {text}")))
                 .transpose()?;
-            let events = read_events(&audit).map_err(|e| e.message().to_owned())?;
-            let shown: Vec<&LoggedEvent> = events
-                .iter()
-                .filter(|e| matches_filters(&e.event, key.as_deref(), event.as_deref(), since, *errors))
-                .collect();
-            if *jsonl {
-                for e in shown {
-                    emit(&format!("{}\n", e.event));
+            // Streamed: memory stays bounded however large the log is.
+            let events = EventReader::open(&audit).map_err(|e| e.message().to_owned())?;
+            let mut shown = 0usize;
+            for logged in events {
+                let logged = logged.map_err(|e| e.message().to_owned())?;
+                if !matches_filters(&logged.event, key.as_deref(), event.as_deref(), since, *errors) {
+                    continue;
                 }
-            } else {
-                let list: Vec<&serde_json::Value> = shown.iter().map(|e| &e.event).collect();
-                emit(&format!("{}\n", serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?));
+                if *jsonl {
+                    emit(&format!("{}\n", logged.event));
+                } else {
+                    // The same bytes as `to_string_pretty` of the whole array, one element at a time.
+                    let pretty = serde_json::to_string_pretty(&logged.event).map_err(|e| e.to_string())?;
+                    let indented = pretty.lines().map(|line| format!("  {line}")).collect::<Vec<_>>().join("\n");
+                    emit(&format!("{}{indented}", if shown == 0 { "[\n" } else { ",\n" }));
+                }
+                shown += 1;
+            }
+            if !*jsonl {
+                emit(if shown == 0 { "[]\n" } else { "\n]\n" });
             }
             Ok(ExitCode::SUCCESS)
         }

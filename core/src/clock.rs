@@ -13,6 +13,13 @@ pub const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 pub trait Clock: Send + Sync {
     /// Now, in milliseconds since the Unix epoch.
     fn now_ms(&self) -> Millis;
+
+    /// Now, possibly a few milliseconds behind [`Clock::now_ms`], for callers that read the time
+    /// on every request and need no finer grain (metrics' last-use time): the system clock
+    /// answers from the kernel's tick instead of reading the TSC. Defaults to `now_ms`.
+    fn now_ms_coarse(&self) -> Millis {
+        self.now_ms()
+    }
 }
 
 /// The system's wall clock.
@@ -22,6 +29,13 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now_ms(&self) -> Millis {
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn now_ms_coarse(&self) -> Millis {
+        // CLOCK_REALTIME_COARSE: the time of the last timer tick (1 to 4 ms old).
+        let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
+        now.tv_sec.saturating_mul(1000).saturating_add(now.tv_nsec / 1_000_000)
     }
 }
 

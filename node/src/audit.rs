@@ -10,9 +10,11 @@
 #![cfg_attr(test, allow(dead_code))]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use keystead_core::audit::{parse_iso8601, read_events, store_public_key, verify, AuditPublicKey, AUDIT_DIR_NAME};
+use keystead_core::audit::{
+    parse_iso8601, store_and_audit_dirs, store_public_key, verify, AuditPublicKey, EventReader,
+};
 use keystead_core::{Error as CoreError, ErrorKind, Result as CoreResult};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Result, Task};
@@ -75,17 +77,6 @@ pub struct AuditEventsOptions {
     pub limit: Option<u32>,
 }
 
-/// (store folder, audit folder) of `dir`: a store folder (holding `audit/` or the database), or
-/// the audit folder itself (or one segment file), whose parent is the store folder.
-fn folders(dir: &Path) -> (PathBuf, PathBuf) {
-    let is_store = dir.join(AUDIT_DIR_NAME).is_dir() || dir.join(keystead_core::DATABASE_FILE_NAME).exists();
-    if is_store {
-        (dir.to_owned(), dir.join(AUDIT_DIR_NAME))
-    } else {
-        (dir.parent().map_or_else(|| dir.to_owned(), Path::to_owned), dir.to_owned())
-    }
-}
-
 /// A read of an audit folder.
 pub trait FolderOp: Send + 'static {
     /// What JavaScript receives (plain data, built off the JS thread).
@@ -128,7 +119,7 @@ impl FolderOp for Verify {
     type Js = AuditReport;
 
     fn run(&self) -> CoreResult<AuditReport> {
-        let (store_dir, audit_dir) = folders(&self.dir);
+        let (store_dir, audit_dir) = store_and_audit_dirs(&self.dir);
         if !audit_dir.exists() {
             return Err(CoreError::new(ErrorKind::Validation, format!("No audit log at {}", audit_dir.display())));
         }
@@ -181,15 +172,19 @@ impl FolderOp for Events {
             })?),
             None => None,
         };
-        let (_, audit_dir) = folders(&self.dir);
-        let mut events = read_events(&audit_dir)?;
-        if let Some(since) = since {
-            events.retain(|e| e.event["eventTime"].as_str().and_then(parse_iso8601).is_some_and(|t| t >= since));
-        }
-        if let Some(limit) = self.limit {
-            events.truncate(limit as usize);
-        }
-        let list: Vec<serde_json::Value> = events.into_iter().map(|e| e.event).collect();
+        let (_, audit_dir) = store_and_audit_dirs(&self.dir);
+        // Streamed: only the events returned are held, however large the log is.
+        let limit = self.limit.map_or(usize::MAX, |n| n as usize);
+        let list = EventReader::open(&audit_dir)?
+            .filter(|e| match (e, since) {
+                (Ok(e), Some(since)) => {
+                    e.event["eventTime"].as_str().and_then(parse_iso8601).is_some_and(|t| t >= since)
+                }
+                _ => true,
+            })
+            .take(limit)
+            .map(|e| e.map(|e| e.event))
+            .collect::<CoreResult<Vec<serde_json::Value>>>()?;
         serde_json::to_string(&list).map_err(|e| CoreError::new(ErrorKind::Internal, e.to_string()))
     }
 }

@@ -10,7 +10,8 @@ use std::os::raw::c_char;
 use std::path::{Path, PathBuf};
 
 use keystead_core::audit::{
-    parse_iso8601, read_events, store_public_key, verify, AuditPublicKey, LoggedEvent, VerifyReport, AUDIT_DIR_NAME,
+    parse_iso8601, read_events, store_and_audit_dirs, store_public_key, verify, AuditPublicKey, LoggedEvent,
+    VerifyReport,
 };
 use keystead_core::{AuditLog, Error, ErrorKind, Keystead};
 
@@ -43,21 +44,11 @@ fn store_log(store: &Keystead) -> Result<&AuditLog, FfiError> {
     })
 }
 
-/// (store folder, audit folder) of `dir`: a store folder (holding `audit/` or the database), or
-/// the audit folder itself (or one segment file), whose parent is the store folder.
-fn folders(dir: &Path) -> (PathBuf, PathBuf) {
-    if dir.join(AUDIT_DIR_NAME).is_dir() || dir.join(keystead_core::DATABASE_FILE_NAME).exists() {
-        (dir.to_owned(), dir.join(AUDIT_DIR_NAME))
-    } else {
-        (dir.parent().map_or_else(|| dir.to_owned(), Path::to_owned), dir.to_owned())
-    }
-}
-
-/// [`folders`] of a log that exists: `VALIDATION` otherwise (checked before anything else, as a
+/// [`store_and_audit_dirs`] of a log that exists: `VALIDATION` otherwise (checked before anything else, as a
 /// store folder without a database would report a storage error, and a reader over a folder
 /// that is not there would read no events rather than say so).
 fn existing_log(dir: &Path) -> Result<(PathBuf, PathBuf), FfiError> {
-    let (store_dir, audit_dir) = folders(dir);
+    let (store_dir, audit_dir) = store_and_audit_dirs(dir);
     if !audit_dir.exists() {
         return Err(Error::new(ErrorKind::Validation, format!("No audit log at {}", audit_dir.display())).into());
     }

@@ -60,7 +60,8 @@ pub use canonical::parse_iso8601;
 pub use event::AuditEvent;
 pub use keys::{store_public_key, AuditKeys, AuditPublicKey};
 pub use verify::{
-    read_events, verify, verify_files, LoggedEvent, Problem, ProblemKind, SegmentState, SegmentSummary, VerifyReport,
+    read_events, verify, verify_files, EventReader, LoggedEvent, Problem, ProblemKind, SegmentState, SegmentSummary,
+    VerifyReport,
 };
 
 use crate::clock::{Clock, Millis, SystemClock};
@@ -78,6 +79,19 @@ use record::{
 pub const AUDIT_DIR_NAME: &str = "audit";
 /// File name extension of segment files.
 pub const SEGMENT_EXTENSION: &str = "jsonl";
+
+/// The (store folder, audit folder) that `dir` names, for tools that take either (`keystead
+/// audit --data-dir`, the bindings' verify and event readers): a store folder — it holds an
+/// `audit` folder or the store database — gives itself and its `audit` folder; anything else
+/// (an audit folder, or one segment file) is the audit target, and its parent the store folder.
+/// Only looks at the file system; whether a log is there is the caller's question.
+pub fn store_and_audit_dirs(dir: &Path) -> (PathBuf, PathBuf) {
+    if dir.join(AUDIT_DIR_NAME).is_dir() || dir.join(crate::keystead::DATABASE_FILE_NAME).exists() {
+        (dir.to_owned(), dir.join(AUDIT_DIR_NAME))
+    } else {
+        (dir.parent().map_or_else(|| dir.to_owned(), Path::to_owned), dir.to_owned())
+    }
+}
 /// The file holding the number of segments ever started (the verifier's check for whole
 /// missing segments).
 pub const COUNTER_FILE_NAME: &str = "segments.count";

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -539,30 +540,153 @@ pub struct LoggedEvent {
 }
 
 /// Every event of the log in `dir` (or the segment file `dir`), ordered by event time, then
-/// segment and sequence. Reads without verifying: run [`verify`] to trust the result.
+/// segment and sequence. Reads without verifying: run [`verify`] to trust the result. Holds the
+/// whole log in memory; [`EventReader`] streams it.
 pub fn read_events(dir: &Path) -> Result<Vec<LoggedEvent>> {
-    let files = if dir.is_dir() {
-        segment_files(dir).map_err(|e| Error::internal(format!("Cannot read {}: {e}", dir.display())))?
-    } else {
-        vec![dir.to_owned()]
-    };
-    let mut events = Vec::new();
-    for file in files {
-        let text =
-            fs::read_to_string(&file).map_err(|e| Error::internal(format!("Cannot read {}: {e}", file.display())))?;
-        for line in text.lines() {
-            let Ok(mut record) = serde_json::from_str::<Value>(line) else { continue };
-            if record["type"] != TYPE_EVENT {
-                continue;
-            }
-            let seq = record["seq"].as_u64().unwrap_or(0);
-            let event = record.get_mut("event").map(Value::take).unwrap_or(Value::Null);
-            events.push(LoggedEvent { segment: file.clone(), seq, event });
-        }
-    }
+    let mut events = EventReader::open(dir)?.collect::<Result<Vec<_>>>()?;
+    // The reader's merge is already in this order unless a segment's own times step back
+    // (two threads that stamped their events in one order and appended them in the other).
     events.sort_by(|a, b| {
         let time = |e: &LoggedEvent| e.event["eventTime"].as_str().unwrap_or("").to_owned();
         time(a).cmp(&time(b)).then_with(|| a.segment.cmp(&b.segment)).then(a.seq.cmp(&b.seq))
     });
     Ok(events)
+}
+
+/// The events of a log (a folder, or one segment file) one at a time, with memory bounded by
+/// the segments being read, not by the size of the log: for huge logs, `keystead audit show`
+/// and the bindings' event readers.
+///
+/// **Not verified**: lines that are not JSON event records are skipped, as [`read_events`]
+/// does; run [`verify`] to trust what it yields.
+///
+/// Order: a merge of the segments by (`eventTime`, segment, `seq`). A segment file is opened
+/// only once the merge reaches the time in its name (its creation), and closed at its end, so
+/// the segments open at once are those whose writers overlapped in time. The order is
+/// [`read_events`]'s whenever each segment's event times do not step back; where they do
+/// (events stamped by two threads in one order and appended in the other, within a second),
+/// those events come in file order.
+pub struct EventReader {
+    /// Segments not opened yet, by name (creation time); the earliest last.
+    pending: Vec<(String, PathBuf)>,
+    /// Segments being read, each with its next event.
+    open: Vec<SegmentCursor>,
+}
+
+struct SegmentCursor {
+    file: PathBuf,
+    lines: BufReader<File>,
+    next: Option<(String, LoggedEvent)>,
+}
+
+impl SegmentCursor {
+    /// Reads up to the next event record; `Ok(None)` at the end of the file.
+    fn advance(&mut self) -> Result<()> {
+        let mut line = Vec::new();
+        self.next = loop {
+            line.clear();
+            let read = self
+                .lines
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Error::internal(format!("Cannot read {}: {e}", self.file.display())))?;
+            if read == 0 {
+                break None;
+            }
+            let Ok(mut record) = serde_json::from_slice::<Value>(&line) else { continue };
+            if record["type"] != TYPE_EVENT {
+                continue;
+            }
+            let seq = record["seq"].as_u64().unwrap_or(0);
+            let event = record.get_mut("event").map(Value::take).unwrap_or(Value::Null);
+            let time = event["eventTime"].as_str().unwrap_or("").to_owned();
+            break Some((time, LoggedEvent { segment: self.file.clone(), seq, event }));
+        };
+        Ok(())
+    }
+}
+
+/// The creation time in a segment's name (`20261129T073517Z-...`) as an event time
+/// (`2026-11-29T07:35:17Z`), or "" for a name not in that form (opened at once).
+fn segment_start(file: &Path) -> String {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let b = name.as_bytes();
+    let well_formed =
+        b.len() >= 16 && b[8] == b'T' && b[15] == b'Z' && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit);
+    if !well_formed {
+        return String::new();
+    }
+    format!("{}-{}-{}T{}:{}:{}Z", &name[..4], &name[4..6], &name[6..8], &name[9..11], &name[11..13], &name[13..15])
+}
+
+impl EventReader {
+    /// A reader over the log in `dir` (a log folder, or one segment file). Errors:
+    /// `KMSInternalException` if the folder cannot be listed.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let files = if dir.is_dir() {
+            segment_files(dir).map_err(|e| Error::internal(format!("Cannot read {}: {e}", dir.display())))?
+        } else {
+            vec![dir.to_owned()]
+        };
+        let mut pending: Vec<(String, PathBuf)> = files.into_iter().map(|f| (segment_start(&f), f)).collect();
+        // Stable, so files of one start time keep their name order; reversed to pop the first.
+        pending.sort_by(|a, b| a.0.cmp(&b.0));
+        pending.reverse();
+        Ok(Self { pending, open: Vec::new() })
+    }
+
+    /// The open segment holding the earliest next event.
+    fn earliest(&self) -> Option<usize> {
+        let key = |i: usize| self.open[i].next.as_ref().map(|(time, e)| (time.as_str(), &self.open[i].file, e.seq));
+        (0..self.open.len()).min_by(|&a, &b| key(a).cmp(&key(b)))
+    }
+
+    fn open_next_pending(&mut self) -> Result<()> {
+        let Some((_, file)) = self.pending.pop() else { return Ok(()) };
+        let handle = File::open(&file).map_err(|e| Error::internal(format!("Cannot read {}: {e}", file.display())))?;
+        let mut cursor = SegmentCursor { file, lines: BufReader::new(handle), next: None };
+        cursor.advance()?;
+        if cursor.next.is_some() {
+            self.open.push(cursor);
+        }
+        Ok(())
+    }
+
+    fn next_event(&mut self) -> Result<Option<LoggedEvent>> {
+        // Open every segment created at or before the earliest event in hand: one of its
+        // events may come first.
+        while let Some((start, _)) = self.pending.last() {
+            let due = match self.earliest().and_then(|i| self.open[i].next.as_ref()) {
+                None => true,
+                Some((time, _)) => start.as_str() <= time.as_str(),
+            };
+            if !due {
+                break;
+            }
+            self.open_next_pending()?;
+        }
+        let Some(i) = self.earliest() else { return Ok(None) };
+        let cursor = &mut self.open[i];
+        let event = cursor.next.take().map(|(_, e)| e);
+        cursor.advance()?;
+        if cursor.next.is_none() {
+            self.open.swap_remove(i);
+        }
+        Ok(event)
+    }
+}
+
+impl Iterator for EventReader {
+    type Item = Result<LoggedEvent>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.next_event() {
+            Ok(event) => event.map(Ok),
+            Err(e) => {
+                // A read error ends the stream: the caller cannot tell what it skipped.
+                self.pending.clear();
+                self.open.clear();
+                Some(Err(e))
+            }
+        }
+    }
 }
