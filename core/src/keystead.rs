@@ -625,8 +625,9 @@ impl CachedMaterial {
 
 /// A bounded cache of decrypted materials. Entries are immutable (a material never changes
 /// once written), so the cache cannot serve stale material: key state, deletion and the
-/// current version are read from the store on every call. Evicted entries are zeroized when
-/// their last user drops them.
+/// current version come from the key record on every call (read from the store, or from the
+/// SQLite backend's record cache after it has checked that no one changed the store, see
+/// `store::cache`). Evicted entries are zeroized when their last user drops them.
 pub(crate) struct MaterialCache {
     entries: Mutex<Bounded<(String, u32), Arc<CachedMaterial>>>,
 }

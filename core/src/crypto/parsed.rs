@@ -4,8 +4,9 @@
 //! itself on every Sign and Verify. A [`ParsedKey`] is built once, on first use, inside the
 //! [`CachedMaterial`] it was parsed from, so it follows the material cache's rules exactly:
 //! entries are keyed by key id and material version and never change, key state (disabled,
-//! pending deletion, pending import, expired material) is read from the store on every call
-//! before the material is used, and imported material that is deleted or expires evicts the
+//! pending deletion, pending import, expired material) is read from the key record on every
+//! call before the material is used (the record cache serves it only while the store is
+//! unchanged, see `store::cache`), and imported material that is deleted or expires evicts the
 //! key's entries. Other processes hold their own caches, which are equally keyed by immutable
 //! material, so what they cache can never disagree with the store.
 //!
