@@ -276,6 +276,19 @@ struct Shared {
 #[derive(Clone)]
 pub struct AuditLog {
     shared: Arc<Shared>,
+    /// Seals the segment when the last clone is dropped, in the dropping thread. (`Shared`'s own
+    /// drop is a fallback only: the flusher thread briefly holds `Shared` during a round, and if
+    /// the last handle went away meanwhile, the final checkpoint would be written by the flusher
+    /// after the caller had moved on, e.g. after it copied or checked the folder.)
+    _closer: Arc<CloseOnLastDrop>,
+}
+
+struct CloseOnLastDrop(Arc<Shared>);
+
+impl Drop for CloseOnLastDrop {
+    fn drop(&mut self) {
+        let _ = self.0.close();
+    }
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -341,7 +354,7 @@ impl AuditLog {
                 .spawn(move || flusher(&weak, &flush))
                 .map_err(|e| Error::internal(format!("Audit log: cannot start the flusher thread: {e}")))?;
         }
-        Ok(Self { shared })
+        Ok(Self { _closer: Arc::new(CloseOnLastDrop(Arc::clone(&shared))), shared })
     }
 
     /// Opens a segment of the audit log of the store `store` whose folder is `store_dir`

@@ -1,20 +1,18 @@
-//! The only module that calls OpenSSL for symmetric primitives: AES-256-GCM, HKDF, scrypt,
-//! random bytes. Everything else in the core goes through these functions.
+//! The symmetric primitives: AES-256-GCM, HKDF, scrypt, random bytes. Everything else in the
+//! core goes through these functions.
 //!
 //! Speed: these run on every Encrypt, Decrypt and GenerateDataKey, where the cryptography
 //! itself takes about a microsecond. OpenSSL 3 looks an algorithm up by name (a locked,
-//! hashed method-store query) whenever it is handed a legacy `EVP_aes_256_gcm()`/`EVP_sha256()`
-//! object or asked for an algorithm by name, and its HKDF provider builds a fresh `EVP_PKEY_CTX`,
-//! a KDF context and an `EVP_Q_mac` (which fetches HMAC and SHA-256 again) per derivation: that
-//! cost ~18 µs a call, ten times the AES-GCM. So AES-256-GCM and SHA-256 are fetched once
-//! ([`aes_256_gcm`], [`sha256`]) and HKDF is RFC 5869 written over one reused digest context.
+//! hashed method-store query) whenever it is handed a legacy `EVP_aes_256_gcm()` object, so
+//! AES-256-GCM is fetched once ([`aes_256_gcm`]). Its HKDF provider builds a fresh
+//! `EVP_PKEY_CTX`, a KDF context and an `EVP_Q_mac` (fetching HMAC and SHA-256 again) per
+//! derivation, ~18 µs a call, ten times the AES-GCM; HKDF therefore comes from RustCrypto's
+//! `hkdf` and `sha2` crates (checked against OpenSSL's HKDF in the tests below).
 
 use std::sync::OnceLock;
 
 use openssl::cipher::{Cipher, CipherRef};
 use openssl::cipher_ctx::CipherCtx;
-use openssl::md::{Md, MdRef};
-use openssl::md_ctx::MdCtx;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -27,23 +25,12 @@ pub(crate) const GCM_NONCE_LEN: usize = 12;
 /// GCM tag length (128 bits).
 pub(crate) const GCM_TAG_LEN: usize = 16;
 
-/// SHA-256 block size, the HMAC pad length.
-const SHA256_BLOCK_LEN: usize = 64;
-/// SHA-256 output length.
-const SHA256_LEN: usize = 32;
-
 /// OpenSSL's AES-256-GCM, fetched from the default provider once per process. If the explicit
 /// fetch fails (it does not with the providers Keystead links), the legacy object still works,
 /// only slower.
 fn aes_256_gcm() -> &'static CipherRef {
     static FETCHED: OnceLock<Option<Cipher>> = OnceLock::new();
     FETCHED.get_or_init(|| Cipher::fetch(None, "AES-256-GCM", None).ok()).as_deref().unwrap_or(Cipher::aes_256_gcm())
-}
-
-/// OpenSSL's SHA-256, fetched once per process (see [`aes_256_gcm`]).
-fn sha256() -> &'static MdRef {
-    static FETCHED: OnceLock<Option<Md>> = OnceLock::new();
-    FETCHED.get_or_init(|| Md::fetch(None, "SHA2-256", None).ok()).as_deref().unwrap_or(Md::sha256())
 }
 
 /// Fills a fresh buffer with `len` bytes from OpenSSL's CSPRNG.
@@ -105,62 +92,12 @@ pub(crate) fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) 
     Some(SecretBytes::new(std::mem::take(&mut *out)))
 }
 
-/// HMAC-SHA-256 (RFC 2104) of the concatenation of `parts` under `key`, computed in `ctx`.
-/// Every intermediate that depends on the key (the padded key, the inner hash) is wiped on
-/// return; the digest context's state is wiped by OpenSSL when the caller drops it.
-fn hmac_sha256(ctx: &mut MdCtx, key: &[u8], parts: &[&[u8]], out: &mut [u8; SHA256_LEN]) -> Result<()> {
-    let mut block = Zeroizing::new([0u8; SHA256_BLOCK_LEN]);
-    if key.len() > SHA256_BLOCK_LEN {
-        ctx.digest_init(sha256())?;
-        ctx.digest_update(key)?;
-        ctx.digest_final(&mut block[..SHA256_LEN])?;
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut pad = Zeroizing::new([0u8; SHA256_BLOCK_LEN]);
-    for (p, k) in pad.iter_mut().zip(block.iter()) {
-        *p = k ^ 0x36;
-    }
-    ctx.digest_init(sha256())?;
-    ctx.digest_update(&pad[..])?;
-    for part in parts {
-        ctx.digest_update(part)?;
-    }
-    let mut inner = Zeroizing::new([0u8; SHA256_LEN]);
-    ctx.digest_final(&mut inner[..])?;
-    for (p, k) in pad.iter_mut().zip(block.iter()) {
-        *p = k ^ 0x5c;
-    }
-    ctx.digest_init(sha256())?;
-    ctx.digest_update(&pad[..])?;
-    ctx.digest_update(&inner[..])?;
-    ctx.digest_final(&mut out[..])?;
-    Ok(())
-}
-
 /// HKDF-SHA-256 (RFC 5869, extract then expand) into `out` (at most 255 × 32 bytes).
 pub(crate) fn hkdf_sha256(ikm: &[u8], salt: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
-    if out.len() > 255 * SHA256_LEN {
-        return Err(Error::internal("HKDF output too long"));
-    }
-    let mut ctx = MdCtx::new()?;
-    // Extract: PRK = HMAC(salt, IKM); an absent salt is HashLen zero bytes.
-    let zero_salt = [0u8; SHA256_LEN];
-    let salt = if salt.is_empty() { &zero_salt[..] } else { salt };
-    let mut prk = Zeroizing::new([0u8; SHA256_LEN]);
-    hmac_sha256(&mut ctx, salt, &[ikm], &mut prk)?;
-    // Expand: T(i) = HMAC(PRK, T(i-1) || info || i), OKM = T(1) || T(2) || ...
-    let mut block = Zeroizing::new([0u8; SHA256_LEN]);
-    for (i, chunk) in out.chunks_mut(SHA256_LEN).enumerate() {
-        // At most 255 chunks (checked above), so the counter fits a byte.
-        let counter = [u8::try_from(i + 1).map_err(|_| Error::internal("HKDF output too long"))?];
-        let previous: &[u8] = if i == 0 { &[] } else { &block[..] };
-        let mut next = Zeroizing::new([0u8; SHA256_LEN]);
-        hmac_sha256(&mut ctx, &prk[..], &[previous, info, &counter], &mut next)?;
-        chunk.copy_from_slice(&next[..chunk.len()]);
-        *block = *next;
-    }
-    Ok(())
+    // An absent salt is HashLen zero bytes (RFC 5869 2.2), which `None` means to the crate.
+    let salt = if salt.is_empty() { None } else { Some(salt) };
+    // The PRK lives in the HMAC state, which `sha2`/`digest`'s zeroize feature wipes on drop.
+    hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm).expand(info, out).map_err(|_| Error::internal("HKDF output too long"))
 }
 
 /// scrypt (RFC 7914) of a passphrase into a 32-byte key.
@@ -215,11 +152,11 @@ mod tests {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// OpenSSL's own HKDF, the reference the hand-assembled one must match.
+    /// OpenSSL's own HKDF, the reference the crate's must match.
     fn openssl_hkdf(ikm: &[u8], salt: &[u8], info: &[u8], len: usize) -> Vec<u8> {
         let mut ctx = openssl::pkey_ctx::PkeyCtx::new_id(openssl::pkey::Id::HKDF).unwrap();
         ctx.derive_init().unwrap();
-        ctx.set_hkdf_md(Md::sha256()).unwrap();
+        ctx.set_hkdf_md(openssl::md::Md::sha256()).unwrap();
         ctx.set_hkdf_key(ikm).unwrap();
         if !salt.is_empty() {
             ctx.set_hkdf_salt(salt).unwrap();
@@ -236,16 +173,6 @@ mod tests {
         let mut okm = [0u8; 42];
         hkdf_sha256(&[0x0bu8; 22], &[], &[], &mut okm).unwrap();
         assert_eq!(hex(&okm), "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
-    }
-
-    // RFC 4231 test case 6: an HMAC key longer than the block is hashed first.
-    #[test]
-    fn hmac_matches_rfc4231_case_6() {
-        let mut ctx = MdCtx::new().unwrap();
-        let mut out = [0u8; 32];
-        hmac_sha256(&mut ctx, &[0xaa; 131], &[b"Test Using Larger Than Block-Size Key - Hash Key First"], &mut out)
-            .unwrap();
-        assert_eq!(hex(&out), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
     }
 
     #[test]
