@@ -1302,6 +1302,7 @@ fn run(cli: &Cli) -> CliResult<()> {
                 encrypted_key_material: &wrapped,
                 expiration_model: parse_enum::<ExpirationModel>(expiration_model.as_deref())?,
                 valid_to,
+                ..Default::default()
             })?)
         }
         Command::DeleteImportedKeyMaterial { key_id } => out.print(&store.delete_imported_key_material(key_id)?),

@@ -914,6 +914,7 @@ impl Op for ImportKeyMaterial {
             encrypted_key_material: &self.encrypted_key_material,
             expiration_model: parse(self.expiration_model.as_deref())?,
             valid_to,
+            ..Default::default()
         })
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {

@@ -827,6 +827,7 @@ impl Store {
                 encrypted_key_material: material.expose(),
                 expiration_model: model?,
                 valid_to,
+                ..Default::default()
             })
         })?;
         convert::imported(py, &r)

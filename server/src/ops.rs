@@ -590,6 +590,7 @@ pub(crate) fn dispatch(store: &Keystead, operation: &str, input: &Input) -> Resu
                 encrypted_key_material: &wrapped,
                 expiration_model: input.enumeration("ExpirationModel")?,
                 valid_to: input.timestamp_ms("ValidTo")?,
+                ..Default::default()
             })?)
         }
         "DeleteImportedKeyMaterial" => {

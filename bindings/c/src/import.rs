@@ -109,6 +109,7 @@ pub unsafe extern "C" fn keystead_store_import_key_material(
             encrypted_key_material,
             expiration_model,
             valid_to: (valid_to_ms != 0).then_some(valid_to_ms),
+            ..Default::default()
         })?;
         if let Some(out) = json_out {
             put(out, json::plain(&response)?.as_bytes());
