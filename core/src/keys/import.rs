@@ -313,10 +313,18 @@ impl Keystead {
                                 ));
                             }
                             let first = key.imported.is_empty();
-                            // A version no ciphertext names yet: above the current one and above
-                            // any material waiting for rotation.
-                            let version =
-                                key.imported.iter().map(|m| m.version).max().unwrap_or(0).max(key.current_version) + 1;
+                            // A version never used by this key: above the current one, above any
+                            // material waiting for rotation, and above any forgotten one.
+                            let version = key
+                                .imported
+                                .iter()
+                                .map(|m| m.version)
+                                .max()
+                                .unwrap_or(0)
+                                .max(key.current_version)
+                                .max(key.imported_versions)
+                                + 1;
+                            key.imported_versions = version;
                             key.imported.push(ImportedMaterial {
                                 material_id: material_id.clone(),
                                 version,

@@ -204,6 +204,7 @@ impl Keystead {
                         tags,
                         import: None,
                         imported: Vec::new(),
+                        imported_versions: 0,
                         policy_revision: 0,
                         grant_count: 0,
                     };
@@ -251,6 +252,7 @@ impl Keystead {
             tags: BTreeMap::new(),
             import: None,
             imported: Vec::new(),
+            imported_versions: 0,
             policy_revision: 0,
             grant_count: 0,
         };

@@ -61,6 +61,11 @@ pub struct KeyRecord {
     /// be imported again, and so ListKeyRotations shows them as `PENDING_IMPORT`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub imported: Vec<ImportedMaterial>,
+    /// The highest material version ever given to imported material, so that a version is
+    /// never reused (cached materials rely on a (key, version) pair never changing), even
+    /// after material waiting for rotation was deleted and forgotten.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub imported_versions: u32,
     /// Bumped by every PutKeyPolicy; 0 means the key has AWS's default key policy (and no
     /// stored policy text). Compiled policies are cached by (key, revision).
     #[serde(default)]
@@ -82,6 +87,10 @@ pub struct ImportState {
     pub expiration_model: ExpirationModel,
     /// When it expires (only with `KEY_MATERIAL_EXPIRES`).
     pub valid_to_ms: Option<Millis>,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// One material associated with an `EXTERNAL` key (AWS's per-material import details).
