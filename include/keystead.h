@@ -1611,20 +1611,12 @@ keystead_result keystead_store_get_parameters_for_import(const struct keystead_s
                                                          struct keystead_error **err_out);
 
 /**
- * `ImportKeyMaterial`: imports key material wrapped under the public key of
- * `keystead_store_get_parameters_for_import` into the `EXTERNAL` key `key_id`.
- *
- * `expiration_model`: NULL (default `"KEY_MATERIAL_EXPIRES"`) or `"KEY_MATERIAL_DOES_NOT_EXPIRE"`;
- * `valid_to_ms`: expiry in milliseconds since the epoch, 0 for none (required when the material
- * expires, as in AWS). Errors: `NOT_FOUND`, `UNSUPPORTED_OPERATION`, `INVALID_STATE`,
- * `INVALID_IMPORT_TOKEN`, `EXPIRED_IMPORT_TOKEN`, `INVALID_CIPHERTEXT` (material that does not
- * unwrap), `INCORRECT_KEY_MATERIAL`, `VALIDATION`. Ownership: `*json_out` (`{"KeyId",
- * "KeyMaterialId"}`) is owned by the caller. NULL behaviour: `store`, `key_id` must not be NULL;
- * byte inputs only with length 0; `json_out` may be NULL when not wanted. Thread safety:
- * thread-safe.
+ * `ImportKeyMaterial` without the 2025 parameters: `keystead_store_import_key_material_with`
+ * with NULL `import_type`, `key_material_description` and `key_material_id`. Parameters,
+ * errors, ownership, NULL behaviour and thread safety as there.
  *
  * # Safety
- * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ * As `keystead_store_import_key_material_with`.
  */
 keystead_result keystead_store_import_key_material(const struct keystead_store *store,
                                                    const char *key_id,
@@ -1638,20 +1630,72 @@ keystead_result keystead_store_import_key_material(const struct keystead_store *
                                                    struct keystead_error **err_out);
 
 /**
- * `DeleteImportedKeyMaterial`: removes the imported material; the key becomes `PendingImport`.
+ * `ImportKeyMaterial`: imports key material wrapped under the public key of
+ * `keystead_store_get_parameters_for_import` into the `EXTERNAL` key `key_id`.
  *
- * Errors: `NOT_FOUND`, `UNSUPPORTED_OPERATION` (not an `EXTERNAL` key), `INVALID_STATE`.
- * Ownership: `*json_out` (`{"KeyId", "KeyMaterialId"}`) is owned by the caller. NULL behaviour:
- * `store`, `key_id` must not be NULL; `json_out` may be NULL when not wanted. Thread safety:
+ * `expiration_model`: NULL (default `"KEY_MATERIAL_EXPIRES"`) or `"KEY_MATERIAL_DOES_NOT_EXPIRE"`;
+ * `valid_to_ms`: expiry in milliseconds since the epoch, 0 for none (required when the material
+ * expires, as in AWS). Symmetric encryption keys only (else `VALIDATION`): `import_type` NULL
+ * (default `"NEW_KEY_MATERIAL"` for the key's first import, `"EXISTING_KEY_MATERIAL"` after),
+ * `"NEW_KEY_MATERIAL"` (the material waits in `PENDING_ROTATION` for
+ * `keystead_store_rotate_key_on_demand`) or `"EXISTING_KEY_MATERIAL"`;
+ * `key_material_description` NULL or 1–256 characters of `[a-zA-Z0-9:/_\s.-]`;
+ * `key_material_id` NULL or the 64 lowercase hex characters the material must have (not with
+ * NEW). Errors: `NOT_FOUND`, `UNSUPPORTED_OPERATION`, `INVALID_STATE`, `INVALID_IMPORT_TOKEN`,
+ * `EXPIRED_IMPORT_TOKEN`, `INVALID_CIPHERTEXT` (material that does not unwrap),
+ * `INCORRECT_KEY_MATERIAL`, `VALIDATION`. Ownership: `*json_out` (`{"KeyId", "KeyMaterialId"}`)
+ * is owned by the caller. NULL behaviour: `store`, `key_id` must not be NULL; byte inputs only
+ * with length 0; the three 2025 parameters and `json_out` may be NULL. Thread safety:
  * thread-safe.
  *
  * # Safety
- * Pointers are NULL or valid as described.
+ * Pointers are NULL or valid as described; buffers have the given readable lengths.
+ */
+keystead_result keystead_store_import_key_material_with(const struct keystead_store *store,
+                                                        const char *key_id,
+                                                        const uint8_t *import_token,
+                                                        size_t import_token_len,
+                                                        const uint8_t *encrypted_key_material,
+                                                        size_t encrypted_key_material_len,
+                                                        const char *expiration_model,
+                                                        int64_t valid_to_ms,
+                                                        const char *import_type,
+                                                        const char *key_material_description,
+                                                        const char *key_material_id,
+                                                        struct keystead_bytes **json_out,
+                                                        struct keystead_error **err_out);
+
+/**
+ * `DeleteImportedKeyMaterial` of the current material:
+ * `keystead_store_delete_imported_key_material_with` with NULL `key_material_id`.
+ *
+ * # Safety
+ * As `keystead_store_delete_imported_key_material_with`.
  */
 keystead_result keystead_store_delete_imported_key_material(const struct keystead_store *store,
                                                             const char *key_id,
                                                             struct keystead_bytes **json_out,
                                                             struct keystead_error **err_out);
+
+/**
+ * `DeleteImportedKeyMaterial`: removes the imported material `key_material_id` (NULL: the
+ * current material). The key becomes `PendingImport`, unless the material was waiting in
+ * `PENDING_ROTATION` (then it is forgotten and the key's state does not change).
+ *
+ * Errors: `NOT_FOUND` (also for a material the key does not have), `UNSUPPORTED_OPERATION` (not
+ * an `EXTERNAL` key), `INVALID_STATE`, `VALIDATION` (a malformed `key_material_id`). Ownership:
+ * `*json_out` (`{"KeyId", "KeyMaterialId"}`) is owned by the caller. NULL behaviour: `store`,
+ * `key_id` must not be NULL; `key_material_id` and `json_out` may be NULL. Thread safety:
+ * thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_delete_imported_key_material_with(const struct keystead_store *store,
+                                                                 const char *key_id,
+                                                                 const char *key_material_id,
+                                                                 struct keystead_bytes **json_out,
+                                                                 struct keystead_error **err_out);
 
 /**
  * A new, empty tag list.
@@ -2309,22 +2353,39 @@ keystead_result keystead_store_verify_with_options(const struct keystead_store *
                                                    struct keystead_error **err_out);
 
 /**
- * `GetPublicKey`: the public key of an asymmetric key.
- *
- * Ownership: `*public_key_out` (DER `SubjectPublicKeyInfo`) and `*json_out` (AWS's response:
- * `{"KeyId", "PublicKey" (base64), "KeySpec", "KeyUsage", "SigningAlgorithms"?, ...}`) are owned
- * by the caller. Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`
- * (symmetric and HMAC keys). NULL behaviour: `store`, `key_id`, `public_key_out` must not be
- * NULL; `json_out` may be NULL when not wanted. Thread safety: thread-safe.
+ * `GetPublicKey` without `GrantTokens`: `keystead_store_get_public_key_with_options` with NULL
+ * `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
  *
  * # Safety
- * Pointers are NULL or valid as described.
+ * As `keystead_store_get_public_key_with_options`.
  */
 keystead_result keystead_store_get_public_key(const struct keystead_store *store,
                                               const char *key_id,
                                               struct keystead_bytes **public_key_out,
                                               struct keystead_bytes **json_out,
                                               struct keystead_error **err_out);
+
+/**
+ * `GetPublicKey`: the public key of an asymmetric key.
+ *
+ * `options`: NULL, or call options whose grant tokens are checked as AWS does (0–10, each
+ * 1–8192 characters); GetPublicKey has no `DryRun`, so options with a dry run are a
+ * `VALIDATION` error. Ownership: `*public_key_out` (DER `SubjectPublicKeyInfo`) and
+ * `*json_out` (AWS's response: `{"KeyId", "PublicKey" (base64), "KeySpec", "KeyUsage",
+ * "SigningAlgorithms"?, ...}`) are owned by the caller. Errors: `NOT_FOUND`, `DISABLED`,
+ * `INVALID_STATE`, `UNSUPPORTED_OPERATION` (symmetric and HMAC keys), `INVALID_GRANT_TOKEN`,
+ * `VALIDATION`. NULL behaviour: `store`, `key_id`, `public_key_out` must not be NULL;
+ * `options` and `json_out` may be NULL. Thread safety: thread-safe.
+ *
+ * # Safety
+ * Pointers are NULL or valid as described.
+ */
+keystead_result keystead_store_get_public_key_with_options(const struct keystead_store *store,
+                                                           const char *key_id,
+                                                           const struct keystead_call_options *options,
+                                                           struct keystead_bytes **public_key_out,
+                                                           struct keystead_bytes **json_out,
+                                                           struct keystead_error **err_out);
 
 /**
  * `GenerateMac` without `GrantTokens`/`DryRun`: `keystead_store_generate_mac_with_options` with NULL `options`.

@@ -293,10 +293,14 @@ export declare class Keystead {
   importKeyMaterial(keyId: string, importToken: Uint8Array, encryptedKeyMaterial: Uint8Array, options?: ImportKeyMaterialOptions | undefined | null): Promise<ImportedKeyMaterialResult>
   /** Synchronous twin of `importKeyMaterial`. */
   importKeyMaterialSync(keyId: string, importToken: Uint8Array, encryptedKeyMaterial: Uint8Array, options?: ImportKeyMaterialOptions | undefined | null): ImportedKeyMaterialResult
-  /** `DeleteImportedKeyMaterial`: deletes imported material; the key becomes `PendingImport`. */
-  deleteImportedKeyMaterial(keyId: string): Promise<ImportedKeyMaterialResult>
+  /**
+   * `DeleteImportedKeyMaterial`: deletes imported material (`keyMaterialId`, default the
+   * current one); the key becomes `PendingImport` (unless the material was still waiting
+   * for rotation).
+   */
+  deleteImportedKeyMaterial(keyId: string, options?: DeleteImportedKeyMaterialOptions | undefined | null): Promise<ImportedKeyMaterialResult>
   /** Synchronous twin of `deleteImportedKeyMaterial`. */
-  deleteImportedKeyMaterialSync(keyId: string): ImportedKeyMaterialResult
+  deleteImportedKeyMaterialSync(keyId: string, options?: DeleteImportedKeyMaterialOptions | undefined | null): ImportedKeyMaterialResult
   /**
    * `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
    * required, e.g. `ECDSA_SHA_256`, `RSASSA_PSS_SHA_256`.
@@ -312,9 +316,9 @@ export declare class Keystead {
   /** Synchronous twin of `verify`. */
   verifySync(keyId: string, message: Uint8Array, signature: Uint8Array, signingAlgorithm: string, options?: SignOptions | undefined | null): VerifyResult
   /** `GetPublicKey`: the public key of an asymmetric key (DER SubjectPublicKeyInfo). */
-  getPublicKey(keyId: string): Promise<GetPublicKeyResult>
+  getPublicKey(keyId: string, options?: GetPublicKeyOptions | undefined | null): Promise<GetPublicKeyResult>
   /** Synchronous twin of `getPublicKey`. */
-  getPublicKeySync(keyId: string): GetPublicKeyResult
+  getPublicKeySync(keyId: string, options?: GetPublicKeyOptions | undefined | null): GetPublicKeyResult
   /**
    * `GenerateMac`: an HMAC of `message` with a `GENERATE_VERIFY_MAC` key; `macAlgorithm`
    * (required) e.g. `HMAC_SHA_256`.
@@ -564,6 +568,12 @@ export interface DecryptResult {
   keyMaterialId?: string
 }
 
+/** Options of `deleteImportedKeyMaterial`. */
+export interface DeleteImportedKeyMaterialOptions {
+  /** The material to delete (64 hex characters); default: the current material. */
+  keyMaterialId?: string
+}
+
 /** Result of `deriveSharedSecret`. */
 export interface DeriveSharedSecretResult {
   /** The ARN of the key used. */
@@ -784,6 +794,12 @@ export interface GetParametersForImportResult {
   parametersValidTo: number
 }
 
+/** Options of `getPublicKey`. */
+export interface GetPublicKeyOptions {
+  /** Grant tokens (checked for form, at most 10). */
+  grantTokens?: Array<string>
+}
+
 /** Result of `getPublicKey`. */
 export interface GetPublicKeyResult {
   /** The key ARN. */
@@ -868,6 +884,19 @@ export interface ImportKeyMaterialOptions {
   expirationModel?: string
   /** When the material expires (seconds since the epoch), with `KEY_MATERIAL_EXPIRES`. */
   validTo?: number
+  /**
+   * Symmetric keys only: `NEW_KEY_MATERIAL` (waits in `PENDING_ROTATION` for
+   * `rotateKeyOnDemand`, unless it is the key's first) or `EXISTING_KEY_MATERIAL` (the
+   * default after the first import).
+   */
+  importType?: string
+  /** Symmetric keys only: 1–256 characters of `[a-zA-Z0-9:/_\s.-]`; kept when omitted. */
+  keyMaterialDescription?: string
+  /**
+   * Symmetric keys only, not with `NEW_KEY_MATERIAL`: the 64-hex-character id the material
+   * must have.
+   */
+  keyMaterialId?: string
 }
 
 /** The last successful use of a key. */
@@ -1234,6 +1263,14 @@ export interface RotationsListEntry {
   rotationDate?: number
   /** `AUTOMATIC` or `ON_DEMAND`. */
   rotationType?: string
+  /** The caller's description of the material (symmetric `EXTERNAL` keys only). */
+  keyMaterialDescription?: string
+  /** `IMPORTED` or `PENDING_IMPORT` (symmetric `EXTERNAL` keys only). */
+  importState?: string
+  /** `KEY_MATERIAL_EXPIRES` or `KEY_MATERIAL_DOES_NOT_EXPIRE` (symmetric `EXTERNAL` keys only). */
+  expirationModel?: string
+  /** When the material expires (seconds since the epoch). */
+  validTo?: number
 }
 
 /** Options of `scheduleKeyDeletion`. */

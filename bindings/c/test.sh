@@ -26,7 +26,7 @@ trap 'rm -rf "$WORK"' EXIT
 TESTS=(test_api test_null test_threads test_stream test_access test_call_options test_audit)
 # test_import wraps key material with the system libcrypto, so it links the shared library only
 # (the static library embeds its own OpenSSL).
-SHARED_ONLY_TESTS=(test_import)
+SHARED_ONLY_TESTS=(test_import test_signing_modes)
 CFLAGS=(-Wall -Wextra -Werror -std=c11 -g -O1 -I"$ROOT/include" -I"$ROOT/bindings/c/tests")
 STATIC_LIBS=(-lpthread -ldl -lm)
 PASSED=0

@@ -19,10 +19,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use keystead_core::{
     AccessKey, CreateKeyRequest, DataKeyPairSpec, DataKeySpec, DecryptRequest, DeriveSharedSecretRequest,
     EncryptRequest, EncryptionAlgorithm, EncryptionContext, Error, ExpirationModel, GenerateDataKeyPairRequest,
-    GenerateDataKeyRequest, GenerateMacRequest, ImportKeyMaterialRequest, IncludeKeyMaterial, KeyAgreementAlgorithm,
-    KeySpec, KeyUsage, Keystead, MacAlgorithm, MessageType, Millis, Origin, Page, ReEncryptRequest, RootKeySource,
-    SecretBytes, SignRequest, SigningAlgorithm, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm,
-    WrappingKeySpec, DATABASE_FILE_NAME,
+    GenerateDataKeyRequest, GenerateMacRequest, ImportKeyMaterialRequest, ImportType, IncludeKeyMaterial,
+    KeyAgreementAlgorithm, KeySpec, KeyUsage, Keystead, MacAlgorithm, MessageType, Millis, Origin, Page,
+    ReEncryptRequest, RootKeySource, SecretBytes, SignRequest, SigningAlgorithm, Tag, VerifyMacRequest, VerifyRequest,
+    WrappingAlgorithm, WrappingKeySpec, DATABASE_FILE_NAME,
 };
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
@@ -413,12 +413,25 @@ enum Command {
         /// epoch seconds
         #[arg(long, value_name = "TIMESTAMP")]
         valid_to: Option<String>,
+        /// Symmetric keys: NEW_KEY_MATERIAL (waits in PENDING_ROTATION for rotate-key-on-demand)
+        /// or EXISTING_KEY_MATERIAL (the default after the key's first import)
+        #[arg(long)]
+        import_type: Option<String>,
+        /// Symmetric keys: a description of the material (kept when omitted on re-import)
+        #[arg(long)]
+        key_material_description: Option<String>,
+        /// Symmetric keys, not with NEW_KEY_MATERIAL: the KeyMaterialId the material must have
+        #[arg(long)]
+        key_material_id: Option<String>,
     },
     /// Delete a key's imported material (the key returns to PendingImport)
     DeleteImportedKeyMaterial {
         /// Key id or key ARN of a key created with --origin EXTERNAL
         #[arg(long)]
         key_id: String,
+        /// The material to delete (default: the current one)
+        #[arg(long)]
+        key_material_id: Option<String>,
     },
     /// Serve the AWS KMS API (JSON 1.1 + SigV4) over this store, for AWS SDKs and the aws CLI
     ///
@@ -1292,7 +1305,16 @@ fn run(cli: &Cli) -> CliResult<()> {
                 wrapping_key_spec.parse::<WrappingKeySpec>()?,
             )?)
         }
-        Command::ImportKeyMaterial { key_id, import_token, encrypted_key_material, expiration_model, valid_to } => {
+        Command::ImportKeyMaterial {
+            key_id,
+            import_token,
+            encrypted_key_material,
+            expiration_model,
+            valid_to,
+            import_type,
+            key_material_description,
+            key_material_id,
+        } => {
             let import_token = read_blob("--import-token", import_token)?;
             let wrapped = read_blob("--encrypted-key-material", encrypted_key_material)?;
             let valid_to = valid_to.as_deref().map(|v| parse_timestamp("--valid-to", v)).transpose()?;
@@ -1302,9 +1324,14 @@ fn run(cli: &Cli) -> CliResult<()> {
                 encrypted_key_material: &wrapped,
                 expiration_model: parse_enum::<ExpirationModel>(expiration_model.as_deref())?,
                 valid_to,
+                import_type: parse_enum::<ImportType>(import_type.as_deref())?,
+                key_material_description: key_material_description.as_deref(),
+                key_material_id: key_material_id.as_deref(),
             })?)
         }
-        Command::DeleteImportedKeyMaterial { key_id } => out.print(&store.delete_imported_key_material(key_id)?),
+        Command::DeleteImportedKeyMaterial { key_id, key_material_id } => {
+            out.print(&store.delete_imported_key_material_with(key_id, key_material_id.as_deref())?)
+        }
         Command::AccessKey(AccessKeyCommand::Create { principal }) => {
             let created = store.create_access_key(principal)?;
             let secret_access_key = String::from_utf8(created.secret_access_key.expose().to_vec())

@@ -56,8 +56,8 @@ pub use clock::{Clock, ManualClock, Millis, SystemClock, DAY_MS};
 pub use crypto::context::{canonical_context, EncryptionContext};
 pub use crypto::signing::{
     DeriveSharedSecretRequest, DeriveSharedSecretResponse, GenerateMacRequest, GenerateMacResponse,
-    GetPublicKeyResponse, SignRequest, SignResponse, VerifyMacRequest, VerifyMacResponse, VerifyRequest,
-    VerifyResponse,
+    GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse, VerifyMacRequest, VerifyMacResponse,
+    VerifyRequest, VerifyResponse,
 };
 pub use crypto::symmetric::{
     DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, GenerateDataKeyPairRequest,
@@ -74,9 +74,9 @@ pub use keys::metadata::{
 };
 pub use keys::record::GrantConstraints;
 pub use keys::spec::{
-    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, GrantOperation, IncludeKeyMaterial,
-    KeyAgreementAlgorithm, KeyManager, KeyMaterialState, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType,
-    Origin, RotationType, SigningAlgorithm, WrappingAlgorithm, WrappingKeySpec,
+    DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, ExpirationModel, GrantOperation, ImportType, IncludeKeyMaterial,
+    KeyAgreementAlgorithm, KeyManager, KeyMaterialImportState, KeyMaterialState, KeySpec, KeyState, KeyUsage,
+    MacAlgorithm, MessageType, Origin, RotationType, SigningAlgorithm, WrappingAlgorithm, WrappingKeySpec,
 };
 pub use keystead::{
     Keystead, KeysteadBuilder, DATABASE_FILE_NAME, DEFAULT_ACCOUNT_ID, DEFAULT_CACHE_CAPACITY, DEFAULT_REGION,

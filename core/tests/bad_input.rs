@@ -21,9 +21,10 @@ use std::path::Path;
 use keystead_core::envelope;
 use keystead_core::{
     CreateGrantRequest, CreateKeyRequest, DecryptRequest, DeriveSharedSecretRequest, EncryptRequest, EncryptionContext,
-    Error, ErrorKind, GenerateDataKeyPairRequest, GenerateDataKeyRequest, GenerateMacRequest, GrantOperation, GrantRef,
-    ImportKeyMaterialRequest, KeySpec, KeyUsage, Keystead, Origin, ReEncryptRequest, RootKeySource, SignRequest,
-    SigningAlgorithm, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm, WrappingKeySpec,
+    Error, ErrorKind, GenerateDataKeyPairRequest, GenerateDataKeyRequest, GenerateMacRequest, GetPublicKeyRequest,
+    GrantOperation, GrantRef, ImportKeyMaterialRequest, KeySpec, KeyUsage, Keystead, Origin, ReEncryptRequest,
+    RootKeySource, SignRequest, SigningAlgorithm, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm,
+    WrappingKeySpec,
 };
 
 type Outcome = keystead_core::Result<()>;
@@ -214,6 +215,17 @@ fn rows(fx: &Fixture) -> Vec<(&'static str, Vec<Case<'_>>)> {
     by_key!("get_key_rotation_status", |s: &Keystead, k: &str| s.get_key_rotation_status(k));
     by_key!("rotate_key_on_demand", |s: &Keystead, k: &str| s.rotate_key_on_demand(k));
     by_key!("get_public_key", |s: &Keystead, k: &str| s.get_public_key(k));
+    let mut cases = str_cases("key_id", |s: &Keystead, k: &str| {
+        s.get_public_key_with(GetPublicKeyRequest { key_id: k, grant_tokens: &[] }).map(drop)
+    });
+    cases.extend(one("grant_tokens", "malformed", move |s| {
+        s.get_public_key_with(GetPublicKeyRequest { key_id: sign, grant_tokens: &["not a token".to_owned()] }).map(drop)
+    }));
+    cases.extend(one("grant_tokens", "oversize", move |s| {
+        let tokens = vec!["x".repeat(8193)];
+        s.get_public_key_with(GetPublicKeyRequest { key_id: sign, grant_tokens: &tokens }).map(drop)
+    }));
+    rows.push(("get_public_key_with", cases));
     by_key!("delete_imported_key_material", |s: &Keystead, k: &str| s.delete_imported_key_material(k));
     by_key!("list_key_policies", |s: &Keystead, k: &str| s.list_key_policies(k));
     by_key!("delete_alias", |s: &Keystead, k: &str| s.delete_alias(k));
@@ -442,7 +454,25 @@ fn rows(fx: &Fixture) -> Vec<(&'static str, Vec<Case<'_>>)> {
     let mut cases = str_cases("key_id", move |s: &Keystead, k: &str| import(s, k, &[1; 64], &[2; 256]));
     cases.extend(bytes_cases("import_token", move |s: &Keystead, t: &[u8]| import(s, external, t, &[2; 256])));
     cases.extend(bytes_cases("encrypted_key_material", move |s: &Keystead, m: &[u8]| import(s, external, &[1; 64], m)));
+    let import_with = move |s: &Keystead, description: Option<&str>, id: Option<&str>| {
+        s.import_key_material(ImportKeyMaterialRequest {
+            key_id: external,
+            import_token: &[1; 64],
+            encrypted_key_material: &[2; 256],
+            key_material_description: description,
+            key_material_id: id,
+            ..Default::default()
+        })
+        .map(drop)
+    };
+    cases.extend(str_cases("key_material_description", move |s: &Keystead, d: &str| import_with(s, Some(d), None)));
+    cases.extend(str_cases("key_material_id", move |s: &Keystead, id: &str| import_with(s, None, Some(id))));
     rows.push(("import_key_material", cases));
+    let mut cases = str_cases("key_id", |s: &Keystead, k: &str| s.delete_imported_key_material_with(k, None).map(drop));
+    cases.extend(str_cases("key_material_id", move |s: &Keystead, id: &str| {
+        s.delete_imported_key_material_with(external, Some(id)).map(drop)
+    }));
+    rows.push(("delete_imported_key_material_with", cases));
 
     // Policies and grants.
     let mut cases = str_cases("key_id", |s: &Keystead, k: &str| s.put_key_policy(k, POLICY, None, false));

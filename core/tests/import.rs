@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use keystead_core::{
     Clock, CreateKeyRequest, DecryptRequest, EncryptRequest, ErrorKind, ExpirationModel, GenerateMacRequest,
-    ImportKeyMaterialRequest, KeySpec, KeyState, KeyUsage, Keystead, MacAlgorithm, ManualClock, MessageType, Origin,
-    SignRequest, SigningAlgorithm, VerifyRequest, WrappingAlgorithm, WrappingKeySpec, DAY_MS,
+    ImportKeyMaterialRequest, ImportType, IncludeKeyMaterial, KeyMaterialImportState, KeyMaterialState, KeySpec,
+    KeyState, KeyUsage, Keystead, MacAlgorithm, ManualClock, MessageType, Origin, SignRequest, SigningAlgorithm,
+    VerifyRequest, WrappingAlgorithm, WrappingKeySpec, DAY_MS,
 };
 
 fn openssl(args: &[&str], dir: &Path) {
@@ -120,20 +121,49 @@ impl Fixture {
         material: &[u8],
         model: ExpirationModel,
     ) -> keystead_core::Result<String> {
+        let valid_to = (model == ExpirationModel::KeyMaterialExpires).then(|| self.clock.now_ms() + 30 * DAY_MS);
+        self.import_with(
+            key_id,
+            algorithm,
+            material,
+            Extra { expiration_model: Some(model), valid_to, ..Extra::default() },
+        )
+    }
+
+    /// ImportKeyMaterial with the 2025 parameters.
+    fn import_with(
+        &self,
+        key_id: &str,
+        algorithm: WrappingAlgorithm,
+        material: &[u8],
+        extra: Extra<'_>,
+    ) -> keystead_core::Result<String> {
         let parameters = self.store.get_parameters_for_import(key_id, algorithm, WrappingKeySpec::Rsa2048)?;
         assert_eq!(parameters.parameters_valid_to, self.clock.now_ms() + DAY_MS);
         let wrapped = wrap(self.dir.path(), &parameters.public_key, algorithm, material);
-        let valid_to = (model == ExpirationModel::KeyMaterialExpires).then(|| self.clock.now_ms() + 30 * DAY_MS);
         self.store
             .import_key_material(ImportKeyMaterialRequest {
                 key_id,
                 import_token: &parameters.import_token,
                 encrypted_key_material: &wrapped,
-                expiration_model: Some(model),
-                valid_to,
+                expiration_model: extra.expiration_model,
+                valid_to: extra.valid_to,
+                import_type: extra.import_type,
+                key_material_description: extra.description,
+                key_material_id: extra.key_material_id,
             })
             .map(|r| r.key_material_id)
     }
+}
+
+/// The optional ImportKeyMaterial parameters of a test import.
+#[derive(Default, Clone, Copy)]
+struct Extra<'a> {
+    expiration_model: Option<ExpirationModel>,
+    valid_to: Option<i64>,
+    import_type: Option<ImportType>,
+    description: Option<&'a str>,
+    key_material_id: Option<&'a str>,
 }
 
 fn encrypt(store: &Keystead, key_id: &str) -> Vec<u8> {
@@ -235,6 +265,7 @@ fn tokens_and_parameters_are_checked() {
                 encrypted_key_material: wrapped,
                 expiration_model: model,
                 valid_to,
+                ..Default::default()
             })
             .map(drop)
             .unwrap_err()
@@ -403,4 +434,234 @@ fn cached_imported_signing_keys_follow_deletion_expiry_and_reimport() {
     assert_eq!(verify(&f.store).unwrap_err().kind(), ErrorKind::InvalidState);
     f.import(&key_id, WrappingAlgorithm::RsaesOaepSha256, &private, ExpirationModel::KeyMaterialDoesNotExpire).unwrap();
     verify(&ours).unwrap();
+}
+
+const OAEP: WrappingAlgorithm = WrappingAlgorithm::RsaesOaepSha256;
+
+fn never() -> Extra<'static> {
+    Extra { expiration_model: Some(ExpirationModel::KeyMaterialDoesNotExpire), ..Extra::default() }
+}
+
+fn rotations(f: &Fixture, key_id: &str, include: Option<IncludeKeyMaterial>) -> Vec<keystead_core::RotationsListEntry> {
+    f.store.list_key_rotations(key_id, include, None, None).unwrap().items
+}
+
+#[test]
+fn new_material_waits_for_on_demand_rotation_then_becomes_current() {
+    let f = fixture();
+    let key_id = f.external(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt);
+    // No pending material: an imported key has nothing to rotate to.
+    let first = f.import_with(&key_id, OAEP, &[1u8; 32], Extra { description: Some("first one"), ..never() }).unwrap();
+    let err = f.store.rotate_key_on_demand(&key_id).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedOperation);
+    assert!(err.message().contains("PENDING_ROTATION"), "{}", err.message());
+    let old_blob = encrypt(&f.store, &key_id);
+
+    // ImportType defaults to EXISTING after the first import: other material is refused.
+    let err = f.import_with(&key_id, OAEP, &[2u8; 32], never()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::IncorrectKeyMaterial);
+    let new_type = Extra { import_type: Some(ImportType::NewKeyMaterial), description: Some("second\tone"), ..never() };
+    let second = f.import_with(&key_id, OAEP, &[2u8; 32], new_type).unwrap();
+    assert_ne!(second, first);
+    assert_eq!(second.len(), 64);
+    let meta = f.store.describe_key(&key_id).unwrap();
+    assert_eq!(meta.key_state, KeyState::Enabled);
+    assert_eq!(meta.current_key_material_id.as_deref(), Some(first.as_str()), "new material is not current yet");
+    assert!(rotations(&f, &key_id, None).is_empty(), "ROTATIONS_ONLY is the default and nothing rotated yet");
+    assert!(rotations(&f, &key_id, Some(IncludeKeyMaterial::RotationsOnly)).is_empty());
+    let all = rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial));
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (all[0].key_material_id.as_str(), all[0].key_material_state),
+        (first.as_str(), KeyMaterialState::Current)
+    );
+    assert_eq!(all[0].key_material_description.as_deref(), Some("first one"));
+    assert_eq!(all[0].import_state, Some(KeyMaterialImportState::Imported));
+    assert_eq!(all[0].expiration_model, Some(ExpirationModel::KeyMaterialDoesNotExpire));
+    assert_eq!((all[0].rotation_date, all[0].rotation_type), (None, None), "first material");
+    assert_eq!(all[1].key_material_state, KeyMaterialState::PendingRotation);
+    assert_eq!(all[1].key_material_description.as_deref(), Some("second\tone"));
+    assert_eq!((all[1].rotation_date, all[1].rotation_type), (None, None), "pending material");
+    let json = serde_json::to_value(&all[1]).unwrap();
+    assert_eq!(json["ImportState"], "IMPORTED");
+    assert_eq!(json["KeyMaterialState"], "PENDING_ROTATION");
+    assert!(json.get("RotationDate").is_none() && json.get("ValidTo").is_none());
+
+    f.clock.advance_ms(5_000);
+    f.store.rotate_key_on_demand(&key_id).unwrap();
+    assert_eq!(f.store.describe_key(&key_id).unwrap().current_key_material_id.as_deref(), Some(second.as_str()));
+    let rotated = rotations(&f, &key_id, None);
+    assert_eq!(rotated.len(), 1);
+    assert_eq!(rotated[0].key_material_id, second);
+    assert_eq!(rotated[0].key_material_state, KeyMaterialState::Current);
+    assert_eq!(rotated[0].rotation_type, Some(keystead_core::RotationType::OnDemand));
+    assert_eq!(rotated[0].rotation_date, Some(f.clock.now_ms()));
+    let all = rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial));
+    assert_eq!(all[0].key_material_state, KeyMaterialState::NonCurrent);
+    let new_blob = encrypt(&f.store, &key_id);
+    let decrypted = f.store.decrypt(DecryptRequest { ciphertext_blob: &new_blob, ..Default::default() }).unwrap();
+    assert_eq!(decrypted.key_material_id.as_deref(), Some(second.as_str()));
+    let decrypted = f.store.decrypt(DecryptRequest { ciphertext_blob: &old_blob, ..Default::default() }).unwrap();
+    assert_eq!(decrypted.key_material_id.as_deref(), Some(first.as_str()), "old material still decrypts");
+
+    // A second rotation needs another NEW import first.
+    assert_eq!(f.store.rotate_key_on_demand(&key_id).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    // NEW material the key already has is refused, whatever its state.
+    let again_new = Extra { import_type: Some(ImportType::NewKeyMaterial), ..never() };
+    assert_eq!(
+        f.import_with(&key_id, OAEP, &[1u8; 32], again_new).unwrap_err().kind(),
+        ErrorKind::IncorrectKeyMaterial
+    );
+}
+
+#[test]
+fn deleting_an_old_material_blocks_its_ciphertexts_until_it_is_imported_again() {
+    let f = fixture();
+    let key_id = f.external(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt);
+    let first = f.import_with(&key_id, OAEP, &[1u8; 32], Extra { description: Some("kept"), ..never() }).unwrap();
+    let old_blob = encrypt(&f.store, &key_id);
+    let new_type = Extra { import_type: Some(ImportType::NewKeyMaterial), ..never() };
+    let second = f.import_with(&key_id, OAEP, &[2u8; 32], new_type).unwrap();
+    f.store.rotate_key_on_demand(&key_id).unwrap();
+    let new_blob = encrypt(&f.store, &key_id);
+
+    let err = f.store.delete_imported_key_material_with(&key_id, Some(&"0".repeat(64))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    for bad in ["ABC", &"A".repeat(64), &"0".repeat(63)] {
+        let err = f.store.delete_imported_key_material_with(&key_id, Some(bad)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation, "{bad}");
+    }
+    assert_eq!(f.store.describe_key(&key_id).unwrap().key_state, KeyState::Enabled, "refused deletions change nothing");
+
+    let deleted = f.store.delete_imported_key_material_with(&key_id, Some(&first)).unwrap();
+    assert_eq!(deleted.key_material_id, first);
+    assert!(deleted.key_id.starts_with("arn:"));
+    let meta = f.store.describe_key(&key_id).unwrap();
+    assert_eq!(meta.key_state, KeyState::PendingImport, "a permanently associated material is missing");
+    assert_eq!(meta.current_key_material_id.as_deref(), Some(second.as_str()));
+    let err = decrypt(&f.store, &old_blob).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidState);
+    assert!(err.message().ends_with("is pending import."), "{}", err.message());
+    assert_eq!(decrypt(&f.store, &new_blob).unwrap_err().kind(), ErrorKind::InvalidState);
+    let all = rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial));
+    assert_eq!(all[0].import_state, Some(KeyMaterialImportState::PendingImport));
+    assert_eq!(all[1].import_state, Some(KeyMaterialImportState::Imported));
+
+    // The wrong KeyMaterialId, or material the key never had, is refused and changes nothing.
+    let wrong_id = Extra { key_material_id: Some(&second), ..never() };
+    assert_eq!(f.import_with(&key_id, OAEP, &[1u8; 32], wrong_id).unwrap_err().kind(), ErrorKind::IncorrectKeyMaterial);
+    let stranger = Extra { import_type: Some(ImportType::ExistingKeyMaterial), ..never() };
+    assert_eq!(f.import_with(&key_id, OAEP, &[3u8; 32], stranger).unwrap_err().kind(), ErrorKind::IncorrectKeyMaterial);
+    assert_eq!(f.store.describe_key(&key_id).unwrap().key_state, KeyState::PendingImport);
+
+    let existing =
+        Extra { import_type: Some(ImportType::ExistingKeyMaterial), key_material_id: Some(&first), ..never() };
+    assert_eq!(f.import_with(&key_id, OAEP, &[1u8; 32], existing).unwrap(), first);
+    assert_eq!(f.store.describe_key(&key_id).unwrap().key_state, KeyState::Enabled);
+    assert_eq!(decrypt(&f.store, &old_blob).unwrap(), b"imported");
+    assert_eq!(decrypt(&f.store, &new_blob).unwrap(), b"imported");
+    let all = rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial));
+    assert_eq!(all[0].key_material_description.as_deref(), Some("kept"), "kept when the re-import omits it");
+    assert_eq!(all[0].import_state, Some(KeyMaterialImportState::Imported));
+
+    // Without KeyMaterialId the current material goes.
+    assert_eq!(f.store.delete_imported_key_material(&key_id).unwrap().key_material_id, second);
+    assert_eq!(decrypt(&f.store, &old_blob).unwrap_err().kind(), ErrorKind::InvalidState);
+}
+
+#[test]
+fn material_waiting_for_rotation_can_be_deleted_and_replaced() {
+    let f = fixture();
+    let key_id = f.external(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt);
+    f.import(&key_id, OAEP, &[1u8; 32], ExpirationModel::KeyMaterialDoesNotExpire).unwrap();
+    let new_type = Extra { import_type: Some(ImportType::NewKeyMaterial), ..never() };
+    let pending = f.import_with(&key_id, OAEP, &[2u8; 32], new_type).unwrap();
+    f.store.delete_imported_key_material_with(&key_id, Some(&pending)).unwrap();
+    assert_eq!(f.store.describe_key(&key_id).unwrap().key_state, KeyState::Enabled, "pending material is not bound");
+    assert_eq!(rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial)).len(), 1);
+    assert_eq!(f.store.rotate_key_on_demand(&key_id).unwrap_err().kind(), ErrorKind::UnsupportedOperation);
+    let replacement = f.import_with(&key_id, OAEP, &[3u8; 32], new_type).unwrap();
+    f.store.rotate_key_on_demand(&key_id).unwrap();
+    assert_eq!(f.store.describe_key(&key_id).unwrap().current_key_material_id, Some(replacement));
+    let blob = encrypt(&f.store, &key_id);
+    assert_eq!(decrypt(&f.store, &blob).unwrap(), b"imported");
+}
+
+#[test]
+fn each_material_expires_at_its_own_valid_to() {
+    let f = fixture();
+    let key_id = f.external(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt);
+    let first = f.import(&key_id, OAEP, &[1u8; 32], ExpirationModel::KeyMaterialDoesNotExpire).unwrap();
+    let ten_days = f.clock.now_ms() + 10 * DAY_MS;
+    let expiring = Extra {
+        import_type: Some(ImportType::NewKeyMaterial),
+        expiration_model: Some(ExpirationModel::KeyMaterialExpires),
+        valid_to: Some(ten_days),
+        ..Extra::default()
+    };
+    let second = f.import_with(&key_id, OAEP, &[2u8; 32], expiring).unwrap();
+    assert_eq!(f.store.describe_key(&key_id).unwrap().valid_to, None, "pending material is not yet the key's");
+    f.store.rotate_key_on_demand(&key_id).unwrap();
+    let meta = f.store.describe_key(&key_id).unwrap();
+    assert_eq!(meta.valid_to, Some(ten_days));
+    assert_eq!(meta.expiration_model, Some(ExpirationModel::KeyMaterialExpires), "the current material's model");
+    let all = rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial));
+    assert_eq!(all[1].valid_to, Some(ten_days));
+    assert_eq!(all[0].valid_to, None);
+    let blob = encrypt(&f.store, &key_id); // under the expiring material
+    f.clock.advance_days(10);
+    let meta = f.store.describe_key(&key_id).unwrap();
+    assert_eq!(meta.key_state, KeyState::PendingImport);
+    assert_eq!(meta.valid_to, None);
+    let all = rotations(&f, &key_id, Some(IncludeKeyMaterial::AllKeyMaterial));
+    assert_eq!(all[0].import_state, Some(KeyMaterialImportState::Imported), "{first} does not expire");
+    assert_eq!(all[1].import_state, Some(KeyMaterialImportState::PendingImport));
+    assert_eq!((all[1].rotation_date, all[1].rotation_type), (None, None), "pending imports show no rotation");
+    assert_eq!(decrypt(&f.store, &blob).unwrap_err().kind(), ErrorKind::InvalidState);
+    let back = Extra { key_material_id: Some(&second), ..never() };
+    f.import_with(&key_id, OAEP, &[2u8; 32], back).unwrap();
+    assert_eq!(f.store.describe_key(&key_id).unwrap().valid_to, None, "re-import changed the expiry");
+    assert_eq!(decrypt(&f.store, &blob).unwrap(), b"imported");
+}
+
+#[test]
+fn new_parameters_are_validated_and_only_for_symmetric_keys() {
+    let f = fixture();
+    let key_id = f.external(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt);
+    let bad = |extra: Extra<'_>| f.import_with(&key_id, OAEP, &[1u8; 32], extra).unwrap_err().kind();
+    let long = "a".repeat(257);
+    for description in ["", "semi;colon", "ünicode", long.as_str()] {
+        assert_eq!(
+            bad(Extra { description: Some(description), ..never() }),
+            ErrorKind::Validation,
+            "{description:.10}"
+        );
+    }
+    for id in ["abc", &"G".repeat(64), &"A".repeat(64)] {
+        assert_eq!(bad(Extra { key_material_id: Some(id), ..never() }), ErrorKind::Validation, "{id}");
+    }
+    let id = "0".repeat(64);
+    let new_with_id = Extra { import_type: Some(ImportType::NewKeyMaterial), key_material_id: Some(&id), ..never() };
+    assert_eq!(bad(new_with_id), ErrorKind::Validation);
+    // EXISTING before any import: the key has no such material.
+    assert_eq!(
+        bad(Extra { import_type: Some(ImportType::ExistingKeyMaterial), ..never() }),
+        ErrorKind::IncorrectKeyMaterial
+    );
+    assert_eq!(f.store.describe_key(&key_id).unwrap().key_state, KeyState::PendingImport);
+    let ok = f.import_with(&key_id, OAEP, &[1u8; 32], Extra { description: Some("a/b:c_d.e-f 1"), ..never() });
+    assert_eq!(ok.unwrap().len(), 64);
+
+    let hmac = f.external(KeySpec::Hmac256, KeyUsage::GenerateVerifyMac);
+    for extra in [
+        Extra { import_type: Some(ImportType::NewKeyMaterial), ..never() },
+        Extra { description: Some("x"), ..never() },
+        Extra { key_material_id: Some(&id), ..never() },
+    ] {
+        let err = f.import_with(&hmac, OAEP, &[5u8; 32], extra).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Validation);
+    }
+    assert_eq!(f.store.describe_key(&hmac).unwrap().key_state, KeyState::PendingImport);
+    f.import_with(&hmac, OAEP, &[5u8; 32], never()).unwrap();
+    assert_eq!(f.store.describe_key(&hmac).unwrap().key_state, KeyState::Enabled);
 }

@@ -309,6 +309,7 @@ fn workload(store: &Keystead, ledger: &mut Ledger) {
             encrypted_key_material: &wrap_oaep_sha256(&params.public_key, &short),
             expiration_model: Some(ExpirationModel::KeyMaterialDoesNotExpire),
             valid_to: None,
+            ..Default::default()
         }),
     );
     ledger.fails(
@@ -319,6 +320,7 @@ fn workload(store: &Keystead, ledger: &mut Ledger) {
             encrypted_key_material: &wrapped,
             expiration_model: Some(ExpirationModel::KeyMaterialDoesNotExpire),
             valid_to: None,
+            ..Default::default()
         }),
     );
     let imported = store
@@ -328,6 +330,7 @@ fn workload(store: &Keystead, ledger: &mut Ledger) {
             encrypted_key_material: &wrapped,
             expiration_model: Some(ExpirationModel::KeyMaterialDoesNotExpire),
             valid_to: None,
+            ..Default::default()
         })
         .unwrap();
     ledger.debug("ImportKeyMaterial response", &imported);
@@ -343,6 +346,7 @@ fn workload(store: &Keystead, ledger: &mut Ledger) {
             encrypted_key_material: &wrap_oaep_sha256(&params.public_key, &other_material),
             expiration_model: Some(ExpirationModel::KeyMaterialDoesNotExpire),
             valid_to: None,
+            ..Default::default()
         }),
     );
     let imported_plaintext = ledger.fresh("plaintext under imported key", 100);

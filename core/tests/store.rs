@@ -338,6 +338,7 @@ fn pending_import_tokens_survive_root_key_rotation() {
             encrypted_key_material: &wrapped,
             expiration_model: Some(keystead_core::ExpirationModel::KeyMaterialDoesNotExpire),
             valid_to: None,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(decrypt(&store, &encrypt(&store, &key_id, b"after")).unwrap(), b"after");

@@ -170,6 +170,7 @@ fn build() -> keystead_core::Result<ImportFixture> {
             encrypted_key_material: &wrapped,
             expiration_model: Some(ExpirationModel::KeyMaterialDoesNotExpire),
             valid_to: None,
+            ..Default::default()
         })?;
         store.delete_imported_key_material(&meta.key_id)?;
         keys.push(ExternalKey {
@@ -246,6 +247,7 @@ pub fn run(data: &[u8]) {
         encrypted_key_material: &wrapped,
         expiration_model,
         valid_to,
+        ..Default::default()
     });
     match result {
         Ok(response) => {

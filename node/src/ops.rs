@@ -371,6 +371,10 @@ impl Op for ListKeyRotations {
                     key_material_state: r.key_material_state.to_string(),
                     rotation_date: r.rotation_date.map(seconds),
                     rotation_type: r.rotation_type.map(|x| x.to_string()),
+                    key_material_description: r.key_material_description,
+                    import_state: r.import_state.map(|x| x.to_string()),
+                    expiration_model: r.expiration_model.map(|x| x.to_string()),
+                    valid_to: r.valid_to.map(seconds),
                 })
                 .collect(),
             next_marker: page.next_marker,
@@ -703,13 +707,14 @@ fn names<T: std::fmt::Display>(values: Option<Vec<T>>) -> Option<Vec<String>> {
 /// GetPublicKey.
 pub struct GetPublicKey {
     pub key_id: String,
+    pub grant_tokens: Vec<String>,
 }
 
 impl Op for GetPublicKey {
     type Output = core::GetPublicKeyResponse;
     type Js = t::GetPublicKeyResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
-        store.get_public_key(&self.key_id)
+        store.get_public_key_with(core::GetPublicKeyRequest { key_id: &self.key_id, grant_tokens: &self.grant_tokens })
     }
     fn to_js(env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::GetPublicKeyResult {
@@ -898,6 +903,9 @@ pub struct ImportKeyMaterial {
     pub encrypted_key_material: Vec<u8>,
     pub expiration_model: Option<String>,
     pub valid_to_seconds: Option<f64>,
+    pub import_type: Option<String>,
+    pub key_material_description: Option<String>,
+    pub key_material_id: Option<String>,
 }
 
 impl Op for ImportKeyMaterial {
@@ -914,6 +922,9 @@ impl Op for ImportKeyMaterial {
             encrypted_key_material: &self.encrypted_key_material,
             expiration_model: parse(self.expiration_model.as_deref())?,
             valid_to,
+            import_type: parse(self.import_type.as_deref())?,
+            key_material_description: self.key_material_description.as_deref(),
+            key_material_id: self.key_material_id.as_deref(),
         })
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
@@ -924,13 +935,14 @@ impl Op for ImportKeyMaterial {
 /// DeleteImportedKeyMaterial.
 pub struct DeleteImportedKeyMaterial {
     pub key_id: String,
+    pub key_material_id: Option<String>,
 }
 
 impl Op for DeleteImportedKeyMaterial {
     type Output = core::ImportedKeyMaterialResponse;
     type Js = t::ImportedKeyMaterialResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
-        store.delete_imported_key_material(&self.key_id)
+        store.delete_imported_key_material_with(&self.key_id, self.key_material_id.as_deref())
     }
     fn to_js(_env: &Env, r: Self::Output) -> napi::Result<Self::Js> {
         Ok(t::ImportedKeyMaterialResult { key_id: r.key_id, key_material_id: r.key_material_id })

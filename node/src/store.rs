@@ -770,16 +770,28 @@ impl Keystead {
         run_sync(&env, &self.core, import_key_material(key_id, import_token, encrypted_key_material, options))
     }
 
-    /// `DeleteImportedKeyMaterial`: deletes imported material; the key becomes `PendingImport`.
+    /// `DeleteImportedKeyMaterial`: deletes imported material (`keyMaterialId`, default the
+    /// current one); the key becomes `PendingImport` (unless the material was still waiting
+    /// for rotation).
     #[napi(strict, ts_return_type = "Promise<ImportedKeyMaterialResult>")]
-    pub fn delete_imported_key_material(&self, key_id: String) -> AsyncTask<Job<ops::DeleteImportedKeyMaterial>> {
-        self.job(ops::DeleteImportedKeyMaterial { key_id })
+    pub fn delete_imported_key_material(
+        &self,
+        key_id: String,
+        options: Option<t::DeleteImportedKeyMaterialOptions>,
+    ) -> AsyncTask<Job<ops::DeleteImportedKeyMaterial>> {
+        self.job(ops::DeleteImportedKeyMaterial { key_id, key_material_id: options.and_then(|o| o.key_material_id) })
     }
 
     /// Synchronous twin of `deleteImportedKeyMaterial`.
     #[napi(strict)]
-    pub fn delete_imported_key_material_sync(&self, env: Env, key_id: String) -> Result<t::ImportedKeyMaterialResult> {
-        run_sync(&env, &self.core, ops::DeleteImportedKeyMaterial { key_id })
+    pub fn delete_imported_key_material_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::DeleteImportedKeyMaterialOptions>,
+    ) -> Result<t::ImportedKeyMaterialResult> {
+        let key_material_id = options.and_then(|o| o.key_material_id);
+        run_sync(&env, &self.core, ops::DeleteImportedKeyMaterial { key_id, key_material_id })
     }
 
     /// `Sign`: signs `message` with an asymmetric `SIGN_VERIFY` key. `signingAlgorithm` is
@@ -838,14 +850,24 @@ impl Keystead {
 
     /// `GetPublicKey`: the public key of an asymmetric key (DER SubjectPublicKeyInfo).
     #[napi(strict, ts_return_type = "Promise<GetPublicKeyResult>")]
-    pub fn get_public_key(&self, key_id: String) -> AsyncTask<Job<ops::GetPublicKey>> {
-        self.job(ops::GetPublicKey { key_id })
+    pub fn get_public_key(
+        &self,
+        key_id: String,
+        options: Option<t::GetPublicKeyOptions>,
+    ) -> AsyncTask<Job<ops::GetPublicKey>> {
+        self.job(ops::GetPublicKey { key_id, grant_tokens: options.and_then(|o| o.grant_tokens).unwrap_or_default() })
     }
 
     /// Synchronous twin of `getPublicKey`.
     #[napi(strict)]
-    pub fn get_public_key_sync(&self, env: Env, key_id: String) -> Result<t::GetPublicKeyResult> {
-        run_sync(&env, &self.core, ops::GetPublicKey { key_id })
+    pub fn get_public_key_sync(
+        &self,
+        env: Env,
+        key_id: String,
+        options: Option<t::GetPublicKeyOptions>,
+    ) -> Result<t::GetPublicKeyResult> {
+        let grant_tokens = options.and_then(|o| o.grant_tokens).unwrap_or_default();
+        run_sync(&env, &self.core, ops::GetPublicKey { key_id, grant_tokens })
     }
 
     /// `GenerateMac`: an HMAC of `message` with a `GENERATE_VERIFY_MAC` key; `macAlgorithm`
@@ -1143,12 +1165,21 @@ fn import_key_material(
     encrypted_key_material: &[u8],
     options: Option<t::ImportKeyMaterialOptions>,
 ) -> ops::ImportKeyMaterial {
-    let (expiration_model, valid_to_seconds) = options.map_or((None, None), |o| (o.expiration_model, o.valid_to));
+    let o = options.unwrap_or(t::ImportKeyMaterialOptions {
+        expiration_model: None,
+        valid_to: None,
+        import_type: None,
+        key_material_description: None,
+        key_material_id: None,
+    });
     ops::ImportKeyMaterial {
         key_id,
         import_token: import_token.to_vec(),
         encrypted_key_material: encrypted_key_material.to_vec(),
-        expiration_model,
-        valid_to_seconds,
+        expiration_model: o.expiration_model,
+        valid_to_seconds: o.valid_to,
+        import_type: o.import_type,
+        key_material_description: o.key_material_description,
+        key_material_id: o.key_material_id,
     }
 }

@@ -382,6 +382,14 @@ pub struct RotationsListEntry {
     pub rotation_date: Option<f64>,
     /// `AUTOMATIC` or `ON_DEMAND`.
     pub rotation_type: Option<String>,
+    /// The caller's description of the material (symmetric `EXTERNAL` keys only).
+    pub key_material_description: Option<String>,
+    /// `IMPORTED` or `PENDING_IMPORT` (symmetric `EXTERNAL` keys only).
+    pub import_state: Option<String>,
+    /// `KEY_MATERIAL_EXPIRES` or `KEY_MATERIAL_DOES_NOT_EXPIRE` (symmetric `EXTERNAL` keys only).
+    pub expiration_model: Option<String>,
+    /// When the material expires (seconds since the epoch).
+    pub valid_to: Option<f64>,
 }
 
 /// A page of `listKeyRotations`.
@@ -708,6 +716,29 @@ pub struct ImportKeyMaterialOptions {
     pub expiration_model: Option<String>,
     /// When the material expires (seconds since the epoch), with `KEY_MATERIAL_EXPIRES`.
     pub valid_to: Option<f64>,
+    /// Symmetric keys only: `NEW_KEY_MATERIAL` (waits in `PENDING_ROTATION` for
+    /// `rotateKeyOnDemand`, unless it is the key's first) or `EXISTING_KEY_MATERIAL` (the
+    /// default after the first import).
+    pub import_type: Option<String>,
+    /// Symmetric keys only: 1–256 characters of `[a-zA-Z0-9:/_\s.-]`; kept when omitted.
+    pub key_material_description: Option<String>,
+    /// Symmetric keys only, not with `NEW_KEY_MATERIAL`: the 64-hex-character id the material
+    /// must have.
+    pub key_material_id: Option<String>,
+}
+
+/// Options of `deleteImportedKeyMaterial`.
+#[napi(object)]
+pub struct DeleteImportedKeyMaterialOptions {
+    /// The material to delete (64 hex characters); default: the current material.
+    pub key_material_id: Option<String>,
+}
+
+/// Options of `getPublicKey`.
+#[napi(object)]
+pub struct GetPublicKeyOptions {
+    /// Grant tokens (checked for form, at most 10).
+    pub grant_tokens: Option<Vec<String>>,
 }
 
 /// Result of `importKeyMaterial` and `deleteImportedKeyMaterial`.

@@ -48,3 +48,48 @@ test('import, use, delete and re-import key material', async () => {
   const native = store.createKeySync().keyId
   throwsCode(() => store.getParametersForImportSync(native, 'RSAES_OAEP_SHA_256', 'RSA_2048'), 'UnsupportedOperationException')
 })
+
+test('several imported materials: NEW waits for rotation, delete and re-import by KeyMaterialId', async () => {
+  const store = Keystead.openSync(tempDir())
+  const keyId = store.createKeySync({ origin: 'EXTERNAL' }).keyId
+  const importSync = (material, options) => {
+    const p = store.getParametersForImportSync(keyId, 'RSAES_OAEP_SHA_256', 'RSA_2048')
+    const wrapped = crypto.publicEncrypt({
+      key: crypto.createPublicKey({ key: p.publicKey, format: 'der', type: 'spki' }),
+      padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+    }, material)
+    return store.importKeyMaterialSync(keyId, p.importToken, wrapped, { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE', ...options })
+  }
+  const first = crypto.randomBytes(32)
+  const second = crypto.randomBytes(32)
+  const firstId = importSync(first, { keyMaterialDescription: 'first' }).keyMaterialId
+  const old = store.encryptSync(keyId, Buffer.from('old')).ciphertextBlob
+  throwsCode(() => store.rotateKeyOnDemandSync(keyId), 'UnsupportedOperationException')
+  throwsCode(() => importSync(second, {}), 'IncorrectKeyMaterialException') // EXISTING by default now
+  throwsCode(() => importSync(second, { importType: 'NEW_KEY_MATERIAL', keyMaterialId: firstId }), 'ValidationException')
+  throwsCode(() => importSync(second, { importType: 'NEWEST' }), 'ValidationException')
+  const secondId = importSync(second, { importType: 'NEW_KEY_MATERIAL', keyMaterialDescription: 'second' }).keyMaterialId
+  const all = store.listKeyRotationsSync(keyId, { includeKeyMaterial: 'ALL_KEY_MATERIAL' }).rotations
+  assert.deepEqual(all.map((r) => [r.keyMaterialState, r.importState, r.keyMaterialDescription]),
+    [['CURRENT', 'IMPORTED', 'first'], ['PENDING_ROTATION', 'IMPORTED', 'second']])
+  assert.equal(all[1].rotationDate, undefined)
+  await store.rotateKeyOnDemand(keyId)
+  assert.equal(store.describeKeySync(keyId).currentKeyMaterialId, secondId)
+
+  const deleted = await store.deleteImportedKeyMaterial(keyId, { keyMaterialId: firstId })
+  assert.equal(deleted.keyMaterialId, firstId)
+  await rejectsCode(store.decrypt(old), 'KMSInvalidStateException')
+  assert.equal(store.listKeyRotationsSync(keyId, { includeKeyMaterial: 'ALL_KEY_MATERIAL' }).rotations[0].importState, 'PENDING_IMPORT')
+  importSync(first, { importType: 'EXISTING_KEY_MATERIAL', keyMaterialId: firstId })
+  assert.equal(store.decryptSync(old).plaintext.toString(), 'old')
+  throwsCode(() => store.deleteImportedKeyMaterialSync(keyId, { keyMaterialId: 'f'.repeat(64) }), 'NotFoundException')
+})
+
+test('getPublicKey checks its grant tokens', async () => {
+  const store = Keystead.openSync(tempDir())
+  const keyId = store.createKeySync({ keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' }).keyId
+  assert.equal(store.getPublicKeySync(keyId, { grantTokens: [] }).keySpec, 'ECC_NIST_P256')
+  throwsCode(() => store.getPublicKeySync(keyId, { grantTokens: ['not a token'] }), 'InvalidGrantTokenException')
+  await rejectsCode(store.getPublicKey(keyId, { grantTokens: ['not a token'] }), 'InvalidGrantTokenException')
+})

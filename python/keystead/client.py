@@ -470,7 +470,7 @@ class KMSClient:
     def get_public_key(self, **params: Any) -> Response:
         """GetPublicKey(KeyId=, GrantTokens=)."""
         _check("GetPublicKey", params, ("KeyId",), ("GrantTokens",))
-        return _ok(self._native.get_public_key(params["KeyId"]))
+        return _ok(self._native.get_public_key(params["KeyId"], params.get("GrantTokens")))
 
     def generate_mac(self, **params: Any) -> Response:
         """GenerateMac(KeyId=, Message=, MacAlgorithm=, GrantTokens=, DryRun=)."""
@@ -531,13 +531,14 @@ class KMSClient:
         )
 
     def import_key_material(self, **params: Any) -> Response:
-        """ImportKeyMaterial(KeyId=, ImportToken=, EncryptedKeyMaterial=, ExpirationModel=, ValidTo=).
+        """ImportKeyMaterial(KeyId=, ImportToken=, EncryptedKeyMaterial=, ExpirationModel=, ValidTo=, ImportType=,
+        KeyMaterialDescription=, KeyMaterialId=).
         ``ValidTo`` is a datetime (naive means UTC), epoch seconds or an ISO 8601 string, as in botocore."""
         _check(
             "ImportKeyMaterial",
             params,
             ("KeyId", "ImportToken", "EncryptedKeyMaterial"),
-            ("ExpirationModel", "ValidTo"),
+            ("ExpirationModel", "ValidTo", "ImportType", "KeyMaterialDescription", "KeyMaterialId"),
         )
         valid_to = _timestamp("ValidTo", params["ValidTo"]) if "ValidTo" in params else None
         return _ok(
@@ -547,13 +548,16 @@ class KMSClient:
                 _blob(params["EncryptedKeyMaterial"]),
                 params.get("ExpirationModel"),
                 _epoch_millis(valid_to),
+                params.get("ImportType"),
+                params.get("KeyMaterialDescription"),
+                params.get("KeyMaterialId"),
             )
         )
 
     def delete_imported_key_material(self, **params: Any) -> Response:
-        """DeleteImportedKeyMaterial(KeyId=)."""
-        _check("DeleteImportedKeyMaterial", params, ("KeyId",), ())
-        return _ok(self._native.delete_imported_key_material(params["KeyId"]))
+        """DeleteImportedKeyMaterial(KeyId=, KeyMaterialId=)."""
+        _check("DeleteImportedKeyMaterial", params, ("KeyId",), ("KeyMaterialId",))
+        return _ok(self._native.delete_imported_key_material(params["KeyId"], params.get("KeyMaterialId")))
 
     # -- key policies and grants ------------------------------------------------------------
 

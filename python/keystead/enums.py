@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from typing import Callable, Dict, Type, TypeVar
 
-__all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial", "WrappingAlgorithm", "WrappingKeySpec", "GrantOperation"]
+__all__ = ["KeySpec", "KeyUsage", "Origin", "KeyState", "KeyManager", "EncryptionAlgorithm", "SigningAlgorithm", "MacAlgorithm", "KeyAgreementAlgorithm", "DataKeySpec", "DataKeyPairSpec", "MessageType", "ExpirationModel", "RotationType", "KeyMaterialState", "IncludeKeyMaterial", "ImportType", "KeyMaterialImportState", "WrappingAlgorithm", "WrappingKeySpec", "GrantOperation"]
 
 
 class _AwsEnum(str, enum.Enum):
@@ -351,6 +351,26 @@ class IncludeKeyMaterial(_AwsEnum):
 
     ROTATIONS_ONLY = "ROTATIONS_ONLY"
     """Only completed rotations."""
+
+
+class ImportType(_AwsEnum):
+    """Whether `ImportKeyMaterial` adds a material or brings back one the key already has (`ImportType`)."""
+
+    NEW_KEY_MATERIAL = "NEW_KEY_MATERIAL"
+    """A material the key does not have yet (waits in `PENDING_ROTATION` unless it is the key's first)."""
+
+    EXISTING_KEY_MATERIAL = "EXISTING_KEY_MATERIAL"
+    """A material already associated with the key (after deletion or expiry, or to change its expiry)."""
+
+
+class KeyMaterialImportState(_AwsEnum):
+    """Whether one material of an imported key is in the store (`ImportState` of `RotationsListEntry`)."""
+
+    IMPORTED = "IMPORTED"
+    """The material is imported."""
+
+    PENDING_IMPORT = "PENDING_IMPORT"
+    """The material was deleted or expired and must be imported again."""
 
 
 

@@ -41,6 +41,7 @@ from .enums import (
     EncryptionAlgorithm,
     ExpirationModel,
     GrantOperation,
+    ImportType,
     IncludeKeyMaterial,
     KeyAgreementAlgorithm,
     KeySpec,
@@ -501,9 +502,9 @@ class Keystead:
         d = self._native.verify(key_id, message, signature, signing_algorithm, message_type, _tokens(grant_tokens), dry_run)
         return VerifyResult._from_aws(d)
 
-    def get_public_key(self, key_id: str) -> PublicKey:
+    def get_public_key(self, key_id: str, *, grant_tokens: Optional[Sequence[str]] = None) -> PublicKey:
         """``GetPublicKey``: the public key of an asymmetric key (DER SubjectPublicKeyInfo)."""
-        return PublicKey._from_aws(self._native.get_public_key(key_id))
+        return PublicKey._from_aws(self._native.get_public_key(key_id, _tokens(grant_tokens)))
 
     def generate_mac(
         self,
@@ -593,20 +594,35 @@ class Keystead:
         *,
         expiration_model: Union[ExpirationModel, str, None] = None,
         valid_to: Optional[datetime] = None,
+        import_type: Union[ImportType, str, None] = None,
+        key_material_description: Optional[str] = None,
+        key_material_id: Optional[str] = None,
     ) -> ImportedKeyMaterial:
         """``ImportKeyMaterial``: wrapped key material for an ``EXTERNAL`` key. With
-        ``valid_to`` (a datetime; naive means UTC) the material expires then."""
+        ``valid_to`` (a datetime; naive means UTC) the material expires then. Symmetric keys
+        only: ``import_type`` ``NEW_KEY_MATERIAL`` adds a material that waits in
+        ``PENDING_ROTATION`` for :meth:`rotate_key_on_demand`; ``EXISTING_KEY_MATERIAL``
+        (the default after the first import) brings back one the key has, which
+        ``key_material_id`` may name."""
         if valid_to is not None and not isinstance(valid_to, datetime):
             raise TypeError(f"valid_to must be a datetime, not {type(valid_to).__name__}")
         d = self._native.import_key_material(
-            key_id, import_token, encrypted_key_material, expiration_model, _epoch_millis(valid_to)
+            key_id,
+            import_token,
+            encrypted_key_material,
+            expiration_model,
+            _epoch_millis(valid_to),
+            import_type,
+            key_material_description,
+            key_material_id,
         )
         return ImportedKeyMaterial._from_aws(d)
 
-    def delete_imported_key_material(self, key_id: str) -> ImportedKeyMaterial:
-        """``DeleteImportedKeyMaterial``: the key goes to ``PendingImport`` until the same
-        material is imported again."""
-        return ImportedKeyMaterial._from_aws(self._native.delete_imported_key_material(key_id))
+    def delete_imported_key_material(self, key_id: str, *, key_material_id: Optional[str] = None) -> ImportedKeyMaterial:
+        """``DeleteImportedKeyMaterial`` of ``key_material_id`` (default: the current material):
+        the key goes to ``PendingImport`` until that material is imported again (material still
+        waiting for rotation is simply forgotten)."""
+        return ImportedKeyMaterial._from_aws(self._native.delete_imported_key_material(key_id, key_material_id))
 
     # -- principals, key policies and grants ------------------------------------------------
 

@@ -13,6 +13,7 @@ from .enums import (
     ExpirationModel,
     KeyAgreementAlgorithm,
     KeyManager,
+    KeyMaterialImportState,
     KeyMaterialState,
     KeySpec,
     KeyState,
@@ -388,6 +389,12 @@ class KeyRotation:
     key_material_state: KeyMaterialState
     rotation_date: Optional[datetime] = None
     rotation_type: Optional[RotationType] = None
+    key_material_description: Optional[str] = None
+    """The caller's description (symmetric ``EXTERNAL`` keys only)."""
+    import_state: Optional[KeyMaterialImportState] = None
+    """``IMPORTED`` or ``PENDING_IMPORT`` (symmetric ``EXTERNAL`` keys only)."""
+    expiration_model: Optional[ExpirationModel] = None
+    valid_to: Optional[datetime] = None
 
     @classmethod
     def _from_aws(cls, d: Mapping[str, Any]) -> KeyRotation:
@@ -397,6 +404,10 @@ class KeyRotation:
             key_material_state=KeyMaterialState(d["KeyMaterialState"]),
             rotation_date=d.get("RotationDate"),
             rotation_type=RotationType(d["RotationType"]) if "RotationType" in d else None,
+            key_material_description=d.get("KeyMaterialDescription"),
+            import_state=KeyMaterialImportState(d["ImportState"]) if "ImportState" in d else None,
+            expiration_model=ExpirationModel(d["ExpirationModel"]) if "ExpirationModel" in d else None,
+            valid_to=d.get("ValidTo"),
         )
 
 

@@ -229,6 +229,10 @@ pub(crate) fn rotation_entry<'py>(py: Python<'py>, e: &RotationsListEntry) -> Py
     d.set_item("KeyMaterialState", e.key_material_state.as_str())?;
     set_opt(&d, "RotationDate", e.rotation_date.map(|ms| date(py, ms)).transpose()?)?;
     set_opt(&d, "RotationType", e.rotation_type.map(|t| t.as_str()))?;
+    set_opt(&d, "KeyMaterialDescription", e.key_material_description.as_deref())?;
+    set_opt(&d, "ImportState", e.import_state.map(|s| s.as_str()))?;
+    set_opt(&d, "ExpirationModel", e.expiration_model.map(|m| m.as_str()))?;
+    set_opt(&d, "ValidTo", e.valid_to.map(|ms| date(py, ms)).transpose()?)?;
     Ok(d)
 }
 

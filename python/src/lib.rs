@@ -20,9 +20,9 @@ use std::path::PathBuf;
 
 use keystead_core::{
     CreateKeyRequest, DecryptRequest, DeriveSharedSecretRequest, EncryptRequest, GenerateDataKeyPairRequest,
-    GenerateDataKeyRequest, GenerateMacRequest, ImportKeyMaterialRequest, Keystead, ReEncryptRequest, RootKeySource,
-    SecretBytes, SignRequest, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm, WrappingKeySpec,
-    DEFAULT_ENV_VAR,
+    GenerateDataKeyRequest, GenerateMacRequest, GetPublicKeyRequest, ImportKeyMaterialRequest, Keystead,
+    ReEncryptRequest, RootKeySource, SecretBytes, SignRequest, Tag, VerifyMacRequest, VerifyRequest, WrappingAlgorithm,
+    WrappingKeySpec, DEFAULT_ENV_VAR,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
@@ -630,8 +630,19 @@ impl Store {
 
     /// `GetPublicKey`; returns `{"KeyId", "PublicKey", "CustomerMasterKeySpec", "KeySpec",
     /// "KeyUsage", "EncryptionAlgorithms"?, "SigningAlgorithms"?, "KeyAgreementAlgorithms"?}`.
-    fn get_public_key<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyDict>> {
-        let r = run(py, "GetPublicKey", || self.inner.get_public_key(&key_id))?;
+    #[pyo3(signature = (key_id, grant_tokens = None))]
+    fn get_public_key<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        grant_tokens: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let r = run(py, "GetPublicKey", || {
+            self.inner.get_public_key_with(GetPublicKeyRequest {
+                key_id: &key_id,
+                grant_tokens: grant_tokens.as_deref().unwrap_or_default(),
+            })
+        })?;
         convert::public_key(py, &r)
     }
 
@@ -811,7 +822,9 @@ impl Store {
     }
 
     /// `ImportKeyMaterial`; `valid_to` in milliseconds since the epoch. Returns `{"KeyId", "KeyMaterialId"}`.
-    #[pyo3(signature = (key_id, import_token, encrypted_key_material, expiration_model = None, valid_to = None))]
+    #[pyo3(signature = (key_id, import_token, encrypted_key_material, expiration_model = None, valid_to = None,
+                        import_type = None, key_material_description = None, key_material_id = None))]
+    #[allow(clippy::too_many_arguments, reason = "one argument per AWS parameter")]
     fn import_key_material<'py>(
         &self,
         py: Python<'py>,
@@ -820,10 +833,14 @@ impl Store {
         encrypted_key_material: &Bound<'py, PyAny>,
         expiration_model: Option<&str>,
         valid_to: Option<i64>,
+        import_type: Option<&str>,
+        key_material_description: Option<String>,
+        key_material_id: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let token = bytes_arg(import_token, "ImportToken")?;
         let material = secret_arg(encrypted_key_material, "EncryptedKeyMaterial")?;
         let model = enum_arg(expiration_model);
+        let import_type = enum_arg(import_type);
         let r = run(py, "ImportKeyMaterial", || {
             self.inner.import_key_material(ImportKeyMaterialRequest {
                 key_id: &key_id,
@@ -831,14 +848,25 @@ impl Store {
                 encrypted_key_material: material.expose(),
                 expiration_model: model?,
                 valid_to,
+                import_type: import_type?,
+                key_material_description: key_material_description.as_deref(),
+                key_material_id: key_material_id.as_deref(),
             })
         })?;
         convert::imported(py, &r)
     }
 
-    /// `DeleteImportedKeyMaterial`; returns `{"KeyId", "KeyMaterialId"}`.
-    fn delete_imported_key_material<'py>(&self, py: Python<'py>, key_id: String) -> PyResult<Bound<'py, PyDict>> {
-        let r = run(py, "DeleteImportedKeyMaterial", || self.inner.delete_imported_key_material(&key_id))?;
+    /// `DeleteImportedKeyMaterial` (default: the current material); returns `{"KeyId", "KeyMaterialId"}`.
+    #[pyo3(signature = (key_id, key_material_id = None))]
+    fn delete_imported_key_material<'py>(
+        &self,
+        py: Python<'py>,
+        key_id: String,
+        key_material_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let r = run(py, "DeleteImportedKeyMaterial", || {
+            self.inner.delete_imported_key_material_with(&key_id, key_material_id.as_deref())
+        })?;
         convert::imported(py, &r)
     }
 
@@ -1150,6 +1178,8 @@ fn _enum_values() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("RotationType", all(k::RotationType::ALL, k::RotationType::as_str)),
         ("KeyMaterialState", all(k::KeyMaterialState::ALL, k::KeyMaterialState::as_str)),
         ("IncludeKeyMaterial", all(k::IncludeKeyMaterial::ALL, k::IncludeKeyMaterial::as_str)),
+        ("ImportType", all(k::ImportType::ALL, k::ImportType::as_str)),
+        ("KeyMaterialImportState", all(k::KeyMaterialImportState::ALL, k::KeyMaterialImportState::as_str)),
         ("WrappingAlgorithm", all(WrappingAlgorithm::ALL, WrappingAlgorithm::as_str)),
         ("WrappingKeySpec", all(WrappingKeySpec::ALL, WrappingKeySpec::as_str)),
         ("GrantOperation", all(GrantOperation::ALL, GrantOperation::as_str)),

@@ -170,3 +170,79 @@ def test_valid_to_forms_in_client(kms: keystead.KMSClient) -> None:
                                 EncryptedKeyMaterial=wrap(p["PublicKey"], "RSAES_OAEP_SHA_256", os.urandom(32)),
                                 ValidTo=form)
         assert kms.describe_key(KeyId=kid)["KeyMetadata"]["ValidTo"] == target
+
+
+def test_multiple_imported_materials_typed(store: keystead.Keystead) -> None:
+    key = store.create_key(origin=Origin.EXTERNAL).key_id
+    first = os.urandom(32)
+    params = store.get_parameters_for_import(key, wrapping_algorithm="RSAES_OAEP_SHA_256", wrapping_key_spec="RSA_2048")
+    first_id = store.import_key_material(key, params.import_token, wrap(params.public_key, "RSAES_OAEP_SHA_256", first),
+                                         expiration_model="KEY_MATERIAL_DOES_NOT_EXPIRE",
+                                         key_material_description="first one").key_material_id
+    old = store.encrypt(key, b"old").ciphertext_blob
+    with pytest.raises(exc.UnsupportedOperationException):
+        store.rotate_key_on_demand(key)
+
+    second = os.urandom(32)
+    params = store.get_parameters_for_import(key, wrapping_algorithm="RSAES_OAEP_SHA_256", wrapping_key_spec="RSA_2048")
+    wrapped = wrap(params.public_key, "RSAES_OAEP_SHA_256", second)
+    never = ExpirationModel.KEY_MATERIAL_DOES_NOT_EXPIRE
+    with pytest.raises(exc.ValidationException):
+        store.import_key_material(key, params.import_token, wrapped, expiration_model=never,
+                                  import_type=keystead.ImportType.NEW_KEY_MATERIAL, key_material_id=first_id)
+    with pytest.raises(exc.IncorrectKeyMaterialException):  # EXISTING is the default after the first import
+        store.import_key_material(key, params.import_token, wrapped, expiration_model=never)
+    second_id = store.import_key_material(key, params.import_token, wrapped, expiration_model=never,
+                                          import_type="NEW_KEY_MATERIAL").key_material_id
+    assert len(second_id) == 64 and second_id != first_id
+    rotations = store.list_key_rotations(key, include_key_material="ALL_KEY_MATERIAL").items
+    assert [r.key_material_state for r in rotations] == [keystead.KeyMaterialState.CURRENT,
+                                                          keystead.KeyMaterialState.PENDING_ROTATION]
+    assert rotations[0].key_material_description == "first one"
+    assert rotations[1].import_state is keystead.KeyMaterialImportState.IMPORTED
+    assert rotations[1].expiration_model is never and rotations[1].rotation_date is None
+    store.rotate_key_on_demand(key)
+    assert store.describe_key(key).current_key_material_id == second_id
+
+    deleted = store.delete_imported_key_material(key, key_material_id=first_id)
+    assert deleted.key_material_id == first_id
+    assert store.describe_key(key).key_state is KeyState.PENDING_IMPORT
+    with pytest.raises(exc.KMSInvalidStateException, match="pending import"):
+        store.decrypt(old)
+    listed = store.list_key_rotations(key, include_key_material="ALL_KEY_MATERIAL").items
+    assert listed[0].import_state is keystead.KeyMaterialImportState.PENDING_IMPORT
+    params = store.get_parameters_for_import(key, wrapping_algorithm="RSAES_OAEP_SHA_256", wrapping_key_spec="RSA_2048")
+    store.import_key_material(key, params.import_token, wrap(params.public_key, "RSAES_OAEP_SHA_256", first),
+                              expiration_model=never, import_type="EXISTING_KEY_MATERIAL", key_material_id=first_id)
+    assert store.decrypt(old).plaintext == b"old"
+
+
+def test_multiple_imported_materials_client(kms: keystead.KMSClient) -> None:
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    ids = []
+    for n, material in enumerate([os.urandom(32), os.urandom(32)]):
+        params = kms.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+        extra = {"ImportType": "NEW_KEY_MATERIAL", "KeyMaterialDescription": f"material {n}"}
+        response = kms.import_key_material(KeyId=key, ImportToken=params["ImportToken"],
+                                           EncryptedKeyMaterial=wrap(params["PublicKey"], "RSAES_OAEP_SHA_256", material),
+                                           ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE", **extra)
+        ids.append(response["KeyMaterialId"])
+    entries = kms.list_key_rotations(KeyId=key, IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]
+    assert [e["KeyMaterialState"] for e in entries] == ["CURRENT", "PENDING_ROTATION"]
+    assert [e["KeyMaterialDescription"] for e in entries] == ["material 0", "material 1"]
+    assert all(e["ImportState"] == "IMPORTED" and "RotationDate" not in e for e in entries)
+    assert kms.list_key_rotations(KeyId=key)["Rotations"] == []
+    deleted = kms.delete_imported_key_material(KeyId=key, KeyMaterialId=ids[1])
+    assert deleted["KeyMaterialId"] == ids[1]
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"  # pending material was not bound
+    with pytest.raises(exc.NotFoundException):
+        kms.delete_imported_key_material(KeyId=key, KeyMaterialId=ids[1])
+
+
+def test_get_public_key_grant_tokens(store: keystead.Keystead, kms: keystead.KMSClient) -> None:
+    key = store.create_key(key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY").key_id
+    assert store.get_public_key(key, grant_tokens=[]).key_spec.value == "ECC_NIST_P256"
+    with pytest.raises(exc.InvalidGrantTokenException):
+        store.get_public_key(key, grant_tokens=["not a token"])
+    with pytest.raises(exc.InvalidGrantTokenException):
+        kms.get_public_key(KeyId=key, GrantTokens=["not a token"])

@@ -6,8 +6,8 @@
 use keystead_core::{
     CreateGrantRequest, CreateKeyRequest, DataKeyPairSpec, DataKeySpec, DecryptRequest, DeriveSharedSecretRequest,
     EncryptRequest, EncryptionAlgorithm, GenerateDataKeyPairRequest, GenerateDataKeyRequest, GenerateMacRequest,
-    GrantConstraints, GrantOperation, GrantRef, ImportKeyMaterialRequest, KeyAgreementAlgorithm, Keystead, Origin,
-    Page, ReEncryptRequest, SignRequest, VerifyMacRequest, VerifyRequest,
+    GetPublicKeyRequest, GrantConstraints, GrantOperation, GrantRef, ImportKeyMaterialRequest, KeyAgreementAlgorithm,
+    Keystead, Origin, Page, ReEncryptRequest, SignRequest, VerifyMacRequest, VerifyRequest,
 };
 use serde::ser::SerializeMap as _;
 use serde::{Serialize, Serializer};
@@ -522,7 +522,13 @@ pub(crate) fn dispatch(store: &Keystead, operation: &str, input: &Input) -> Resu
                 dry_run: common.dry_run,
             })?)
         }
-        "GetPublicKey" => json(&store.get_public_key(input.req_str("KeyId")?)?),
+        "GetPublicKey" => {
+            let grant_tokens = input.string_list("GrantTokens")?.unwrap_or_default();
+            json(&store.get_public_key_with(GetPublicKeyRequest {
+                key_id: input.req_str("KeyId")?,
+                grant_tokens: &grant_tokens,
+            })?)
+        }
         "GenerateMac" => {
             let common = common(input)?;
             let message = input.req_blob("Message")?;
@@ -581,7 +587,6 @@ pub(crate) fn dispatch(store: &Keystead, operation: &str, input: &Input) -> Resu
             required_enum(input, "WrappingKeySpec")?,
         )?),
         "ImportKeyMaterial" => {
-            refuse(input, &["KeyMaterialId"])?;
             let import_token = input.req_blob("ImportToken")?;
             let wrapped = input.req_blob("EncryptedKeyMaterial")?;
             json(&store.import_key_material(ImportKeyMaterialRequest {
@@ -590,11 +595,13 @@ pub(crate) fn dispatch(store: &Keystead, operation: &str, input: &Input) -> Resu
                 encrypted_key_material: &wrapped,
                 expiration_model: input.enumeration("ExpirationModel")?,
                 valid_to: input.timestamp_ms("ValidTo")?,
+                import_type: input.enumeration("ImportType")?,
+                key_material_description: input.str("KeyMaterialDescription")?,
+                key_material_id: input.str("KeyMaterialId")?,
             })?)
         }
         "DeleteImportedKeyMaterial" => {
-            refuse(input, &["KeyMaterialId"])?;
-            json(&store.delete_imported_key_material(input.req_str("KeyId")?)?)
+            json(&store.delete_imported_key_material_with(input.req_str("KeyId")?, input.str("KeyMaterialId")?)?)
         }
         other => Err(unknown_operation(other)),
     }

@@ -183,3 +183,43 @@ async fn each_access_key_acts_as_its_principal() {
     assert_eq!(body["Plaintext"], b64(b"x"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn import_2025_members_and_get_public_key_grant_tokens_reach_the_core() {
+    let server = Running::start(|_| {}).await;
+    let (status, _, created) = server.call("CreateKey", json!({"Origin": "EXTERNAL"})).await;
+    assert_eq!(status, 200, "{created}");
+    let external = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let (_, _, params) = server
+        .call(
+            "GetParametersForImport",
+            json!({"KeyId": external, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+        )
+        .await;
+    let token = params["ImportToken"].as_str().unwrap();
+    // Each new member is read and checked by the core (before the material is unwrapped).
+    for (member, value, expected) in [
+        ("ImportType", "SOMETIMES", "ValidationException"),
+        ("KeyMaterialDescription", "semi;colon", "ValidationException"),
+        ("KeyMaterialId", "ABC", "ValidationException"),
+    ] {
+        let mut request = json!({"KeyId": external, "ImportToken": token, "EncryptedKeyMaterial": b64(&[1u8; 256]),
+                                 "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"});
+        request[member] = json!(value);
+        let (status, _, body) = server.call("ImportKeyMaterial", request).await;
+        assert_eq!((status, error_type(&body)), (400, expected), "{member}: {body}");
+    }
+    let (status, _, body) =
+        server.call("DeleteImportedKeyMaterial", json!({"KeyId": external, "KeyMaterialId": "f".repeat(64)})).await;
+    assert_eq!((status, error_type(&body)), (404, "NotFoundException"), "{body}");
+
+    let (_, _, signing) =
+        server.call("CreateKey", json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"})).await;
+    let signing = signing["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let (status, _, body) =
+        server.call("GetPublicKey", json!({"KeyId": signing, "GrantTokens": ["not a token"]})).await;
+    assert_eq!(error_type(&body), "InvalidGrantTokenException", "{status} {body}");
+    let (status, _, body) = server.call("GetPublicKey", json!({"KeyId": signing, "GrantTokens": []})).await;
+    assert_eq!((status, body["KeySpec"].as_str()), (200, Some("ECC_NIST_P256")));
+    server.stop().await;
+}

@@ -4,8 +4,8 @@
 use std::os::raw::c_char;
 
 use keystead_core::{
-    DeriveSharedSecretRequest, GenerateMacRequest, KeyAgreementAlgorithm, MacAlgorithm, MessageType, SignRequest,
-    SigningAlgorithm, VerifyMacRequest, VerifyRequest,
+    DeriveSharedSecretRequest, GenerateMacRequest, GetPublicKeyRequest, KeyAgreementAlgorithm, MacAlgorithm,
+    MessageType, SignRequest, SigningAlgorithm, VerifyMacRequest, VerifyRequest,
 };
 
 use crate::boundary::{arg_bytes, arg_ref, arg_str, opt_out, out};
@@ -194,20 +194,43 @@ pub unsafe extern "C" fn keystead_store_verify_with_options(
     })
 }
 
-/// `GetPublicKey`: the public key of an asymmetric key.
-///
-/// Ownership: `*public_key_out` (DER `SubjectPublicKeyInfo`) and `*json_out` (AWS's response:
-/// `{"KeyId", "PublicKey" (base64), "KeySpec", "KeyUsage", "SigningAlgorithms"?, ...}`) are owned
-/// by the caller. Errors: `NOT_FOUND`, `DISABLED`, `INVALID_STATE`, `UNSUPPORTED_OPERATION`
-/// (symmetric and HMAC keys). NULL behaviour: `store`, `key_id`, `public_key_out` must not be
-/// NULL; `json_out` may be NULL when not wanted. Thread safety: thread-safe.
+/// `GetPublicKey` without `GrantTokens`: `keystead_store_get_public_key_with_options` with NULL
+/// `options`. Parameters, errors, ownership, NULL behaviour and thread safety as there.
 ///
 /// # Safety
-/// Pointers are NULL or valid as described.
+/// As `keystead_store_get_public_key_with_options`.
 #[no_mangle]
 pub unsafe extern "C" fn keystead_store_get_public_key(
     store: *const keystead_store,
     key_id: *const c_char,
+    public_key_out: *mut *mut keystead_bytes,
+    json_out: *mut *mut keystead_bytes,
+    err_out: *mut *mut keystead_error,
+) -> keystead_result {
+    // SAFETY: the caller's contract is the one of the function called; NULL options are allowed.
+    unsafe {
+        keystead_store_get_public_key_with_options(store, key_id, std::ptr::null(), public_key_out, json_out, err_out)
+    }
+}
+
+/// `GetPublicKey`: the public key of an asymmetric key.
+///
+/// `options`: NULL, or call options whose grant tokens are checked as AWS does (0–10, each
+/// 1–8192 characters); GetPublicKey has no `DryRun`, so options with a dry run are a
+/// `VALIDATION` error. Ownership: `*public_key_out` (DER `SubjectPublicKeyInfo`) and
+/// `*json_out` (AWS's response: `{"KeyId", "PublicKey" (base64), "KeySpec", "KeyUsage",
+/// "SigningAlgorithms"?, ...}`) are owned by the caller. Errors: `NOT_FOUND`, `DISABLED`,
+/// `INVALID_STATE`, `UNSUPPORTED_OPERATION` (symmetric and HMAC keys), `INVALID_GRANT_TOKEN`,
+/// `VALIDATION`. NULL behaviour: `store`, `key_id`, `public_key_out` must not be NULL;
+/// `options` and `json_out` may be NULL. Thread safety: thread-safe.
+///
+/// # Safety
+/// Pointers are NULL or valid as described.
+#[no_mangle]
+pub unsafe extern "C" fn keystead_store_get_public_key_with_options(
+    store: *const keystead_store,
+    key_id: *const c_char,
+    options: *const keystead_call_options,
     public_key_out: *mut *mut keystead_bytes,
     json_out: *mut *mut keystead_bytes,
     err_out: *mut *mut keystead_error,
@@ -221,7 +244,16 @@ pub unsafe extern "C" fn keystead_store_get_public_key(
         let store = unsafe { arg_ref(store, "store") }?;
         // SAFETY: as above.
         let key_id = unsafe { arg_str(key_id, "key_id") }?;
-        let response = store.inner.get_public_key(key_id)?;
+        // SAFETY: as above.
+        let (grant_tokens, dry_run) = unsafe { call_options(options) };
+        if dry_run {
+            return Err(keystead_core::Error::new(
+                keystead_core::ErrorKind::Validation,
+                "GetPublicKey does not take DryRun",
+            )
+            .into());
+        }
+        let response = store.inner.get_public_key_with(GetPublicKeyRequest { key_id, grant_tokens })?;
         let text = json_out.as_ref().map(|_| json::plain(&response)).transpose()?;
         if let (Some(out), Some(text)) = (json_out, text) {
             put(out, text.as_bytes());

@@ -113,7 +113,116 @@ static void test_import_round_trip(void) {
     keystead_store_free(store);
 }
 
+/* Fresh import parameters for `key` and `material` wrapped under them; the caller frees *token. */
+static size_t wrap_fresh(keystead_store *store, const char *key, const uint8_t *material, size_t len, keystead_bytes **token, uint8_t *out,
+                         size_t cap) {
+    keystead_bytes *wrapping = NULL;
+    size_t n = 0;
+    if (keystead_store_get_parameters_for_import(store, key, "RSAES_OAEP_SHA_256", "RSA_2048", token, &wrapping, NULL, NULL) ==
+        KEYSTEAD_RESULT_OK)
+        n = wrap(wrapping, material, len, out, cap);
+    keystead_bytes_free(wrapping);
+    return n;
+}
+
+/* Copies the 64-character KeyMaterialId of an ImportKeyMaterial response into `id` (65 bytes). */
+static int material_id(const keystead_bytes *json, char *id) {
+    const char *at = strstr(bytes_str(json), "\"KeyMaterialId\":\"");
+    if (at == NULL) return 0;
+    memcpy(id, at + 17, 64);
+    id[64] = 0;
+    return strlen(id) == 64 && strchr(id, '"') == NULL;
+}
+
+/* AWS's 2025 additions: NEW material waits in PENDING_ROTATION, deleting one material by id,
+ * re-importing it as EXISTING with its KeyMaterialId, and the new parameters' validation. */
+static void test_multiple_materials(void) {
+    keystead_store *store = NULL;
+    CHECK_OK(keystead_store_open_in_memory(NULL, &store, ERR));
+    keystead_create_key_request *req = NULL;
+    keystead_bytes *key = NULL, *token = NULL, *json = NULL, *ct = NULL, *pt = NULL, *rotated = NULL;
+    CHECK_OK(keystead_create_key_request_new(&req, ERR));
+    CHECK_OK(keystead_create_key_request_set_origin(req, "EXTERNAL", ERR));
+    CHECK_OK(keystead_store_create_key(store, req, &key, NULL, ERR));
+    const char *k = bytes_str(key);
+    uint8_t first[32], second[32], wrapped[512];
+    memset(first, 0x11, sizeof first);
+    memset(second, 0x22, sizeof second);
+    char first_id[65] = {0}, second_id[65] = {0};
+    const char *never = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+
+    size_t n = wrap_fresh(store, k, first, sizeof first, &token, wrapped, sizeof wrapped);
+    CHECK(n == 256);
+    CHECK_OK(keystead_store_import_key_material_with(store, k, keystead_bytes_data(token), keystead_bytes_len(token), wrapped, n, never, 0,
+                                                     NULL, "first material", NULL, &json, ERR));
+    CHECK(json != NULL && material_id(json, first_id));
+    keystead_bytes_free(json);
+    keystead_bytes_free(token);
+    json = token = NULL;
+    CHECK_OK(keystead_store_encrypt(store, k, (const uint8_t *)"old", 3, NULL, NULL, &ct, ERR));
+    /* Nothing pending: an imported key cannot rotate yet. */
+    CHECK_RC(KEYSTEAD_RESULT_UNSUPPORTED_OPERATION, keystead_store_rotate_key_on_demand(store, k, &rotated, ERR));
+
+    n = wrap_fresh(store, k, second, sizeof second, &token, wrapped, sizeof wrapped);
+    const uint8_t *t = keystead_bytes_data(token);
+    size_t tl = keystead_bytes_len(token);
+    /* Bad 2025 parameters are refused and change nothing. */
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION,
+             keystead_store_import_key_material_with(store, k, t, tl, wrapped, n, never, 0, "BRAND_NEW", NULL, NULL, NULL, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION,
+             keystead_store_import_key_material_with(store, k, t, tl, wrapped, n, never, 0, "NEW_KEY_MATERIAL", NULL, first_id, NULL, ERR));
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION,
+             keystead_store_import_key_material_with(store, k, t, tl, wrapped, n, never, 0, "NEW_KEY_MATERIAL", "no;semicolons", NULL, NULL, ERR));
+    /* Without ImportType a second import means EXISTING: other material is refused. */
+    CHECK_RC(KEYSTEAD_RESULT_INCORRECT_KEY_MATERIAL,
+             keystead_store_import_key_material_with(store, k, t, tl, wrapped, n, never, 0, NULL, NULL, NULL, NULL, ERR));
+    CHECK_OK(keystead_store_import_key_material_with(store, k, t, tl, wrapped, n, never, 0, "NEW_KEY_MATERIAL", "second material", NULL,
+                                                     &json, ERR));
+    CHECK(json != NULL && material_id(json, second_id) && strcmp(first_id, second_id) != 0);
+    keystead_bytes_free(json);
+    keystead_bytes_free(token);
+    json = token = NULL;
+
+    CHECK_OK(keystead_store_list_key_rotations(store, k, "ALL_KEY_MATERIAL", 0, NULL, &json, ERR));
+    CHECK(strstr(bytes_str(json), "\"KeyMaterialState\":\"PENDING_ROTATION\"") != NULL);
+    CHECK(strstr(bytes_str(json), "\"KeyMaterialDescription\":\"second material\"") != NULL);
+    CHECK(strstr(bytes_str(json), "\"ImportState\":\"IMPORTED\"") != NULL);
+    keystead_bytes_free(json);
+    json = NULL;
+    CHECK_OK(keystead_store_rotate_key_on_demand(store, k, &rotated, ERR));
+    CHECK_OK(keystead_store_list_key_rotations(store, k, NULL, 0, NULL, &json, ERR));
+    CHECK(strstr(bytes_str(json), second_id) != NULL && strstr(bytes_str(json), "\"RotationType\":\"ON_DEMAND\"") != NULL);
+    keystead_bytes_free(json);
+    json = NULL;
+
+    /* Delete the first material by id: its ciphertext fails until it is imported again. */
+    CHECK_RC(KEYSTEAD_RESULT_VALIDATION, keystead_store_delete_imported_key_material_with(store, k, "XYZ", NULL, ERR));
+    CHECK_OK(keystead_store_delete_imported_key_material_with(store, k, first_id, &json, ERR));
+    CHECK(strstr(bytes_str(json), first_id) != NULL);
+    keystead_bytes_free(json);
+    json = NULL;
+    CHECK_RC(KEYSTEAD_RESULT_INVALID_STATE,
+             keystead_store_decrypt(store, keystead_bytes_data(ct), keystead_bytes_len(ct), NULL, NULL, NULL, &pt, NULL, ERR));
+    n = wrap_fresh(store, k, first, sizeof first, &token, wrapped, sizeof wrapped);
+    CHECK_RC(KEYSTEAD_RESULT_INCORRECT_KEY_MATERIAL,
+             keystead_store_import_key_material_with(store, k, keystead_bytes_data(token), keystead_bytes_len(token), wrapped, n, never, 0,
+                                                     "EXISTING_KEY_MATERIAL", NULL, second_id, NULL, ERR));
+    CHECK_OK(keystead_store_import_key_material_with(store, k, keystead_bytes_data(token), keystead_bytes_len(token), wrapped, n, never, 0,
+                                                     "EXISTING_KEY_MATERIAL", NULL, first_id, NULL, ERR));
+    CHECK_OK(keystead_store_decrypt(store, keystead_bytes_data(ct), keystead_bytes_len(ct), NULL, NULL, NULL, &pt, NULL, ERR));
+    CHECK(bytes_eq_str(pt, "old"));
+
+    keystead_bytes_free(pt);
+    keystead_bytes_free(ct);
+    keystead_bytes_free(token);
+    keystead_bytes_free(rotated);
+    keystead_create_key_request_free(req);
+    keystead_bytes_free(key);
+    keystead_store_free(store);
+}
+
 int main(void) {
     RUN(test_import_round_trip);
+    RUN(test_multiple_materials);
     return SUMMARY("test_import");
 }

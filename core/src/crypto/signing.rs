@@ -21,6 +21,14 @@ use crate::secret::SecretBytes;
 use crate::store::Txn;
 use serde_json::json;
 
+/// Inputs of `GetPublicKey`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GetPublicKeyRequest<'a> {
+    /// Key id, key ARN, alias name or alias ARN of an asymmetric key.
+    pub key_id: &'a str,
+    /// Grant tokens (0–10, each 1–8192 characters).
+    pub grant_tokens: &'a [String],
+}
 /// Inputs of `Sign`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SignRequest<'a> {
@@ -411,12 +419,23 @@ impl Keystead {
 
     /// `GetPublicKey`: the public key of an asymmetric key, with its spec, usage and algorithms.
     pub fn get_public_key(&self, key_id: &str) -> Result<GetPublicKeyResponse> {
+        self.get_public_key_with(GetPublicKeyRequest { key_id, grant_tokens: &[] })
+    }
+
+    /// `GetPublicKey` with all of AWS's parameters.
+    ///
+    /// # Errors
+    /// `InvalidGrantTokenException` / `ValidationException` for bad grant tokens (0–10, each
+    /// 1–8192 characters), besides the errors of [`Keystead::get_public_key`].
+    pub fn get_public_key_with(&self, request: GetPublicKeyRequest<'_>) -> Result<GetPublicKeyResponse> {
+        let key_id = request.key_id;
         self.call(
             "GetPublicKey",
             Some(key_id),
             |_| params([("keyId", json!(key_id))]),
             || {
                 self.maybe_sweep()?;
+                check_grant_tokens(request.grant_tokens)?;
                 self.ensure_managed_key(key_id)?;
                 let (key, material) = self.read(|txn| {
                     let key = self.resolve(txn, key_id)?;

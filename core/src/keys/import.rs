@@ -2,6 +2,8 @@
 //! wrapping public key and an import token valid for 24 hours; `ImportKeyMaterial` unwraps the
 //! caller's material into an `EXTERNAL` key; `DeleteImportedKeyMaterial` and expiry take it
 //! away again (the key returns to `PendingImport`), and only the same material can come back.
+//! Symmetric keys can hold several imported materials (AWS's 2025 `ImportType`): new material
+//! waits in `PENDING_ROTATION` until `RotateKeyOnDemand` makes it current.
 
 use serde::Serialize;
 
@@ -12,8 +14,10 @@ use crate::crypto::primitives::random_bytes;
 use crate::crypto::symmetric::base64_bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::metadata::epoch_seconds;
-use crate::keys::record::{ImportState, ImportTokenRecord, KeyRecord, MaterialRecord};
-use crate::keys::spec::{ExpirationModel, KeyState, Origin, WrappingAlgorithm, WrappingKeySpec};
+use crate::keys::record::{ImportTokenRecord, ImportedMaterial, KeyRecord, MaterialRecord};
+use crate::keys::spec::{
+    ExpirationModel, ImportType, KeyState, Origin, RotationType, WrappingAlgorithm, WrappingKeySpec,
+};
 use crate::keystead::Keystead;
 use crate::policy::authorize::{Access, Action};
 use crate::store::rootkey::RecordKind;
@@ -60,6 +64,15 @@ pub struct ImportKeyMaterialRequest<'a> {
     /// Required with `KEY_MATERIAL_EXPIRES` (in the future, at most 365 days away); forbidden
     /// with `KEY_MATERIAL_DOES_NOT_EXPIRE`.
     pub valid_to: Option<Millis>,
+    /// Symmetric keys only. Default: `NEW_KEY_MATERIAL` for the key's first import,
+    /// `EXISTING_KEY_MATERIAL` after.
+    pub import_type: Option<ImportType>,
+    /// Symmetric keys only: 1–256 characters of `[a-zA-Z0-9:/_\s.-]`; kept from the last
+    /// import of the same material when omitted.
+    pub key_material_description: Option<&'a str>,
+    /// Symmetric keys only, not with `NEW_KEY_MATERIAL`: the 64-hex-character id the material
+    /// must have (checked against the material and the key).
+    pub key_material_id: Option<&'a str>,
 }
 
 /// What `ImportKeyMaterial` and `DeleteImportedKeyMaterial` return.
@@ -172,14 +185,24 @@ impl Keystead {
         })
     }
 
-    /// `ImportKeyMaterial`: unwraps material into an `EXTERNAL` key, which becomes `Enabled`.
+    /// `ImportKeyMaterial`: unwraps material into an `EXTERNAL` key. The key becomes `Enabled`
+    /// once every material permanently associated with it is imported.
+    ///
+    /// Symmetric encryption keys can hold several materials: `NEW_KEY_MATERIAL` adds one (the
+    /// key's first becomes current; later ones wait in `PENDING_ROTATION` for
+    /// `RotateKeyOnDemand`), `EXISTING_KEY_MATERIAL` brings back one the key has. Without
+    /// `ImportType`, the first import ever is NEW and later ones EXISTING.
     ///
     /// # Errors
     /// `InvalidImportTokenException` for a token of another key or no token of this store;
     /// `ExpiredImportTokenException` after 24 hours; `InvalidCiphertextException` when the
     /// material does not unwrap; `IncorrectKeyMaterialException` for material of the wrong
-    /// kind, or different from material imported into this key before; `ValidationException`
-    /// for a bad `ValidTo`; `UnsupportedOperationException` for keys not of origin `EXTERNAL`.
+    /// kind, NEW material the key already has, EXISTING material it does not have, or a
+    /// `KeyMaterialId` that does not match the material; `ValidationException` for a bad
+    /// `ValidTo`, `KeyMaterialDescription` or `KeyMaterialId`, a `KeyMaterialId` with
+    /// NEW_KEY_MATERIAL, or `ImportType` / `KeyMaterialDescription` / `KeyMaterialId` on a key
+    /// that is not a symmetric encryption key; `UnsupportedOperationException` for keys not of
+    /// origin `EXTERNAL`.
     pub fn import_key_material(&self, request: ImportKeyMaterialRequest<'_>) -> Result<ImportedKeyMaterialResponse> {
         self.call(
             "ImportKeyMaterial",
@@ -189,6 +212,9 @@ impl Keystead {
                     ("keyId", json!(request.key_id)),
                     ("expirationModel", json!(request.expiration_model.map(ExpirationModel::as_str))),
                     ("validTo", json!(request.valid_to)),
+                    ("importType", json!(request.import_type.map(ImportType::as_str))),
+                    ("keyMaterialDescription", json!(request.key_material_description)),
+                    ("keyMaterialId", json!(request.key_material_id)),
                 ])
             },
             || {
@@ -219,6 +245,17 @@ impl Keystead {
                     }
                     (ExpirationModel::KeyMaterialDoesNotExpire, None) => None,
                 };
+                if let Some(description) = request.key_material_description {
+                    check_material_description(description)?;
+                }
+                if let Some(id) = request.key_material_id {
+                    check_key_material_id(id)?;
+                    if request.import_type == Some(ImportType::NewKeyMaterial) {
+                        return Err(Error::validation(
+                            "KeyMaterialId must not be given with ImportType NEW_KEY_MATERIAL",
+                        ));
+                    }
+                }
                 let token_id = decode_token(request.import_token)?;
                 self.write(|txn| {
                     let mut key = self.resolve_key_only(txn, request.key_id)?;
@@ -228,6 +265,17 @@ impl Keystead {
                     self.authorize(txn, &key, &access)?;
                     self.require_external(&key)?;
                     self.require_not_pending_deletion(&key)?;
+                    let multi_material_fields = request.import_type.is_some()
+                        || request.key_material_description.is_some()
+                        || request.key_material_id.is_some();
+                    if multi_material_fields && !key.key_spec.is_symmetric_encryption() {
+                        return Err(Error::validation(format!(
+                            "ImportType, KeyMaterialDescription and KeyMaterialId are only valid for symmetric \
+                             encryption keys; {} has KeySpec {}",
+                            self.arn(&key.key_id),
+                            key.key_spec
+                        )));
+                    }
                     let token = txn.import_token(&token_id)?.ok_or_else(invalid_token)?;
                     if token.key_id != key.key_id {
                         return Err(invalid_token());
@@ -238,19 +286,94 @@ impl Keystead {
                     let material = self.unwrap_with_token(&token, request.encrypted_key_material)?;
                     let material = asymmetric::normalize_imported_material(key.key_spec, material)?;
                     let material_id = asymmetric::imported_material_id(&key.key_id, material.expose());
-                    if let Some(previous) = &key.import {
-                        if previous.material_id != material_id {
-                            return Err(Error::new(
-                                ErrorKind::IncorrectKeyMaterial,
-                                "The key material is different from the material previously imported into this key",
-                            ));
-                        }
+                    if request.key_material_id.is_some_and(|given| given != material_id) {
+                        return Err(Error::new(
+                            ErrorKind::IncorrectKeyMaterial,
+                            "The key material does not match the KeyMaterialId in the request",
+                        ));
                     }
-                    self.store_imported_material(txn, &mut key, &material, &material_id)?;
-                    key.import = Some(ImportState { material_id: material_id.clone(), expiration_model, valid_to_ms });
-                    if key.state == KeyState::PendingImport {
+                    key.upgrade_legacy_import();
+                    let import_type = request.import_type.unwrap_or(if key.imported.is_empty() {
+                        ImportType::NewKeyMaterial
+                    } else {
+                        ImportType::ExistingKeyMaterial
+                    });
+                    let description = request.key_material_description.map(str::to_owned);
+                    // Where the material goes: its version, its record's date and rotation type.
+                    let stored = match import_type {
+                        ImportType::NewKeyMaterial => {
+                            if key.imported.iter().any(|m| m.material_id == material_id) {
+                                return Err(Error::new(
+                                    ErrorKind::IncorrectKeyMaterial,
+                                    format!(
+                                        "The key material is already associated with {}; import it with \
+                                         ImportType EXISTING_KEY_MATERIAL",
+                                        self.arn(&key.key_id)
+                                    ),
+                                ));
+                            }
+                            let first = key.imported.is_empty();
+                            // A version never used by this key: above the current one, above any
+                            // material waiting for rotation, and above any forgotten one.
+                            let version = key
+                                .imported
+                                .iter()
+                                .map(|m| m.version)
+                                .max()
+                                .unwrap_or(0)
+                                .max(key.current_version)
+                                .max(key.imported_versions)
+                                + 1;
+                            key.imported_versions = version;
+                            key.imported.push(ImportedMaterial {
+                                material_id: material_id.clone(),
+                                version,
+                                expiration_model,
+                                valid_to_ms,
+                                description,
+                                present: true,
+                                pending_rotation: !first,
+                                rotated_ms: None,
+                                rotation_type: None,
+                                imported_ms: now,
+                            });
+                            if first {
+                                key.current_version = version;
+                            }
+                            (version, now, None)
+                        }
+                        ImportType::ExistingKeyMaterial => {
+                            let Some(entry) = key.imported.iter_mut().find(|m| m.material_id == material_id) else {
+                                return Err(Error::new(
+                                    ErrorKind::IncorrectKeyMaterial,
+                                    "The key material is different from the material previously imported into this key",
+                                ));
+                            };
+                            let created_ms = entry.rotated_ms.unwrap_or(entry.imported_ms);
+                            let (version, rotation_type) = (entry.version, entry.rotation_type);
+                            entry.expiration_model = expiration_model;
+                            entry.valid_to_ms = valid_to_ms;
+                            entry.present = true;
+                            if description.is_some() {
+                                entry.description = description;
+                            }
+                            (version, created_ms, rotation_type)
+                        }
+                    };
+                    let (version, created_ms, rotation_type) = stored;
+                    self.store_imported_material(
+                        txn,
+                        &key.key_id,
+                        version,
+                        &material,
+                        &material_id,
+                        created_ms,
+                        rotation_type,
+                    )?;
+                    if key.state == KeyState::PendingImport && !key.missing_material() {
                         key.state = KeyState::Enabled;
                     }
+                    self.inner.cache.evict_key(&key.key_id);
                     self.save_key(txn, &key)?;
                     Ok(ImportedKeyMaterialResponse { key_id: self.arn(&key.key_id), key_material_id: material_id })
                 })
@@ -269,61 +392,122 @@ impl Keystead {
         asymmetric::unwrap_imported_material(&wrapping_key, token.wrapping_algorithm, wrapped)
     }
 
-    /// Seals imported material as version 1 of `key` (imported keys have one material).
+    /// Seals imported material as `version` of `key_id` (replacing what that version held).
+    #[allow(clippy::too_many_arguments)]
     fn store_imported_material(
         &self,
         txn: &mut dyn Txn,
-        key: &mut KeyRecord,
+        key_id: &str,
+        version: u32,
         material: &crate::SecretBytes,
         material_id: &str,
+        created_ms: Millis,
+        rotation_type: Option<RotationType>,
     ) -> Result<()> {
-        let version = 1;
         let sealed = {
             let root = self.inner.root.read().map_err(|_| Error::internal("root key lock poisoned"))?;
-            root.seal(RecordKind::Material, &key.key_id, version, material.expose())?
+            root.seal(RecordKind::Material, key_id, version, material.expose())?
         };
         txn.put_material(&MaterialRecord {
-            key_id: key.key_id.clone(),
+            key_id: key_id.to_owned(),
             version,
             material_id: material_id.to_owned(),
-            created_ms: self.now(),
-            rotation_type: None,
+            created_ms,
+            rotation_type,
             sealed,
-        })?;
-        key.current_version = version;
-        Ok(())
+        })
     }
 
-    /// Removes a key's imported material (deleted by the caller or expired): the key returns to
-    /// `PendingImport` unless it is pending deletion.
-    pub(crate) fn drop_imported_material(&self, txn: &mut dyn Txn, key: &mut KeyRecord) -> Result<()> {
-        txn.delete_materials(&key.key_id)?;
-        key.current_version = 0;
-        if key.state != KeyState::PendingDeletion {
-            key.state = KeyState::PendingImport;
+    /// Takes one imported material out of the store. Material waiting for rotation is not
+    /// yet bound to the key and is forgotten; a permanently associated one is remembered as
+    /// `PENDING_IMPORT`, and the key returns to `PendingImport` unless it is pending deletion.
+    fn remove_imported_material(&self, txn: &mut dyn Txn, key: &mut KeyRecord, index: usize) -> Result<()> {
+        let entry = key.imported[index].clone();
+        if entry.present {
+            // The store deletes materials per key; the others are written back unchanged (their
+            // sealed bytes are bound to key and version, not to the row) in the same transaction.
+            let keep: Vec<MaterialRecord> =
+                txn.materials(&key.key_id)?.into_iter().filter(|m| m.version != entry.version).collect();
+            txn.delete_materials(&key.key_id)?;
+            for record in &keep {
+                txn.put_material(record)?;
+            }
+        }
+        if entry.pending_rotation {
+            key.imported.remove(index);
+        } else {
+            key.imported[index].present = false;
+            if key.state != KeyState::PendingDeletion {
+                key.state = KeyState::PendingImport;
+            }
         }
         self.inner.cache.evict_key(&key.key_id);
         Ok(())
     }
 
-    /// `DeleteImportedKeyMaterial`: the key keeps its metadata and returns to `PendingImport`;
-    /// ciphertexts decrypt again once the same material is imported again.
+    /// Removes the imported materials of `key` whose `ValidTo` has passed (AWS's
+    /// `DeleteExpiredKeyMaterial`).
+    pub(crate) fn drop_imported_material(&self, txn: &mut dyn Txn, key: &mut KeyRecord) -> Result<()> {
+        let now = self.now();
+        key.upgrade_legacy_import();
+        while let Some(index) = key.imported.iter().position(|m| m.present && m.valid_to_ms.is_some_and(|at| at <= now))
+        {
+            self.remove_imported_material(txn, key, index)?;
+        }
+        Ok(())
+    }
+
+    /// `DeleteImportedKeyMaterial` of the key's current material.
     pub fn delete_imported_key_material(&self, key_id: &str) -> Result<ImportedKeyMaterialResponse> {
+        self.delete_imported_key_material_with(key_id, None)
+    }
+
+    /// `DeleteImportedKeyMaterial`: deletes the material `key_material_id` (default: the current
+    /// material). The key keeps its metadata and returns to `PendingImport` (unless the material
+    /// was still waiting for rotation); ciphertexts decrypt again once the same material is
+    /// imported again.
+    ///
+    /// # Errors
+    /// `ValidationException` for a malformed `KeyMaterialId`; `NotFoundException` when the key
+    /// has no such material; `UnsupportedOperationException` for keys not of origin `EXTERNAL`.
+    pub fn delete_imported_key_material_with(
+        &self,
+        key_id: &str,
+        key_material_id: Option<&str>,
+    ) -> Result<ImportedKeyMaterialResponse> {
         self.call(
             "DeleteImportedKeyMaterial",
             Some(key_id),
-            |_| params([("keyId", json!(key_id))]),
+            |_| params([("keyId", json!(key_id)), ("keyMaterialId", json!(key_material_id))]),
             || {
                 self.maybe_sweep()?;
+                if let Some(id) = key_material_id {
+                    check_key_material_id(id)?;
+                }
                 let response = self.write(|txn| {
                     let mut key = self.resolve_key_only(txn, key_id)?;
                     self.authorize(txn, &key, &Access::new(Action::DeleteImportedKeyMaterial))?;
                     self.require_external(&key)?;
-                    let material_id = key.import.as_ref().map(|i| i.material_id.clone()).unwrap_or_default();
-                    if key.current_version > 0 {
-                        self.drop_imported_material(txn, &mut key)?;
-                        self.save_key(txn, &key)?;
-                    }
+                    key.upgrade_legacy_import();
+                    let index = match key_material_id {
+                        Some(id) => Some(key.imported.iter().position(|m| m.material_id == id).ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::NotFound,
+                                format!("Key material {id} is not associated with {}", self.arn(&key.key_id)),
+                            )
+                        })?),
+                        None => key.imported.iter().position(|m| m.version == key.current_version),
+                    };
+                    let Some(index) = index else {
+                        // Nothing was ever imported: no effect, as in AWS.
+                        return Ok(ImportedKeyMaterialResponse {
+                            key_id: self.arn(&key.key_id),
+                            key_material_id: String::new(),
+                        });
+                    };
+                    let material_id = key.imported[index].material_id.clone();
+                    self.remove_imported_material(txn, &mut key, index)?;
+                    self.save_key(txn, &key)?;
                     Ok(ImportedKeyMaterialResponse { key_id: self.arn(&key.key_id), key_material_id: material_id })
                 })?;
                 self.inner.storage.purge_deleted()?;
@@ -331,4 +515,57 @@ impl Keystead {
             },
         )
     }
+
+    /// RotateKeyOnDemand of an `EXTERNAL` key: the oldest material waiting in
+    /// `PENDING_ROTATION` becomes current. The caller has checked the key's kind and state.
+    pub(crate) fn rotate_to_pending_import(&self, txn: &mut dyn Txn, key: &mut KeyRecord) -> Result<()> {
+        key.upgrade_legacy_import();
+        let now = self.now();
+        let Some(entry) = key.imported.iter_mut().filter(|m| m.pending_rotation).min_by_key(|m| m.version) else {
+            return Err(Error::unsupported(format!(
+                "{} has imported key material and no new key material in PENDING_ROTATION; import \
+                 new key material (ImportType NEW_KEY_MATERIAL) first",
+                self.arn(&key.key_id)
+            )));
+        };
+        entry.pending_rotation = false;
+        entry.rotated_ms = Some(now);
+        entry.rotation_type = Some(RotationType::OnDemand);
+        let version = entry.version;
+        // The stored record carries the rotation date and type ListKeyRotations shows.
+        let mut record = txn
+            .material(&key.key_id, version)?
+            .ok_or_else(|| Error::internal("a material waiting for rotation is missing from the store"))?;
+        record.created_ms = now;
+        record.rotation_type = Some(RotationType::OnDemand);
+        txn.put_material(&record)?;
+        key.current_version = version;
+        self.inner.cache.evict_key(&key.key_id);
+        Ok(())
+    }
+}
+
+/// `KeyMaterialDescription`: 0–256 characters of `^[a-zA-Z0-9:/_\s.-]+$` (so, as in AWS's
+/// model, an empty string fails the pattern).
+fn check_material_description(description: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '.' | '-') || is_regex_space(c);
+    if description.chars().count() > 256 || description.is_empty() || !description.chars().all(allowed) {
+        return Err(Error::validation(
+            "KeyMaterialDescription must be 1 to 256 characters matching ^[a-zA-Z0-9:/_\\s.-]+$",
+        ));
+    }
+    Ok(())
+}
+
+/// Java's `\s` (AWS's patterns are Java regular expressions).
+fn is_regex_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+}
+
+/// `KeyMaterialId`: exactly 64 characters of `^[a-f0-9]+$`.
+pub(crate) fn check_key_material_id(id: &str) -> Result<()> {
+    if id.len() != 64 || !id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(Error::validation("KeyMaterialId must be 64 characters matching ^[a-f0-9]+$"));
+    }
+    Ok(())
 }

@@ -92,10 +92,15 @@ fn apply_tags(existing: &mut BTreeMap<String, String>, tags: &[Tag]) -> Result<(
 impl Keystead {
     /// The AWS `KeyMetadata` of `key`.
     pub(crate) fn metadata(&self, txn: &mut dyn Txn, key: &KeyRecord) -> Result<KeyMetadata> {
-        let current_key_material_id = if key.key_spec.is_symmetric_encryption() && key.current_version > 0 {
-            txn.material(&key.key_id, key.current_version)?.map(|m| m.material_id)
-        } else {
+        let imported = key.imported_materials();
+        // An imported key's current material may be deleted for now; its id is still known.
+        let current_import = imported.iter().find(|m| m.version == key.current_version);
+        let current_key_material_id = if !key.key_spec.is_symmetric_encryption() || key.current_version == 0 {
             None
+        } else if let Some(current) = current_import {
+            Some(current.material_id.clone())
+        } else {
+            txn.material(&key.key_id, key.current_version)?.map(|m| m.material_id)
         };
         Ok(KeyMetadata {
             aws_account_id: self.identity().account_id.clone(),
@@ -107,9 +112,9 @@ impl Keystead {
             key_usage: key.key_usage,
             key_state: key.state,
             deletion_date: (key.state == KeyState::PendingDeletion).then_some(key.deletion_ms).flatten(),
-            valid_to: key.material_expiry_ms(),
+            valid_to: key.valid_to_ms(),
             origin: key.origin,
-            expiration_model: key.import.as_ref().map(|i| i.expiration_model),
+            expiration_model: current_import.map(|m| m.expiration_model),
             key_manager: key.key_manager,
             customer_master_key_spec: key.key_spec,
             key_spec: key.key_spec,
@@ -198,6 +203,8 @@ impl Keystead {
                         current_version: 0,
                         tags,
                         import: None,
+                        imported: Vec::new(),
+                        imported_versions: 0,
                         policy_revision: 0,
                         grant_count: 0,
                     };
@@ -244,6 +251,8 @@ impl Keystead {
             current_version: 0,
             tags: BTreeMap::new(),
             import: None,
+            imported: Vec::new(),
+            imported_versions: 0,
             policy_revision: 0,
             grant_count: 0,
         };
@@ -534,7 +543,11 @@ impl Keystead {
                             self.arn(&key.key_id)
                         )));
                     }
-                    key.state = if key.current_version == 0 { KeyState::PendingImport } else { KeyState::Disabled };
+                    key.state = if key.origin == Origin::External && key.missing_material() {
+                        KeyState::PendingImport
+                    } else {
+                        KeyState::Disabled
+                    };
                     key.deletion_ms = None;
                     key.pending_window_days = None;
                     self.save_key(txn, &key)?;

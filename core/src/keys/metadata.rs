@@ -7,8 +7,8 @@ use serde::{Serialize, Serializer};
 
 use crate::clock::Millis;
 use crate::keys::spec::{
-    EncryptionAlgorithm, ExpirationModel, KeyAgreementAlgorithm, KeyManager, KeyMaterialState, KeySpec, KeyState,
-    KeyUsage, MacAlgorithm, Origin, RotationType, SigningAlgorithm,
+    EncryptionAlgorithm, ExpirationModel, KeyAgreementAlgorithm, KeyManager, KeyMaterialImportState, KeyMaterialState,
+    KeySpec, KeyState, KeyUsage, MacAlgorithm, Origin, RotationType, SigningAlgorithm,
 };
 
 /// Serializes milliseconds as epoch seconds (a JSON number with fractions), as AWS does.
@@ -192,4 +192,16 @@ pub struct RotationsListEntry {
     /// How the rotation happened; absent for the first material.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_type: Option<RotationType>,
+    /// The caller's description of the material (symmetric `EXTERNAL` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_description: Option<String>,
+    /// `IMPORTED` or `PENDING_IMPORT` (symmetric `EXTERNAL` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_state: Option<KeyMaterialImportState>,
+    /// Whether the material expires (symmetric `EXTERNAL` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<ExpirationModel>,
+    /// When the material expires (symmetric `EXTERNAL` keys with expiring material).
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_epoch_seconds")]
+    pub valid_to: Option<Millis>,
 }

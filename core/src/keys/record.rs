@@ -51,10 +51,21 @@ pub struct KeyRecord {
     pub current_version: u32,
     /// Tags, ordered by tag key.
     pub tags: BTreeMap<String, String>,
-    /// For keys with imported material: what was imported (kept after the material is deleted
-    /// or expires, so that only the same material can be imported again).
-    #[serde(default)]
+    /// Stores written before keys could hold several imported materials kept the one material's
+    /// details here. Read through [`KeyRecord::imported_materials`]; cleared by
+    /// [`KeyRecord::upgrade_legacy_import`] on the next change of the key's materials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportState>,
+    /// For keys with imported material: every material associated with the key, in version
+    /// order, including materials deleted or expired (kept so that only the same material can
+    /// be imported again, and so ListKeyRotations shows them as `PENDING_IMPORT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imported: Vec<ImportedMaterial>,
+    /// The highest material version ever given to imported material, so that a version is
+    /// never reused (cached materials rely on a (key, version) pair never changing), even
+    /// after material waiting for rotation was deleted and forgotten.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub imported_versions: u32,
     /// Bumped by every PutKeyPolicy; 0 means the key has AWS's default key policy (and no
     /// stored policy text). Compiled policies are cached by (key, revision).
     #[serde(default)]
@@ -65,7 +76,8 @@ pub struct KeyRecord {
     pub grant_count: u32,
 }
 
-/// What is known about the material imported into an `EXTERNAL` key.
+/// What stores written before multi-material import kept about an `EXTERNAL` key's one
+/// material (the serialized form must keep reading).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportState {
     /// The `KeyMaterialId` of the imported material, derived from it (so the same material
@@ -77,7 +89,92 @@ pub struct ImportState {
     pub valid_to_ms: Option<Millis>,
 }
 
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+/// One material associated with an `EXTERNAL` key (AWS's per-material import details).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedMaterial {
+    /// The `KeyMaterialId`, derived from the key id and the material.
+    pub material_id: String,
+    /// The material's version in the store (what ciphertexts name).
+    pub version: u32,
+    /// Whether the material expires.
+    pub expiration_model: ExpirationModel,
+    /// When it expires (only with `KEY_MATERIAL_EXPIRES`).
+    pub valid_to_ms: Option<Millis>,
+    /// The caller's `KeyMaterialDescription`, kept across re-imports that omit it.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Whether the material is in the store now (`IMPORTED`) or was deleted or expired and
+    /// must be imported again (`PENDING_IMPORT`).
+    pub present: bool,
+    /// Imported as `NEW_KEY_MATERIAL` and waiting for `RotateKeyOnDemand` (`PENDING_ROTATION`);
+    /// such material is not yet permanently associated with the key.
+    #[serde(default)]
+    pub pending_rotation: bool,
+    /// When it became current through a rotation; `None` for the first material.
+    #[serde(default)]
+    pub rotated_ms: Option<Millis>,
+    /// How it became current; `None` for the first material and pending material.
+    #[serde(default)]
+    pub rotation_type: Option<RotationType>,
+    /// When it was first imported.
+    #[serde(default)]
+    pub imported_ms: Millis,
+}
+
 impl KeyRecord {
+    /// The materials associated with this key, in version order, reading records of older
+    /// stores too (whose one material was version 1, absent exactly when `current_version`
+    /// was 0).
+    pub fn imported_materials(&self) -> std::borrow::Cow<'_, [ImportedMaterial]> {
+        match (&self.import, self.imported.is_empty()) {
+            (Some(legacy), true) => std::borrow::Cow::Owned(vec![ImportedMaterial {
+                material_id: legacy.material_id.clone(),
+                version: 1,
+                expiration_model: legacy.expiration_model,
+                valid_to_ms: legacy.valid_to_ms,
+                description: None,
+                present: self.current_version > 0,
+                pending_rotation: false,
+                rotated_ms: None,
+                rotation_type: None,
+                imported_ms: self.created_ms,
+            }]),
+            _ => std::borrow::Cow::Borrowed(&self.imported),
+        }
+    }
+
+    /// Moves an older store's single-material record to the list form before the materials
+    /// change; the key then names version 1 as current even while that material is absent.
+    pub fn upgrade_legacy_import(&mut self) {
+        if self.import.is_some() && self.imported.is_empty() {
+            self.imported = self.imported_materials().into_owned();
+            self.current_version = 1;
+        }
+        self.import = None;
+    }
+
+    /// Whether an `EXTERNAL` key lacks material it needs: none was ever imported, or a
+    /// permanently associated material was deleted or expired (the key is then
+    /// `PendingImport`, as in AWS, until every such material is imported again).
+    pub fn missing_material(&self) -> bool {
+        let materials = self.imported_materials();
+        materials.is_empty() || materials.iter().any(|m| !m.pending_rotation && !m.present)
+    }
+
+    /// The earliest expiry among the permanently associated materials present now (AWS's
+    /// `ValidTo` in KeyMetadata).
+    pub fn valid_to_ms(&self) -> Option<Millis> {
+        self.imported_materials()
+            .iter()
+            .filter(|m| m.present && !m.pending_rotation)
+            .filter_map(|m| m.valid_to_ms)
+            .min()
+    }
+
     /// The next instant at which the store must act on this key by itself: destroy it at the
     /// end of its deletion window, or rotate it. The storage layer indexes this value so a sweep
     /// finds due keys without reading every record.
@@ -96,12 +193,10 @@ impl KeyRecord {
         }
     }
 
-    /// When the imported material this key holds expires, if it holds expiring material.
+    /// When the first of the imported materials this key holds expires (pending ones
+    /// included: they expire too), if it holds expiring material.
     pub fn material_expiry_ms(&self) -> Option<Millis> {
-        if self.current_version == 0 {
-            return None;
-        }
-        self.import.as_ref().and_then(|i| i.valid_to_ms)
+        self.imported_materials().iter().filter(|m| m.present).filter_map(|m| m.valid_to_ms).min()
     }
 }
 
@@ -232,4 +327,47 @@ pub struct GrantConstraints {
     pub encryption_context_subset: Option<BTreeMap<String, String>>,
     /// The request's encryption context must be exactly this.
     pub encryption_context_equals: Option<BTreeMap<String, String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A key document as stores written before multi-material import hold it.
+    fn legacy(current_version: u32) -> KeyRecord {
+        let doc = serde_json::json!({
+            "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab", "created_ms": 1000, "description": "",
+            "key_spec": "SYMMETRIC_DEFAULT", "key_usage": "ENCRYPT_DECRYPT", "origin": "EXTERNAL",
+            "key_manager": "CUSTOMER", "state": if current_version > 0 { "Enabled" } else { "PendingImport" },
+            "deletion_ms": null, "pending_window_days": null, "rotation": null, "on_demand_rotations": 0,
+            "current_version": current_version, "tags": {},
+            "import": {"material_id": "ab".repeat(32), "expiration_model": "KEY_MATERIAL_EXPIRES", "valid_to_ms": 5000}
+        });
+        serde_json::from_value(doc).unwrap()
+    }
+
+    #[test]
+    fn records_of_older_stores_read_as_one_material() {
+        let present = legacy(1);
+        let materials = present.imported_materials();
+        assert_eq!(materials.len(), 1);
+        assert_eq!((materials[0].version, materials[0].present), (1, true));
+        assert_eq!(materials[0].material_id, "ab".repeat(32));
+        assert_eq!(present.material_expiry_ms(), Some(5000));
+        assert_eq!(present.valid_to_ms(), Some(5000));
+        assert!(!present.missing_material());
+
+        let mut deleted = legacy(0);
+        assert!(deleted.missing_material());
+        assert_eq!(deleted.material_expiry_ms(), None);
+        deleted.upgrade_legacy_import();
+        assert_eq!(deleted.current_version, 1, "the one material stays the current one");
+        assert!(deleted.import.is_none());
+        assert!(!deleted.imported[0].present);
+        let json = serde_json::to_value(&deleted).unwrap();
+        assert!(json.get("import").is_none());
+        let back: KeyRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back, deleted);
+    }
 }

@@ -12,7 +12,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::metadata::{KeyRotationStatus, Page, RotationsListEntry};
 use crate::keys::page::{decode_marker, encode_marker, limit};
 use crate::keys::record::{KeyRecord, RotationSchedule};
-use crate::keys::spec::{IncludeKeyMaterial, KeyManager, KeyMaterialState, KeySpec, KeyState, Origin, RotationType};
+use crate::keys::spec::{
+    IncludeKeyMaterial, KeyManager, KeyMaterialImportState, KeyMaterialState, KeySpec, KeyState, Origin, RotationType,
+};
 use crate::keystead::Keystead;
 use crate::policy::authorize::{Access, Action};
 use serde_json::json;
@@ -164,12 +166,6 @@ impl Keystead {
                     self.require_rotatable(&key, false)?;
                     self.require_customer_managed(&key, "RotateKeyOnDemand")?;
                     self.require_enabled_for_rotation(&key)?;
-                    if key.origin == Origin::External {
-                        return Err(Error::unsupported(format!(
-                            "{} has imported key material; import new material in PENDING_ROTATION first",
-                            self.arn(&key.key_id)
-                        )));
-                    }
                     if key.on_demand_rotations >= MAX_ON_DEMAND_ROTATIONS {
                         return Err(Error::new(
                             ErrorKind::LimitExceeded,
@@ -185,13 +181,56 @@ impl Keystead {
                             format!("An automatic rotation of {} is due within 20 minutes", self.arn(&key.key_id)),
                         ));
                     }
-                    self.add_material(txn, &mut key, Some(RotationType::OnDemand))?;
+                    if key.origin == Origin::External {
+                        // Imported keys rotate to material the caller imported beforehand.
+                        self.rotate_to_pending_import(txn, &mut key)?;
+                    } else {
+                        self.add_material(txn, &mut key, Some(RotationType::OnDemand))?;
+                    }
                     key.on_demand_rotations += 1;
                     self.save_key(txn, &key)?;
                     Ok(self.arn(&key.key_id))
                 })
             },
         )
+    }
+
+    /// The ListKeyRotations entries of an imported key, in version order: completed rotations,
+    /// and with `all` the first material and material waiting for rotation. Deleted or expired
+    /// material reads `PENDING_IMPORT`, without rotation date or type (as in AWS).
+    fn imported_rotation_entries(&self, key: &KeyRecord, all: bool) -> Vec<(u32, RotationsListEntry)> {
+        let mut materials = key.imported_materials().into_owned();
+        materials.sort_by_key(|m| m.version);
+        materials
+            .into_iter()
+            .filter(|m| all || m.rotation_type.is_some())
+            .map(|m| {
+                let state = if m.pending_rotation {
+                    KeyMaterialState::PendingRotation
+                } else if m.version == key.current_version {
+                    KeyMaterialState::Current
+                } else {
+                    KeyMaterialState::NonCurrent
+                };
+                let import_state =
+                    if m.present { KeyMaterialImportState::Imported } else { KeyMaterialImportState::PendingImport };
+                let rotated = m.present && !m.pending_rotation;
+                (
+                    m.version,
+                    RotationsListEntry {
+                        key_id: key.key_id.clone(),
+                        key_material_id: m.material_id,
+                        key_material_state: state,
+                        rotation_date: m.rotated_ms.filter(|_| rotated),
+                        rotation_type: m.rotation_type.filter(|_| rotated),
+                        key_material_description: m.description,
+                        import_state: Some(import_state),
+                        expiration_model: Some(m.expiration_model),
+                        valid_to: m.valid_to_ms,
+                    },
+                )
+            })
+            .collect()
     }
 
     /// `ListKeyRotations`: completed rotations, oldest first; with `ALL_KEY_MATERIAL` the first
@@ -222,30 +261,37 @@ impl Keystead {
                     let key = self.resolve_key_only(txn, key_id)?;
                     self.authorize(txn, &key, &Access::new(Action::ListKeyRotations))?;
                     self.require_rotatable(&key, false)?;
-                    let mut entries: Vec<(u32, RotationsListEntry)> = txn
-                        .materials(&key.key_id)?
-                        .into_iter()
-                        .filter(|m| all || m.rotation_type.is_some())
-                        .filter(|m| after.is_none_or(|a| m.version > a))
-                        .take(limit + 1)
-                        .map(|m| {
-                            let state = if m.version == key.current_version {
-                                KeyMaterialState::Current
-                            } else {
-                                KeyMaterialState::NonCurrent
-                            };
-                            (
-                                m.version,
-                                RotationsListEntry {
-                                    key_id: key.key_id.clone(),
-                                    key_material_id: m.material_id,
-                                    key_material_state: state,
-                                    rotation_date: m.rotation_type.map(|_| m.created_ms),
-                                    rotation_type: m.rotation_type,
-                                },
-                            )
-                        })
-                        .collect();
+                    let mut entries: Vec<(u32, RotationsListEntry)> = if key.origin == Origin::External {
+                        self.imported_rotation_entries(&key, all)
+                    } else {
+                        txn.materials(&key.key_id)?
+                            .into_iter()
+                            .filter(|m| all || m.rotation_type.is_some())
+                            .map(|m| {
+                                let state = if m.version == key.current_version {
+                                    KeyMaterialState::Current
+                                } else {
+                                    KeyMaterialState::NonCurrent
+                                };
+                                (
+                                    m.version,
+                                    RotationsListEntry {
+                                        key_id: key.key_id.clone(),
+                                        key_material_id: m.material_id,
+                                        key_material_state: state,
+                                        rotation_date: m.rotation_type.map(|_| m.created_ms),
+                                        rotation_type: m.rotation_type,
+                                        key_material_description: None,
+                                        import_state: None,
+                                        expiration_model: None,
+                                        valid_to: None,
+                                    },
+                                )
+                            })
+                            .collect()
+                    };
+                    entries.retain(|(version, _)| after.is_none_or(|a| *version > a));
+                    entries.truncate(limit + 1);
                     let next_marker =
                         (entries.len() > limit).then(|| encode_marker("rotations", &entries[limit - 1].0.to_string()));
                     entries.truncate(limit);

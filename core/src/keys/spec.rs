@@ -412,6 +412,30 @@ aws_enum! {
 }
 
 aws_enum! {
+    /// Whether `ImportKeyMaterial` adds a material or brings back one the key already has
+    /// (`ImportType`).
+    ImportType {
+        /// A material the key does not have yet (waits in `PENDING_ROTATION` unless it is the
+        /// key's first).
+        NewKeyMaterial = "NEW_KEY_MATERIAL",
+        /// A material already associated with the key (after deletion or expiry, or to change
+        /// its expiry).
+        ExistingKeyMaterial = "EXISTING_KEY_MATERIAL",
+    }
+}
+
+aws_enum! {
+    /// Whether one material of an imported key is in the store (`ImportState` of
+    /// `RotationsListEntry`).
+    KeyMaterialImportState {
+        /// The material is imported.
+        Imported = "IMPORTED",
+        /// The material was deleted or expired and must be imported again.
+        PendingImport = "PENDING_IMPORT",
+    }
+}
+
+aws_enum! {
     /// What `ListKeyRotations` includes (`IncludeKeyMaterial`).
     IncludeKeyMaterial {
         /// Every key material, including the first.
