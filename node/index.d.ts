@@ -124,6 +124,15 @@ export declare class Keystead {
   static open(path: string, options?: OpenOptions | undefined | null): Promise<Keystead>
   /** Synchronous twin of {@link Keystead.open}. */
   static openSync(path: string, options?: OpenOptions | undefined | null): Keystead
+  /**
+   * A store held only in memory, gone with its last handle (for tests, caches and
+   * benchmarks): nothing is written to disk and no audit log is kept. Without a root key
+   * option a random root key is used. Runs on the thread pool (a passphrase is stretched with
+   * scrypt, about 0.1 s).
+   */
+  static openInMemory(options?: InMemoryOptions | undefined | null): Promise<Keystead>
+  /** Synchronous twin of {@link Keystead.openInMemory}. */
+  static openInMemorySync(options?: InMemoryOptions | undefined | null): Keystead
   /** The Region named in this store's ARNs. */
   get region(): string
   /** The account id named in this store's ARNs. */
@@ -897,6 +906,22 @@ export interface ImportKeyMaterialOptions {
    * must have.
    */
   keyMaterialId?: string
+}
+
+/** Options of `Keystead.openInMemory` (a store held in memory has no key file and no audit log). */
+export interface InMemoryOptions {
+  /** Name of an environment variable holding the base64 of 32 bytes. */
+  envVar?: string
+  /** A passphrase, stretched with scrypt (N = 2^15, r = 8, p = 1). */
+  passphrase?: string | Uint8Array
+  /** The 32 root key bytes themselves (default: a random root key). */
+  rootKey?: Uint8Array
+  /** The Region named in ARNs (default `us-east-1`). */
+  region?: string
+  /** The 12-digit account id named in ARNs (default `111122223333`). */
+  accountId?: string
+  /** How many decrypted key materials to keep in memory (default 4096; 0 disables the cache). */
+  cacheCapacity?: number
 }
 
 /** The last successful use of a key. */

@@ -1,29 +1,40 @@
-// Per-call cost of the Node binding layers: encryptSync/decryptSync of 1 KiB on a folder store on
-// tmpfs (/dev/shm when present; Node has no in-memory store), the cost of args.js's `wrap` layer
-// alone (a wrapped no-op against the bare no-op), and node:crypto AES-256-GCM of the same record
-// for scale. Usage: node bench/profile/node_percall.cjs [node/ folder] [rounds]
-// Prints the best of `rounds` (default 7) runs per row, in µs per call.
+// Per-call cost of the Node binding on an in-memory store (no disk, no audit log), so that what
+// the binding adds shows next to the core's own in-memory cost (`cargo bench -p keystead-bench
+// --bench core -- hot` measures the same calls from a Rust loop: encrypt and decrypt of 1 KiB
+// without context, GenerateDataKey, GenerateMac and Sign P-256 of 32 bytes).
+//
+//   node bench/profile/node_percall.cjs [node/ folder or .node addon] [rounds] [case...]
+//
+// A folder loads its keystead.js (what users get: args.js wraps each method); a .node file is
+// loaded bare (what node/bench/peers.mjs measures). Each case is calibrated to ~100 ms, then
+// the cases run one after another, round after round (default 9 rounds); the median round is
+// printed in µs per call (async cases: 64 in flight, batch time / 64). Naming cases runs only
+// those (substring match), e.g. for `perf record`.
 'use strict'
 const fs = require('node:fs')
-const os = require('node:os')
 const path = require('node:path')
 const crypto = require('node:crypto')
 
-const dir = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', 'node'))
-const rounds = Number(process.argv[3] ?? 7)
-const { Keystead } = require(path.join(dir, 'keystead.js'))
-const { wrap } = require(path.join(dir, 'args.js'))
-const tmp = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'keystead-percall-'))
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }))
-const store = Keystead.openSync(path.join(tmp, 'store'))
-const noop = { f (a, b, c) { return c } }
-const wrapped = { f (a, b, c) { return c } }
-wrap(wrapped, 'f')
+const target = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', 'node'))
+const rounds = Number(process.argv[3] ?? 9)
+const only = process.argv.slice(4)
+const wrapped = fs.statSync(target).isDirectory()
+const { Keystead } = require(wrapped ? path.join(target, 'keystead.js') : target)
+
+const store = Keystead.openInMemorySync()
 const keyId = store.createKeySync({}).keyId
+const macKey = store.createKeySync({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' }).keyId
+const signKey = store.createKeySync({ keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' }).keyId
 const record = crypto.randomBytes(1024)
+const message = Buffer.alloc(32, 0x42)
 const options = { encryptionContext: { tenant: 'acme-corp', purpose: 'customer-record' } }
-const blob = store.encryptSync(keyId, record, options).ciphertextBlob
+const blob = store.encryptSync(keyId, record).ciphertextBlob
+const blobWithContext = store.encryptSync(keyId, record, options).ciphertextBlob
+const envelope = store.sealEnvelopeSync(keyId, record, options)
+const signature = store.signSync(signKey, message, 'ECDSA_SHA_256').signature
+const mac = store.generateMacSync(macKey, message, 'HMAC_SHA_256').mac
 const aesKey = crypto.randomBytes(32)
+const noop = { f (a, b, c) { return c } }
 
 function seal () {
   const iv = crypto.randomBytes(12)
@@ -31,33 +42,63 @@ function seal () {
   return [cipher.update(record), cipher.final(), cipher.getAuthTag()]
 }
 
-const rows = {
-  'encryptSync 1 KiB + context': () => store.encryptSync(keyId, record, options),
-  'encryptSync 1 KiB': () => store.encryptSync(keyId, record),
-  'decryptSync 1 KiB + context': () => store.decryptSync(blob, options),
-  'bare no-op method, 3 arguments': () => noop.f(keyId, record, options),
-  'args.js-wrapped no-op method, 3 arguments': () => wrapped.f(keyId, record, options),
-  'node:crypto AES-256-GCM 1 KiB (iv + seal)': seal,
+const IN_FLIGHT = 64
+const cases = [
+  ['encryptSync 1 KiB', () => store.encryptSync(keyId, record)],
+  ['encryptSync 1 KiB + context', () => store.encryptSync(keyId, record, options)],
+  ['encrypt 1 KiB + context (async, 64 in flight)', () => store.encrypt(keyId, record, options), true],
+  ['decryptSync 1 KiB', () => store.decryptSync(blob)],
+  ['decryptSync 1 KiB + context', () => store.decryptSync(blobWithContext, options)],
+  ['decrypt 1 KiB + context (async, 64 in flight)', () => store.decrypt(blobWithContext, options), true],
+  ['generateDataKeySync AES_256', () => store.generateDataKeySync(keyId, { keySpec: 'AES_256' })],
+  ['generateMacSync HMAC_SHA_256, 32 B', () => store.generateMacSync(macKey, message, 'HMAC_SHA_256')],
+  ['verifyMacSync HMAC_SHA_256, 32 B', () => store.verifyMacSync(macKey, message, mac, 'HMAC_SHA_256')],
+  ['signSync P-256, 32 B', () => store.signSync(signKey, message, 'ECDSA_SHA_256')],
+  ['verifySync P-256, 32 B', () => store.verifySync(signKey, message, signature, 'ECDSA_SHA_256')],
+  ['sealEnvelopeSync 1 KiB + context', () => store.sealEnvelopeSync(keyId, record, options)],
+  ['openEnvelopeSync 1 KiB + context', () => store.openEnvelopeSync(envelope, options)],
+  ['bare no-op method, 3 arguments', () => noop.f(keyId, record, options)],
+  ['node:crypto AES-256-GCM 1 KiB (iv + seal)', seal],
+].filter(([name]) => only.length === 0 || only.some((o) => name.includes(o)))
+
+async function batch ([, fn, async], n) {
+  if (!async) {
+    for (let i = 0; i < n; i++) fn()
+    return
+  }
+  for (let done = 0; done < n; done += IN_FLIGHT) {
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, n - done) }, fn))
+  }
 }
 
-function best (fn) {
-  let calls = 1
-  for (;;) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < calls; i++) fn()
-    const ns = Number(process.hrtime.bigint() - start)
-    if (ns > 2e8) break
-    calls *= 2
+async function main () {
+  const counts = []
+  for (const c of cases) {
+    let n = c[2] ? IN_FLIGHT : 1
+    for (;;) {
+      const t0 = performance.now()
+      await batch(c, n)
+      const ms = performance.now() - t0
+      if (ms >= 10) {
+        counts.push(Math.max(c[2] ? IN_FLIGHT : 1, Math.round(n * 100 / ms)))
+        break
+      }
+      n *= 2
+    }
   }
-  let min = Infinity
+  const samples = cases.map(() => [])
   for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint()
-    for (let i = 0; i < calls; i++) fn()
-    min = Math.min(min, Number(process.hrtime.bigint() - start) / calls)
+    for (let i = 0; i < cases.length; i++) {
+      const t0 = performance.now()
+      await batch(cases[i], counts[i])
+      samples[i].push((performance.now() - t0) * 1000 / counts[i])
+    }
   }
-  return min / 1000
+  console.log(`${wrapped ? 'keystead.js' : 'bare addon'} ${target}, ${rounds} rounds, load ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  cases.forEach(([name], i) => {
+    const sorted = samples[i].sort((a, b) => a - b)
+    console.log(`${name.padEnd(48)} ${sorted[sorted.length >> 1].toFixed(2).padStart(9)} µs  (min ${sorted[0].toFixed(2)})`)
+  })
 }
 
-for (const [name, fn] of Object.entries(rows)) {
-  console.log(`${name.padEnd(52)} ${best(fn).toFixed(2).padStart(9)} µs`)
-}
+main()

@@ -5,6 +5,8 @@
 //
 // Without an argument the package in node/ is loaded. bench/run.sh passes a copy of the release
 // addon in target/bench-node/ so that the benchmark never rebuilds files in node/.
+// Each Keystead case runs on an in-memory store and on a folder store with the defaults (audit
+// log on); the case names end in `, in-memory store` / `, folder store`.
 // Method: each case is calibrated to about BENCH_TARGET_MS per round, then all cases of a
 // workload run one after another, round after round (BENCH_ROUNDS, default 7); the median round
 // counts. Async cases keep 64 calls in flight; their time per op is the batch time / 64.
@@ -66,9 +68,15 @@ async function measure (workload, cases) {
   })
 }
 
+// Two stores, as the Python bench: one held in memory (no disk, no audit log: the call's own
+// cost, the goal rows of bench/report.py) and a folder store with the defaults (SQLite on disk,
+// audit log on), measured beside it in the same rounds.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keystead-node-peers-'))
-const store = Keystead.openSync(path.join(dir, 'store'))
-const keyId = store.createKeySync({ description: 'bench' }).keyId
+const stores = [
+  { label: 'in-memory store', store: Keystead.openInMemorySync() },
+  { label: 'folder store', store: Keystead.openSync(path.join(dir, 'store')) }
+]
+for (const s of stores) s.keyId = s.store.createKeySync({ description: 'bench' }).keyId
 const context = { tenant: 'acme-corp', purpose: 'customer-record' }
 const aad = Buffer.from(JSON.stringify(context))
 const record = crypto.randomBytes(1024)
@@ -108,20 +116,24 @@ function handOpen (message) {
 
 const handMessage = handSeal(record)
 if (!handOpen(handMessage).equals(record)) throw new Error('hand-written envelope does not round-trip')
-const blob = store.encryptSync(keyId, record, options).ciphertextBlob
-const envelope = store.sealEnvelopeSync(keyId, record, options)
-if (!Buffer.from(store.openEnvelopeSync(envelope, options)).equals(record)) throw new Error('envelope does not round-trip')
+for (const s of stores) {
+  s.blob = s.store.encryptSync(s.keyId, record, options).ciphertextBlob
+  s.envelope = s.store.sealEnvelopeSync(s.keyId, record, options)
+  if (!Buffer.from(s.store.openEnvelopeSync(s.envelope, options)).equals(record)) throw new Error('envelope does not round-trip')
+}
+/** One case per store: `name, <store label>`. */
+const perStore = (name, make) => stores.map((s) => ({ name: `${name}, ${s.label}`, ...make(s) }))
 
 await measure('Node 1 KiB record encrypt', [
-  { name: 'keystead encryptSync', fn: () => store.encryptSync(keyId, record, options) },
-  { name: 'keystead encrypt (async, 64 in flight)', async: true, fn: () => store.encrypt(keyId, record, options) },
-  { name: 'keystead sealEnvelopeSync', fn: () => store.sealEnvelopeSync(keyId, record, options) },
+  ...perStore('keystead encryptSync', ({ store, keyId }) => ({ fn: () => store.encryptSync(keyId, record, options) })),
+  ...perStore('keystead encrypt (async, 64 in flight)', ({ store, keyId }) => ({ async: true, fn: () => store.encrypt(keyId, record, options) })),
+  ...perStore('keystead sealEnvelopeSync', ({ store, keyId }) => ({ fn: () => store.sealEnvelopeSync(keyId, record, options) })),
   { name: 'node:crypto hand-written envelope', fn: () => handSeal(record) }
 ])
 await measure('Node 1 KiB record decrypt', [
-  { name: 'keystead decryptSync', fn: () => store.decryptSync(blob, options) },
-  { name: 'keystead decrypt (async, 64 in flight)', async: true, fn: () => store.decrypt(blob, options) },
-  { name: 'keystead openEnvelopeSync', fn: () => store.openEnvelopeSync(envelope, options) },
+  ...perStore('keystead decryptSync', ({ store, blob }) => ({ fn: () => store.decryptSync(blob, options) })),
+  ...perStore('keystead decrypt (async, 64 in flight)', ({ store, blob }) => ({ async: true, fn: () => store.decrypt(blob, options) })),
+  ...perStore('keystead openEnvelopeSync', ({ store, envelope }) => ({ fn: () => store.openEnvelopeSync(envelope, options) })),
   { name: 'node:crypto hand-written envelope', fn: () => handOpen(handMessage) }
 ])
 
@@ -130,15 +142,17 @@ for (const [spec, algorithm, label, nodeKey, digest] of [
   ['ECC_NIST_P256', 'ECDSA_SHA_256', 'ECDSA P-256', crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }), 'sha256'],
   ['ECC_NIST_EDWARDS25519', 'ED25519_SHA_512', 'Ed25519', crypto.generateKeyPairSync('ed25519'), null]
 ]) {
-  const signKey = store.createKeySync({ keySpec: spec, keyUsage: 'SIGN_VERIFY' }).keyId
-  const signature = store.signSync(signKey, message, algorithm).signature
+  for (const s of stores) {
+    s.signKey = s.store.createKeySync({ keySpec: spec, keyUsage: 'SIGN_VERIFY' }).keyId
+    s.signature = s.store.signSync(s.signKey, message, algorithm).signature
+  }
   const nodeSignature = crypto.sign(digest, message, nodeKey.privateKey)
   await measure(`Node ${label} sign`, [
-    { name: 'keystead signSync', fn: () => store.signSync(signKey, message, algorithm) },
+    ...perStore('keystead signSync', ({ store, signKey }) => ({ fn: () => store.signSync(signKey, message, algorithm) })),
     { name: 'node:crypto sign (KeyObject made once)', fn: () => crypto.sign(digest, message, nodeKey.privateKey) }
   ])
   await measure(`Node ${label} verify`, [
-    { name: 'keystead verifySync', fn: () => store.verifySync(signKey, message, signature, algorithm) },
+    ...perStore('keystead verifySync', ({ store, signKey, signature }) => ({ fn: () => store.verifySync(signKey, message, signature, algorithm) })),
     { name: 'node:crypto verify (KeyObject made once)', fn: () => crypto.verify(digest, message, nodeKey.publicKey, nodeSignature) }
   ])
 }

@@ -42,49 +42,54 @@ fn root_source(
     })
 }
 
-/// The inputs of `Keystead.open`.
+/// The inputs of `Keystead.open` and `Keystead.openInMemory`.
 pub struct Open {
-    path: String,
+    /// The store folder; `None`: a store held in memory.
+    path: Option<String>,
     source: Option<RootKeySource>,
     region: Option<String>,
     account_id: Option<String>,
     cache_capacity: Option<u32>,
-    /// `None`: no audit log; the default is on with default options.
+    /// `None`: no audit log; the default is on with default options (stores held in memory are
+    /// never audited).
     audit: Option<core::AuditOptions>,
 }
 
+/// A `TypeError` naming the argument of `Keystead.<method>` napi-rs could not convert.
+fn bad_argument(env: &Env, method: &str, what: &str, e: napi::Error) -> napi::Error {
+    type_error(env, "ERR_INVALID_ARG_TYPE", format!("Keystead.{method}: invalid argument ({what}: {})", e.reason))
+}
+
+/// Converts an options argument here (not in generated code) so that a wrong type is a
+/// `TypeError`: static methods cannot be wrapped from JavaScript.
+fn options_from_js<T: FromNapiValue>(env: &Env, method: &str, options: Option<Unknown<'_>>) -> Result<Option<T>> {
+    let Some(value) = options else { return Ok(None) };
+    // napi-rs reads any value as an object (a string has no such properties, so it would pass
+    // as empty options): only an object, null or undefined is options.
+    match value.get_type()? {
+        ValueType::Object | ValueType::Null | ValueType::Undefined => {
+            Option::<T>::from_unknown(value).map_err(|e| bad_argument(env, method, "options", e))
+        }
+        other => Err(bad_argument(
+            env,
+            method,
+            "options",
+            napi::Error::from_reason(format!("expected an object, got {other}")),
+        )),
+    }
+}
+
 impl Open {
-    /// Converts the raw JS arguments here (not in generated code) so that a wrong type is a
-    /// `TypeError`: static methods cannot be wrapped from JavaScript.
     fn from_js(env: &Env, method: &str, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Self> {
-        let bad = |what: &str, e: napi::Error| {
-            type_error(
-                env,
-                "ERR_INVALID_ARG_TYPE",
-                format!("Keystead.{method}: invalid argument ({what}: {})", e.reason),
-            )
-        };
-        let path = String::from_unknown(path).map_err(|e| bad("path", e))?;
-        let options = match options {
-            None => None,
-            // napi-rs reads any value as an object (a string has no such properties, so it
-            // would pass as empty options): only an object, null or undefined is options.
-            Some(value) => match value.get_type()? {
-                ValueType::Object | ValueType::Null | ValueType::Undefined => {
-                    Option::<t::OpenOptions>::from_unknown(value).map_err(|e| bad("options", e))?
-                }
-                other => {
-                    return Err(bad("options", napi::Error::from_reason(format!("expected an object, got {other}"))))
-                }
-            },
-        };
+        let path = String::from_unknown(path).map_err(|e| bad_argument(env, method, "path", e))?;
+        let options = options_from_js::<t::OpenOptions>(env, method, options)?;
         Self::new(env, path, options)
     }
 
     fn new(env: &Env, path: String, options: Option<t::OpenOptions>) -> Result<Self> {
         let Some(o) = options else {
             return Ok(Self {
-                path,
+                path: Some(path),
                 source: None,
                 region: None,
                 account_id: None,
@@ -93,13 +98,24 @@ impl Open {
             });
         };
         Ok(Self {
-            path,
+            path: Some(path),
             source: root_source(env, o.key_file, o.env_var, o.passphrase, o.root_key)?,
             region: o.region,
             account_id: o.account_id,
             cache_capacity: o.cache_capacity,
             audit: audit_options(env, o.audit)?,
         })
+    }
+
+    fn in_memory_from_js(env: &Env, method: &str, options: Option<Unknown<'_>>) -> Result<Self> {
+        let o = options_from_js::<t::InMemoryOptions>(env, method, options)?;
+        let (source, region, account_id, cache_capacity) = match o {
+            None => (None, None, None, None),
+            Some(o) => {
+                (root_source(env, None, o.env_var, o.passphrase, o.root_key)?, o.region, o.account_id, o.cache_capacity)
+            }
+        };
+        Ok(Self { path: None, source, region, account_id, cache_capacity, audit: None })
     }
 }
 
@@ -122,7 +138,10 @@ impl OpenOp for Open {
             Some(options) => builder.audit(options.clone()),
             None => builder.without_audit(),
         };
-        builder.open(&self.path)
+        match &self.path {
+            Some(path) => builder.open(path),
+            None => builder.open_in_memory(),
+        }
     }
 }
 
@@ -199,6 +218,22 @@ impl Keystead {
     #[napi(strict, ts_args_type = "path: string, options?: OpenOptions | undefined | null")]
     pub fn open_sync(env: Env, path: Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Keystead> {
         let open = Open::from_js(&env, "openSync", path, options)?;
+        open_guarded(&open).map(Self::wrap).map_err(|e| core_error(&env, &e))
+    }
+
+    /// A store held only in memory, gone with its last handle (for tests, caches and
+    /// benchmarks): nothing is written to disk and no audit log is kept. Without a root key
+    /// option a random root key is used. Runs on the thread pool (a passphrase is stretched with
+    /// scrypt, about 0.1 s).
+    #[napi(ts_args_type = "options?: InMemoryOptions | undefined | null", ts_return_type = "Promise<Keystead>")]
+    pub fn open_in_memory(env: Env, options: Option<Unknown<'_>>) -> Result<AsyncTask<OpenJob<Open>>> {
+        Ok(AsyncTask::new(OpenJob::new(Open::in_memory_from_js(&env, "openInMemory", options)?)))
+    }
+
+    /// Synchronous twin of {@link Keystead.openInMemory}.
+    #[napi(strict, ts_args_type = "options?: InMemoryOptions | undefined | null")]
+    pub fn open_in_memory_sync(env: Env, options: Option<Unknown<'_>>) -> Result<Keystead> {
+        let open = Open::in_memory_from_js(&env, "openInMemorySync", options)?;
         open_guarded(&open).map(Self::wrap).map_err(|e| core_error(&env, &e))
     }
 

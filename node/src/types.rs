@@ -62,6 +62,23 @@ pub struct OpenOptions {
     pub audit: Option<Either<bool, AuditOptions>>,
 }
 
+/// Options of `Keystead.openInMemory` (a store held in memory has no key file and no audit log).
+#[napi(object)]
+pub struct InMemoryOptions {
+    /// Name of an environment variable holding the base64 of 32 bytes.
+    pub env_var: Option<String>,
+    /// A passphrase, stretched with scrypt (N = 2^15, r = 8, p = 1).
+    pub passphrase: Option<Either<String, Uint8Array>>,
+    /// The 32 root key bytes themselves (default: a random root key).
+    pub root_key: Option<Uint8Array>,
+    /// The Region named in ARNs (default `us-east-1`).
+    pub region: Option<String>,
+    /// The 12-digit account id named in ARNs (default `111122223333`).
+    pub account_id: Option<String>,
+    /// How many decrypted key materials to keep in memory (default 4096; 0 disables the cache).
+    pub cache_capacity: Option<u32>,
+}
+
 /// Options of the audit log (`OpenOptions.audit`).
 #[napi(object)]
 pub struct AuditOptions {

@@ -25,6 +25,9 @@ export async function typedUse(dir: string): Promise<number> {
   const store: Keystead = await Keystead.open(dir, { audit: { durability: 'PER_RECORD' } })
   const key: KeyMetadata = store.createKeySync({ description: 'typed' })
   const encrypted: EncryptResult = await store.encrypt(key.keyId, Buffer.from('hi'), { grantTokens: [], dryRun: false })
+  const memory: Keystead = Keystead.openInMemorySync({ region: 'eu-west-1', cacheCapacity: 16 })
+  // @ts-expect-error a store held in memory has no key file
+  await Keystead.openInMemory({ keyFile: 'root.key' })
 
   // Streams: Node Transforms end to end.
   const seal: Transform = createSealStream(store, key.keyId, { encryptionContext: { purpose: 'backup' } })
@@ -65,6 +68,7 @@ export async function typedUse(dir: string): Promise<number> {
     names.length +
     errorCodes().length +
     version().length +
+    memory.region.length +
     (native ? 1 : 0)
   )
 }
