@@ -174,7 +174,9 @@ fn not_through_openssl() -> Error {
 }
 
 /// Signs `message` (already checked with [`check_message`]) with OpenSSL: every algorithm and
-/// message type except ED25519_PH_SHA_512 and EXTERNAL_MU.
+/// message type except ED25519_PH_SHA_512 and EXTERNAL_MU. Sign itself makes ED25519_SHA_512
+/// signatures with ed25519-dalek (faster, see `parsed`); OpenSSL's stays as the reference the
+/// tests compare them with, byte for byte.
 pub(crate) fn sign(
     key: &PKey<Private>,
     algorithm: SigningAlgorithm,
