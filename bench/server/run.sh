@@ -25,7 +25,8 @@ SECONDS_PER_RUN=${2:-10}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 VENV=target/bench-venv
 
-"$CARGO" build --release -p keystead-cli -p keystead-server-bench
+# make bench (bench/run.sh) builds both in its one release build and sets BENCH_PREBUILT=1.
+[ "${BENCH_PREBUILT:-0}" = 1 ] || "$CARGO" build --release -p keystead-cli -p keystead-server-bench
 PINS="moto[server]==5.2.5"
 if [ "$MODE" = moto ] && [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$PINS" ]; then
     rm -rf "$VENV"
