@@ -7,6 +7,7 @@
 //! non-secret inputs only (key ids, algorithms, specs, the encryption context, sizes), as AWS's
 //! CloudTrail events do, and responses of cryptographic calls are not logged.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use serde_json::{json, Map, Value};
@@ -170,8 +171,9 @@ impl Keystead {
     ) -> Result<T> {
         let started = Instant::now();
         let result = body();
-        let key_arn = match &result {
-            Ok(value) => value.audit_key_arn().map(str::to_owned),
+        // Borrowed from the result when it names its key (no copy on the hot path).
+        let key_arn: Option<Cow<'_, str>> = match &result {
+            Ok(value) => value.audit_key_arn().map(Cow::Borrowed),
             Err(_) => None,
         }
         .or_else(|| key_ref.and_then(|r| self.key_arn_of_ref(r)));
@@ -183,7 +185,7 @@ impl Keystead {
                 event = event.access_key_id(access_key_id);
             }
             if let Some(arn) = &key_arn {
-                event = event.key(arn.clone());
+                event = event.key(arn.clone().into_owned());
             }
             match &result {
                 Ok(value) => {
@@ -198,6 +200,7 @@ impl Keystead {
             }
             if let Err(audit_error) = log.append(event) {
                 // Fail closed: the result (and any secret in it) is dropped here.
+                drop(key_arn);
                 drop(result);
                 self.inner.metrics.record(operation, None, Outcome::of_error(audit_error.kind()), started.elapsed());
                 return Err(audit_error);
@@ -205,15 +208,16 @@ impl Keystead {
         }
         let key_id = key_arn.as_deref().and_then(|arn| arn.rsplit_once(":key/").map(|(_, id)| id));
         self.inner.metrics.record(operation, key_id, Outcome::of(&result), started.elapsed());
+        drop(key_arn);
         result
     }
 
     /// The key ARN for a key named by id or ARN (aliases are left to the result).
-    fn key_arn_of_ref(&self, key_ref: &str) -> Option<String> {
+    fn key_arn_of_ref<'a>(&self, key_ref: &'a str) -> Option<Cow<'a, str>> {
         if key_ref.starts_with("arn:") && key_ref.contains(":key/") {
-            Some(key_ref.to_owned())
+            Some(Cow::Borrowed(key_ref))
         } else if uuid::Uuid::try_parse(key_ref).is_ok() {
-            Some(self.arn(key_ref))
+            Some(Cow::Owned(self.arn(key_ref)))
         } else {
             None
         }

@@ -435,6 +435,11 @@ impl Keystead {
     /// If an identifier names a service-managed alias whose key does not exist yet, creates the
     /// key and the alias (AWS creates AWS managed keys on first use).
     pub(crate) fn ensure_managed_key(&self, input: &str) -> Result<()> {
+        // Every call that names a key comes here: most name a key id or ARN, which cannot be a
+        // managed alias, so they skip the parse (and its allocation).
+        if !crate::keys::id::MANAGED_ALIAS_PREFIXES.iter().any(|prefix| input.contains(prefix)) {
+            return Ok(());
+        }
         let Ok(KeyRef::Alias(name)) = parse_key_ref(input, &self.inner.identity) else {
             return Ok(());
         };

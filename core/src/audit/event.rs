@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use crate::audit::canonical::{iso8601_seconds, write_canonical, write_iso8601_seconds, write_string};
 use crate::clock::{Clock, Millis, SystemClock};
-use crate::crypto::primitives::random_bytes;
+use crate::crypto::primitives::fill_public_random;
 use crate::keys::id::StoreIdentity;
 
 /// The `eventVersion` Keystead writes (the newest version seen in AWS's KMS examples).
@@ -49,43 +49,13 @@ pub fn is_read_only(operation: &str) -> bool {
     READ_ONLY_OPERATIONS.binary_search(&operation).is_ok()
 }
 
-/// Random bytes handed out for request and event ids: one call of OpenSSL's generator per 32
-/// ids instead of one per event (the generator call, not the bytes, is what costs: ~2 µs).
-/// The pool belongs to the thread and to the process it was filled in, so a forked child never
-/// reuses its parent's bytes (ids stay unique across `fork`, e.g. Python multiprocessing).
-struct IdPool {
-    pid: u32,
-    bytes: [u8; ID_POOL_BYTES],
-    used: usize,
-}
-
-const ID_POOL_BYTES: usize = 1024;
-
-thread_local! {
-    static ID_POOL: std::cell::RefCell<IdPool> =
-        const { std::cell::RefCell::new(IdPool { pid: 0, bytes: [0; ID_POOL_BYTES], used: ID_POOL_BYTES }) };
-}
-
-/// 32 fresh random bytes from the thread's pool (all zero only if the generator fails, which
-/// OpenSSL reports as an error everywhere else first).
+/// 32 fresh random bytes for request and event ids, from the thread's pool of public random
+/// bytes (`fill_public_random`: one generator call per many ids, never shared with a forked
+/// child). All zero only if the generator fails, which OpenSSL reports as an error everywhere
+/// else first.
 fn random_32() -> [u8; 32] {
     let mut out = [0u8; 32];
-    ID_POOL.with(|pool| {
-        let mut pool = pool.borrow_mut();
-        let pid = std::process::id();
-        if pool.used + 32 > ID_POOL_BYTES || pool.pid != pid {
-            if let Ok(bytes) = random_bytes(ID_POOL_BYTES) {
-                pool.bytes.copy_from_slice(&bytes);
-            }
-            pool.used = 0;
-            pool.pid = pid;
-        }
-        let at = pool.used;
-        out.copy_from_slice(&pool.bytes[at..at + 32]);
-        // Handed-out bytes are not kept: ids are not secrets, but there is no reason to hold them.
-        pool.bytes[at..at + 32].fill(0);
-        pool.used += 32;
-    });
+    let _ = fill_public_random(&mut out);
     out
 }
 

@@ -40,6 +40,51 @@ pub(crate) fn random_bytes(len: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Bytes one thread draws from OpenSSL at a time for public random values.
+const PUBLIC_POOL_BYTES: usize = 512;
+
+/// A thread's store of random bytes for public values (ciphertext salts, audit event ids):
+/// one `RAND_bytes` refills it for 32 salts, where a call of its own (locks, a `getpid`, a
+/// CTR-DRBG update with its AES key schedule) cost as much as the AES-GCM of a 1 KiB Encrypt.
+/// Bytes are handed out once and wiped as they are; the pool remembers the process id it was
+/// filled in, and a forked child never uses its parent's bytes (a salt reused with the same
+/// key material would repeat an AES-GCM key and nonce).
+struct PublicPool {
+    pid: u32,
+    bytes: [u8; PUBLIC_POOL_BYTES],
+    used: usize,
+}
+
+thread_local! {
+    static PUBLIC_POOL: std::cell::RefCell<PublicPool> =
+        const { std::cell::RefCell::new(PublicPool { pid: 0, bytes: [0; PUBLIC_POOL_BYTES], used: PUBLIC_POOL_BYTES }) };
+}
+
+/// Fills `out` with random bytes for a *public* value (a salt, an id): from the thread's pool
+/// of OpenSSL CSPRNG output. Never for secrets (see [`random_secret`]).
+pub(crate) fn fill_public_random(out: &mut [u8]) -> Result<()> {
+    if out.len() > PUBLIC_POOL_BYTES / 8 {
+        openssl::rand::rand_bytes(out)?;
+        return Ok(());
+    }
+    PUBLIC_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let pid = std::process::id();
+        if pool.used + out.len() > PUBLIC_POOL_BYTES || pool.pid != pid {
+            // Marked empty first: if OpenSSL fails, nothing old is handed out afterwards.
+            pool.used = PUBLIC_POOL_BYTES;
+            openssl::rand::rand_bytes(&mut pool.bytes)?;
+            pool.used = 0;
+            pool.pid = pid;
+        }
+        let at = pool.used;
+        out.copy_from_slice(&pool.bytes[at..at + out.len()]);
+        pool.bytes[at..at + out.len()].fill(0);
+        pool.used += out.len();
+        Ok(())
+    })
+}
+
 /// `len` random bytes meant to stay secret (key material, data keys), from OpenSSL's private
 /// DRBG so that they never share a generator with public values such as nonces.
 pub(crate) fn random_secret(len: usize) -> Result<SecretBytes> {
@@ -50,38 +95,51 @@ pub(crate) fn random_secret(len: usize) -> Result<SecretBytes> {
 
 /// AES-256-GCM encryption; returns `ciphertext || tag`.
 pub(crate) fn aes_gcm_seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-    if key.len() != AES_256_KEY_LEN || nonce.len() != GCM_NONCE_LEN {
-        return Err(Error::internal("AES-256-GCM called with a wrong key or nonce length"));
-    }
-    // Dropping the context (`EVP_CIPHER_CTX_free`) wipes the expanded key.
-    let mut ctx = CipherCtx::new()?;
-    ctx.encrypt_init(Some(aes_256_gcm()), Some(key), Some(nonce))?;
-    if !aad.is_empty() {
-        ctx.cipher_update(aad, None)?;
-    }
-    // GCM is a stream mode: `cipher_update` writes exactly as many bytes as it reads, which is
-    // the output room it checks for.
-    let mut out = vec![0u8; plaintext.len() + GCM_TAG_LEN];
-    let written = ctx.cipher_update(plaintext, Some(&mut out[..plaintext.len()]))?;
-    let finished = ctx.cipher_final(&mut out[written..plaintext.len()])?;
-    let len = written + finished;
-    ctx.tag(&mut out[len..len + GCM_TAG_LEN])?;
-    out.truncate(len + GCM_TAG_LEN);
+    let mut out = Vec::with_capacity(plaintext.len() + GCM_TAG_LEN);
+    aes_gcm_seal_append(key, nonce, &[aad], plaintext, &mut out)?;
     Ok(out)
 }
 
-/// AES-256-GCM decryption of `ciphertext || tag`. The plaintext is released only after the tag
-/// verifies; on failure the scratch buffer is zeroized and the caller gets `None`, which it turns
-/// into its own error without detail.
-pub(crate) fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> Option<SecretBytes> {
+/// AES-256-GCM encryption that appends `ciphertext || tag` to `out`, with the AAD given in
+/// parts (fed to GCM one after another, the same as their concatenation): the blob of a small
+/// Encrypt is written in place instead of through intermediate buffers.
+pub(crate) fn aes_gcm_seal_append(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[&[u8]],
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    if key.len() != AES_256_KEY_LEN || nonce.len() != GCM_NONCE_LEN {
+        return Err(Error::internal("AES-256-GCM called with a wrong key or nonce length"));
+    }
+    let mut ctx = CipherCtx::new()?;
+    ctx.encrypt_init(Some(aes_256_gcm()), Some(key), Some(nonce))?;
+    for part in aad.iter().filter(|p| !p.is_empty()) {
+        ctx.cipher_update(part, None)?;
+    }
+    let start = out.len();
+    out.resize(start + plaintext.len() + GCM_TAG_LEN, 0);
+    let body = &mut out[start..];
+    let written = ctx.cipher_update(plaintext, Some(&mut body[..plaintext.len()]))?;
+    let finished = ctx.cipher_final(&mut body[written..plaintext.len()])?;
+    let len = written + finished;
+    ctx.tag(&mut body[len..len + GCM_TAG_LEN])?;
+    out.truncate(start + len + GCM_TAG_LEN);
+    Ok(())
+}
+
+/// AES-256-GCM decryption of `ciphertext || tag` with the AAD in parts (see
+/// [`aes_gcm_seal_append`]); otherwise as [`aes_gcm_open`].
+pub(crate) fn aes_gcm_open_parts(key: &[u8], nonce: &[u8], aad: &[&[u8]], sealed: &[u8]) -> Option<SecretBytes> {
     if sealed.len() < GCM_TAG_LEN || key.len() != AES_256_KEY_LEN || nonce.len() != GCM_NONCE_LEN {
         return None;
     }
     let (ciphertext, tag) = sealed.split_at(sealed.len() - GCM_TAG_LEN);
     let mut ctx = CipherCtx::new().ok()?;
     ctx.decrypt_init(Some(aes_256_gcm()), Some(key), Some(nonce)).ok()?;
-    if !aad.is_empty() {
-        ctx.cipher_update(aad, None).ok()?;
+    for part in aad.iter().filter(|p| !p.is_empty()) {
+        ctx.cipher_update(part, None).ok()?;
     }
     // Zeroizing: if the tag check fails, the unverified plaintext is wiped on drop.
     let mut out = Zeroizing::new(vec![0u8; ciphertext.len()]);
@@ -90,6 +148,13 @@ pub(crate) fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) 
     let finished = ctx.cipher_final(&mut out[written..]).ok()?;
     out.truncate(written + finished);
     Some(SecretBytes::new(std::mem::take(&mut *out)))
+}
+
+/// AES-256-GCM decryption of `ciphertext || tag`. The plaintext is released only after the tag
+/// verifies; on failure the scratch buffer is zeroized and the caller gets `None`, which it turns
+/// into its own error without detail.
+pub(crate) fn aes_gcm_open(key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> Option<SecretBytes> {
+    aes_gcm_open_parts(key, nonce, &[aad], sealed)
 }
 
 /// HKDF-SHA-256 (RFC 5869, extract then expand) into `out` (at most 255 × 32 bytes).

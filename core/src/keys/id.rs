@@ -1,7 +1,5 @@
 //! Key identifiers in AWS's four forms (key id, key ARN, alias name, alias ARN) and alias names.
 
-use uuid::Uuid;
-
 use crate::error::{Error, ErrorKind, Result};
 
 /// The store's identity in ARNs.
@@ -18,7 +16,22 @@ pub struct StoreIdentity {
 impl StoreIdentity {
     /// The key ARN of `key_id`.
     pub fn key_arn(&self, key_id: &str) -> String {
-        format!("arn:{}:kms:{}:{}:key/{key_id}", self.partition, self.region, self.account_id)
+        // Built by hand, not with `format!`: this runs on every cryptographic call (the response
+        // names the key by ARN), where the formatting machinery cost more than the copy.
+        let mut arn = String::with_capacity(
+            "arn:".len()
+                + self.partition.len()
+                + ":kms:".len()
+                + self.region.len()
+                + 1
+                + self.account_id.len()
+                + 5
+                + key_id.len(),
+        );
+        for part in ["arn:", &self.partition, ":kms:", &self.region, ":", &self.account_id, ":key/", key_id] {
+            arn.push_str(part);
+        }
+        arn
     }
 
     /// The alias ARN of `alias_name` (which starts with `alias/`).
@@ -93,10 +106,22 @@ pub(crate) fn parse_key_ref(input: &str, identity: &StoreIdentity) -> Result<Key
 }
 
 fn check_key_id(id: &str, input: &str) -> Result<()> {
-    match Uuid::try_parse(id) {
-        Ok(uuid) if uuid.hyphenated().to_string() == id => Ok(()),
-        _ => Err(Error::not_found(format!("Invalid keyId {input}"))),
+    if is_canonical_key_id(id) {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!("Invalid keyId {input}")))
     }
+}
+
+/// Whether `id` is a UUID in the one spelling key ids have: lowercase hyphenated (what
+/// `Uuid::hyphenated().to_string()` gives). Checked byte by byte because every call that names
+/// a key runs it.
+pub(crate) fn is_canonical_key_id(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
 }
 
 /// The prefixes of service-managed key aliases: `alias/aws/<service>` (AWS's spelling) and
@@ -140,6 +165,41 @@ pub(crate) fn reject_reserved_alias(name: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
+
+    /// The byte check agrees with "parses as a UUID and is its own lowercase hyphenated form".
+    #[test]
+    fn canonical_key_id_check_matches_the_uuid_definition() {
+        let id = "3f2a9c1e-7b4d-4e8a-9c0f-5d6e7a8b9c0d".to_owned();
+        let mut inputs = vec![
+            id.clone(),
+            id.to_uppercase(),
+            id.replace('-', ""),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            id[..35].to_owned(),
+            format!("{id}0"),
+            String::new(),
+            "00000000-0000-0000-0000-000000000000".to_owned(),
+            "ffffffff-ffff-ffff-ffff-ffffffffffff".to_owned(),
+            "0000000g-0000-0000-0000-000000000000".to_owned(),
+            "00000000-0000-0000-0000_000000000000".to_owned(),
+            "00000000-00000-000-0000-000000000000".to_owned(),
+            "é0000000-0000-0000-0000-00000000000".to_owned(),
+        ];
+        // Every single-character change of a valid id.
+        for at in 0..id.len() {
+            for c in ['0', '9', 'a', 'f', 'g', 'A', 'F', '-', ' '] {
+                let mut changed = id.clone();
+                changed.replace_range(at..at + 1, &c.to_string());
+                inputs.push(changed);
+            }
+        }
+        for input in inputs {
+            let by_uuid = Uuid::try_parse(&input).is_ok_and(|u| u.hyphenated().to_string() == input);
+            assert_eq!(is_canonical_key_id(&input), by_uuid, "{input}");
+        }
+    }
 
     fn identity() -> StoreIdentity {
         StoreIdentity { partition: "aws".into(), region: "us-east-1".into(), account_id: "111122223333".into() }

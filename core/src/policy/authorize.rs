@@ -19,7 +19,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::keys::record::{GrantRecord, KeyRecord};
 use crate::keys::spec::GrantOperation;
 use crate::policy::condition::ConditionValues;
-use crate::policy::document::{default_key_policy, PolicyDocument};
+use crate::policy::condition::Glob;
+use crate::policy::document::{default_key_policy, Patterns, PolicyDocument};
 use crate::policy::evaluate::{allows_policy_administration, decide, evaluate, Decision, RequestContext};
 use crate::policy::grants::{constraints_allow, dry_run_succeeded};
 use crate::store::Txn;
@@ -206,8 +207,61 @@ pub struct Explanation {
 /// Compiled key policies by key id, with the revision they were compiled at.
 #[derive(Default)]
 pub(crate) struct PolicyCache {
-    default_policy: OnceLock<Arc<PolicyDocument>>,
-    compiled: Mutex<HashMap<String, (u64, Arc<PolicyDocument>)>>,
+    default_policy: OnceLock<Arc<CompiledPolicy>>,
+    compiled: Mutex<HashMap<String, (u64, Arc<CompiledPolicy>)>>,
+}
+
+/// Principals whose decisions one compiled policy remembers at most (then it starts over).
+const DECISIONS_CAPACITY: usize = 256;
+
+/// A compiled key policy and, when its decisions can depend on nothing but the caller and the
+/// action, the decisions it has given (by principal ARN, then action).
+///
+/// Why this is never stale: a compiled policy is immutable and belongs to one policy revision
+/// (PutKeyPolicy bumps the key's revision, which every call reads from the key record, so the
+/// next call compiles and uses a new `CompiledPolicy` with no decisions). Decisions are kept
+/// only for policies without any `Condition` (conditions read request data: the encryption
+/// context, the time, tags...) whose every statement applies to every resource (`Resource: *`),
+/// so that the request, the key and the time cannot change the outcome; grants are not part of
+/// the decision (they are read from the store on every call that the policy does not allow).
+pub(crate) struct CompiledPolicy {
+    pub(crate) document: PolicyDocument,
+    memoizable: bool,
+    decisions: std::sync::RwLock<HashMap<String, Vec<(Action, Decision)>>>,
+}
+
+impl CompiledPolicy {
+    fn new(document: PolicyDocument) -> Self {
+        let memoizable = document.statements.iter().all(|statement| {
+            statement.conditions.is_empty()
+                && matches!(&statement.resources, Patterns::Listed(globs) if globs.contains(&Glob::All))
+        });
+        Self { document, memoizable, decisions: std::sync::RwLock::new(HashMap::new()) }
+    }
+
+    fn remembered(&self, principal_arn: &str, action: Action) -> Option<Decision> {
+        let decisions = self.decisions.read().ok()?;
+        decisions.get(principal_arn)?.iter().find(|(a, _)| *a == action).map(|(_, d)| *d)
+    }
+
+    fn remember(&self, principal_arn: &str, action: Action, decision: Decision) {
+        let Ok(mut decisions) = self.decisions.write() else { return };
+        if decisions.len() >= DECISIONS_CAPACITY && !decisions.contains_key(principal_arn) {
+            decisions.clear();
+        }
+        let actions = decisions.entry(principal_arn.to_owned()).or_default();
+        if !actions.iter().any(|(a, _)| *a == action) {
+            actions.push((action, decision));
+        }
+    }
+}
+
+impl std::ops::Deref for CompiledPolicy {
+    type Target = PolicyDocument;
+
+    fn deref(&self) -> &PolicyDocument {
+        &self.document
+    }
 }
 
 fn decision_name(decision: Decision) -> &'static str {
@@ -270,15 +324,17 @@ impl Keystead {
     }
 
     /// The compiled policy of `key`.
-    pub(crate) fn key_policy(&self, txn: &mut dyn Txn, key: &KeyRecord) -> Result<Arc<PolicyDocument>> {
+    pub(crate) fn key_policy(&self, txn: &mut dyn Txn, key: &KeyRecord) -> Result<Arc<CompiledPolicy>> {
         let cache = &self.inner.policies;
         if key.policy_revision == 0 {
             if let Some(policy) = cache.default_policy.get() {
                 return Ok(Arc::clone(policy));
             }
             let identity = self.identity();
-            let policy =
-                Arc::new(PolicyDocument::parse(&default_key_policy(&identity.partition, &identity.account_id))?);
+            let policy = Arc::new(CompiledPolicy::new(PolicyDocument::parse(&default_key_policy(
+                &identity.partition,
+                &identity.account_id,
+            ))?));
             return Ok(Arc::clone(cache.default_policy.get_or_init(|| policy)));
         }
         let lock_error = || Error::internal("policy cache lock poisoned");
@@ -290,7 +346,7 @@ impl Keystead {
         let text = txn.key_policy(&key.key_id)?.ok_or_else(|| {
             Error::new(ErrorKind::CorruptStore, format!("The policy of key {} is missing", key.key_id))
         })?;
-        let policy = Arc::new(PolicyDocument::parse(&text)?);
+        let policy = Arc::new(CompiledPolicy::new(PolicyDocument::parse(&text)?));
         let mut compiled = cache.compiled.lock().map_err(|_| lock_error())?;
         if compiled.len() >= POLICY_CACHE_CAPACITY {
             compiled.clear();
@@ -357,6 +413,12 @@ impl Keystead {
     /// The key policy's decision on `access` by the caller (grants not consulted).
     fn policy_decision(&self, txn: &mut dyn Txn, key: &KeyRecord, access: &Access<'_>) -> Result<Decision> {
         let policy = self.key_policy(txn, key)?;
+        let principal_arn = self.caller.arn();
+        if policy.memoizable {
+            if let Some(decision) = policy.remembered(principal_arn, access.action) {
+                return Ok(decision);
+            }
+        }
         // Most policies (the default one among them) have no conditions: then the request's
         // condition keys are never read, so they are not built (a dozen small allocations).
         let conditions = if policy.statements.iter().any(|s| !s.conditions.is_empty()) {
@@ -366,12 +428,16 @@ impl Keystead {
         };
         let resource_arn = self.arn(&key.key_id);
         let request = RequestContext {
-            principal_arn: self.caller.arn(),
+            principal_arn,
             action: access.action.as_str(),
             resource_arn: &resource_arn,
             conditions: &conditions,
         };
-        Ok(decide(&policy, &request))
+        let decision = decide(&policy, &request);
+        if policy.memoizable {
+            policy.remember(principal_arn, access.action, decision);
+        }
+        Ok(decision)
     }
 
     fn allowing_grant(&self, txn: &mut dyn Txn, key: &KeyRecord, access: &Access<'_>) -> Result<Option<GrantRecord>> {
