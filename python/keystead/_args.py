@@ -63,8 +63,16 @@ def instance(value: Any, kind: Type[T], name: str) -> T:
     return value
 
 
+_keystead_class: Any = None
+
+
 def native_store(store: Any) -> _keystead.Store:
     """The native handle of a ``keystead.Keystead`` argument (``TypeError`` for anything else)."""
+    global _keystead_class
+    if type(store) is _keystead_class:  # the common case, without the import below (per call)
+        native: _keystead.Store = store._native
+        return native
     from .store import Keystead  # here, not at import: store.py imports the modules using this
 
+    _keystead_class = Keystead
     return instance(store, Keystead, "store")._native

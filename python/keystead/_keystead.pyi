@@ -5,11 +5,24 @@ Methods take plain values and return dicts keyed by AWS's PascalCase names; the 
 """
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Tuple, Union, final
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union, final
+
+from keystead.types import (
+    DataKey,
+    DecryptResult,
+    EncryptedDataKey,
+    EncryptResult,
+    MacResult,
+    ReEncryptResult,
+    SignResult,
+    VerifyMacResult,
+    VerifyResult,
+)
 
 __all__ = [
     "__version__",
     "Store",
+    "AuditEventIterator",
     "_enum_values",
     "_error_kinds",
     "SealStreamNative",
@@ -24,12 +37,31 @@ __all__ = [
     "decrypt_secret",
     "decrypt_env",
     "_time_envelope_stream",
+    "typed_encrypt",
+    "typed_decrypt",
+    "typed_re_encrypt",
+    "typed_generate_data_key",
+    "typed_generate_data_key_without_plaintext",
+    "typed_sign",
+    "typed_verify",
+    "typed_generate_mac",
+    "typed_verify_mac",
 ]
 
 __version__: str
 
 _Buffer = Any  # any object with the buffer protocol (bytes, bytearray, memoryview...); not str
 _Context = Optional[Dict[str, str]]
+# A context as the typed API takes it: any mapping, checked natively (python/src/typed.rs).
+_AnyContext = Optional[Mapping[str, str]]
+_Tokens = Optional[Iterable[str]]
+
+@final
+class AuditEventIterator:
+    """The events of an audit log (CloudTrail-shaped dicts), oldest first, read lazily."""
+
+    def __iter__(self) -> AuditEventIterator: ...
+    def __next__(self) -> Dict[str, Any]: ...
 
 @final
 class Store:
@@ -285,7 +317,7 @@ class Store:
     def key_last_usage(self, key_id: str) -> Optional[Dict[str, Any]]: ...
     @property
     def audit_dir(self) -> Optional[str]: ...
-    def audit_events(self) -> List[str]: ...
+    def iter_audit_events(self) -> AuditEventIterator: ...
     def verify_audit_log(self) -> Dict[str, Any]: ...
     def sweep(self) -> None: ...
     def _time_encrypt(self, key_id: str, plaintext: _Buffer, calls: int) -> float: ...
@@ -324,14 +356,14 @@ def envelope_seal(
     store: Store,
     key_id: str,
     plaintext: _Buffer,
-    context: _Context = None,
+    context: _AnyContext = None,
     additional_key_ids: Optional[List[str]] = None,
     segment_size: Optional[int] = None,
 ) -> bytes: ...
 def envelope_open(
     store: Store,
     message: _Buffer,
-    context: _Context = None,
+    context: _AnyContext = None,
     allowed_wrapping_keys: Optional[List[str]] = None,
     max_encrypted_data_keys: Optional[int] = None,
 ) -> bytes: ...
@@ -367,3 +399,90 @@ def encrypt_secret(store: Store, key_id: str, name: str, value: _Buffer, context
 def decrypt_secret(store: Store, name: str, text: str, context: _Context = None) -> bytes: ...
 def decrypt_env(store: Store, variables: List[Tuple[str, str]], context: _Context = None) -> Dict[str, bytes]: ...
 def _time_envelope_stream(store: Store, key_id: str, size: int, chunk: int) -> Tuple[float, float]: ...
+
+# The typed API's hot calls (keystead.Keystead.encrypt and friends), each one native call that
+# checks the arguments as the typed method documents and returns its result dataclass.
+def typed_encrypt(
+    store: Store,
+    key_id: str,
+    plaintext: _Buffer,
+    encryption_context: _AnyContext,
+    encryption_algorithm: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> EncryptResult: ...
+def typed_decrypt(
+    store: Store,
+    ciphertext_blob: _Buffer,
+    encryption_context: _AnyContext,
+    key_id: Optional[str],
+    encryption_algorithm: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> DecryptResult: ...
+def typed_re_encrypt(
+    store: Store,
+    ciphertext_blob: _Buffer,
+    destination_key_id: str,
+    source_encryption_context: _AnyContext,
+    source_key_id: Optional[str],
+    destination_encryption_context: _AnyContext,
+    source_encryption_algorithm: Optional[str],
+    destination_encryption_algorithm: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> ReEncryptResult: ...
+def typed_generate_data_key(
+    store: Store,
+    key_id: str,
+    encryption_context: _AnyContext,
+    key_spec: Optional[str],
+    number_of_bytes: Optional[int],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> DataKey: ...
+def typed_generate_data_key_without_plaintext(
+    store: Store,
+    key_id: str,
+    encryption_context: _AnyContext,
+    key_spec: Optional[str],
+    number_of_bytes: Optional[int],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> EncryptedDataKey: ...
+def typed_sign(
+    store: Store,
+    key_id: str,
+    message: _Buffer,
+    signing_algorithm: Optional[str],
+    message_type: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> SignResult: ...
+def typed_verify(
+    store: Store,
+    key_id: str,
+    message: _Buffer,
+    signature: _Buffer,
+    signing_algorithm: Optional[str],
+    message_type: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> VerifyResult: ...
+def typed_generate_mac(
+    store: Store,
+    key_id: str,
+    message: _Buffer,
+    mac_algorithm: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> MacResult: ...
+def typed_verify_mac(
+    store: Store,
+    key_id: str,
+    message: _Buffer,
+    mac: _Buffer,
+    mac_algorithm: Optional[str],
+    grant_tokens: _Tokens,
+    dry_run: bool,
+) -> VerifyMacResult: ...

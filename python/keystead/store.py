@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from typing import (
@@ -52,7 +51,6 @@ from .enums import (
     SigningAlgorithm,
     WrappingAlgorithm,
     WrappingKeySpec,
-    _of,
 )
 from .types import (
     AccessKey,
@@ -83,7 +81,17 @@ from .types import (
     Tag,
 )
 
-_encryption_algorithm = _of(EncryptionAlgorithm)
+# The hot calls: argument checks, the core call and the result dataclass in one native call
+# (python/src/typed.rs), bound here once so that each method is a single call.
+_encrypt = _keystead.typed_encrypt
+_decrypt = _keystead.typed_decrypt
+_re_encrypt = _keystead.typed_re_encrypt
+_generate_data_key = _keystead.typed_generate_data_key
+_generate_data_key_without_plaintext = _keystead.typed_generate_data_key_without_plaintext
+_sign = _keystead.typed_sign
+_verify = _keystead.typed_verify
+_generate_mac = _keystead.typed_generate_mac
+_verify_mac = _keystead.typed_verify_mac
 
 if TYPE_CHECKING:
     from .client import KMSClient
@@ -377,8 +385,7 @@ class Keystead:
         """``Encrypt``: 1–4096 bytes under a symmetric key, bound to ``encryption_context``; or,
         with an RSA ``ENCRYPT_DECRYPT`` key, RSA-OAEP with ``encryption_algorithm``
         ``RSAES_OAEP_SHA_1``/``RSAES_OAEP_SHA_256`` (required; no context; 190–470 bytes max)."""
-        d = self._native.encrypt(key_id, plaintext, string_map(encryption_context, "Encrypt", "encryption_context"), encryption_algorithm, _tokens(grant_tokens), dry_run)
-        return EncryptResult._from_aws(d)
+        return _encrypt(self._native, key_id, plaintext, encryption_context, encryption_algorithm, grant_tokens, dry_run)
 
     def decrypt(
         self,
@@ -393,8 +400,7 @@ class Keystead:
         """``Decrypt``: the blob names its key; give the same ``encryption_context`` as at
         encryption. With ``key_id``, the blob must have been encrypted under that key. RSA
         ciphertexts carry no metadata: give ``key_id`` and ``encryption_algorithm``."""
-        d = self._native.decrypt(ciphertext_blob, string_map(encryption_context, "Decrypt", "encryption_context"), key_id, encryption_algorithm, _tokens(grant_tokens), dry_run)
-        return DecryptResult._from_aws(d)
+        return _decrypt(self._native, ciphertext_blob, encryption_context, key_id, encryption_algorithm, grant_tokens, dry_run)
 
     def re_encrypt(
         self,
@@ -411,25 +417,17 @@ class Keystead:
     ) -> ReEncryptResult:
         """``ReEncrypt``: decrypt and encrypt again (another key, context or the newest
         material) without the plaintext leaving the store."""
-        d = self._native.re_encrypt(
+        return _re_encrypt(
+            self._native,
             ciphertext_blob,
             destination_key_id,
-            string_map(source_encryption_context, "ReEncrypt", "source_encryption_context"),
+            source_encryption_context,
             source_key_id,
-            string_map(destination_encryption_context, "ReEncrypt", "destination_encryption_context"),
+            destination_encryption_context,
             source_encryption_algorithm,
             destination_encryption_algorithm,
-            _tokens(grant_tokens),
+            grant_tokens,
             dry_run,
-        )
-        return ReEncryptResult(
-            ciphertext_blob=d["CiphertextBlob"],
-            key_id=d["KeyId"],
-            source_key_id=d["SourceKeyId"],
-            source_encryption_algorithm=_encryption_algorithm(d["SourceEncryptionAlgorithm"]),
-            destination_encryption_algorithm=_encryption_algorithm(d["DestinationEncryptionAlgorithm"]),
-            source_key_material_id=d.get("SourceKeyMaterialId"),
-            destination_key_material_id=d.get("DestinationKeyMaterialId"),
         )
 
     def generate_data_key(
@@ -444,10 +442,7 @@ class Keystead:
     ) -> DataKey:
         """``GenerateDataKey``: a new data key in plaintext and encrypted under ``key_id``.
         Give ``key_spec`` (``AES_256`` by default when neither is given) or ``number_of_bytes``."""
-        if key_spec is None and number_of_bytes is None:
-            key_spec = DataKeySpec.AES_256
-        d = self._native.generate_data_key(key_id, string_map(encryption_context, "GenerateDataKey", "encryption_context"), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run)
-        return DataKey(d["Plaintext"], d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
+        return _generate_data_key(self._native, key_id, encryption_context, key_spec, number_of_bytes, grant_tokens, dry_run)
 
     def generate_data_key_without_plaintext(
         self,
@@ -460,12 +455,9 @@ class Keystead:
         dry_run: bool = False,
     ) -> EncryptedDataKey:
         """``GenerateDataKeyWithoutPlaintext``: only the encrypted copy of a new data key."""
-        if key_spec is None and number_of_bytes is None:
-            key_spec = DataKeySpec.AES_256
-        d = self._native.generate_data_key_without_plaintext(
-            key_id, string_map(encryption_context, "GenerateDataKeyWithoutPlaintext", "encryption_context"), key_spec, number_of_bytes, _tokens(grant_tokens), dry_run
+        return _generate_data_key_without_plaintext(
+            self._native, key_id, encryption_context, key_spec, number_of_bytes, grant_tokens, dry_run
         )
-        return EncryptedDataKey(d["CiphertextBlob"], d["KeyId"], d["KeyMaterialId"])
 
     def generate_random(self, number_of_bytes: int) -> bytes:
         """``GenerateRandom``: 1–1024 random bytes."""
@@ -485,7 +477,7 @@ class Keystead:
     ) -> SignResult:
         """``Sign``: a signature with a ``SIGN_VERIFY`` key. ``message`` is the message (``RAW``,
         1–4096 bytes, the default) or its digest (``message_type="DIGEST"``)."""
-        return SignResult._from_aws(self._native.sign(key_id, message, signing_algorithm, message_type, _tokens(grant_tokens), dry_run))
+        return _sign(self._native, key_id, message, signing_algorithm, message_type, grant_tokens, dry_run)
 
     def verify(
         self,
@@ -499,8 +491,7 @@ class Keystead:
         dry_run: bool = False,
     ) -> VerifyResult:
         """``Verify``: checks a signature; an invalid one raises ``KMSInvalidSignatureException``."""
-        d = self._native.verify(key_id, message, signature, signing_algorithm, message_type, _tokens(grant_tokens), dry_run)
-        return VerifyResult._from_aws(d)
+        return _verify(self._native, key_id, message, signature, signing_algorithm, message_type, grant_tokens, dry_run)
 
     def get_public_key(self, key_id: str, *, grant_tokens: Optional[Sequence[str]] = None) -> PublicKey:
         """``GetPublicKey``: the public key of an asymmetric key (DER SubjectPublicKeyInfo)."""
@@ -516,7 +507,7 @@ class Keystead:
         dry_run: bool = False,
     ) -> MacResult:
         """``GenerateMac``: an HMAC of 1–4096 bytes with a ``GENERATE_VERIFY_MAC`` key."""
-        return MacResult._from_aws(self._native.generate_mac(key_id, message, mac_algorithm, _tokens(grant_tokens), dry_run))
+        return _generate_mac(self._native, key_id, message, mac_algorithm, grant_tokens, dry_run)
 
     def verify_mac(
         self,
@@ -529,7 +520,7 @@ class Keystead:
         dry_run: bool = False,
     ) -> VerifyMacResult:
         """``VerifyMac``: checks an HMAC in constant time; a wrong one raises ``KMSInvalidMacException``."""
-        return VerifyMacResult._from_aws(self._native.verify_mac(key_id, message, mac, mac_algorithm, _tokens(grant_tokens), dry_run))
+        return _verify_mac(self._native, key_id, message, mac, mac_algorithm, grant_tokens, dry_run)
 
     def derive_shared_secret(
         self,
@@ -777,8 +768,17 @@ class Keystead:
     def audit_events(self) -> List[Dict[str, Any]]:
         """Every event of the audit log (CloudTrail-shaped dicts: ``eventName``,
         ``userIdentity``, ``requestParameters``, ``errorCode``...), oldest first; read without
-        verifying (see :meth:`verify_audit_log`). ``ValidationException`` if not audited."""
-        return [json.loads(text) for text in self._native.audit_events()]
+        verifying (see :meth:`verify_audit_log`). ``ValidationException`` if not audited. Holds
+        the whole log in memory: :meth:`iter_audit_events` streams it."""
+        return list(self._native.iter_audit_events())
+
+    def iter_audit_events(self) -> Iterator[Dict[str, Any]]:
+        """The events of :meth:`audit_events`, one at a time: the segment files are read as the
+        iteration goes, so memory stays bounded whatever the size of the log. Raises
+        ``ValidationException`` at once if the store is not audited; a read error during the
+        iteration raises ``KMSInternalException`` and ends it. Events written after the call
+        may or may not be seen."""
+        return self._native.iter_audit_events()
 
     def verify_audit_log(self) -> AuditReport:
         """Checks the audit log's hash chains, signatures and segments against the store's

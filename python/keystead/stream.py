@@ -42,7 +42,7 @@ def envelope_seal(
         native_store(store),
         key_id,
         plaintext,
-        string_map(encryption_context, "EnvelopeSeal", "encryption_context"),
+        encryption_context,  # checked natively, as string_map does
         None if additional_key_ids is None else list(additional_key_ids),
         segment_size,
     )
@@ -62,7 +62,7 @@ def envelope_open(
     return _keystead.envelope_open(
         native_store(store),
         message,
-        string_map(encryption_context, "EnvelopeOpen", "encryption_context"),
+        encryption_context,  # checked natively, as string_map does
         None if allowed_wrapping_keys is None else list(allowed_wrapping_keys),
         max_encrypted_data_keys,
     )

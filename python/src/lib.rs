@@ -11,9 +11,11 @@
 //! SQLite and the disk, which must not hold other Python threads up.
 
 mod access;
+mod audit;
 mod convert;
 mod error;
 mod stream;
+mod typed;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -76,6 +78,8 @@ type Context = Option<BTreeMap<String, String>>;
 struct Store {
     inner: Keystead,
     location: String,
+    /// Whether the store is held in memory (its calls never wait on a disk; see `typed::run`).
+    in_memory: bool,
 }
 
 #[pymethods]
@@ -118,7 +122,7 @@ impl Store {
             }
             builder.open(&path)
         })?;
-        Ok(Self { inner, location })
+        Ok(Self { inner, location, in_memory: false })
     }
 
     /// Opens a store held only in memory (gone when the last handle is dropped).
@@ -145,7 +149,7 @@ impl Store {
             }
             builder.open_in_memory()
         })?;
-        Ok(Self { inner, location: ":memory:".to_owned() })
+        Ok(Self { inner, location: ":memory:".to_owned(), in_memory: true })
     }
 
     /// The store folder (or `:memory:`).
@@ -945,7 +949,7 @@ impl Store {
             Some(id) => self.inner.as_principal_with_access_key(principal_arn, id),
             None => self.inner.as_principal(principal_arn),
         })?;
-        Ok(Self { inner, location: self.location.clone() })
+        Ok(Self { inner, location: self.location.clone(), in_memory: self.in_memory })
     }
 
     /// The ARN of the principal this handle calls as (the account principal unless narrowed).
@@ -1131,12 +1135,12 @@ impl Store {
         self.inner.audit_log().map(|log| log.dir().display().to_string())
     }
 
-    /// Every event of the audit log, as CloudTrail-shaped JSON texts, oldest first.
-    fn audit_events(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let log = access::require_audit(py, &self.inner, "ReadAuditLog")?;
-        run(py, "ReadAuditLog", || {
-            Ok(keystead_core::audit::read_events(log.dir())?.into_iter().map(|e| e.event.to_string()).collect())
-        })
+    /// The events of the audit log (CloudTrail-shaped dicts), oldest first, streamed from the
+    /// segment files: memory stays bounded however long the log is.
+    fn iter_audit_events(&self, py: Python<'_>) -> PyResult<audit::AuditEventIterator> {
+        let log = access::require_audit(py, &self.inner, audit::READ_AUDIT_LOG)?;
+        let reader = run(py, audit::READ_AUDIT_LOG, || keystead_core::audit::EventReader::open(log.dir()))?;
+        Ok(audit::AuditEventIterator::new(reader))
     }
 
     /// Verifies the audit log against the store's audit public key; returns `{"Valid",
@@ -1191,8 +1195,10 @@ fn _enum_values() -> BTreeMap<&'static str, Vec<&'static str>> {
 fn _keystead(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", keystead_core::VERSION)?;
     m.add_class::<Store>()?;
+    m.add_class::<audit::AuditEventIterator>()?;
     m.add_function(wrap_pyfunction!(_enum_values, m)?)?;
     m.add_function(wrap_pyfunction!(error::_error_kinds, m)?)?;
     stream::register(m)?;
+    typed::register(m)?;
     Ok(())
 }

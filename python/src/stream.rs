@@ -12,6 +12,7 @@ use pyo3::types::PyBytes;
 
 use crate::convert::{bytes_arg, unsigned_arg, IntArg};
 use crate::error::to_py_err;
+use crate::typed::{self, context_arg};
 use crate::{run, Context, Store};
 
 /// Seal options; a negative or oversize `segment_size` is the operation's `ValidationException`.
@@ -56,15 +57,18 @@ pub(crate) fn envelope_seal<'py>(
     store: &Bound<'py, Store>,
     key_id: String,
     plaintext: &Bound<'py, PyAny>,
-    context: Context,
+    context: Option<&Bound<'py, PyAny>>,
     additional_key_ids: Option<Vec<String>>,
     segment_size: Option<IntArg>,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let context = context_arg(context, "EnvelopeSeal", "encryption_context")?;
     let plaintext = bytes_arg(plaintext, "plaintext")?;
-    let store = store.get().inner.clone();
+    let store = store.get();
     let options = seal_options(py, "EnvelopeSeal", additional_key_ids, segment_size)?;
     let context = context.unwrap_or_default();
-    let message = run(py, "EnvelopeSeal", || envelope::seal(&store, &key_id, plaintext.expose(), &context, &options))?;
+    let message = typed::run(py, store, plaintext.len(), "EnvelopeSeal", || {
+        envelope::seal(&store.inner, &key_id, plaintext.expose(), &context, &options)
+    })?;
     Ok(bytes_out(py, &message))
 }
 
@@ -75,15 +79,18 @@ pub(crate) fn envelope_open<'py>(
     py: Python<'py>,
     store: &Bound<'py, Store>,
     message: &Bound<'py, PyAny>,
-    context: Context,
+    context: Option<&Bound<'py, PyAny>>,
     allowed_wrapping_keys: Option<Vec<String>>,
     max_encrypted_data_keys: Option<IntArg>,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    let context = context_arg(context, "EnvelopeOpen", "encryption_context")?;
     let message = bytes_arg(message, "message")?;
-    let store = store.get().inner.clone();
+    let store = store.get();
     let options = open_options(py, "EnvelopeOpen", allowed_wrapping_keys, max_encrypted_data_keys)?;
     let context = context.unwrap_or_default();
-    let plaintext = run(py, "EnvelopeOpen", || envelope::open(&store, &message, &context, &options))?;
+    let plaintext = typed::run(py, store, message.len(), "EnvelopeOpen", || {
+        envelope::open(&store.inner, &message, &context, &options)
+    })?;
     Ok(bytes_out(py, plaintext.expose()))
 }
 
