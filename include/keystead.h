@@ -192,9 +192,11 @@ typedef uint32_t keystead_result;
  * The events of an audit log, handed out one at a time by `keystead_audit_reader_next`.
  *
  * Ownership: made by `keystead_audit_reader_open` or `keystead_store_audit_reader`, owned by
- * the caller, freed with `keystead_audit_reader_free`. It holds the events read when it was
- * made (later calls are not seen; make a new reader). Thread safety:
- * `keystead_audit_reader_next` needs exclusive access; different readers are independent.
+ * the caller, freed with `keystead_audit_reader_free`. It streams the log from its files with
+ * bounded memory (the segments being read, one event at a time), however large the log. It
+ * hands out the events counted when it was made (`keystead_audit_reader_remaining`); calls made
+ * later are not included (make a new reader). Thread safety: `keystead_audit_reader_next` needs
+ * exclusive access; different readers are independent.
  */
 typedef struct keystead_audit_reader keystead_audit_reader;
 
@@ -888,14 +890,17 @@ keystead_result keystead_store_audit_verify(const struct keystead_store *store,
 
 /**
  * A reader over the events of the audit log of a store folder (or of its audit folder, or of
- * one segment file; see `keystead_audit_verify`), oldest first, read without verifying (run
- * `keystead_audit_verify` to trust them). No root key is needed.
+ * one segment file; see `keystead_audit_verify`), oldest first (the segments merged by event
+ * time), read without verifying (run `keystead_audit_verify` to trust them). No root key is
+ * needed. The log is streamed from its files: opening counts the events (a first pass that
+ * holds one event at a time), then `keystead_audit_reader_next` reads them again one by one.
  *
  * `since`: NULL, or an ISO 8601 time (`"2026-11-29T07:00:00Z"`): only events at or after it.
  * `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (no log at
- * `dir`, a `since` that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
- * owned by the caller (`keystead_audit_reader_free`). NULL behaviour: `dir` and `reader_out`
- * must not be NULL; `since` may be. Thread safety: thread-safe.
+ * `dir`, a `since` that is not ISO 8601), `INTERNAL` (the folder or a segment cannot be
+ * read). Ownership: `*reader_out` is owned by the caller (`keystead_audit_reader_free`). NULL
+ * behaviour: `dir` and `reader_out` must not be NULL; `since` may be. Thread safety:
+ * thread-safe.
  *
  * # Safety
  * `dir` and `since` are NULL or NUL-terminated; `reader_out` and `err_out` are NULL or
@@ -931,9 +936,11 @@ keystead_result keystead_store_audit_reader(const struct keystead_store *store,
  * "eventName", "userIdentity", "requestParameters", "responseElements", "errorCode"?, ...}`),
  * or `*event_out == NULL` (still `KEYSTEAD_RESULT_OK`) when no event is left.
  *
- * Ownership: a non-NULL `*event_out` (NUL-terminated) is owned by the caller
- * (`keystead_bytes_free`). NULL behaviour: `reader` and `event_out` must not be NULL. Thread
- * safety: exclusive access to `reader`.
+ * Errors: `INTERNAL` when a segment file cannot be read (`*event_out` stays NULL and the reader
+ * is at its end: `keystead_audit_reader_remaining` gives 0). Ownership: a non-NULL
+ * `*event_out` (NUL-terminated) is owned by the caller (`keystead_bytes_free`). NULL
+ * behaviour: `reader` and `event_out` must not be NULL. Thread safety: exclusive access to
+ * `reader`.
  *
  * # Safety
  * `reader` is NULL or live and not used by another thread; `event_out` and `err_out` are NULL
@@ -944,7 +951,9 @@ keystead_result keystead_audit_reader_next(struct keystead_audit_reader *reader,
                                            struct keystead_error **err_out);
 
 /**
- * How many events `keystead_audit_reader_next` has still to hand out.
+ * How many events `keystead_audit_reader_next` has still to hand out: those counted when the
+ * reader was made, less those handed out (0 after a read error, or if the log lost events since,
+ * e.g. a pruned segment).
  *
  * Ownership: returns a plain value. NULL behaviour: NULL gives 0. Thread safety: not during a
  * `keystead_audit_reader_next` on the same reader.

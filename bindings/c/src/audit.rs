@@ -10,7 +10,7 @@ use std::os::raw::c_char;
 use std::path::{Path, PathBuf};
 
 use keystead_core::audit::{
-    parse_iso8601, read_events, store_and_audit_dirs, store_public_key, verify, AuditPublicKey, LoggedEvent,
+    parse_iso8601, store_and_audit_dirs, store_public_key, verify, AuditPublicKey, EventReader, LoggedEvent,
     VerifyReport,
 };
 use keystead_core::{AuditLog, Error, ErrorKind, Keystead};
@@ -165,14 +165,42 @@ pub unsafe extern "C" fn keystead_store_audit_verify(
 /// The events of an audit log, handed out one at a time by `keystead_audit_reader_next`.
 ///
 /// Ownership: made by `keystead_audit_reader_open` or `keystead_store_audit_reader`, owned by
-/// the caller, freed with `keystead_audit_reader_free`. It holds the events read when it was
-/// made (later calls are not seen; make a new reader). Thread safety:
-/// `keystead_audit_reader_next` needs exclusive access; different readers are independent.
+/// the caller, freed with `keystead_audit_reader_free`. It streams the log from its files with
+/// bounded memory (the segments being read, one event at a time), however large the log. It
+/// hands out the events counted when it was made (`keystead_audit_reader_remaining`); calls made
+/// later are not included (make a new reader). Thread safety: `keystead_audit_reader_next` needs
+/// exclusive access; different readers are independent.
 pub struct keystead_audit_reader {
-    events: std::vec::IntoIter<LoggedEvent>,
+    events: EventReader,
+    /// Events before this time (`parse_iso8601`: milliseconds since the Unix epoch) are skipped.
+    since: Option<i64>,
+    /// Events still to hand out: the count of the pre-pass, less those handed out.
+    remaining: u64,
 }
 
-/// Reads the events of the log in `audit_dir`, from `since` on, at most `limit`.
+/// Whether `event` is at or after `since` (all events when `since` is `None`).
+fn from_since(event: &LoggedEvent, since: Option<i64>) -> bool {
+    since.is_none_or(|since| event.event["eventTime"].as_str().and_then(parse_iso8601).is_some_and(|t| t >= since))
+}
+
+/// The reader's next event from `since` on, whatever `remaining` says.
+fn next_matching(events: &mut EventReader, since: Option<i64>) -> Result<Option<LoggedEvent>, FfiError> {
+    for event in events {
+        let event = event?;
+        if from_since(&event, since) {
+            return Ok(Some(event));
+        }
+    }
+    Ok(None)
+}
+
+/// A streaming reader over the events of the log in `audit_dir`, from `since` on, at most
+/// `limit` (0: all).
+///
+/// `remaining` needs a count before the first event is handed out: a first pass over the log
+/// counts the matching events (up to `limit`) holding one event at a time, so that memory stays
+/// bounded at the price of reading the log twice. Capping the reader at that count keeps
+/// `remaining` exact while stores keep appending.
 ///
 /// # Safety
 /// `since` is NULL or NUL-terminated.
@@ -185,25 +213,27 @@ unsafe fn reader(audit_dir: &Path, since: *const c_char, limit: u64) -> Result<k
         ),
         None => None,
     };
-    let mut events = read_events(audit_dir)?;
-    if let Some(since) = since {
-        events.retain(|e| e.event["eventTime"].as_str().and_then(parse_iso8601).is_some_and(|t| t >= since));
+    let limit = if limit == 0 { u64::MAX } else { limit };
+    let mut counting = EventReader::open(audit_dir)?;
+    let mut count = 0;
+    while count < limit && next_matching(&mut counting, since)?.is_some() {
+        count += 1;
     }
-    if limit != 0 {
-        events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    }
-    Ok(keystead_audit_reader { events: events.into_iter() })
+    Ok(keystead_audit_reader { events: EventReader::open(audit_dir)?, since, remaining: count })
 }
 
 /// A reader over the events of the audit log of a store folder (or of its audit folder, or of
-/// one segment file; see `keystead_audit_verify`), oldest first, read without verifying (run
-/// `keystead_audit_verify` to trust them). No root key is needed.
+/// one segment file; see `keystead_audit_verify`), oldest first (the segments merged by event
+/// time), read without verifying (run `keystead_audit_verify` to trust them). No root key is
+/// needed. The log is streamed from its files: opening counts the events (a first pass that
+/// holds one event at a time), then `keystead_audit_reader_next` reads them again one by one.
 ///
 /// `since`: NULL, or an ISO 8601 time (`"2026-11-29T07:00:00Z"`): only events at or after it.
 /// `limit`: at most this many events (the oldest), 0 for all. Errors: `VALIDATION` (no log at
-/// `dir`, a `since` that is not ISO 8601), `INTERNAL` (the folder cannot be read). Ownership: `*reader_out` is
-/// owned by the caller (`keystead_audit_reader_free`). NULL behaviour: `dir` and `reader_out`
-/// must not be NULL; `since` may be. Thread safety: thread-safe.
+/// `dir`, a `since` that is not ISO 8601), `INTERNAL` (the folder or a segment cannot be
+/// read). Ownership: `*reader_out` is owned by the caller (`keystead_audit_reader_free`). NULL
+/// behaviour: `dir` and `reader_out` must not be NULL; `since` may be. Thread safety:
+/// thread-safe.
 ///
 /// # Safety
 /// `dir` and `since` are NULL or NUL-terminated; `reader_out` and `err_out` are NULL or
@@ -263,9 +293,11 @@ pub unsafe extern "C" fn keystead_store_audit_reader(
 /// "eventName", "userIdentity", "requestParameters", "responseElements", "errorCode"?, ...}`),
 /// or `*event_out == NULL` (still `KEYSTEAD_RESULT_OK`) when no event is left.
 ///
-/// Ownership: a non-NULL `*event_out` (NUL-terminated) is owned by the caller
-/// (`keystead_bytes_free`). NULL behaviour: `reader` and `event_out` must not be NULL. Thread
-/// safety: exclusive access to `reader`.
+/// Errors: `INTERNAL` when a segment file cannot be read (`*event_out` stays NULL and the reader
+/// is at its end: `keystead_audit_reader_remaining` gives 0). Ownership: a non-NULL
+/// `*event_out` (NUL-terminated) is owned by the caller (`keystead_bytes_free`). NULL
+/// behaviour: `reader` and `event_out` must not be NULL. Thread safety: exclusive access to
+/// `reader`.
 ///
 /// # Safety
 /// `reader` is NULL or live and not used by another thread; `event_out` and `err_out` are NULL
@@ -281,14 +313,29 @@ pub unsafe extern "C" fn keystead_audit_reader_next(
         let out = unsafe { out(event_out, "event_out") }?;
         // SAFETY: as above.
         let reader = unsafe { arg_mut(reader, "reader") }?;
-        if let Some(event) = reader.events.next() {
-            put(out, event.event.to_string().as_bytes());
+        if reader.remaining == 0 {
+            return Ok(());
+        }
+        match next_matching(&mut reader.events, reader.since) {
+            Ok(Some(event)) => {
+                reader.remaining -= 1;
+                put(out, event.event.to_string().as_bytes());
+            }
+            // The log lost events since the count (a segment removed by `keystead audit prune`).
+            Ok(None) => reader.remaining = 0,
+            Err(e) => {
+                // A read error ends the stream: what comes after it cannot be placed in order.
+                reader.remaining = 0;
+                return Err(e);
+            }
         }
         Ok(())
     })
 }
 
-/// How many events `keystead_audit_reader_next` has still to hand out.
+/// How many events `keystead_audit_reader_next` has still to hand out: those counted when the
+/// reader was made, less those handed out (0 after a read error, or if the log lost events since,
+/// e.g. a pruned segment).
 ///
 /// Ownership: returns a plain value. NULL behaviour: NULL gives 0. Thread safety: not during a
 /// `keystead_audit_reader_next` on the same reader.
@@ -299,7 +346,7 @@ pub unsafe extern "C" fn keystead_audit_reader_next(
 pub unsafe extern "C" fn keystead_audit_reader_remaining(reader: *const keystead_audit_reader) -> usize {
     ffi_or!(0, {
         // SAFETY: the caller's contract above.
-        unsafe { reader.as_ref() }.map_or(0, |r| r.events.len())
+        unsafe { reader.as_ref() }.map_or(0, |r| usize::try_from(r.remaining).unwrap_or(usize::MAX))
     })
 }
 

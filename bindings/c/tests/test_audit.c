@@ -258,10 +258,95 @@ static void test_stores_without_a_log(void) {
     keystead_audit_reader_free(NULL);
 }
 
+/* The reader streams: a log of many events over two segments (two store handles, one after the
+ * other) comes out whole, oldest first, with `remaining` counting down one per event; a limit
+ * stops it early; a segment that disappears after the reader was made is a typed INTERNAL
+ * error that ends the stream. */
+#define MANY_CALLS 1500
+static void test_a_long_log_streams_in_order(void) {
+    char dir[] = "/tmp/keystead-c-audit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char store_dir[512], audit_dir[600];
+    snprintf(store_dir, sizeof store_dir, "%s/store", dir);
+    snprintf(audit_dir, sizeof audit_dir, "%s/audit", store_dir);
+    for (int handle = 0; handle < 2; handle++) {
+        keystead_store *s = NULL;
+        CHECK_OK(keystead_store_open(store_dir, NULL, &s, ERR));
+        for (int i = 0; i < MANY_CALLS / 2; i++) {
+            keystead_bytes *random = NULL;
+            CHECK_OK(keystead_store_generate_random(s, 16, &random, ERR));
+            keystead_bytes_free(random);
+        }
+        keystead_store_free(s);
+    }
+    keystead_audit_report report = {0, 0, 0, 0};
+    CHECK_OK(keystead_audit_verify(store_dir, NULL, &report, ERR));
+    CHECK(report.segments == 2);
+    CHECK(report.events >= MANY_CALLS);
+
+    keystead_audit_reader *r = NULL;
+    CHECK_OK(keystead_audit_reader_open(store_dir, NULL, 0, &r, ERR));
+    CHECK(keystead_audit_reader_remaining(r) == report.events);
+    size_t seen = 0, generate_random = 0, out_of_order = 0, wrong_remaining = 0;
+    char last_time[64] = "";
+    for (;;) {
+        keystead_bytes *event = NULL;
+        CHECK_OK(keystead_audit_reader_next(r, &event, ERR));
+        if (event == NULL) break;
+        seen++;
+        if (keystead_audit_reader_remaining(r) != report.events - seen) wrong_remaining++;
+        if (strstr(bytes_str(event), "\"eventName\":\"GenerateRandom\"") != NULL) generate_random++;
+        const char *t = strstr(bytes_str(event), "\"eventTime\":\"");
+        CHECK(t != NULL);
+        if (t != NULL) {
+            t += strlen("\"eventTime\":\"");
+            size_t n = strcspn(t, "\"");
+            char now[64];
+            snprintf(now, sizeof now, "%.*s", (int)(n < 63 ? n : 63), t);
+            if (strcmp(now, last_time) < 0) out_of_order++;
+            memcpy(last_time, now, sizeof now);
+        }
+        keystead_bytes_free(event);
+    }
+    CHECK(seen == report.events);
+    CHECK(generate_random == MANY_CALLS);
+    CHECK(out_of_order == 0);
+    CHECK(wrong_remaining == 0);
+    CHECK(keystead_audit_reader_remaining(r) == 0);
+    keystead_audit_reader_free(r);
+
+    /* limit: exactly the oldest N, then the end. */
+    CHECK_OK(keystead_audit_reader_open(audit_dir, NULL, 1000, &r, ERR));
+    CHECK(keystead_audit_reader_remaining(r) == 1000);
+    size_t limited = 0;
+    free(drain(r, &limited));
+    CHECK(limited == 1000);
+    CHECK(keystead_audit_reader_remaining(r) == 0);
+    keystead_audit_reader_free(r);
+
+    /* The segments go away after the count: the next event is an INTERNAL error, which ends the
+     * stream (the reader opens segment files only when it reaches them). */
+    CHECK_OK(keystead_audit_reader_open(store_dir, NULL, 0, &r, ERR));
+    CHECK(keystead_audit_reader_remaining(r) == report.events);
+    remove_tree(audit_dir);
+    keystead_bytes *event = (keystead_bytes *)1;
+    keystead_error *err = NULL;
+    CHECK(keystead_audit_reader_next(r, &event, &err) == KEYSTEAD_RESULT_INTERNAL);
+    CHECK(event == NULL);
+    CHECK(err != NULL && keystead_error_code(err) == KEYSTEAD_RESULT_INTERNAL);
+    keystead_error_free(err);
+    CHECK(keystead_audit_reader_remaining(r) == 0);
+    CHECK_OK(keystead_audit_reader_next(r, &event, ERR));
+    CHECK(event == NULL);
+    keystead_audit_reader_free(r);
+    remove_tree(dir);
+}
+
 int main(void) {
     RUN(test_verify_and_read_an_open_store);
     RUN(test_verify_and_read_a_folder);
     RUN(test_an_edited_byte_fails_verification);
     RUN(test_stores_without_a_log);
+    RUN(test_a_long_log_streams_in_order);
     return SUMMARY("test_audit");
 }
