@@ -14,8 +14,10 @@
 //! - `stores <cache-dir> [tag]`: store open time and DescribeKey latency with 10, 1,000, 10,000
 //!   and 100,000 keys, CreateKey latency with 10, 1,000, 10,000 and 99,000 keys (stores built
 //!   once into `<cache-dir>`, see `cached_store`).
-//! - `profile-seal <1 MiB | 64 MiB>`: about 5 s of one-thread envelope seals and opens, for
-//!   `perf record` when a large-object goal is missed.
+//! - `envelope [records | large]`: only the envelope workloads of `core` (1 KiB records; 1 MiB
+//!   and 64 MiB objects, one-shot and streaming), or one half of them.
+//! - `profile-seal <1 KiB | 1 MiB | 64 MiB>`: about 5 s of one-thread envelope seals and opens, for
+//!   `perf record` when a large-object or record goal is missed.
 //! - `versions`: the OpenSSL linked in, as JSON.
 //! - `encrypt-loop <calls>`: one timed batch of `Encrypt` 1 KiB calls on an in-memory store
 //!   (the Rust twin of bench/c/encrypt_loop.c; the driver alternates the two processes).
@@ -24,11 +26,12 @@
 #![allow(clippy::unwrap_used, missing_docs)] // A measurement program: failures are loud on purpose.
 
 use std::hint::black_box;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use keystead_bench::{create_hmac_key, create_signing_key, signing_message, SIGNING_CASES};
-use keystead_core::envelope::{open, seal, OpenOptions, SealOptions};
+use keystead_core::envelope::{open, seal, EnvelopeReader, EnvelopeWriter, OpenOptions, SealOptions};
 use keystead_core::{
     CreateKeyRequest, DataKeySpec, DecryptRequest, EncryptRequest, EncryptionContext, GenerateDataKeyRequest,
     GenerateMacRequest, KeySpec, Keystead, MacAlgorithm, MessageType, SignRequest, SigningAlgorithm, VerifyRequest,
@@ -340,7 +343,9 @@ fn symmetric_workloads(settings: &Settings) {
     }
 }
 
-fn envelope_workloads(settings: &Settings) {
+/// The envelope workloads; `only` = `records` (1 KiB) or `large` (1 MiB and 64 MiB) runs one
+/// half.
+fn envelope_workloads(settings: &Settings, only: Option<&str>) {
     let store = Keystead::builder().open_in_memory().unwrap();
     let key = symmetric_key(&store);
     let context = EncryptionContext::from([("tenant".to_string(), "acme-corp".to_string())]);
@@ -378,6 +383,12 @@ fn envelope_workloads(settings: &Settings) {
         let key = gcm_open_alloc(&wrapping, &wrap_nonce, b"", &wrapped);
         black_box(gcm_open_alloc(&key, &record_nonce, b"tenant=acme-corp", &body));
     };
+    if only == Some("large") {
+        for size in [MIB, 64 * MIB] {
+            large_object_workload(&store, &key, &context, size, settings);
+        }
+        return;
+    }
     measure(
         "envelope seal/open 1 KiB",
         vec![
@@ -393,74 +404,136 @@ fn envelope_workloads(settings: &Settings) {
         settings,
     );
 
+    if only == Some("records") {
+        return;
+    }
     for size in [MIB, 64 * MIB] {
-        let label = if size == MIB { "1 MiB" } else { "64 MiB" };
-        let plaintext: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-        let message =
-            seal(&store, &key, &plaintext, &context, &SealOptions { threads: 1, ..Default::default() }).unwrap();
-        let segments = size.div_ceil(MIB);
-        let mut out = vec![0u8; size + 16 * segments];
-        let mut tags = vec![[0u8; 16]; segments];
-        let (ciphertext, mut open_tags) = gcm_large_ciphertext(&data_key, &plaintext);
-        let out = std::cell::RefCell::new(&mut out);
-        let tags = std::cell::RefCell::new(&mut tags);
-        let mut cases = Vec::new();
-        for threads in [1usize, 2] {
-            let (store, key, context, plaintext, message) = (&store, &key, &context, &plaintext, &message);
-            cases.push(Case::new(format!("keystead seal, {threads} thread(s)"), size, move |n| {
+        large_object_workload(&store, &key, &context, size, settings);
+    }
+}
+
+/// Plaintext bytes per `write` / `read` call of the streaming cases (a typical copy buffer).
+const STREAM_CHUNK: usize = 64 * KIB;
+
+/// One large object (1 MiB or 64 MiB, 1 MiB segments), four ways next to their OpenSSL floors:
+///
+/// - one-shot `seal` / `open` on 1 and 2 threads: each call returns a freshly allocated message
+///   (plaintext), so the fair single-core floor is "openssl ... fresh output buffer";
+/// - streaming `EnvelopeWriter` / `EnvelopeReader` on one thread, writing into (reading into)
+///   a reused buffer and sink in `STREAM_CHUNK` pieces: the floor is "openssl ... preallocated";
+/// - OpenSSL AES-256-GCM over the same 1 MiB segments (fresh nonce per segment, one `Crypter`
+///   per segment), into a preallocated buffer or into a fresh one of the message's size.
+fn large_object_workload(store: &Keystead, key: &str, context: &EncryptionContext, size: usize, settings: &Settings) {
+    let label = if size == MIB { "1 MiB" } else { "64 MiB" };
+    let data_key = [5u8; 32];
+    let plaintext: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let message = seal(store, key, &plaintext, context, &SealOptions { threads: 1, ..Default::default() }).unwrap();
+    let segments = size.div_ceil(MIB);
+    let mut out = vec![0u8; size + 16 * segments];
+    let mut tags = vec![[0u8; 16]; segments];
+    let (ciphertext, mut open_tags) = gcm_large_ciphertext(&data_key, &plaintext);
+    let mut fresh_open_tags = open_tags.clone();
+    let out = std::cell::RefCell::new(&mut out);
+    let tags = std::cell::RefCell::new(&mut tags);
+    let mut cases = Vec::new();
+    for threads in [1usize, 2] {
+        let (plaintext, message) = (&plaintext, &message);
+        cases.push(Case::new(format!("keystead seal, {threads} thread(s), one-shot"), size, move |n| {
+            for _ in 0..n {
+                black_box(
+                    seal(store, key, plaintext, context, &SealOptions { threads, ..Default::default() }).unwrap(),
+                );
+            }
+        }));
+        cases.push(Case::new(format!("keystead open, {threads} thread(s), one-shot"), size, move |n| {
+            for _ in 0..n {
+                black_box(open(store, message, context, &OpenOptions { threads, ..Default::default() }).unwrap());
+            }
+        }));
+    }
+    {
+        let plaintext = &plaintext;
+        let mut sink: Vec<u8> = Vec::with_capacity(message.len());
+        cases.push(Case::new("keystead EnvelopeWriter, 1 thread, into a reused buffer", size, move |n| {
+            for _ in 0..n {
+                sink.clear();
+                let options = SealOptions { threads: 1, ..Default::default() };
+                let mut writer = EnvelopeWriter::new(store, key, context, &options, &mut sink).unwrap();
+                for chunk in plaintext.chunks(STREAM_CHUNK) {
+                    writer.write_all(chunk).unwrap();
+                }
+                writer.finish().unwrap();
+                black_box(&sink);
+            }
+        }));
+    }
+    {
+        let message = &message;
+        let mut chunk = vec![0u8; STREAM_CHUNK];
+        cases.push(Case::new("keystead EnvelopeReader, 1 thread, into a reused buffer", size, move |n| {
+            for _ in 0..n {
+                let mut reader = EnvelopeReader::new(store, &message[..], context, &OpenOptions::default()).unwrap();
+                let mut total = 0;
+                loop {
+                    let got = reader.read(&mut chunk).unwrap();
+                    if got == 0 {
+                        break;
+                    }
+                    total += got;
+                }
+                assert_eq!(black_box(total), size);
+            }
+        }));
+    }
+    for threads in [1usize, 2] {
+        let (out, tags, plaintext, data_key) = (&out, &tags, &plaintext, &data_key);
+        cases.push(Case::new(
+            format!("openssl AES-256-GCM encrypt, {threads} thread(s), preallocated"),
+            size,
+            move |n| {
                 for _ in 0..n {
-                    black_box(
-                        seal(store, key, plaintext, context, &SealOptions { threads, ..Default::default() }).unwrap(),
+                    gcm_large(
+                        true,
+                        data_key,
+                        plaintext,
+                        &mut out.borrow_mut()[..],
+                        &mut tags.borrow_mut()[..],
+                        threads,
                     );
                 }
-            }));
-            cases.push(Case::new(format!("keystead open, {threads} thread(s)"), size, move |n| {
-                for _ in 0..n {
-                    black_box(open(store, message, context, &OpenOptions { threads, ..Default::default() }).unwrap());
-                }
-            }));
-        }
-        for threads in [1usize, 2] {
-            let (out, tags, plaintext, data_key) = (&out, &tags, &plaintext, &data_key);
-            cases.push(Case::new(
-                format!("openssl AES-256-GCM encrypt, {threads} thread(s), preallocated"),
-                size,
-                move |n| {
-                    for _ in 0..n {
-                        gcm_large(
-                            true,
-                            data_key,
-                            plaintext,
-                            &mut out.borrow_mut()[..],
-                            &mut tags.borrow_mut()[..],
-                            threads,
-                        );
-                    }
-                },
-            ));
-        }
-        {
-            let (out, open_tags, ciphertext, data_key) = (&out, &mut open_tags, &ciphertext, &data_key);
-            cases.push(Case::new("openssl AES-256-GCM decrypt, 1 thread, preallocated", size, move |n| {
-                for _ in 0..n {
-                    gcm_large(false, data_key, ciphertext, &mut out.borrow_mut()[..], &mut open_tags[..], 1);
-                }
-            }));
-        }
-        {
-            let (plaintext, data_key) = (&plaintext, &data_key);
-            cases.push(Case::new("openssl AES-256-GCM encrypt, 1 thread, fresh output buffer", size, move |n| {
-                for _ in 0..n {
-                    let segments = plaintext.len().div_ceil(MIB);
-                    let mut fresh = vec![0u8; plaintext.len() + 16 * segments];
-                    let mut tags = vec![[0u8; 16]; segments];
-                    gcm_large(true, data_key, plaintext, &mut fresh, &mut tags, 1);
-                    black_box(fresh);
-                }
-            }));
-        }
-        measure(&format!("envelope {label}"), cases, settings);
+            },
+        ));
     }
+    {
+        let (out, open_tags, ciphertext, data_key) = (&out, &mut open_tags, &ciphertext, &data_key);
+        cases.push(Case::new("openssl AES-256-GCM decrypt, 1 thread, preallocated", size, move |n| {
+            for _ in 0..n {
+                gcm_large(false, data_key, ciphertext, &mut out.borrow_mut()[..], &mut open_tags[..], 1);
+            }
+        }));
+    }
+    {
+        let (plaintext, data_key) = (&plaintext, &data_key);
+        cases.push(Case::new("openssl AES-256-GCM encrypt, 1 thread, fresh output buffer", size, move |n| {
+            for _ in 0..n {
+                let mut fresh = vec![0u8; plaintext.len() + 16 * segments];
+                let mut tags = vec![[0u8; 16]; segments];
+                gcm_large(true, data_key, plaintext, &mut fresh, &mut tags, 1);
+                black_box(fresh);
+            }
+        }));
+    }
+    {
+        let (ciphertext, data_key, open_tags) = (&ciphertext, &data_key, &mut fresh_open_tags);
+        cases.push(Case::new("openssl AES-256-GCM decrypt, 1 thread, fresh output buffer", size, move |n| {
+            for _ in 0..n {
+                let mut fresh = vec![0u8; ciphertext.len() + 16 * segments];
+                gcm_large(false, data_key, ciphertext, &mut fresh, &mut open_tags[..], 1);
+                black_box(fresh);
+            }
+        }));
+    }
+    measure(&format!("envelope {label}"), cases, settings);
 }
 
 /// A bare OpenSSL key for the same key spec, and how to sign/verify 32 bytes with it.
@@ -820,10 +893,14 @@ fn encrypt_loop(calls: u64) {
     println!("{:.1} ns/call", started.elapsed().as_nanos() as f64 / calls as f64);
 }
 
-/// About 5 s of one-thread `seal` + `open` of one object size: what `perf record` samples when
-/// a large-object goal is missed.
+/// About 5 s of one-thread `seal` + `open` of one object size (`1 KiB`, `1 MiB`, `64 MiB`): what
+/// `perf record` samples when a large-object or record goal is missed.
 fn profile_seal(size: &str) {
-    let bytes = if size.starts_with("64") { 64 * MIB } else { MIB };
+    let bytes = match size {
+        s if s.starts_with("64") => 64 * MIB,
+        s if s.ends_with("KiB") => KIB,
+        _ => MIB,
+    };
     let store = Keystead::builder().open_in_memory().unwrap();
     let key = symmetric_key(&store);
     let context = EncryptionContext::new();
@@ -850,13 +927,14 @@ fn main() {
             store_workloads(&settings, &cache, tag);
             create_key_workload(&settings, &cache, tag);
         }
+        Some("envelope") => envelope_workloads(&settings, args.get(1).map(String::as_str)),
         Some("core") | None => {
             symmetric_workloads(&settings);
-            envelope_workloads(&settings);
+            envelope_workloads(&settings, None);
             signing_workloads(&settings);
         }
         Some(other) => {
-            eprintln!("unknown subcommand {other}: core | stores <cache-dir> [tag] | encrypt-loop <calls>");
+            eprintln!("unknown subcommand {other}: core | envelope | stores <cache-dir> [tag] | encrypt-loop <calls>");
             std::process::exit(2);
         }
     }

@@ -56,7 +56,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::ciphertext::parse_header as parse_blob_header;
 use crate::crypto::context::{canonical_context, EncryptionContext};
-use crate::crypto::primitives::{random_bytes, GCM_TAG_LEN};
+use crate::crypto::primitives::GCM_TAG_LEN;
 use crate::crypto::symmetric::{DecryptRequest, EncryptRequest, GenerateDataKeyRequest};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::spec::DataKeySpec;
@@ -176,10 +176,22 @@ pub(crate) fn start(
     context: &EncryptionContext,
     options: &SealOptions,
 ) -> Result<Started> {
+    start_with_room(store, key_id, context, options, 0)
+}
+
+/// [`start`], with the header's buffer given `room` bytes of spare capacity (one-shot sealing
+/// writes the whole message into it).
+fn start_with_room(
+    store: &Keystead,
+    key_id: &str,
+    context: &EncryptionContext,
+    options: &SealOptions,
+    room: usize,
+) -> Result<Started> {
     let segment_size = options.checked_segment_size()?;
     let canonical = checked_context(context, options)?;
     let (data_key, edks) = materials(store, key_id, context, options)?;
-    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size)?;
+    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size, room)?;
     Ok(Started { header, keys, segment_size: segment_size as usize })
 }
 
@@ -221,18 +233,20 @@ fn materials(
 }
 
 /// A header (with its commitment) for a fresh random message id, and its segment keys.
+/// The buffer has `room` bytes of spare capacity after the header.
 fn build_header(
     data_key: &[u8],
     edks: &[Vec<u8>],
     canonical: &[u8],
     segment_size: u32,
+    room: usize,
 ) -> Result<(Vec<u8>, SegmentKeys)> {
     if data_key.len() != DATA_KEY_LEN {
         return Err(Error::validation(format!("The data key must be {DATA_KEY_LEN} bytes")));
     }
     let mut message_id = [0u8; MESSAGE_ID_LEN];
-    message_id.copy_from_slice(&random_bytes(MESSAGE_ID_LEN)?);
-    let mut header = header::encode_body(&message_id, segment_size, canonical, edks)?;
+    openssl::rand::rand_bytes(&mut message_id)?;
+    let mut header = header::encode_body(&message_id, segment_size, canonical, edks, COMMITMENT_LEN + room)?;
     let (commitment, keys) = header::derive(data_key, &header, &message_id)?;
     header.extend_from_slice(&commitment);
     Ok((header, keys))
@@ -376,7 +390,8 @@ pub fn seal(
     options: &SealOptions,
 ) -> Result<Vec<u8>> {
     let Some(cache) = &options.cache else {
-        let started = start(store, key_id, context, options)?;
+        let room = body_room(plaintext.len(), options.segment_size, options.threads);
+        let started = start_with_room(store, key_id, context, options, room)?;
         return seal_body(started.header, &started.keys, started.segment_size, plaintext, options.threads);
     };
     let segment_size = options.checked_segment_size()?;
@@ -393,22 +408,53 @@ pub fn seal(
             fresh
         }
     };
-    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size)?;
+    let room = body_room(plaintext.len(), segment_size as usize, options.threads);
+    let (header, keys) = build_header(data_key.expose(), &edks, &canonical, segment_size, room)?;
     seal_body(header, &keys, segment_size as usize, plaintext, options.threads)
 }
 
+/// Spare capacity for the header's buffer: the body's length when one thread will append the
+/// body to it, 0 when several threads will write into a fresh zeroed allocation instead (or for
+/// a segment size that `checked_segment_size` refuses anyway).
+fn body_room(plaintext_len: usize, seg: usize, threads: usize) -> usize {
+    if seg == 0 {
+        return 0;
+    }
+    let segments = plaintext_len.div_ceil(seg).max(1);
+    if thread_count(threads, plaintext_len, segments) > 1 {
+        return 0;
+    }
+    plaintext_len.saturating_add(segments.saturating_mul(SEGMENT_OVERHEAD))
+}
+
+/// The message: `header` followed by the sealed segments of `plaintext`, in one allocation of
+/// exactly the final size.
 fn seal_body(header: Vec<u8>, keys: &SegmentKeys, seg: usize, plaintext: &[u8], threads: usize) -> Result<Vec<u8>> {
     let segments = plaintext.len().div_ceil(seg).max(1);
     segment_index(segments - 1)?;
     let header_len = header.len();
-    let mut out = header;
-    out.resize(header_len + plaintext.len() + segments * SEGMENT_OVERHEAD, 0);
+    let total = header_len + plaintext.len() + segments * SEGMENT_OVERHEAD;
     let threads = thread_count(threads, plaintext.len(), segments);
-    let pairs: Vec<(&[u8], &mut [u8])> = if plaintext.is_empty() {
-        vec![(&[][..], &mut out[header_len..])]
-    } else {
-        plaintext.chunks(seg).zip(out[header_len..].chunks_mut(seg + SEGMENT_OVERHEAD)).collect()
-    };
+    if threads <= 1 {
+        // One thread appends into the header's spare capacity (callers reserve the body's
+        // length): no byte is written twice and nothing is reallocated.
+        let mut out = header;
+        out.reserve_exact(total - header_len);
+        let mut sealer = SegmentSealer::new(keys)?;
+        if plaintext.is_empty() {
+            sealer.seal_append(0, true, &[], &mut out)?;
+        }
+        for (index, pt) in plaintext.chunks(seg).enumerate() {
+            sealer.seal_append(segment_index(index)?, index == segments - 1, pt, &mut out)?;
+        }
+        return Ok(out);
+    }
+    // Threads need disjoint initialised slices of the one output: a zeroed allocation (for
+    // large sizes fresh zero pages from the kernel, so no user-space fill pass).
+    let mut out = vec![0u8; total];
+    out[..header_len].copy_from_slice(&header);
+    let pairs: Vec<(&[u8], &mut [u8])> =
+        plaintext.chunks(seg).zip(out[header_len..].chunks_mut(seg + SEGMENT_OVERHEAD)).collect();
     run_parallel(pairs, threads, |first, run| {
         let mut sealer = SegmentSealer::new(keys)?;
         for (offset, (pt, ct)) in run.into_iter().enumerate() {
@@ -454,13 +500,22 @@ fn open_body(
 ) -> Result<SecretBytes> {
     let count = usize::try_from(count).map_err(|_| Error::invalid_ciphertext())?;
     let plaintext_len = usize::try_from(plaintext_len).map_err(|_| Error::invalid_ciphertext())?;
-    let mut out = Zeroizing::new(vec![0u8; plaintext_len]);
+    let sealed = body.chunks(seg + SEGMENT_OVERHEAD);
+    if sealed.len() != count {
+        return Err(Error::invalid_ciphertext());
+    }
     let threads = thread_count(threads, plaintext_len, count);
-    let pairs: Vec<(&[u8], &mut [u8])> = if plaintext_len == 0 {
-        body.chunks(seg + SEGMENT_OVERHEAD).zip(std::iter::repeat_with(|| &mut [][..])).collect()
-    } else {
-        body.chunks(seg + SEGMENT_OVERHEAD).zip(out.chunks_mut(seg)).collect()
-    };
+    if threads <= 1 {
+        // Exact capacity: the plaintext is appended without zero-filling and never reallocated.
+        let mut out = Zeroizing::new(Vec::with_capacity(plaintext_len));
+        let mut opener = SegmentOpener::new(keys)?;
+        for (index, ct) in sealed.enumerate() {
+            opener.open_append(segment_index(index)?, index == count - 1, ct, &mut out)?;
+        }
+        return Ok(SecretBytes::new(std::mem::take(&mut *out)));
+    }
+    let mut out = Zeroizing::new(vec![0u8; plaintext_len]);
+    let pairs: Vec<(&[u8], &mut [u8])> = sealed.zip(out.chunks_mut(seg)).collect();
     if pairs.len() != count {
         return Err(Error::invalid_ciphertext());
     }
@@ -494,7 +549,8 @@ pub fn seal_with_data_key(
     if encrypted_data_keys.iter().any(|k| parse_blob_header(k).is_err()) {
         return Err(Error::validation("Every encrypted data key must be a Keystead ciphertext blob"));
     }
-    let (header, keys) = build_header(data_key, encrypted_data_keys, &canonical_context(context)?, seg)?;
+    let room = body_room(plaintext.len(), seg as usize, 1);
+    let (header, keys) = build_header(data_key, encrypted_data_keys, &canonical_context(context)?, seg, room)?;
     seal_body(header, &keys, seg as usize, plaintext, 1)
 }
 

@@ -181,19 +181,19 @@ impl OpenStream {
         if matches!(self.state, State::Header) && !self.try_header()? {
             return Ok(SecretBytes::new(Vec::new()));
         }
-        let mut out = Zeroizing::new(Vec::new());
         let State::Body { opener, segment_size, index } = &mut self.state else {
             return Err(Error::internal("open stream in an unexpected state"));
         };
         let full = *segment_size + SEGMENT_OVERHEAD;
-        let mut consumed = 0;
         // A full segment is known not to be the last only once a byte after it has arrived.
-        while self.buffer.len() - consumed > full {
+        let ready = self.buffer.len().saturating_sub(1) / full;
+        // Exact capacity: plaintext is appended without zero-filling and never reallocated.
+        let mut out = Zeroizing::new(Vec::with_capacity(ready * *segment_size));
+        let mut consumed = 0;
+        for _ in 0..ready {
             let sealed = &self.buffer[consumed..consumed + full];
-            let at = out.len();
-            out.resize(at + *segment_size, 0);
             let i = u32::try_from(*index).map_err(|_| Error::invalid_ciphertext())?;
-            opener.open(i, false, sealed, &mut out[at..])?;
+            opener.open_append(i, false, sealed, &mut out)?;
             *index += 1;
             consumed += full;
         }
@@ -236,9 +236,9 @@ impl OpenStream {
         if sealed.len() < min || sealed.len() > *segment_size + SEGMENT_OVERHEAD {
             return Err(Error::invalid_ciphertext());
         }
-        let mut out = Zeroizing::new(vec![0u8; sealed.len() - SEGMENT_OVERHEAD]);
+        let mut out = Zeroizing::new(Vec::with_capacity(sealed.len() - SEGMENT_OVERHEAD));
         let i = u32::try_from(*index).map_err(|_| Error::invalid_ciphertext())?;
-        opener.open(i, true, sealed, &mut out)?;
+        opener.open_append(i, true, sealed, &mut out)?;
         self.buffer.clear();
         Ok(SecretBytes::new(std::mem::take(&mut *out)))
     }

@@ -7,7 +7,7 @@ use std::ops::Range;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::header::{io_error, read_header};
-use super::segment::{SegmentOpener, SegmentSealer};
+use super::segment::{SegmentOpener, SegmentSealer, Wiped};
 use super::{layout, start, unlock, OpenOptions, SealOptions, SEGMENT_OVERHEAD};
 use crate::crypto::context::EncryptionContext;
 use crate::error::{Error, Result};
@@ -27,14 +27,18 @@ fn to_io(e: Error) -> io::Error {
 /// The header is written by [`EnvelopeWriter::new`]; each full segment is written as soon as
 /// the next byte arrives; [`EnvelopeWriter::finish`] writes the last segment. A writer dropped
 /// without `finish` leaves a message that every reader refuses as truncated. Memory: one
-/// segment of plaintext and one of ciphertext. I/O errors of `inner` are returned as they are;
+/// segment, reused for every segment (buffered plaintext is encrypted in place; a whole segment
+/// handed to `write` at once is encrypted into a second buffer, also reused). I/O errors of `inner` are returned as they are;
 /// other failures are an `io::Error` wrapping the Keystead [`Error`] (see
 /// [`error_from_io`](super::error_from_io)).
 pub struct EnvelopeWriter<W: Write> {
     inner: Option<W>,
     sealer: SegmentSealer,
     segment_size: usize,
-    pending: Zeroizing<Vec<u8>>,
+    /// Plaintext of the segment being filled; encrypted in place once the next byte tells
+    /// whether it is the last. Wiped (all its capacity) when the writer is dropped.
+    pending: Wiped,
+    /// Ciphertext of a whole segment sealed straight from the caller's buffer.
     out: Vec<u8>,
     index: u64,
     failed: bool,
@@ -60,22 +64,42 @@ impl<W: Write> EnvelopeWriter<W> {
             inner: Some(inner),
             sealer: SegmentSealer::new(&started.keys)?,
             segment_size,
-            pending: Zeroizing::new(Vec::with_capacity(segment_size)),
+            pending: Wiped(Vec::with_capacity(segment_size)),
             out: Vec::new(),
             index: 0,
             failed: false,
         })
     }
 
-    fn emit(&mut self, plaintext: Option<&[u8]>, last: bool) -> io::Result<()> {
-        let index = u32::try_from(self.index)
-            .map_err(|_| to_io(Error::validation("The message would have more than 2^32 segments")))?;
-        let pt: &[u8] = plaintext.unwrap_or(&self.pending);
-        self.out.resize(pt.len() + SEGMENT_OVERHEAD, 0);
-        self.sealer.seal(index, last, pt, &mut self.out).map_err(to_io)?;
+    fn next_index(&self) -> io::Result<u32> {
+        u32::try_from(self.index)
+            .map_err(|_| to_io(Error::validation("The message would have more than 2^32 segments")))
+    }
+
+    fn inner(&mut self) -> io::Result<&mut W> {
+        self.inner.as_mut().ok_or_else(|| to_io(Error::internal("writer already finished")))
+    }
+
+    /// Seals the buffered plaintext in place and writes it and its tag.
+    fn emit_pending(&mut self, last: bool) -> io::Result<()> {
+        let index = self.next_index()?;
+        let tag = self.sealer.seal_in_place(index, last, &mut self.pending.0).map_err(to_io)?;
+        let inner = self.inner.as_mut().ok_or_else(|| to_io(Error::internal("writer already finished")))?;
+        inner.write_all(&self.pending.0)?;
+        inner.write_all(&tag)?;
+        // The buffer now holds ciphertext; the next segment's plaintext overwrites it.
+        self.pending.0.clear();
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Seals a whole non-last segment straight from the caller's buffer.
+    fn emit_direct(&mut self, plaintext: &[u8]) -> io::Result<()> {
+        let index = self.next_index()?;
+        self.out.clear();
+        self.sealer.seal_append(index, false, plaintext, &mut self.out).map_err(to_io)?;
         let inner = self.inner.as_mut().ok_or_else(|| to_io(Error::internal("writer already finished")))?;
         inner.write_all(&self.out)?;
-        self.pending.zeroize();
         self.index += 1;
         Ok(())
     }
@@ -97,9 +121,8 @@ impl<W: Write> EnvelopeWriter<W> {
     /// An `io::Error` if writing fails or an earlier write failed.
     pub fn finish(mut self) -> io::Result<W> {
         self.guarded(|w| {
-            w.emit(None, true)?;
-            let inner = w.inner.as_mut().ok_or_else(|| to_io(Error::internal("writer already finished")))?;
-            inner.flush()
+            w.emit_pending(true)?;
+            w.inner()?.flush()
         })?;
         self.inner.take().ok_or_else(|| to_io(Error::internal("writer already finished")))
     }
@@ -111,18 +134,18 @@ impl<W: Write> Write for EnvelopeWriter<W> {
             let seg = w.segment_size;
             let mut rest = data;
             while !rest.is_empty() {
-                if w.pending.len() == seg {
+                if w.pending.0.len() == seg {
                     // More data follows, so the buffered segment is not the last.
-                    w.emit(None, false)?;
+                    w.emit_pending(false)?;
                 }
-                if w.pending.is_empty() && rest.len() > seg {
+                if w.pending.0.is_empty() && rest.len() > seg {
                     // Whole segments straight from the caller's buffer (no copy).
-                    w.emit(Some(&rest[..seg]), false)?;
+                    w.emit_direct(&rest[..seg])?;
                     rest = &rest[seg..];
                     continue;
                 }
-                let n = (seg - w.pending.len()).min(rest.len());
-                w.pending.extend_from_slice(&rest[..n]);
+                let n = (seg - w.pending.0.len()).min(rest.len());
+                w.pending.0.extend_from_slice(&rest[..n]);
                 rest = &rest[n..];
             }
             Ok(data.len())
@@ -158,15 +181,25 @@ pub struct EnvelopeReader<R: Read> {
     inner: R,
     opener: SegmentOpener,
     segment_size: usize,
-    /// Ciphertext read ahead (at most one segment and one byte).
-    buffer: Vec<u8>,
-    /// Verified plaintext of the current segment and how much of it was handed out.
-    plain: Zeroizing<Vec<u8>>,
+    /// Ciphertext read ahead (at most one segment and one byte); once a segment verifies, its
+    /// plaintext in place at the front. Grows only while it holds no plaintext yet (up to one
+    /// segment and one byte), then is reused for every segment.
+    buffer: Wiped,
+    /// Bytes at the front of `buffer` that were read from `inner` and not yet consumed.
+    filled: usize,
+    /// Length of the current segment in `buffer` (ciphertext and tag), and of its plaintext.
+    sealed_len: usize,
+    plain_len: usize,
+    /// Plaintext bytes of the current segment already handed out.
     position: usize,
     index: u64,
     done: bool,
     failed: Option<Error>,
 }
+
+/// Granularity in which the read-ahead buffer grows before the first segment (so a short
+/// message with a large segment size does not allocate a whole segment).
+const READ_GROWTH: usize = 64 * 1024;
 
 impl<R: Read> EnvelopeReader<R> {
     /// Reads the header from `inner` and unlocks the message.
@@ -182,8 +215,10 @@ impl<R: Read> EnvelopeReader<R> {
             inner,
             opener: SegmentOpener::new(&keys)?,
             segment_size,
-            buffer: Vec::new(),
-            plain: Zeroizing::new(Vec::new()),
+            buffer: Wiped::default(),
+            filled: 0,
+            sealed_len: 0,
+            plain_len: 0,
             position: 0,
             index: 0,
             done: false,
@@ -196,32 +231,50 @@ impl<R: Read> EnvelopeReader<R> {
         self.inner
     }
 
+    /// Reads until `want` bytes are buffered or the input ends.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        while self.filled < want {
+            if self.filled == self.buffer.0.len() {
+                // Only before the first segment opens: afterwards the buffer is `want` long.
+                let grown = want.min((self.buffer.0.len() * 2).max(READ_GROWTH));
+                self.buffer.0.resize(grown, 0);
+            }
+            let end = want.min(self.buffer.0.len());
+            match self.inner.read(&mut self.buffer.0[self.filled..end]) {
+                Ok(0) => break,
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Reads and verifies the next segment. I/O errors of the inner reader are returned as they
     /// are; a bad segment is an `InvalidData` error wrapping `InvalidCiphertextException`.
     fn next_segment(&mut self) -> io::Result<()> {
+        // The read-ahead bytes after the previous segment move to the front.
+        self.buffer.0.copy_within(self.sealed_len..self.filled, 0);
+        self.filled -= self.sealed_len;
+        self.sealed_len = 0;
+        self.plain_len = 0;
+        self.position = 0;
         let full = self.segment_size + SEGMENT_OVERHEAD;
         // Read one segment and one byte more: the extra byte tells whether this is the last.
-        let want = full + 1;
-        if self.buffer.len() < want {
-            let missing = (want - self.buffer.len()) as u64;
-            (&mut self.inner).take(missing).read_to_end(&mut self.buffer)?;
-        }
+        self.fill(full + 1)?;
         self.open_buffered(full).map_err(to_io)
     }
 
     fn open_buffered(&mut self, full: usize) -> Result<()> {
-        let last = self.buffer.len() <= full;
-        let sealed_len = if last { self.buffer.len() } else { full };
+        let last = self.filled <= full;
+        let sealed_len = if last { self.filled } else { full };
         let min = if last && self.index > 0 { SEGMENT_OVERHEAD + 1 } else { SEGMENT_OVERHEAD };
         if sealed_len < min {
             return Err(Error::invalid_ciphertext());
         }
         let index = u32::try_from(self.index).map_err(|_| Error::invalid_ciphertext())?;
-        self.plain.zeroize();
-        self.plain.resize(sealed_len - SEGMENT_OVERHEAD, 0);
-        self.opener.open(index, last, &self.buffer[..sealed_len], &mut self.plain)?;
-        self.buffer.drain(..sealed_len);
-        self.position = 0;
+        self.plain_len = self.opener.open_in_place(index, last, &mut self.buffer.0[..sealed_len])?;
+        self.sealed_len = sealed_len;
         self.index += 1;
         self.done = last;
         Ok(())
@@ -233,19 +286,22 @@ impl<R: Read> Read for EnvelopeReader<R> {
         if let Some(e) = &self.failed {
             return Err(to_io(e.clone()));
         }
-        while self.position == self.plain.len() {
+        while self.position == self.plain_len {
             if self.done {
                 return Ok(0);
             }
             if let Err(e) = self.next_segment() {
-                self.plain.zeroize();
+                self.buffer.0.as_mut_slice().zeroize();
+                self.filled = 0;
+                self.sealed_len = 0;
+                self.plain_len = 0;
                 self.position = 0;
                 self.failed = Some(keystead_error_of(&e));
                 return Err(e);
             }
         }
-        let n = out.len().min(self.plain.len() - self.position);
-        out[..n].copy_from_slice(&self.plain[self.position..self.position + n]);
+        let n = out.len().min(self.plain_len - self.position);
+        out[..n].copy_from_slice(&self.buffer.0[self.position..self.position + n]);
         self.position += n;
         Ok(n)
     }
@@ -301,18 +357,18 @@ pub fn open_range<R: Read + Seek>(
     let full = seg64 + SEGMENT_OVERHEAD as u64;
     // An empty range still verifies the last segment, which authenticates the message length.
     let (first, last_needed) = if start == stop { (count - 1, count - 1) } else { (start / seg64, (stop - 1) / seg64) };
-    let mut sealed = Vec::new();
-    let mut plain = Zeroizing::new(Vec::new());
+    // Each segment is decrypted in place in one reused buffer; `out` has its exact capacity, so
+    // it is never reallocated.
+    let mut sealed = Wiped::default();
     reader.seek(SeekFrom::Start(body_start + first * full)).map_err(io)?;
     for index in first..=last_needed {
         let is_last = index == count - 1;
         let sealed_len = if is_last { body_len - index * full } else { full };
-        sealed.resize(sealed_len as usize, 0);
-        reader.read_exact(&mut sealed).map_err(io)?;
-        plain.zeroize();
-        plain.resize(sealed.len() - SEGMENT_OVERHEAD, 0);
+        sealed.0.resize(sealed_len as usize, 0);
+        reader.read_exact(&mut sealed.0).map_err(io)?;
         let index32 = u32::try_from(index).map_err(|_| Error::invalid_ciphertext())?;
-        opener.open(index32, is_last, &sealed, &mut plain)?;
+        let plain_len = opener.open_in_place(index32, is_last, &mut sealed.0)?;
+        let plain = &sealed.0[..plain_len];
         let seg_start = index * seg64;
         let from = (start.max(seg_start) - seg_start) as usize;
         let to = (stop.min(seg_start + plain.len() as u64).max(seg_start) - seg_start) as usize;
