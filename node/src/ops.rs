@@ -23,6 +23,40 @@ impl Access {
     }
 }
 
+/// A byte input of an operation. A `...Sync` call borrows the caller's `Buffer`/`Uint8Array`
+/// as it is (JavaScript cannot run, so cannot change it, until the call returns): no copy, and
+/// no zeroizing of a copy, on the per-call path. A queued call owns a copy, made before it is
+/// queued (the caller may reuse its buffer at once): zeroizing for plaintexts and messages,
+/// plain for public inputs (ciphertexts, signatures, MACs).
+pub enum Input<'a> {
+    /// Borrowed from the arguments of a synchronous call.
+    Borrowed(&'a [u8]),
+    /// A zeroizing copy (plaintexts, messages).
+    Secret(SecretBytes),
+    /// A copy of a public value.
+    Public(Vec<u8>),
+}
+
+impl Input<'_> {
+    /// A zeroizing copy of `data`, for a queued call.
+    pub fn secret(data: &[u8]) -> Input<'static> {
+        Input::Secret(SecretBytes::copy_from(data))
+    }
+
+    /// A copy of the public `data`, for a queued call.
+    pub fn public(data: &[u8]) -> Input<'static> {
+        Input::Public(data.to_vec())
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Input::Borrowed(data) => data,
+            Input::Secret(data) => data.expose(),
+            Input::Public(data) => data,
+        }
+    }
+}
+
 /// Parses an optional AWS enum string (an unknown value is a `ValidationException`, as in AWS).
 fn parse<T: std::str::FromStr<Err = core::Error>>(text: Option<&str>) -> Result<Option<T>> {
     text.map(str::parse).transpose()
@@ -384,21 +418,21 @@ impl Op for ListKeyRotations {
 }
 
 /// Encrypt.
-pub struct Encrypt {
+pub struct Encrypt<'a> {
     pub key_id: String,
-    pub plaintext: SecretBytes,
+    pub plaintext: Input<'a>,
     pub context: Option<core::EncryptionContext>,
     pub algorithm: Option<String>,
     pub access: Access,
 }
 
-impl Op for Encrypt {
+impl Op for Encrypt<'_> {
     type Output = core::EncryptResponse;
     type Js = t::EncryptResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.encrypt(core::EncryptRequest {
             key_id: &self.key_id,
-            plaintext: self.plaintext.expose(),
+            plaintext: self.plaintext.bytes(),
             encryption_context: self.context.as_ref(),
             encryption_algorithm: parse(self.algorithm.as_deref())?,
             grant_tokens: &self.access.grant_tokens,
@@ -415,20 +449,20 @@ impl Op for Encrypt {
 }
 
 /// Decrypt.
-pub struct Decrypt {
-    pub ciphertext: Vec<u8>,
+pub struct Decrypt<'a> {
+    pub ciphertext: Input<'a>,
     pub context: Option<core::EncryptionContext>,
     pub key_id: Option<String>,
     pub algorithm: Option<String>,
     pub access: Access,
 }
 
-impl Op for Decrypt {
+impl Op for Decrypt<'_> {
     type Output = core::DecryptResponse;
     type Js = t::DecryptResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.decrypt(core::DecryptRequest {
-            ciphertext_blob: &self.ciphertext,
+            ciphertext_blob: self.ciphertext.bytes(),
             encryption_context: self.context.as_ref(),
             key_id: self.key_id.as_deref(),
             encryption_algorithm: parse(self.algorithm.as_deref())?,
@@ -600,18 +634,18 @@ impl Op for Sweep {
 }
 
 /// Envelope seal (Keystead's message format: a data key per message, AES-256-GCM segments).
-pub struct SealEnvelope {
+pub struct SealEnvelope<'a> {
     pub key_id: String,
-    pub plaintext: SecretBytes,
+    pub plaintext: Input<'a>,
     pub context: core::EncryptionContext,
     pub options: core::envelope::SealOptions,
 }
 
-impl Op for SealEnvelope {
+impl Op for SealEnvelope<'_> {
     type Output = Vec<u8>;
     type Js = Bytes;
     fn run(&self, store: &Core) -> Result<Vec<u8>> {
-        core::envelope::seal(store, &self.key_id, self.plaintext.expose(), &self.context, &self.options)
+        core::envelope::seal(store, &self.key_id, self.plaintext.bytes(), &self.context, &self.options)
     }
     fn to_js(env: &Env, message: Vec<u8>) -> napi::Result<Bytes> {
         bytes(env, message)
@@ -619,17 +653,17 @@ impl Op for SealEnvelope {
 }
 
 /// Envelope open.
-pub struct OpenEnvelope {
-    pub message: Vec<u8>,
+pub struct OpenEnvelope<'a> {
+    pub message: Input<'a>,
     pub context: core::EncryptionContext,
     pub options: core::envelope::OpenOptions,
 }
 
-impl Op for OpenEnvelope {
+impl Op for OpenEnvelope<'_> {
     type Output = SecretBytes;
     type Js = Secret;
     fn run(&self, store: &Core) -> Result<SecretBytes> {
-        core::envelope::open(store, &self.message, &self.context, &self.options)
+        core::envelope::open(store, self.message.bytes(), &self.context, &self.options)
     }
     fn to_js(env: &Env, plaintext: SecretBytes) -> napi::Result<Secret> {
         secret(env, plaintext)
@@ -637,21 +671,21 @@ impl Op for OpenEnvelope {
 }
 
 /// Sign.
-pub struct Sign {
+pub struct Sign<'a> {
     pub key_id: String,
-    pub message: SecretBytes,
+    pub message: Input<'a>,
     pub algorithm: String,
     pub message_type: Option<String>,
     pub access: Access,
 }
 
-impl Op for Sign {
+impl Op for Sign<'_> {
     type Output = core::SignResponse;
     type Js = t::SignResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.sign(core::SignRequest {
             key_id: &self.key_id,
-            message: self.message.expose(),
+            message: self.message.bytes(),
             message_type: parse(self.message_type.as_deref())?,
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
             grant_tokens: &self.access.grant_tokens,
@@ -668,24 +702,24 @@ impl Op for Sign {
 }
 
 /// Verify.
-pub struct Verify {
+pub struct Verify<'a> {
     pub key_id: String,
-    pub message: SecretBytes,
-    pub signature: Vec<u8>,
+    pub message: Input<'a>,
+    pub signature: Input<'a>,
     pub algorithm: String,
     pub message_type: Option<String>,
     pub access: Access,
 }
 
-impl Op for Verify {
+impl Op for Verify<'_> {
     type Output = core::VerifyResponse;
     type Js = t::VerifyResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.verify(core::VerifyRequest {
             key_id: &self.key_id,
-            message: self.message.expose(),
+            message: self.message.bytes(),
             message_type: parse(self.message_type.as_deref())?,
-            signature: &self.signature,
+            signature: self.signature.bytes(),
             signing_algorithm: parse(Some(self.algorithm.as_str()))?,
             grant_tokens: &self.access.grant_tokens,
             dry_run: self.access.dry_run,
@@ -731,20 +765,20 @@ impl Op for GetPublicKey {
 }
 
 /// GenerateMac.
-pub struct GenerateMac {
+pub struct GenerateMac<'a> {
     pub key_id: String,
-    pub message: SecretBytes,
+    pub message: Input<'a>,
     pub algorithm: String,
     pub access: Access,
 }
 
-impl Op for GenerateMac {
+impl Op for GenerateMac<'_> {
     type Output = core::GenerateMacResponse;
     type Js = t::GenerateMacResult;
     fn run(&self, store: &Core) -> Result<Self::Output> {
         store.generate_mac(core::GenerateMacRequest {
             key_id: &self.key_id,
-            message: self.message.expose(),
+            message: self.message.bytes(),
             mac_algorithm: parse(Some(self.algorithm.as_str()))?,
             grant_tokens: &self.access.grant_tokens,
             dry_run: self.access.dry_run,

@@ -191,7 +191,7 @@ impl Keystead {
         &self.core
     }
 
-    fn job<O: Op>(&self, op: O) -> AsyncTask<Job<O>> {
+    fn job<O: Op + Send + 'static>(&self, op: O) -> AsyncTask<Job<O>> {
         AsyncTask::new(Job::new(&self.core, op))
     }
 }
@@ -555,8 +555,8 @@ impl Keystead {
         key_id: String,
         plaintext: &[u8],
         options: Option<t::EncryptOptions>,
-    ) -> AsyncTask<Job<ops::Encrypt>> {
-        self.job(encrypt(key_id, plaintext, options))
+    ) -> AsyncTask<Job<ops::Encrypt<'static>>> {
+        self.job(encrypt(key_id, ops::Input::secret(plaintext), options))
     }
 
     /// Synchronous twin of `encrypt`.
@@ -568,15 +568,19 @@ impl Keystead {
         plaintext: &[u8],
         options: Option<t::EncryptOptions>,
     ) -> Result<t::EncryptResult> {
-        run_sync(&env, &self.core, encrypt(key_id, plaintext, options))
+        run_sync(&env, &self.core, encrypt(key_id, ops::Input::Borrowed(plaintext), options))
     }
 
     /// `Decrypt`: decrypts a ciphertext made by `encrypt`, `generateDataKey...` or `reEncrypt`.
     /// Every failure of the ciphertext itself (tampering, wrong context, unknown key) is the same
     /// `InvalidCiphertextException`.
     #[napi(strict, ts_return_type = "Promise<DecryptResult>")]
-    pub fn decrypt(&self, ciphertext_blob: &[u8], options: Option<t::DecryptOptions>) -> AsyncTask<Job<ops::Decrypt>> {
-        self.job(decrypt(ciphertext_blob, options))
+    pub fn decrypt(
+        &self,
+        ciphertext_blob: &[u8],
+        options: Option<t::DecryptOptions>,
+    ) -> AsyncTask<Job<ops::Decrypt<'static>>> {
+        self.job(decrypt(ops::Input::public(ciphertext_blob), options))
     }
 
     /// Synchronous twin of `decrypt`.
@@ -587,7 +591,7 @@ impl Keystead {
         ciphertext_blob: &[u8],
         options: Option<t::DecryptOptions>,
     ) -> Result<t::DecryptResult> {
-        run_sync(&env, &self.core, decrypt(ciphertext_blob, options))
+        run_sync(&env, &self.core, decrypt(ops::Input::Borrowed(ciphertext_blob), options))
     }
 
     /// `ReEncrypt`: decrypts and encrypts again under `destinationKeyId` without exposing the
@@ -838,8 +842,8 @@ impl Keystead {
         message: &[u8],
         signing_algorithm: String,
         options: Option<t::SignOptions>,
-    ) -> AsyncTask<Job<ops::Sign>> {
-        self.job(sign(key_id, message, signing_algorithm, options))
+    ) -> AsyncTask<Job<ops::Sign<'static>>> {
+        self.job(sign(key_id, ops::Input::secret(message), signing_algorithm, options))
     }
 
     /// Synchronous twin of `sign`.
@@ -852,7 +856,7 @@ impl Keystead {
         signing_algorithm: String,
         options: Option<t::SignOptions>,
     ) -> Result<t::SignResult> {
-        run_sync(&env, &self.core, sign(key_id, message, signing_algorithm, options))
+        run_sync(&env, &self.core, sign(key_id, ops::Input::Borrowed(message), signing_algorithm, options))
     }
 
     /// `Verify`: checks a signature made by `sign` (or by any holder of the private key).
@@ -865,8 +869,8 @@ impl Keystead {
         signature: &[u8],
         signing_algorithm: String,
         options: Option<t::SignOptions>,
-    ) -> AsyncTask<Job<ops::Verify>> {
-        self.job(verify(key_id, message, signature, signing_algorithm, options))
+    ) -> AsyncTask<Job<ops::Verify<'static>>> {
+        self.job(verify(key_id, ops::Input::secret(message), ops::Input::public(signature), signing_algorithm, options))
     }
 
     /// Synchronous twin of `verify`.
@@ -880,7 +884,11 @@ impl Keystead {
         signing_algorithm: String,
         options: Option<t::SignOptions>,
     ) -> Result<t::VerifyResult> {
-        run_sync(&env, &self.core, verify(key_id, message, signature, signing_algorithm, options))
+        run_sync(
+            &env,
+            &self.core,
+            verify(key_id, ops::Input::Borrowed(message), ops::Input::Borrowed(signature), signing_algorithm, options),
+        )
     }
 
     /// `GetPublicKey`: the public key of an asymmetric key (DER SubjectPublicKeyInfo).
@@ -914,10 +922,10 @@ impl Keystead {
         message: &[u8],
         mac_algorithm: String,
         options: Option<t::GrantOptions>,
-    ) -> AsyncTask<Job<ops::GenerateMac>> {
+    ) -> AsyncTask<Job<ops::GenerateMac<'static>>> {
         self.job(ops::GenerateMac {
             key_id,
-            message: SecretBytes::copy_from(message),
+            message: ops::Input::secret(message),
             algorithm: mac_algorithm,
             access: grant_access(options),
         })
@@ -935,7 +943,7 @@ impl Keystead {
     ) -> Result<t::GenerateMacResult> {
         let op = ops::GenerateMac {
             key_id,
-            message: SecretBytes::copy_from(message),
+            message: ops::Input::Borrowed(message),
             algorithm: mac_algorithm,
             access: grant_access(options),
         };
@@ -994,8 +1002,8 @@ impl Keystead {
         key_id: String,
         plaintext: &[u8],
         options: Option<t::SealEnvelopeOptions>,
-    ) -> AsyncTask<Job<ops::SealEnvelope>> {
-        self.job(seal_envelope(key_id, plaintext, options))
+    ) -> AsyncTask<Job<ops::SealEnvelope<'static>>> {
+        self.job(seal_envelope(key_id, ops::Input::secret(plaintext), options))
     }
 
     /// Synchronous twin of `sealEnvelope`.
@@ -1007,7 +1015,7 @@ impl Keystead {
         plaintext: &[u8],
         options: Option<t::SealEnvelopeOptions>,
     ) -> Result<crate::bytes::Bytes> {
-        run_sync(&env, &self.core, seal_envelope(key_id, plaintext, options))
+        run_sync(&env, &self.core, seal_envelope(key_id, ops::Input::Borrowed(plaintext), options))
     }
 
     /// Opens a message made by `sealEnvelope` (no key id needed: the message names its wrapping
@@ -1018,8 +1026,8 @@ impl Keystead {
         &self,
         message: &[u8],
         options: Option<t::OpenEnvelopeOptions>,
-    ) -> AsyncTask<Job<ops::OpenEnvelope>> {
-        self.job(open_envelope(message, options))
+    ) -> AsyncTask<Job<ops::OpenEnvelope<'static>>> {
+        self.job(open_envelope(ops::Input::public(message), options))
     }
 
     /// Synchronous twin of `openEnvelope`.
@@ -1030,7 +1038,7 @@ impl Keystead {
         message: &[u8],
         options: Option<t::OpenEnvelopeOptions>,
     ) -> Result<crate::bytes::Secret> {
-        run_sync(&env, &self.core, open_envelope(message, options))
+        run_sync(&env, &self.core, open_envelope(ops::Input::Borrowed(message), options))
     }
 
     /// Replaces the store's root key (Keystead only): every key material is re-sealed under the
@@ -1093,14 +1101,14 @@ fn data_key_pair<const PLAINTEXT: bool>(
     ops::GenerateDataKeyPair { key_id, key_pair_spec, context, access }
 }
 
-fn encrypt(key_id: String, plaintext: &[u8], options: Option<t::EncryptOptions>) -> ops::Encrypt {
+fn encrypt(key_id: String, plaintext: ops::Input<'_>, options: Option<t::EncryptOptions>) -> ops::Encrypt<'_> {
     let (context, algorithm, access) = options.map_or((None, None, ops::Access::default()), |o| {
         (t::context(o.encryption_context), o.encryption_algorithm, ops::Access::new(o.grant_tokens, o.dry_run))
     });
-    ops::Encrypt { key_id, plaintext: SecretBytes::copy_from(plaintext), context, algorithm, access }
+    ops::Encrypt { key_id, plaintext, context, algorithm, access }
 }
 
-fn decrypt(ciphertext: &[u8], options: Option<t::DecryptOptions>) -> ops::Decrypt {
+fn decrypt(ciphertext: ops::Input<'_>, options: Option<t::DecryptOptions>) -> ops::Decrypt<'_> {
     let (context, key_id, algorithm, access) = options.map_or((None, None, None, ops::Access::default()), |o| {
         (
             t::context(o.encryption_context),
@@ -1109,7 +1117,7 @@ fn decrypt(ciphertext: &[u8], options: Option<t::DecryptOptions>) -> ops::Decryp
             ops::Access::new(o.grant_tokens, o.dry_run),
         )
     });
-    ops::Decrypt { ciphertext: ciphertext.to_vec(), context, key_id, algorithm, access }
+    ops::Decrypt { ciphertext, context, key_id, algorithm, access }
 }
 
 fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::ReEncryptOptions>) -> ops::ReEncrypt {
@@ -1134,7 +1142,11 @@ fn re_encrypt(ciphertext: &[u8], destination_key_id: String, options: Option<t::
     op
 }
 
-fn seal_envelope(key_id: String, plaintext: &[u8], options: Option<t::SealEnvelopeOptions>) -> ops::SealEnvelope {
+fn seal_envelope(
+    key_id: String,
+    plaintext: ops::Input<'_>,
+    options: Option<t::SealEnvelopeOptions>,
+) -> ops::SealEnvelope<'_> {
     let mut seal = core::envelope::SealOptions::default();
     let mut context = None;
     if let Some(o) = options {
@@ -1146,15 +1158,10 @@ fn seal_envelope(key_id: String, plaintext: &[u8], options: Option<t::SealEnvelo
             seal.segment_size = size as usize;
         }
     }
-    ops::SealEnvelope {
-        key_id,
-        plaintext: SecretBytes::copy_from(plaintext),
-        context: context.unwrap_or_default(),
-        options: seal,
-    }
+    ops::SealEnvelope { key_id, plaintext, context: context.unwrap_or_default(), options: seal }
 }
 
-fn open_envelope(message: &[u8], options: Option<t::OpenEnvelopeOptions>) -> ops::OpenEnvelope {
+fn open_envelope(message: ops::Input<'_>, options: Option<t::OpenEnvelopeOptions>) -> ops::OpenEnvelope<'_> {
     let mut open = core::envelope::OpenOptions::default();
     let mut context = None;
     if let Some(o) = options {
@@ -1164,30 +1171,23 @@ fn open_envelope(message: &[u8], options: Option<t::OpenEnvelopeOptions>) -> ops
         }
         open.allowed_wrapping_keys = o.allowed_wrapping_keys;
     }
-    ops::OpenEnvelope { message: message.to_vec(), context: context.unwrap_or_default(), options: open }
+    ops::OpenEnvelope { message, context: context.unwrap_or_default(), options: open }
 }
 
-fn sign(key_id: String, message: &[u8], algorithm: String, options: Option<t::SignOptions>) -> ops::Sign {
+fn sign(key_id: String, message: ops::Input<'_>, algorithm: String, options: Option<t::SignOptions>) -> ops::Sign<'_> {
     let (message_type, access) = sign_options(options);
-    ops::Sign { key_id, message: SecretBytes::copy_from(message), algorithm, message_type, access }
+    ops::Sign { key_id, message, algorithm, message_type, access }
 }
 
-fn verify(
+fn verify<'a>(
     key_id: String,
-    message: &[u8],
-    signature: &[u8],
+    message: ops::Input<'a>,
+    signature: ops::Input<'a>,
     algorithm: String,
     options: Option<t::SignOptions>,
-) -> ops::Verify {
+) -> ops::Verify<'a> {
     let (message_type, access) = sign_options(options);
-    ops::Verify {
-        key_id,
-        message: SecretBytes::copy_from(message),
-        signature: signature.to_vec(),
-        algorithm,
-        message_type,
-        access,
-    }
+    ops::Verify { key_id, message, signature, algorithm, message_type, access }
 }
 
 fn sign_options(options: Option<t::SignOptions>) -> (Option<String>, ops::Access) {

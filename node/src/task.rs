@@ -11,8 +11,9 @@ use napi::{Env, Task};
 
 use crate::error::{core_error, panic_error};
 
-/// An operation on a store.
-pub trait Op: Send + 'static {
+/// An operation on a store. A queued one (`Job`) is also `Send + 'static`: it owns its inputs;
+/// one run on the JS thread may borrow them from the caller's arguments (`ops::Input`).
+pub trait Op {
     /// What the core returns (plain Rust data, `Send`).
     type Output: Send + 'static;
     /// What JavaScript receives.
@@ -39,18 +40,18 @@ pub fn run_sync<O: Op>(env: &Env, store: &Core, op: O) -> napi::Result<O::Js> {
 }
 
 /// An operation queued on the libuv thread pool; the Promise settles on the JS thread.
-pub struct Job<O: Op> {
+pub struct Job<O: Op + Send + 'static> {
     store: Core,
     op: O,
 }
 
-impl<O: Op> Job<O> {
+impl<O: Op + Send + 'static> Job<O> {
     pub fn new(store: &Core, op: O) -> Self {
         Self { store: store.clone(), op }
     }
 }
 
-impl<O: Op> Task for Job<O> {
+impl<O: Op + Send + 'static> Task for Job<O> {
     type Output = keystead_core::Result<O::Output>;
     type JsValue = O::Js;
 

@@ -47,3 +47,39 @@ test('openInMemory refuses bad options with TypeErrors and a bad root key with a
   })
   assert.ok(Keystead.openInMemorySync(null) instanceof Keystead)
 })
+
+test('an encryption context is an object of strings, read in any key order', async () => {
+  const store = Keystead.openInMemorySync()
+  const keyId = store.createKeySync().keyId
+  const data = Buffer.from('record')
+  const context = { tenant: 'acme', 7: 'seven', 'ünï': 'cödé' }
+  const { ciphertextBlob } = store.encryptSync(keyId, data, { encryptionContext: context })
+  const reordered = { 'ünï': 'cödé', tenant: 'acme', 7: 'seven' }
+  assert.deepEqual(store.decryptSync(ciphertextBlob, { encryptionContext: reordered }).plaintext, data)
+  assert.deepEqual((await store.decrypt(ciphertextBlob, { encryptionContext: reordered })).plaintext, data)
+  throwsCode(() => store.decryptSync(ciphertextBlob, { encryptionContext: { ...context, tenant: 'other' } }), 'InvalidCiphertextException')
+  throwsCode(() => store.decryptSync(ciphertextBlob), 'InvalidCiphertextException')
+  // Not silently an empty context: a string, null, a number value are argument mistakes.
+  for (const bad of ['tenant=acme', null, 42, { tenant: 1 }, { tenant: null }]) {
+    throwsTypeError(() => store.encryptSync(keyId, data, { encryptionContext: bad }))
+    throwsTypeError(() => store.decrypt(ciphertextBlob, { encryptionContext: bad }))
+    throwsTypeError(() => store.sealEnvelopeSync(keyId, data, { encryptionContext: bad }))
+  }
+  // Undefined is no context, as before.
+  const plain = store.encryptSync(keyId, data, { encryptionContext: undefined }).ciphertextBlob
+  assert.deepEqual(store.decryptSync(plain, {}).plaintext, data)
+})
+
+test('sync calls read their byte inputs in place; queued calls copy them before returning', async () => {
+  const store = Keystead.openInMemorySync()
+  const keyId = store.createKeySync().keyId
+  const plaintext = Buffer.from('original plaintext')
+  const pending = store.encrypt(keyId, plaintext)
+  plaintext.fill(0) // the queued call copied the plaintext already
+  const sealed = await pending
+  assert.equal(store.decryptSync(sealed.ciphertextBlob).plaintext.toString(), 'original plaintext')
+  const view = new Uint8Array(plaintext.buffer, plaintext.byteOffset + 2, 4)
+  view.set([1, 2, 3, 4])
+  const fromView = store.encryptSync(keyId, view).ciphertextBlob
+  assert.deepEqual([...store.decryptSync(fromView).plaintext], [1, 2, 3, 4])
+})
