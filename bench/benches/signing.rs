@@ -1,7 +1,7 @@
 //! Sign and Verify ops/s per key spec, and GenerateMac, on an in-memory store (so the figures
 //! are the cryptography plus Keystead's per-call work, without SQLite). Compare with
 //! `openssl speed` for the same algorithms (see bench/README.md). Since the parsed-key cache,
-//! repeated calls on one key reuse its parsed OpenSSL key (and the Ed25519ph / ML-DSA keys of
+//! repeated calls on one key reuse its parsed OpenSSL key (and the Ed25519 / ML-DSA keys of
 //! the pure-Rust paths); the first call on a key pays the parsing.
 #![allow(clippy::unwrap_used)] // Benchmarks fail loudly on purpose.
 
