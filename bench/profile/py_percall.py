@@ -29,6 +29,11 @@ blob = store.encrypt(key_id, record, encryption_context=context).ciphertext_blob
 p256 = store.create_key(key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY").key_id
 ed = store.create_key(key_spec="ECC_NIST_EDWARDS25519", key_usage="SIGN_VERIFY").key_id
 message = b"\x42" * 32
+plain_blob = store.encrypt(key_id, record).ciphertext_blob
+hmac = store.create_key(key_spec="HMAC_256", key_usage="GENERATE_VERIFY_MAC").key_id
+mac = store.generate_mac(hmac, message, mac_algorithm="HMAC_SHA_256").mac
+sealed = keystead.envelope_seal(store, key_id, record, encryption_context=context)
+p256_signature = store.sign(p256, message, signing_algorithm="ECDSA_SHA_256").signature
 aead = AESGCM(AESGCM.generate_key(256))
 ec_key = ec.generate_private_key(ec.SECP256R1())
 ed_key = ed25519.Ed25519PrivateKey.generate()
@@ -47,6 +52,17 @@ rows = {
     "native encrypt 1 KiB": lambda: native.encrypt(key_id, record, None, None, None, False),
     "typed decrypt 1 KiB + context": lambda: store.decrypt(blob, encryption_context=context),
     "native decrypt 1 KiB + context": lambda: native.decrypt(blob, context, None, None, None, False),
+    "typed decrypt 1 KiB": lambda: store.decrypt(plain_blob),
+    "typed re_encrypt 1 KiB + context": lambda: store.re_encrypt(
+        blob, key_id, source_encryption_context=context, destination_encryption_context=context
+    ),
+    "typed generate_data_key + context": lambda: store.generate_data_key(key_id, encryption_context=context),
+    "typed generate_data_key_without_plaintext": lambda: store.generate_data_key_without_plaintext(key_id),
+    "typed generate_mac HMAC_256 32 B": lambda: store.generate_mac(hmac, message, mac_algorithm="HMAC_SHA_256"),
+    "typed verify_mac HMAC_256 32 B": lambda: store.verify_mac(hmac, message, mac, mac_algorithm="HMAC_SHA_256"),
+    "envelope_seal 1 KiB + context": lambda: keystead.envelope_seal(store, key_id, record, encryption_context=context),
+    "envelope_open 1 KiB + context": lambda: keystead.envelope_open(store, sealed, encryption_context=context),
+    "typed verify P-256": lambda: store.verify(p256, message, p256_signature, signing_algorithm="ECDSA_SHA_256"),
     "typed sign P-256": lambda: store.sign(p256, message, signing_algorithm="ECDSA_SHA_256"),
     "native sign P-256": lambda: native.sign(p256, message, "ECDSA_SHA_256", None, None, False),
     "typed sign Ed25519": lambda: store.sign(ed, message, signing_algorithm="ED25519_SHA_512"),

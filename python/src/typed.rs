@@ -303,6 +303,37 @@ fn data_key_spec(key_spec: Option<&str>, number_of_bytes: &Option<IntArg>) -> Re
     }
 }
 
+/// `GenerateDataKey` or `GenerateDataKeyWithoutPlaintext` (`call`) from the typed method's
+/// arguments, checked as in `typed_encrypt`.
+#[allow(clippy::too_many_arguments, reason = "the typed method's arguments, and the call")]
+fn data_key_call<R: Send>(
+    py: Python<'_>,
+    store: &Bound<'_, Store>,
+    operation: &str,
+    key_id: &str,
+    encryption_context: Option<&Bound<'_, PyAny>>,
+    key_spec: Option<&str>,
+    number_of_bytes: Option<IntArg>,
+    grant_tokens: Option<&Bound<'_, PyAny>>,
+    dry_run: bool,
+    call: impl FnOnce(&keystead_core::Keystead, GenerateDataKeyRequest<'_>) -> keystead_core::Result<R> + Send,
+) -> PyResult<R> {
+    let context = context_arg(encryption_context, operation, "encryption_context")?;
+    let tokens = tokens_arg(grant_tokens, operation)?;
+    let store = store.get();
+    run(py, store, 0, operation, || {
+        let request = GenerateDataKeyRequest {
+            key_id,
+            encryption_context: context.as_ref(),
+            key_spec: data_key_spec(key_spec, &number_of_bytes)?,
+            number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
+            grant_tokens: &tokens,
+            dry_run,
+        };
+        call(&store.inner, request)
+    })
+}
+
 /// `Keystead.generate_data_key`: returns a `DataKey`.
 #[pyfunction]
 #[allow(clippy::too_many_arguments, reason = "one argument per parameter of Keystead.generate_data_key")]
@@ -316,20 +347,18 @@ pub(crate) fn typed_generate_data_key<'py>(
     grant_tokens: Option<&Bound<'py, PyAny>>,
     dry_run: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    const OPERATION: &str = "GenerateDataKey";
-    let context = context_arg(encryption_context, OPERATION, "encryption_context")?;
-    let tokens = tokens_arg(grant_tokens, OPERATION)?;
-    let store = store.get();
-    let r = run(py, store, 0, OPERATION, || {
-        store.inner.generate_data_key(GenerateDataKeyRequest {
-            key_id,
-            encryption_context: context.as_ref(),
-            key_spec: data_key_spec(key_spec, &number_of_bytes)?,
-            number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
-            grant_tokens: &tokens,
-            dry_run,
-        })
-    })?;
+    let r = data_key_call(
+        py,
+        store,
+        "GenerateDataKey",
+        key_id,
+        encryption_context,
+        key_spec,
+        number_of_bytes,
+        grant_tokens,
+        dry_run,
+        |inner, request| inner.generate_data_key(request),
+    )?;
     static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let (result, fields) = new_result(py, &CLASS, "DataKey")?;
     fields.set_item(intern!(py, "plaintext"), PyBytes::new(py, r.plaintext.expose()))?;
@@ -352,20 +381,18 @@ pub(crate) fn typed_generate_data_key_without_plaintext<'py>(
     grant_tokens: Option<&Bound<'py, PyAny>>,
     dry_run: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    const OPERATION: &str = "GenerateDataKeyWithoutPlaintext";
-    let context = context_arg(encryption_context, OPERATION, "encryption_context")?;
-    let tokens = tokens_arg(grant_tokens, OPERATION)?;
-    let store = store.get();
-    let r = run(py, store, 0, OPERATION, || {
-        store.inner.generate_data_key_without_plaintext(GenerateDataKeyRequest {
-            key_id,
-            encryption_context: context.as_ref(),
-            key_spec: data_key_spec(key_spec, &number_of_bytes)?,
-            number_of_bytes: u32_arg(number_of_bytes, "numberOfBytes")?,
-            grant_tokens: &tokens,
-            dry_run,
-        })
-    })?;
+    let r = data_key_call(
+        py,
+        store,
+        "GenerateDataKeyWithoutPlaintext",
+        key_id,
+        encryption_context,
+        key_spec,
+        number_of_bytes,
+        grant_tokens,
+        dry_run,
+        |inner, request| inner.generate_data_key_without_plaintext(request),
+    )?;
     static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let (result, fields) = new_result(py, &CLASS, "EncryptedDataKey")?;
     fields.set_item(intern!(py, "ciphertext_blob"), PyBytes::new(py, &r.ciphertext_blob))?;
