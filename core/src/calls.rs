@@ -143,6 +143,24 @@ impl Audited for crate::policy::access_keys::NewAccessKey {
     }
 }
 
+/// The key id at the end of a key ARN. Key ids are 36-character UUIDs, so the common case is a
+/// slice, without searching the ARN for `:key/`.
+/// Same answer as `arn.rsplit_once(":key/")` (checked in the tests).
+fn key_id_of_arn(arn: &str) -> Option<&str> {
+    const ID_LEN: usize = 36;
+    match arn.len().checked_sub(ID_LEN) {
+        // A canonical id has no ':', so this is exactly what `rsplit_once` would find.
+        Some(at)
+            if arn.is_char_boundary(at)
+                && arn[..at].ends_with(":key/")
+                && crate::keys::id::is_canonical_key_id(&arn[at..]) =>
+        {
+            Some(&arn[at..])
+        }
+        _ => arn.rsplit_once(":key/").map(|(_, id)| id),
+    }
+}
+
 /// The encryption context as the audit log shows it (values HMAC'd when configured).
 pub(crate) fn context_value(log: &AuditLog, context: Option<&EncryptionContext>) -> Value {
     context.map_or(Value::Null, |c| log.redact_context(c))
@@ -206,7 +224,7 @@ impl Keystead {
                 return Err(audit_error);
             }
         }
-        let key_id = key_arn.as_deref().and_then(|arn| arn.rsplit_once(":key/").map(|(_, id)| id));
+        let key_id = key_arn.as_deref().and_then(key_id_of_arn);
         self.inner.metrics.record(operation, key_id, Outcome::of(&result), started.elapsed());
         drop(key_arn);
         result
@@ -296,4 +314,27 @@ pub(crate) fn data_key_pair_params(
         ("encryptionContext", context_value(log, request.encryption_context)),
         ("dryRun", dry_run_value(request.dry_run)),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_id_of_arn;
+
+    #[test]
+    fn key_id_of_arn_agrees_with_rsplit() {
+        let id = "3f2a9c1e-7b4d-4e8a-9c0f-5d6e7a8b9c0d";
+        for arn in [
+            format!("arn:aws:kms:us-east-1:111122223333:key/{id}"),
+            format!("arn:aws:kms:us-east-1:111122223333:key/{id}x"),
+            format!("arn:aws:kms:us-east-1:111122223333:key/x:key/{}", &id[..31]),
+            format!("arn:aws:kms:us-east-1:111122223333:alias/{id}"),
+            "arn:aws:kms:us-east-1:111122223333:key/short".to_owned(),
+            format!(":key/{id}"),
+            format!("é:key/{id}"),
+            id.to_owned(),
+            String::new(),
+        ] {
+            assert_eq!(key_id_of_arn(&arn), arn.rsplit_once(":key/").map(|(_, id)| id), "{arn}");
+        }
+    }
 }

@@ -462,7 +462,10 @@ impl Keystead {
     /// automatic rotations. Called at the start of every operation; costs one atomic read when
     /// nothing is due.
     pub(crate) fn maybe_sweep(&self) -> Result<()> {
-        if self.now() >= self.inner.next_sweep_ms.load(Ordering::SeqCst) {
+        // The coarse clock (a few ms behind) is enough to decide whether to look: a key whose
+        // deletion time has passed is already treated as gone by `load`, which reads the exact
+        // clock, and a rotation a few milliseconds late changes nothing.
+        if self.inner.clock.now_ms_coarse() >= self.inner.next_sweep_ms.load(Ordering::SeqCst) {
             self.sweep()?;
         }
         Ok(())
@@ -634,7 +637,8 @@ impl CachedMaterial {
 /// SQLite backend's record cache after it has checked that no one changed the store, see
 /// `store::cache`). Evicted entries are zeroized when their last user drops them.
 pub(crate) struct MaterialCache {
-    entries: Mutex<Bounded<(String, u32), Arc<CachedMaterial>>>,
+    /// By key id (parsed: hashing 16 bytes, and no `String` built for a lookup) and version.
+    entries: Mutex<Bounded<(uuid::Uuid, u32), Arc<CachedMaterial>>>,
 }
 
 impl MaterialCache {
@@ -643,18 +647,22 @@ impl MaterialCache {
     }
 
     fn get(&self, key_id: &str, version: u32) -> Option<Arc<CachedMaterial>> {
+        let id = uuid::Uuid::try_parse(key_id).ok()?;
         let entries = self.entries.lock().ok()?;
-        entries.get(&(key_id.to_owned(), version)).cloned()
+        entries.get(&(id, version)).cloned()
     }
 
     fn insert(&self, key_id: &str, version: u32, material: Arc<CachedMaterial>) {
+        // Key ids are UUIDs; anything else is simply not cached.
+        let Ok(id) = uuid::Uuid::try_parse(key_id) else { return };
         let Ok(mut entries) = self.entries.lock() else { return };
-        entries.insert((key_id.to_owned(), version), material);
+        entries.insert((id, version), material);
     }
 
     pub(crate) fn evict_key(&self, key_id: &str) {
+        let Ok(id) = uuid::Uuid::try_parse(key_id) else { return };
         let Ok(mut entries) = self.entries.lock() else { return };
-        entries.retain(|(id, _)| id != key_id);
+        entries.retain(|(cached, _)| *cached != id);
     }
 }
 

@@ -419,7 +419,7 @@ impl Keystead {
         access: &Access<'_>,
     ) -> Result<(KeyRecord, SecretBytes, String)> {
         let header = ciphertext::parse_header(blob)?;
-        let blob_key_id = header.key_id.hyphenated().to_string();
+        let blob_key_id = header.key_id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).to_owned();
         if let Some(expected) = expected_key {
             let named = self.resolve(txn, expected)?;
             if named.key_id != blob_key_id {

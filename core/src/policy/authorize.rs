@@ -127,7 +127,15 @@ pub(crate) struct Access<'a> {
     /// The request is a dry run: code that authorizes deep inside an operation (Decrypt finds
     /// its key in the blob) stops there with DryRunOperationException.
     pub(crate) dry_run: bool,
-    values: Vec<(&'static str, Vec<String>)>,
+    values: Vec<(&'static str, RequestValue<'a>)>,
+}
+
+/// The value of one request condition key: most are one string the request already holds
+/// (borrowed, so building an `Access` on the hot path allocates almost nothing).
+#[derive(Clone, Debug)]
+enum RequestValue<'a> {
+    One(std::borrow::Cow<'a, str>),
+    Many(Vec<String>),
 }
 
 impl<'a> Access<'a> {
@@ -149,13 +157,13 @@ impl<'a> Access<'a> {
     }
 
     /// A single-valued request condition key.
-    pub(crate) fn value(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.values.push((key, vec![value.into()]));
+    pub(crate) fn value(mut self, key: &'static str, value: impl Into<std::borrow::Cow<'a, str>>) -> Self {
+        self.values.push((key, RequestValue::One(value.into())));
         self
     }
 
     /// A single-valued key, when present.
-    pub(crate) fn maybe(self, key: &'static str, value: Option<impl Into<String>>) -> Self {
+    pub(crate) fn maybe(self, key: &'static str, value: Option<impl Into<std::borrow::Cow<'a, str>>>) -> Self {
         match value {
             Some(v) => self.value(key, v),
             None => self,
@@ -163,21 +171,22 @@ impl<'a> Access<'a> {
     }
 
     /// `kms:RequestAlias` when the caller named the key by an alias.
-    pub(crate) fn requested(self, key_ref: &str) -> Self {
+    pub(crate) fn requested(self, key_ref: &'a str) -> Self {
         let alias = key_ref.find("alias/").map(|at| &key_ref[at..]);
         self.maybe("kms:RequestAlias", alias)
     }
 
     pub(crate) fn grant_operations(mut self, operations: &[GrantOperation]) -> Self {
-        self.values.push(("kms:GrantOperations", operations.iter().map(|op| op.as_str().to_owned()).collect()));
+        let names = operations.iter().map(|op| op.as_str().to_owned()).collect();
+        self.values.push(("kms:GrantOperations", RequestValue::Many(names)));
         self
     }
 
-    pub(crate) fn grantee_principal(self, arn: &str) -> Self {
+    pub(crate) fn grantee_principal(self, arn: &'a str) -> Self {
         self.value("kms:GranteePrincipal", arn)
     }
 
-    pub(crate) fn retiring_principal(self, arn: Option<&str>) -> Self {
+    pub(crate) fn retiring_principal(self, arn: Option<&'a str>) -> Self {
         self.maybe("kms:RetiringPrincipal", arn)
     }
 }
@@ -375,7 +384,10 @@ impl Keystead {
             values.set_encryption_context(context.iter());
         }
         for (name, value) in &access.values {
-            values.set_multi(name, value.iter().cloned());
+            match value {
+                RequestValue::One(one) => values.set_multi(name, [one.as_ref()]),
+                RequestValue::Many(many) => values.set_multi(name, many.iter().cloned()),
+            };
         }
         values
     }
