@@ -3,12 +3,12 @@
 //! This crate is deliberately thin. [`Store`] wraps one [`keystead_core::Keystead`] handle and
 //! exposes each core operation as a method that takes plain Python values and returns a dict
 //! keyed by AWS's names. The public API (`keystead.Keystead`, `keystead.client`) is Python
-//! over this module (`python/keystead/`). Every method makes its inputs readable without the GIL
+//! over this module (`python/keystead/`), except for the typed API's hot calls, which `typed`
+//! does in one native call each. Every method makes its inputs readable without the GIL
 //! (`bytes` in place, other buffers copied, see `convert`) and then releases the GIL for the
-//! store and crypto work; the handle is `Send + Sync`, so one `Store` serves many threads. The
-//! GIL is released on every call, even for 1 KiB: measured, the release and re-acquire are
-//! about 0.4% of a 1 KiB Encrypt + Decrypt profile, while a folder store's call may wait on
-//! SQLite and the disk, which must not hold other Python threads up.
+//! store and crypto work; the handle is `Send + Sync`, so one `Store` serves many threads. A
+//! folder store's call may wait on SQLite and the disk, which must not hold other Python
+//! threads up; only `typed`'s small calls on an in-memory store keep the GIL (see `typed::run`).
 
 mod access;
 mod audit;
