@@ -25,10 +25,12 @@ pub(crate) const GCM_NONCE_LEN: usize = 12;
 /// GCM tag length (128 bits).
 pub(crate) const GCM_TAG_LEN: usize = 16;
 
-/// OpenSSL's AES-256-GCM, fetched from the default provider once per process. If the explicit
-/// fetch fails (it does not with the providers Keystead links), the legacy object still works,
-/// only slower.
-fn aes_256_gcm() -> &'static CipherRef {
+/// OpenSSL's AES-256-GCM, fetched from the default provider once per process: initialising a
+/// context with the legacy `EVP_aes_256_gcm()` object makes OpenSSL 3 look the implementation up
+/// again every time (a visible share of a 1 KiB record's cost). If the explicit fetch fails (it
+/// does not with the providers Keystead links), the legacy object still works, only slower.
+/// Shared by the ciphertext blobs and the envelope's segments.
+pub(crate) fn aes_256_gcm() -> &'static CipherRef {
     static FETCHED: OnceLock<Option<Cipher>> = OnceLock::new();
     FETCHED.get_or_init(|| Cipher::fetch(None, "AES-256-GCM", None).ok()).as_deref().unwrap_or(Cipher::aes_256_gcm())
 }

@@ -5,14 +5,12 @@
 //! buffers instead, with one OpenSSL context whose key is set once and whose nonce changes per
 //! segment.
 
-use std::sync::OnceLock;
-
-use openssl::cipher::{Cipher, CipherRef};
 use openssl::cipher_ctx::CipherCtx;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::crypto::primitives::{AES_256_KEY_LEN, GCM_NONCE_LEN, GCM_TAG_LEN};
+use crate::crypto::primitives::{aes_256_gcm, AES_256_KEY_LEN, GCM_NONCE_LEN, GCM_TAG_LEN};
 use crate::error::{Error, Result};
+use crate::secret::wipe_vec;
 
 /// Bytes of the per-message nonce prefix.
 pub(crate) const NONCE_PREFIX_LEN: usize = 7;
@@ -40,15 +38,6 @@ thread_local! {
     pub(crate) static SEGMENT_OPENS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// AES-256-GCM fetched from the provider once per process: initialising a context with the
-/// legacy `EVP_aes_256_gcm()` object makes OpenSSL 3 look the implementation up again every
-/// time (a visible share of a 1 KiB record's cost). Falls back to the legacy object if the
-/// explicit fetch fails, which only costs speed.
-fn aes_256_gcm() -> &'static CipherRef {
-    static FETCHED: OnceLock<Option<Cipher>> = OnceLock::new();
-    FETCHED.get_or_init(|| Cipher::fetch(None, "AES-256-GCM", None).ok()).as_deref().unwrap_or(Cipher::aes_256_gcm())
-}
-
 /// Bytes the append and in-place paths transform per OpenSSL call. The append paths copy a
 /// piece into the output's spare capacity and transform it there at once, so both passes over
 /// the piece stay in the L1/L2 cache and no output byte is ever zero-filled first (the safe
@@ -57,16 +46,14 @@ const PIECE: usize = 32 * 1024;
 
 /// A buffer that may hold plaintext, wiped (all of its capacity) when dropped.
 ///
-/// Unlike `Zeroizing<Vec<u8>>`, whose `Vec` impl wipes element by element with volatile byte
-/// stores (about 1.5 GB/s, as slow as the AES-GCM pass itself), this wipes the bytes as slices
-/// (`zeroize`'s fill with an optimisation barrier: memset speed).
+/// Wiped by `secret::wipe_vec` at memset speed, where `Zeroizing<Vec<u8>>` wipes byte by byte
+/// (about as slow as the AES-GCM pass itself).
 #[derive(Default)]
 pub(crate) struct Wiped(pub(crate) Vec<u8>);
 
 impl Drop for Wiped {
     fn drop(&mut self) {
-        self.0.as_mut_slice().zeroize();
-        self.0.spare_capacity_mut().zeroize();
+        wipe_vec(&mut self.0);
     }
 }
 
